@@ -1,0 +1,45 @@
+# kubatch — every target runs on the project's own Node 24 (node_modules/.bin/node),
+# installed by `make setup` from the npm registry's `node` package.
+SHELL := /bin/bash
+NODE_BIN := $(CURDIR)/node_modules/.bin
+export PATH := $(NODE_BIN):$(PATH)
+NODE := $(NODE_BIN)/node
+KUBATCH := $(CURDIR)/bin/kubatch
+
+.PHONY: setup typecheck crds crds-check cluster-up cluster-down cluster-status test test-unit demo clean
+
+setup: node_modules/.setup-done
+
+node_modules/.setup-done: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (any Node.js >= 18 with npm) to install the project's own Node 24"; exit 1; }
+	@command -v go >/dev/null || { echo "Go is required to build the local Kubernetes control plane"; exit 1; }
+	@command -v openssl >/dev/null || { echo "openssl is required to make the local cluster's certificates"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@$(NODE) -e 'const [maj] = process.versions.node.split("."); if (+maj < 22) { console.error("node_modules/.bin/node is " + process.version + "; kubatch needs >= 22"); process.exit(1) } console.log("Node " + process.version + " ready at node_modules/.bin/node")'
+	@touch $@
+
+typecheck: setup
+	$(NODE_BIN)/tsc -p tsconfig.json
+
+cluster-up: setup
+	$(KUBATCH) cluster up
+
+cluster-down: setup
+	$(KUBATCH) cluster down
+
+cluster-status: setup
+	$(KUBATCH) cluster status
+
+# Everything: typecheck, unit tests, and the integration/e2e suites against a fresh local
+# cluster of their own (state in .kubatch/test), brought down at the end.
+test: setup
+	$(NODE) e2e/run-tests.ts
+
+test-unit: setup
+	$(NODE) e2e/run-tests.ts --unit
+
+demo: setup
+	$(NODE) e2e/demo/main.ts
+
+clean: cluster-down
+	rm -rf .kubatch

@@ -1,0 +1,51 @@
+// The project's test command: typecheck, then every *.test.ts in one `node --test` run,
+// against a fresh local cluster of its own (state folder .kubatch/test) that is brought
+// down afterwards, whatever happened. `--unit` skips the cluster (cluster tests then skip).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { down, up } from "./cluster/control-plane.ts";
+import { clusterPaths, repoRoot } from "./cluster/state.ts";
+
+const { values } = parseArgs({ options: { unit: { type: "boolean" } } });
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: "inherit", env });
+  return result.status ?? 1;
+}
+
+const node = process.execPath;
+const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "e2e/**/*.test.ts"];
+
+async function main(): Promise<number> {
+  console.log("== typecheck");
+  if (run(join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]) !== 0) return 1;
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.KUBECONFIG;
+  const paths = clusterPaths(join(repoRoot, ".kubatch", "test"));
+  if (!values.unit) {
+    console.log("== local cluster for the tests");
+    const info = await up({ paths });
+    env.KUBECONFIG = info.kubeconfig;
+    env.KUBATCH_STATE_DIR = paths.stateDir;
+    env.AZURITE_CONNECTION_STRING = info.azuriteConnectionString;
+  }
+  try {
+    console.log("== tests");
+    return run(node, ["--test", "--test-reporter=spec", "--test-timeout=300000", ...patterns], env);
+  } finally {
+    if (!values.unit) {
+      console.log("== local cluster down");
+      await down({ paths });
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);

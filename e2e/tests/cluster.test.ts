@@ -1,0 +1,48 @@
+// The local control plane itself: readiness, the built version, isolation of two clusters.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { down, readInfo, up } from "../cluster/control-plane.ts";
+import { kubeVersion } from "../cluster/kube-build.ts";
+import { clusterProcesses } from "../cluster/processes.ts";
+import { clusterPaths } from "../cluster/state.ts";
+import { kubectl, localCluster, noCluster } from "./support/cluster.ts";
+
+const local = localCluster() ? undefined : "not the embedded local cluster";
+
+test("the API server answers /readyz with ok", { skip: noCluster }, async () => {
+  const { stdout } = await kubectl("get", "--raw", "/readyz");
+  assert.equal(stdout.trim(), "ok");
+});
+
+test("kubectl version reports the built release", { skip: noCluster ?? local }, async () => {
+  const { stdout } = await kubectl("version", "-o", "json");
+  const version = JSON.parse(stdout) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
+  assert.equal(version.serverVersion.gitVersion, kubeVersion());
+  assert.equal(version.clientVersion.gitVersion, kubeVersion());
+});
+
+test("a second cluster on the same machine gets its own ports and data, and down stops all of it", { skip: noCluster ?? local }, async () => {
+  const first = localCluster()!;
+  const dir = mkdtempSync(join(tmpdir(), "kubatch-second-"));
+  const paths = clusterPaths(dir);
+  try {
+    const second = await up({ paths, azurite: false, log: () => {} });
+    const firstPorts = new Set(Object.values(first.ports));
+    for (const [name, port] of Object.entries(second.ports)) assert.ok(!firstPorts.has(port), `${name} port ${port} is shared`);
+    assert.notEqual(second.kubeconfig, first.kubeconfig);
+    const { stdout } = await kubectl("--kubeconfig", second.kubeconfig, "get", "--raw", "/readyz");
+    assert.equal(stdout.trim(), "ok");
+    assert.ok(clusterProcesses(paths.stateDir).length >= 5, "etcd, apiserver, controller-manager, scheduler and node run");
+  } finally {
+    await down({ paths, log: () => {} });
+    assert.deepEqual(clusterProcesses(paths.stateDir), [], "nothing of the second cluster is left running");
+    assert.equal(readInfo(paths), undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The first cluster is untouched.
+  const { stdout } = await kubectl("get", "--raw", "/readyz");
+  assert.equal(stdout.trim(), "ok");
+});
