@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { WorkQueue } from "./work-queue.ts";
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test("a key added many times before it is handled is handled once", async () => {
+  const q = new WorkQueue();
+  const seen: string[] = [];
+  for (let i = 0; i < 5; i++) q.add("ns/a");
+  q.add("ns/b");
+  assert.equal(q.depth, 2);
+  const done = q.run(async (key) => void seen.push(key));
+  await tick();
+  q.shutdown();
+  await done;
+  assert.deepEqual(seen, ["ns/a", "ns/b"]);
+});
+
+test("a key added while it is handled is handled again afterwards, never concurrently", async () => {
+  const q = new WorkQueue();
+  let running = 0;
+  let maxRunning = 0;
+  const seen: string[] = [];
+  let release!: () => void;
+  const firstHeld = new Promise<void>((r) => (release = r));
+  const done = q.run(async (key) => {
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    seen.push(key);
+    if (seen.length === 1) await firstHeld;
+    running--;
+  }, 3);
+  q.add("ns/a");
+  await tick();
+  q.add("ns/a"); // while the first is held
+  q.add("ns/a");
+  await tick();
+  assert.deepEqual(seen, ["ns/a"], "not handled twice at once");
+  release();
+  for (let i = 0; i < 5 && seen.length < 2; i++) await tick();
+  q.shutdown();
+  await done;
+  assert.deepEqual(seen, ["ns/a", "ns/a"]);
+  assert.equal(maxRunning, 1);
+});
+
+test("failures back off exponentially per key up to the maximum, success forgets them", async (t) => {
+  const q = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 50 });
+  const cases: Record<string, { failures: number; want: number }> = {
+    "first failure": { failures: 0, want: 10 },
+    "second failure": { failures: 1, want: 20 },
+    "third failure": { failures: 2, want: 40 },
+    "capped": { failures: 3, want: 50 },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      assert.equal(q.failureCount("k"), tc.failures);
+      assert.equal(q.backoff("k"), tc.want);
+    });
+  }
+  q.forget("k");
+  assert.equal(q.backoff("k"), 10);
+});
+
+test("a failing handler is retried after its backoff and errors are reported", async () => {
+  const errors: string[] = [];
+  const q = new WorkQueue({ baseDelayMs: 1, onError: (key, err) => errors.push(`${key}: ${(err as Error).message}`) });
+  let calls = 0;
+  let succeeded!: () => void;
+  const success = new Promise<void>((r) => (succeeded = r));
+  const done = q.run(async () => {
+    calls++;
+    if (calls < 3) throw new Error(`boom ${calls}`);
+    succeeded();
+  });
+  q.add("ns/x");
+  await success;
+  q.shutdown();
+  await done;
+  assert.equal(calls, 3);
+  assert.deepEqual(errors, ["ns/x: boom 1", "ns/x: boom 2"]);
+  assert.equal(q.failureCount("ns/x"), 0);
+});
+
+test("requeueAfterMs brings the key back later", async () => {
+  const q = new WorkQueue();
+  const seen: number[] = [];
+  let again!: () => void;
+  const second = new Promise<void>((r) => (again = r));
+  const done = q.run(async () => {
+    seen.push(seen.length);
+    if (seen.length === 2) again();
+    return seen.length === 1 ? { requeueAfterMs: 5 } : undefined;
+  });
+  q.add("ns/a");
+  await second;
+  q.shutdown();
+  await done;
+  assert.equal(seen.length, 2);
+});
+
+test("after shutdown adds are ignored and workers stop", async () => {
+  const q = new WorkQueue();
+  const done = q.run(async () => assert.fail("must not run"), 2);
+  q.shutdown();
+  q.add("ns/a");
+  await done;
+  assert.equal(q.depth, 0);
+});

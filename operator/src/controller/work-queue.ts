@@ -1,0 +1,115 @@
+// A de-duplicating, rate-limited work queue of `namespace/name` keys, shaped like
+// client-go's: a key is queued at most once, never handled by two workers at once, and a
+// key added while it is being handled is handled again afterwards. Failures back off
+// exponentially per key; success forgets the key's failures.
+
+export type Outcome = void | { requeueAfterMs: number };
+export type Handler = (key: string) => Promise<Outcome>;
+
+export type WorkQueueOptions = { baseDelayMs?: number; maxDelayMs?: number; onError?: (key: string, err: unknown, retryInMs: number) => void };
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: (() => void)[] = [];
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly onError: WorkQueueOptions["onError"];
+  private stopped = false;
+
+  constructor(opts: WorkQueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 5;
+    this.maxDelayMs = opts.maxDelayMs ?? 300_000;
+    this.onError = opts.onError;
+  }
+
+  /** Keys waiting to be handled (not counting those being handled). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.waiters.shift()?.();
+  }
+
+  /** Adds the key after a delay; an earlier pending delay for the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs <= 0) return this.add(key);
+    const pending = this.timers.get(key);
+    if (pending) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** The next retry delay for a key that failed, and counts the failure. */
+  backoff(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    return Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs);
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failureCount(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Runs `workers` concurrent loops until shutdown; resolves when they have all stopped. */
+  async run(handler: Handler, workers = 1): Promise<void> {
+    await Promise.all(Array.from({ length: workers }, () => this.worker(handler)));
+  }
+
+  shutdown(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private async next(): Promise<string | undefined> {
+    while (!this.stopped && this.queue.length === 0) await new Promise<void>((wake) => this.waiters.push(wake));
+    if (this.stopped) return undefined;
+    const key = this.queue.shift()!;
+    this.queued.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  private async worker(handler: Handler): Promise<void> {
+    for (;;) {
+      const key = await this.next();
+      if (key === undefined) return;
+      try {
+        const outcome = await handler(key);
+        this.forget(key);
+        if (outcome && outcome.requeueAfterMs >= 0) this.addAfter(key, outcome.requeueAfterMs);
+      } catch (err) {
+        const delay = this.backoff(key);
+        this.onError?.(key, err, delay);
+        this.addAfter(key, delay);
+      } finally {
+        this.processing.delete(key);
+        if (this.dirty.delete(key)) this.add(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Every write of the operator goes through here: server-side apply with one field manager
+// for what it owns, and status patches that are skipped when nothing changed.
+import { isDeepStrictEqual } from "node:util";
+import {
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1OwnerReference,
+} from "@kubernetes/client-node";
+
+export const fieldManager = "kubatch-operator";
+
+export type Writer = {
+  /** Server-side apply of the whole desired object (fields the operator owns). */
+  apply<T extends KubernetesObject>(obj: T): Promise<T>;
+  /** Merge-patches `status` of a kubatch object unless it already equals `status`. Returns whether it wrote. */
+  patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean>;
+};
+
+export type StatusRef = { group: string; version: string; plural: string; namespace: string; name: string; resourceVersion?: string };
+
+export function makeWriter(kc: KubeConfig): Writer {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  return {
+    async apply<T extends KubernetesObject>(obj: T): Promise<T> {
+      return (await objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply)) as T;
+    },
+    async patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean> {
+      if (isDeepStrictEqual(stripUndefined(current), stripUndefined(status))) return false;
+      // The resourceVersion precondition makes a status computed from a stale cache fail with 409.
+      const body = ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
+      await custom.patchNamespacedCustomObjectStatus(
+        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body, fieldManager },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+      return true;
+    },
+  };
+}
+
+/** The controller owner reference that makes Kubernetes garbage-collect what an object owns. */
+export function controllerRef(owner: KubernetesObject & { apiVersion: string; kind: string }): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata?.name ?? "",
+    uid: owner.metadata?.uid ?? "",
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** JSON round trip: what the API server would store (no undefined members). */
+export function stripUndefined<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}

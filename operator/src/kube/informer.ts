@@ -1,0 +1,119 @@
+// A list-watch cache that keeps running. @kubernetes/client-node's ListWatch relists on 410
+// and reconnects after its 30 s inactivity timeout, but any other error stops it for good:
+// here an error restarts it with jittered exponential backoff, and a watchdog restarts a
+// watch that has shown no sign of life (no event, no reconnect) for too long.
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+
+export type EventKind = "add" | "update" | "delete";
+
+export type InformerOptions<T extends KubernetesObject> = {
+  kubeConfig: KubeConfig;
+  /** The watch path, e.g. `/api/v1/pods` or `/apis/kubatch.dev/v1alpha1/pools`. */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  labelSelector?: string;
+  fieldSelector?: string;
+  onEvent: (kind: EventKind, obj: T) => void;
+  log?: (line: string) => void;
+  /** Restart when neither an event nor a reconnect was seen for this long. */
+  staleAfterMs?: number;
+};
+
+export class Informer<T extends KubernetesObject> {
+  private readonly watchList: ListWatch<T>;
+  private readonly opts: InformerOptions<T>;
+  private lastActivity = Date.now();
+  private failures = 0;
+  private stopped = true;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private hasSynced = false;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.watchList = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), opts.list, false, opts.labelSelector, opts.fieldSelector);
+    const seen = (kind: EventKind) => (obj: T) => {
+      this.lastActivity = Date.now();
+      this.failures = 0;
+      opts.onEvent(kind, obj);
+    };
+    this.watchList.on("add", seen("add"));
+    this.watchList.on("update", seen("update"));
+    this.watchList.on("delete", seen("delete"));
+    this.watchList.on("connect", () => {
+      this.lastActivity = Date.now();
+    });
+    this.watchList.on("error", (err: unknown) => this.restartLater(err));
+  }
+
+  /** Resolves after the first list has filled the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.lastActivity = Date.now();
+    const staleAfter = this.opts.staleAfterMs ?? 120_000;
+    this.watchdog = setInterval(() => {
+      if (!this.stopped && Date.now() - this.lastActivity > staleAfter) this.restartLater(new Error(`no watch activity for ${staleAfter} ms`));
+    }, Math.min(staleAfter, 30_000));
+    this.watchdog.unref();
+    for (;;) {
+      try {
+        await this.watchList.start();
+        this.hasSynced = true;
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        const delay = this.nextDelay();
+        this.opts.log?.(`informer ${this.opts.path}: initial list failed (${describe(err)}); retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  get synced(): boolean {
+    return this.hasSynced;
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.watchList.get(name, namespace);
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.watchList.list(namespace);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.watchdog);
+    await this.watchList.stop();
+  }
+
+  private nextDelay(): number {
+    const base = Math.min(1_000 * 2 ** this.failures, 30_000);
+    this.failures++;
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  private restartLater(err: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = this.nextDelay();
+    this.opts.log?.(`informer ${this.opts.path}: ${describe(err)}; restarting in ${delay} ms`);
+    this.restartTimer = setTimeout(async () => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.lastActivity = Date.now();
+      try {
+        await this.watchList.stop();
+        await this.watchList.start();
+      } catch (e) {
+        this.restartLater(e);
+      }
+    }, delay);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object" && "code" in err) return `HTTP ${String((err as { code: unknown }).code)}`;
+  return String(err);
+}
