@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { commandLine } from "./command-line.ts";
+import { taskConstraintsSchema } from "./constraints.ts";
+import { containerSettingsSchema } from "./container-settings.ts";
+import { duration } from "./duration.ts";
+import { environmentSettings } from "./environment.ts";
+import { batchId } from "./names.ts";
+import { outputFiles } from "./output-file.ts";
+import { resourceFiles } from "./resource-file.ts";
+import { taskSlots } from "./retry.ts";
+
+/** Runs on each node before the job's first task there (Azure Batch JobPreparationTask). */
+export const jobPreparationTaskSchema = z
+  .strictObject({
+    id: batchId("Id of the task (default jobpreparation).").default("jobpreparation"),
+    commandLine: commandLine("The job preparation task's command line."),
+    containerSettings: containerSettingsSchema.optional(),
+    resourceFiles: resourceFiles("Files downloaded before the job preparation task runs."),
+    environmentSettings: environmentSettings("Environment variables of the job preparation task."),
+    constraints: taskConstraintsSchema.prefault({}),
+    waitForSuccess: z
+      .boolean()
+      .default(true)
+      .describe("Whether the job's tasks wait for the preparation task to succeed on the node (default true)."),
+    rerunOnNodeRebootAfterSuccess: z
+      .boolean()
+      .default(true)
+      .describe("Whether to run it again when the node restarts (default true)."),
+  })
+  .describe("Runs on each node before the first of the job's tasks runs there.");
+
+/** Runs on each node that ran the job's tasks, when the job ends (Azure Batch JobReleaseTask). */
+export const jobReleaseTaskSchema = z
+  .strictObject({
+    id: batchId("Id of the task (default jobrelease).").default("jobrelease"),
+    commandLine: commandLine("The job release task's command line."),
+    containerSettings: containerSettingsSchema.optional(),
+    resourceFiles: resourceFiles("Files downloaded before the job release task runs."),
+    environmentSettings: environmentSettings("Environment variables of the job release task."),
+    maxWallClockTime: duration("Longest the release task may run (default PT15M).").default("PT15M"),
+    retentionTime: duration("How long its directory is kept on the node (default P7D).").default("P7D"),
+  })
+  .describe("Runs on every node that ran the job's tasks when the job completes or is terminated.");
+
+/** Started when the job starts; controls the job (Azure Batch JobManagerTask). */
+export const jobManagerTaskSchema = z
+  .strictObject({
+    id: batchId("Id of the job manager task."),
+    displayName: z.string().max(1024).optional().describe("A display name for the task."),
+    commandLine: commandLine("The job manager task's command line."),
+    containerSettings: containerSettingsSchema.optional(),
+    resourceFiles: resourceFiles("Files downloaded before the job manager task runs."),
+    outputFiles: outputFiles("Files uploaded after the job manager task ends."),
+    environmentSettings: environmentSettings("Environment variables of the job manager task."),
+    constraints: taskConstraintsSchema.prefault({}),
+    requiredSlots: taskSlots("Task slots the job manager task needs on its node (default 1).").default(1),
+    killJobOnCompletion: z
+      .boolean()
+      .default(true)
+      .describe("Whether the job completes (terminating its other tasks) when the job manager task completes (default true)."),
+    runExclusive: z
+      .boolean()
+      .default(true)
+      .describe("Whether the job manager task needs a node of its own (default true)."),
+    allowLowPriorityNode: z.boolean().default(true).describe("Whether it may run on a low-priority node (default true)."),
+  })
+  .describe("Started first when the job starts; typically it submits the job's tasks.");

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/** A name-value pair attached to a pool, job or work item (Azure Batch MetadataItem); kubatch does not interpret it. */
+export const metadataItemSchema = z.strictObject({
+  name: z.string().min(1).max(1024).describe("Name of the metadata item."),
+  value: z.string().max(32768).describe("Value of the metadata item."),
+});
+
+export type MetadataItem = z.infer<typeof metadataItemSchema>;
+
+export const metadataListSchema = z
+  .array(metadataItemSchema)
+  .max(1000)
+  .optional()
+  .describe("Name-value pairs for the user's own use; kubatch does not interpret them (Azure Batch metadata).");
+
+/** The part of Kubernetes ObjectMeta the operator relies on; other fields pass through. */
+export function objectMetaSchema(maxNameLength: number) {
+  return z.looseObject({
+    name: z
+      .string()
+      .min(1)
+      .max(maxNameLength, { error: `must be at most ${maxNameLength} characters` }),
+    namespace: z.string().optional(),
+    uid: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    generation: z.int().optional(),
+    // client-node's model deserializer turns timestamps into Dates; plain JSON keeps strings.
+    creationTimestamp: z.union([z.string(), z.date()]).optional(),
+    deletionTimestamp: z.union([z.string(), z.date()]).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    finalizers: z.array(z.string()).optional(),
+  });
+}
+
+export type ObjectMeta = z.infer<ReturnType<typeof objectMetaSchema>>;
