@@ -1,0 +1,25 @@
+// The task-runner: one program with modes, run inside kubatch node pods.
+const [mode, ...rest] = process.argv.slice(2);
+
+const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  fetch: async () => (await import("./fetch/command.ts")).fetchCommand,
+  agent: async () => (await import("./agent/command.ts")).agentCommand,
+  "start-task": async () => (await import("./start-task/command.ts")).startTaskCommand,
+};
+
+async function main(): Promise<number> {
+  const load = mode ? modes[mode] : undefined;
+  if (!load) {
+    console.error(`usage: task-runner <${Object.keys(modes).join("|")}> [args]`);
+    return 2;
+  }
+  return (await load())(rest);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`task-runner ${mode}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,29 @@
+// `task-runner start-task`: the node pod's second init container. Runs the start task's
+// command line in $AZ_BATCH_NODE_STARTUP_DIR/wd, retried up to maxTaskRetryCount times, with
+// its output in startup/stdout.txt and stderr.txt and echoed to the container log (so the
+// termination message carries its tail), and exits with the last attempt's exit code.
+import { mkdir } from "node:fs/promises";
+import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../node-layout.ts";
+import { runProcess } from "../process/run-process.ts";
+import { commandLineEnv, maxRetriesEnv } from "../contract.ts";
+
+export async function startTaskCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const commandLine = env[commandLineEnv];
+  if (!commandLine) {
+    console.error(`${commandLineEnv} is not set`);
+    return 2;
+  }
+  const maxRetries = Number(env[maxRetriesEnv] ?? "0");
+  const node = identityFromEnv(env);
+  const layout = nodeLayout(node.rootDir);
+  await mkdir(layout.shared, { recursive: true });
+  const childEnv = { ...userEnvironment(env), ...batchEnvironment(node) };
+  for (let attempt = 0; ; attempt++) {
+    const result = await runProcess({ commandLine, cwd: layout.startupWd, outputDir: layout.startup, env: childEnv, echo: true });
+    const tries = maxRetries < 0 ? "unlimited retries" : `${maxRetries} retries allowed`;
+    console.log(`start task exited with code ${result.exitCode}${result.failure ? ` (${result.failure.code})` : ""} on attempt ${attempt + 1} (${tries})`);
+    if (result.exitCode === 0) return 0;
+    if (maxRetries >= 0 && attempt >= maxRetries) return result.exitCode;
+    await new Promise((r) => setTimeout(r, Math.min(1_000 * 2 ** attempt, 30_000)));
+  }
+}
