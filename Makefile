@@ -6,7 +6,7 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE := $(NODE_BIN)/node
 KUBATCH := $(CURDIR)/bin/kubatch
 
-.PHONY: setup typecheck crds crds-check cluster-up cluster-down cluster-status test test-unit demo clean
+.PHONY: setup typecheck crds crds-check deploy-local cluster-up cluster-down cluster-status test test-unit demo clean
 
 setup: node_modules/.setup-done
 
@@ -18,6 +18,13 @@ node_modules/.setup-done: package.json package-lock.json
 	@$(NODE) -e 'const [maj] = process.versions.node.split("."); if (+maj < 22) { console.error("node_modules/.bin/node is " + process.version + "; kubatch needs >= 22"); process.exit(1) } console.log("Node " + process.version + " ready at node_modules/.bin/node")'
 	@touch $@
 
+# CRD YAML from the zod schemas; crds-check fails when crds/ differs from what they generate.
+crds: setup
+	$(NODE) operator/src/crd-gen/main.ts
+
+crds-check: setup
+	$(NODE) operator/src/crd-gen/main.ts --check
+
 typecheck: setup
 	$(NODE_BIN)/tsc -p tsconfig.json
 
@@ -26,6 +33,10 @@ cluster-up: setup
 
 cluster-down: setup
 	$(KUBATCH) cluster down
+
+# CRDs and the operator (as a local process) on the local cluster; `cluster-down` stops it.
+deploy-local: setup
+	$(KUBATCH) cluster deploy-local
 
 cluster-status: setup
 	$(KUBATCH) cluster status

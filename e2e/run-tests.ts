@@ -1,10 +1,11 @@
 // The project's test command: typecheck, then every *.test.ts in one `node --test` run,
 // against a fresh local cluster of its own (state folder .kubatch/test) that is brought
-// down afterwards, whatever happened. `--unit` skips the cluster (cluster tests then skip).
+// down afterwards, whatever happened. The operator runs against it as a local process. `--unit` skips the cluster (cluster tests then skip).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { down, up } from "./cluster/control-plane.ts";
+import { deployLocal } from "./cluster/deploy-local.ts";
 import { clusterPaths, repoRoot } from "./cluster/state.ts";
 
 const { values } = parseArgs({ options: { unit: { type: "boolean" } } });
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
   if (!values.unit) {
     console.log("== local cluster for the tests");
     const info = await up({ paths });
+    await deployLocal({ paths });
     env.KUBECONFIG = info.kubeconfig;
     env.KUBATCH_STATE_DIR = paths.stateDir;
     env.AZURITE_CONNECTION_STRING = info.azuriteConnectionString;

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { down, status, up } from "./control-plane.ts";
 import { clusterPaths } from "./state.ts";
 
-const usage = "usage: kubatch cluster up|down|status [--state-dir DIR] [--no-azurite] [--no-node]";
+const usage = "usage: kubatch cluster up|down|status|deploy-local [--state-dir DIR] [--no-azurite] [--no-node]";
 
 export async function clusterCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -18,6 +18,9 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       return 0;
     case "down":
       await down({ paths });
+      return 0;
+    case "deploy-local":
+      await (await import("./deploy-local.ts")).deployLocal({ paths });
       return 0;
     case "status": {
       const s = await status(paths);

@@ -1,0 +1,81 @@
+// `make deploy-local`: the CRDs and the operator, run as a local process against the local
+// cluster. The operator carries the cluster's id, so `cluster down` stops it too.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { readInfo } from "./control-plane.ts";
+import { freePort } from "./ports.ts";
+import { get, waitFor } from "./probe.ts";
+import { isAlive, startDetached } from "./processes.ts";
+import { clusterPaths, repoRoot, type ClusterPaths } from "./state.ts";
+
+/**
+ * Server-side apply through kubectl: client-node's object serializer drops the
+ * x-kubernetes-* extensions of CustomResourceDefinitions, so it cannot apply our CRDs.
+ */
+export function applyManifests(kubectlPath: string, kubeconfig: string, files: string[]): string[] {
+  const out = execFileSync(kubectlPath, ["--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager=kubatch-deploy", "-o", "name", ...files.flatMap((f) => ["-f", f])], {
+    encoding: "utf8",
+  });
+  return out.split("\n").filter(Boolean);
+}
+
+export function crdFiles(): string[] {
+  const dir = join(repoRoot, "crds");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export async function waitForCrds(kc: KubeConfig, names: string[]): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  await waitFor("CRDs to be established", 30_000, async () => {
+    for (const name of names) {
+      const crd = (await client.read({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name } })) as { status?: { conditions?: { type: string; status: string }[] } };
+      if (!crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return false;
+    }
+    return true;
+  });
+}
+
+/** The Secret, in a pool's namespace, that holds the auto-storage connection string locally. */
+export const autoStorageSecret = "kubatch-auto-storage";
+
+export type LocalOperator = { pid: number; healthPort: number; log: string };
+
+export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: string) => void; configFile?: string } = {}): Promise<LocalOperator> {
+  const paths = opts.paths ?? clusterPaths();
+  const log = opts.log ?? console.log;
+  const info = readInfo(paths);
+  if (!info) throw new Error("no local cluster: run `make cluster-up` first");
+  const kc = new KubeConfig();
+  kc.loadFromFile(info.kubeconfig);
+  const crds = applyManifests(join(info.binDir, "kubectl"), info.kubeconfig, crdFiles());
+  await waitForCrds(kc, crds.map((c) => c.replace(/^.*\//, "")));
+  log(`applied ${crds.length} CRDs`);
+
+  // A second deploy replaces the running operator (e.g. after a code change).
+  const record = join(paths.clusterDir, "operator.json");
+  if (existsSync(record)) {
+    const previous = JSON.parse(readFileSync(record, "utf8")) as LocalOperator;
+    if (isAlive(previous.pid)) {
+      process.kill(previous.pid, "SIGTERM");
+      await waitFor("the previous operator to stop", 15_000, async () => !isAlive(previous.pid));
+    }
+  }
+  const healthPort = await freePort();
+  // autoStorageContainerName resolves through this Secret (Azurite's account in the local cluster).
+  const configFile = opts.configFile ?? join(paths.clusterDir, "operator-config.yaml");
+  if (!opts.configFile) writeFileSync(configFile, `autoStorage:\n  name: ${autoStorageSecret}\n  key: connectionString\n`);
+  const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--config=${configFile}`];
+  const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig } });
+  await waitFor("the operator's /readyz", 60_000, async () => (await get(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, () =>
+    isAlive(started.pid) ? undefined : `the operator exited; see ${started.log}`,
+  );
+  const operator = { pid: started.pid, healthPort, log: started.log };
+  writeFileSync(record, JSON.stringify(operator) + "\n");
+  log(`operator running (pid ${started.pid}, log ${started.log})`);
+  return operator;
+}

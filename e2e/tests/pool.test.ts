@@ -1,0 +1,147 @@
+// Pools against the real local control plane and the operator (make test deploys it):
+// node Deployments, start tasks with resource files from Azurite, node states, resize,
+// invalid specs and deletion.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
+import type { PoolStatus } from "../../operator/src/api/pool.ts";
+import { autoStorageSecret } from "../cluster/deploy-local.ts";
+import { kubeConfig, kubectl, noCluster } from "./support/cluster.ts";
+import { eventually } from "./support/eventually.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+const azurite = process.env.AZURITE_CONNECTION_STRING;
+const skip = noCluster ?? (azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`");
+const pools = { group: "kubatch.dev", version: "v1alpha1", plural: "pools" };
+
+describe("pools", { skip }, () => {
+  let kc: KubeConfig;
+  let ns: { name: string; remove: () => Promise<void> };
+  let custom: CustomObjectsApi;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+
+  before(async () => {
+    kc = kubeConfig();
+    custom = kc.makeApiClient(CustomObjectsApi);
+    core = kc.makeApiClient(CoreV1Api);
+    apps = kc.makeApiClient(AppsV1Api);
+    ns = await testNamespace(kc, "pools");
+    await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: autoStorageSecret }, stringData: { connectionString: azurite! } } });
+    await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "storage" }, stringData: { connectionString: azurite! } } });
+    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`tools-${ns.name}`);
+    await container.createIfNotExists();
+    const wrapper = "#!/bin/sh\necho wrapped \"$@\"\n";
+    await container.getBlockBlobClient("tesseract-wrapper").upload(wrapper, wrapper.length);
+  });
+  after(() => ns.remove());
+
+  const createPool = (name: string, spec: object) =>
+    custom.createNamespacedCustomObject({ ...pools, namespace: ns.name, body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name }, spec } });
+  const readPool = async (name: string) => (await custom.getNamespacedCustomObject({ ...pools, namespace: ns.name, name })) as { metadata: { generation: number }; status?: PoolStatus };
+  const condition = (status: PoolStatus | undefined, type: string) => status?.conditions?.find((c) => c.type === type);
+  const describePool = (name: string) => async () => JSON.stringify((await readPool(name)).status);
+  const events = async (name: string): Promise<CoreV1Event[]> =>
+    (await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.kind=Pool,involvedObject.name=${name}` })).items;
+
+  test("start tasks prepare every node from blob storage; the pool becomes Ready with Idle nodes", async () => {
+    await createPool("ocr", {
+      vmSize: "small",
+      targetDedicatedNodes: 2,
+      startTask: {
+        commandLine: `/bin/sh -c "cp tools/tesseract-wrapper $AZ_BATCH_NODE_SHARED_DIR/ && $AZ_BATCH_NODE_SHARED_DIR/tesseract-wrapper on $AZ_BATCH_NODE_ID"`,
+        resourceFiles: [{ autoStorageContainerName: `tools-${ns.name}`, filePath: "tools", fileMode: "0755" }],
+      },
+    });
+    const status = await eventually("pool ocr Ready", 90_000, async () => {
+      const s = (await readPool("ocr")).status;
+      return condition(s, "Ready")?.status === "True" ? s : undefined;
+    }, describePool("ocr"));
+    assert.equal(status.currentDedicatedNodes, 2);
+    assert.equal(status.allocationState, "Steady");
+    assert.equal(status.nodeCounts?.idle, 2);
+    for (const node of status.nodes ?? []) {
+      assert.equal(node.state, "Idle");
+      assert.equal(node.startTaskInfo?.result, "Success");
+      assert.equal(node.startTaskInfo?.exitCode, 0);
+      const { stdout } = await kubectl("-n", ns.name, "logs", node.name, "-c", "start-task");
+      assert.match(stdout, new RegExp(`wrapped on ${node.name}`));
+    }
+    const dep = await apps.readNamespacedDeployment({ name: "ocr-dedicated", namespace: ns.name });
+    assert.equal(dep.metadata?.ownerReferences?.[0]?.kind, "Pool");
+    assert.equal(dep.metadata?.ownerReferences?.[0]?.controller, true);
+    assert.equal(status.selector, "kubatch.dev/pool=ocr,kubatch.dev/node-type=dedicated");
+  });
+
+  test("kubectl scale resizes the pool and the extra node leaves", async () => {
+    await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=3");
+    await eventually("3 idle nodes", 90_000, async () => ((await readPool("ocr")).status?.nodeCounts?.idle === 3 ? true : undefined), describePool("ocr"));
+    await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=1");
+    const status = await eventually("1 node, Steady", 60_000, async () => {
+      const s = (await readPool("ocr")).status;
+      return s?.nodeCounts?.total === 1 && s.allocationState === "Steady" ? s : undefined;
+    }, describePool("ocr"));
+    assert.equal(status.currentDedicatedNodes, 1);
+    assert.ok((await events("ocr")).some((e) => e.reason === "ResizeComplete"));
+  });
+
+  test("a failing start task marks the node StartTaskFailed with its exit code and output", async () => {
+    await createPool("broken", {
+      vmSize: "small",
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: `/bin/sh -c "echo tesseract is missing >&2; exit 7"`, maxTaskRetryCount: 1 },
+    });
+    const status = await eventually("StartTaskFailed", 90_000, async () => {
+      const s = (await readPool("broken")).status;
+      return s?.nodes?.[0]?.state === "StartTaskFailed" ? s : undefined;
+    }, describePool("broken"));
+    const info = status.nodes![0]!.startTaskInfo!;
+    assert.equal(info.exitCode, 7);
+    assert.equal(info.result, "Failure");
+    assert.match(info.failureInfo?.message ?? "", /tesseract is missing/);
+    const degraded = condition(status, "Degraded");
+    assert.equal(degraded?.status, "True");
+    assert.equal(degraded?.reason, "StartTaskFailed");
+    assert.equal(condition(status, "Ready")?.status, "False");
+    await eventually("a StartTaskFailed event", 10_000, async () => ((await events("broken")).some((e) => e.reason === "StartTaskFailed" && e.type === "Warning") ? true : undefined));
+  });
+
+  test("a resource file that cannot be downloaded fails the node, naming the file", async () => {
+    await createPool("nofile", {
+      vmSize: "small",
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: "/bin/true", resourceFiles: [{ httpUrl: "http://127.0.0.1:9/missing.sh", filePath: "missing.sh" }] },
+    });
+    const status = await eventually("StartTaskFailed", 90_000, async () => {
+      const s = (await readPool("nofile")).status;
+      return s?.nodes?.[0]?.state === "StartTaskFailed" ? s : undefined;
+    }, describePool("nofile"));
+    assert.equal(status.nodes![0]!.startTaskInfo?.failureInfo?.code, "ResourceFileDownloadFailed");
+    assert.match(status.nodes![0]!.startTaskInfo?.failureInfo?.message ?? "", /resourceFiles\[0\]/);
+  });
+
+  test("what the API server cannot refuse becomes an InvalidSpec condition and event naming the field", async () => {
+    await createPool("huge", { vmSize: "enormous", targetDedicatedNodes: 1 });
+    const ready = await eventually("InvalidSpec", 30_000, async () => {
+      const c = condition((await readPool("huge")).status, "Ready");
+      return c?.reason === "InvalidSpec" ? c : undefined;
+    }, describePool("huge"));
+    assert.equal(ready.status, "False");
+    assert.match(ready.message, /spec\.vmSize: unknown size "enormous"/);
+    assert.ok((await events("huge")).some((e) => e.reason === "InvalidSpec" && /spec\.vmSize/.test(e.message ?? "")));
+  });
+
+  test("the API server refuses a pool with two size sources, naming the rule", async () => {
+    await assert.rejects(createPool("both", { vmSize: "small", resources: { requests: { cpu: "1" } } }), /exactly one of vmSize, resources/);
+  });
+
+  test("deleting a pool removes its nodes, then the pool", async () => {
+    await custom.deleteNamespacedCustomObject({ ...pools, namespace: ns.name, name: "ocr" });
+    await eventually("pool ocr and its pods gone", 60_000, async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: "kubatch.dev/pool=ocr" });
+      const pool = await readPool("ocr").catch(() => undefined);
+      return pods.items.length === 0 && pool === undefined ? true : undefined;
+    });
+  });
+});

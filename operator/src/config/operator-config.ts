@@ -1,0 +1,39 @@
+// The operator's own configuration (a YAML or JSON file given by --config or KUBATCH_CONFIG):
+// named node sizes, the task-runner image, the node root and the auto-storage account.
+import { readFileSync } from "node:fs";
+import { loadYaml } from "@kubernetes/client-node";
+import { z } from "zod";
+import { resourcesSchema, secretKeyRefSchema } from "../api/kubernetes.ts";
+import { formatPath } from "../api/parse.ts";
+import packageJson from "../../../package.json" with { type: "json" };
+
+export const operatorConfigSchema = z.strictObject({
+  vmSizes: z
+    .record(z.string(), resourcesSchema)
+    .default({
+      small: { requests: { cpu: "250m", memory: "256Mi" } },
+      medium: { requests: { cpu: "1", memory: "1Gi" } },
+      large: { requests: { cpu: "2", memory: "4Gi" } },
+    })
+    .describe("Pool.spec.vmSize names → the node pods' resources."),
+  taskRunnerImage: z.string().min(1).default(`kubatch/task-runner:${packageJson.version}`).describe("Default node image (runs the task-runner)."),
+  nodeRootDir: z.string().startsWith("/").default("/mnt/batch").describe("AZ_BATCH_NODE_ROOT_DIR inside node pods."),
+  autoStorage: secretKeyRefSchema
+    .optional()
+    .describe("Secret (in each pool's namespace) with the connection string of the storage account behind autoStorageContainerName."),
+});
+
+export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
+
+export function defaultOperatorConfig(): OperatorConfig {
+  return operatorConfigSchema.parse({});
+}
+
+export function loadOperatorConfig(path: string | undefined): OperatorConfig {
+  if (!path) return defaultOperatorConfig();
+  const parsed = operatorConfigSchema.safeParse(loadYaml(readFileSync(path, "utf8")) ?? {});
+  if (!parsed.success) {
+    throw new Error(`${path}: ${parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ")}`);
+  }
+  return parsed.data;
+}

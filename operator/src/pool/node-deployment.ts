@@ -1,0 +1,118 @@
+// Pool → the Deployment of its node pods (pure). Each node pod: an emptyDir node root; init
+// container `fetch` downloads the start task's resource files; init container `start-task`
+// runs the start task (when it must succeed before tasks run); the main container is the
+// task-runner agent. Output tails of failed init containers reach the pod status through
+// terminationMessagePolicy FallbackToLogsOnError.
+import { createHash } from "node:crypto";
+import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
+import type { Pool } from "../api/pool.ts";
+import type { OperatorConfig } from "../config/operator-config.ts";
+import { controllerRef } from "../kube/apply.ts";
+import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../task-runner/src/contract.ts";
+import { deploymentName, nodeSelectorLabels, specHashAnnotation, type NodeType } from "./labels.ts";
+import { mergeOverrides } from "./merge-overrides.ts";
+
+export const nodeRootVolume = "node-root";
+
+export class PoolConfigError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+export function nodeResources(pool: Pool, config: OperatorConfig): V1Container["resources"] {
+  if (pool.spec.resources) return pool.spec.resources as V1Container["resources"];
+  const size = pool.spec.vmSize ? config.vmSizes[pool.spec.vmSize] : undefined;
+  if (!size) {
+    const known = Object.keys(config.vmSizes).join(", ");
+    throw new PoolConfigError("spec.vmSize", `unknown size "${pool.spec.vmSize}"; the operator knows: ${known}`);
+  }
+  return size as V1Container["resources"];
+}
+
+function identityEnv(pool: Pool, config: OperatorConfig, type: NodeType): V1EnvVar[] {
+  return [
+    { name: "AZ_BATCH_NODE_ROOT_DIR", value: config.nodeRootDir },
+    { name: "AZ_BATCH_POOL_ID", value: pool.metadata.name },
+    { name: "AZ_BATCH_NODE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "AZ_BATCH_NODE_IS_DEDICATED", value: String(type === "dedicated") },
+    { name: "KUBATCH_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+  ];
+}
+
+export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeType): V1PodTemplateSpec {
+  const image = pool.spec.image ?? config.taskRunnerImage;
+  const resources = nodeResources(pool, config);
+  const mounts = [{ name: nodeRootVolume, mountPath: config.nodeRootDir }];
+  const common = { image, resources, volumeMounts: mounts, terminationMessagePolicy: "FallbackToLogsOnError" };
+  const identity = identityEnv(pool, config, type);
+  const startTask = pool.spec.startTask;
+  const initContainers: V1Container[] = [];
+  const files = startTask?.resourceFiles ?? [];
+  if (files.length > 0) {
+    const env: V1EnvVar[] = [...identity, { name: resourceFilesEnv, value: JSON.stringify(files) }];
+    files.forEach((f, i) => {
+      if (f.credentialsSecretRef) env.push({ name: credentialEnv(i), valueFrom: { secretKeyRef: { name: f.credentialsSecretRef.name, key: f.credentialsSecretRef.key } } });
+    });
+    if (files.some((f) => f.autoStorageContainerName)) {
+      if (!config.autoStorage) throw new PoolConfigError("spec.startTask.resourceFiles", "autoStorageContainerName needs the operator's autoStorage setting");
+      env.push({ name: autoStorageEnv, valueFrom: { secretKeyRef: { name: config.autoStorage.name, key: config.autoStorage.key } } });
+    }
+    initContainers.push({ name: "fetch", ...common, image: config.taskRunnerImage, args: ["fetch", "--dest", `${config.nodeRootDir}/startup/wd`], env });
+  }
+  const startTaskEnv: V1EnvVar[] = startTask
+    ? [
+        ...identity,
+        ...(startTask.environmentSettings ?? []).map((s) => ({ name: s.name, value: s.value ?? "" })),
+        { name: commandLineEnv, value: startTask.commandLine },
+        { name: maxRetriesEnv, value: String(startTask.maxTaskRetryCount) },
+      ]
+    : [];
+  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, args: ["start-task"], env: startTaskEnv });
+  const agentEnv: V1EnvVar[] = [
+    ...identity,
+    { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
+    // Without waitForSuccess the agent runs the start task beside the first tasks.
+    ...(startTask && !startTask.waitForSuccess ? startTaskEnv.filter((e) => !identity.includes(e)) : []),
+  ];
+  const template: V1PodTemplateSpec = {
+    metadata: { labels: { ...nodeSelectorLabels(pool, type), "app.kubernetes.io/name": "kubatch-node", "app.kubernetes.io/managed-by": "kubatch" } },
+    spec: {
+      initContainers: initContainers.length > 0 ? initContainers : undefined,
+      containers: [{ name: "agent", ...common, args: ["agent"], env: agentEnv }],
+      volumes: [{ name: nodeRootVolume, emptyDir: {} }],
+      serviceAccountName: pool.spec.serviceAccountName,
+      nodeSelector: type === "lowpriority" ? (pool.spec.lowPriority?.nodeSelector ?? pool.spec.nodeSelector) : pool.spec.nodeSelector,
+      tolerations: (type === "lowpriority" ? (pool.spec.lowPriority?.tolerations ?? pool.spec.tolerations) : pool.spec.tolerations) as V1Toleration[] | undefined,
+      affinity: (type === "lowpriority" ? (pool.spec.lowPriority?.affinity ?? pool.spec.affinity) : pool.spec.affinity) as V1Affinity | undefined,
+      restartPolicy: "Always",
+    },
+  };
+  return mergeOverrides(template, pool.spec.podTemplate);
+}
+
+export function nodeDeployment(pool: Pool & { apiVersion: string; kind: string }, config: OperatorConfig, type: NodeType, replicas: number): V1Deployment {
+  const labels = nodeSelectorLabels(pool, type);
+  const body: V1Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: deploymentName(pool, type),
+      namespace: pool.metadata.namespace,
+      labels: { ...labels, "app.kubernetes.io/managed-by": "kubatch" },
+      ownerReferences: [controllerRef(pool as never)],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      // A changed node template replaces nodes one at a time, never below the target.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: nodePodTemplate(pool, config, type),
+    },
+  };
+  const hash = createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 16);
+  body.metadata!.annotations = { [specHashAnnotation]: hash };
+  return body;
+}

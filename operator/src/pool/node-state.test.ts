@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import { nodeInfo } from "./node-state.ts";
+
+const t0 = new Date("2026-11-29T10:00:00Z");
+const t1 = new Date("2026-11-29T10:00:05Z");
+
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; ready?: boolean; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
+  return {
+    metadata: {
+      name: "pool-a-dedicated-x",
+      labels: { "kubatch.dev/node-type": "dedicated" },
+      deletionTimestamp: opts.deleting ? t1 : undefined,
+      annotations: opts.leaving ? { "kubatch.dev/leaving": "true" } : undefined,
+    },
+    spec: { nodeName: opts.scheduled === false ? undefined : "n1", containers: [] },
+    status: {
+      phase: opts.phase ?? "Pending",
+      initContainerStatuses: opts.init,
+      containerStatuses: opts.agent ? [opts.agent] : undefined,
+      conditions: [{ type: "Ready", status: opts.ready ? "True" : "False" }],
+    },
+  };
+}
+
+const c = (name: string, state: V1ContainerStatus["state"], extra: Partial<V1ContainerStatus> = {}): V1ContainerStatus => ({
+  name,
+  image: "kubatch/task-runner",
+  imageID: "",
+  ready: false,
+  restartCount: 0,
+  state,
+  ...extra,
+});
+const running = { running: { startedAt: t0 } };
+const done = (exitCode: number, message?: string) => ({ terminated: { exitCode, startedAt: t0, finishedAt: t1, message } });
+
+test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
+  const cases: Record<string, { pod: V1Pod; work?: number; want: string; exitCode?: number; code?: string; message?: RegExp }> = {
+    "not scheduled": { pod: pod({ scheduled: false }), want: "Creating" },
+    "fetching resource files": { pod: pod({ init: [c("fetch", running), c("start-task", { waiting: { reason: "PodInitializing" } })] }), want: "Starting" },
+    "start task running": { pod: pod({ init: [c("fetch", done(0)), c("start-task", running)] }), want: "WaitingForStartTask" },
+    "start task failed, waiting to restart": {
+      pod: pod({ init: [c("fetch", done(0)), c("start-task", { waiting: { reason: "CrashLoopBackOff" } }, { restartCount: 2, lastState: done(3, "tesseract: not found") })] }),
+      want: "StartTaskFailed",
+      exitCode: 3,
+      code: "FailureExitCode",
+      message: /exited with code 3: tesseract: not found/,
+    },
+    "resource file download failed": {
+      pod: pod({ init: [c("fetch", done(1, "resourceFiles[0] (http://x/y): HTTP 404"))] }),
+      want: "StartTaskFailed",
+      exitCode: 1,
+      code: "ResourceFileDownloadFailed",
+      message: /HTTP 404/,
+    },
+    "agent running but not ready yet": { pod: pod({ phase: "Running", init: [c("start-task", done(0))], agent: c("agent", running) }), want: "Starting" },
+    "idle": { pod: pod({ phase: "Running", init: [c("start-task", done(0))], agent: c("agent", running), ready: true }), want: "Idle" },
+    "running tasks": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true }), work: 2, want: "Running" },
+    "being deleted": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, deleting: true }), want: "LeavingPool" },
+    "chosen to leave": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, leaving: true }), want: "LeavingPool" },
+    "pod failed": { pod: pod({ phase: "Failed" }), want: "Unusable" },
+    "agent crashed": { pod: pod({ phase: "Running", agent: c("agent", { waiting: { reason: "CrashLoopBackOff" } }, { lastState: done(1) }) }), want: "Unusable" },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const info = nodeInfo(tc.pod, { runningTasks: tc.work ?? 0, runningTaskSlots: tc.work ?? 0 });
+      assert.equal(info.state, tc.want);
+      if (tc.exitCode !== undefined) assert.equal(info.startTaskInfo?.exitCode, tc.exitCode);
+      if (tc.code) assert.equal(info.startTaskInfo?.failureInfo?.code, tc.code);
+      if (tc.message) assert.match(info.startTaskInfo?.failureInfo?.message ?? "", tc.message);
+    });
+  }
+});

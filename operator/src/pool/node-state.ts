@@ -1,0 +1,100 @@
+// A node pod as Azure Batch would describe the compute node (pure): its state and start task.
+import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import type { NodeState, PoolStatus } from "../api/pool.ts";
+import { leavingAnnotation, nodeTypeLabel } from "./labels.ts";
+
+export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
+type StartTaskInfo = NonNullable<NodeInfo["startTaskInfo"]>;
+
+/** Tail of a failed container's output as the message of a failure (kept short for status size). */
+function tail(text: string | undefined, max = 512): string | undefined {
+  if (!text) return undefined;
+  const trimmed = text.trim();
+  return trimmed.length > max ? `…${trimmed.slice(-max)}` : trimmed;
+}
+
+/** The last terminated run of a container: its current state, or the last one while it waits to restart. */
+function lastRun(status: V1ContainerStatus | undefined) {
+  return status?.state?.terminated ?? (status?.state?.waiting ? status.lastState?.terminated : undefined);
+}
+
+function startTaskInfo(status: V1ContainerStatus | undefined): StartTaskInfo | undefined {
+  if (!status) return undefined;
+  const run = lastRun(status);
+  if (status.state?.running) {
+    return { state: "Running", startTime: toIso(status.state.running.startedAt), retryCount: status.restartCount };
+  }
+  if (!run) return undefined;
+  const failed = run.exitCode !== 0;
+  return {
+    state: "Completed",
+    startTime: toIso(run.startedAt),
+    endTime: toIso(run.finishedAt),
+    exitCode: run.exitCode,
+    retryCount: status.restartCount,
+    result: failed ? "Failure" : "Success",
+    failureInfo: failed
+      ? { category: "UserError", code: "FailureExitCode", message: `the start task exited with code ${run.exitCode}${run.message ? `: ${tail(run.message)}` : ""}` }
+      : undefined,
+  };
+}
+
+function toIso(d: Date | string | undefined): string | undefined {
+  if (d === undefined) return undefined;
+  return typeof d === "string" ? d : d.toISOString();
+}
+
+export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number };
+
+export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, runningTaskSlots: 0 }): NodeInfo {
+  const init = pod.status?.initContainerStatuses ?? [];
+  const fetch = init.find((c) => c.name === "fetch");
+  const start = init.find((c) => c.name === "start-task");
+  const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
+  const info: NodeInfo = {
+    name: pod.metadata?.name ?? "",
+    state: "Creating",
+    isDedicated: pod.metadata?.labels?.[nodeTypeLabel] !== "lowpriority",
+    runningTasks: work.runningTasks,
+    runningTaskSlots: work.runningTaskSlots,
+    totalTasksRun: work.totalTasksRun,
+    startTaskInfo: startTaskInfo(start),
+  };
+  info.state = state(pod, fetch, start, agent, work);
+  if (info.state === "StartTaskFailed" && fetch && lastRun(fetch)?.exitCode) {
+    const run = lastRun(fetch)!;
+    info.startTaskInfo = {
+      state: "Completed",
+      exitCode: run.exitCode,
+      retryCount: fetch.restartCount,
+      result: "Failure",
+      failureInfo: { category: "UserError", code: "ResourceFileDownloadFailed", message: tail(run.message) ?? "a resource file could not be downloaded" },
+    };
+  }
+  return info;
+}
+
+function state(pod: V1Pod, fetch?: V1ContainerStatus, start?: V1ContainerStatus, agent?: V1ContainerStatus, work?: NodeWork): NodeState {
+  if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true") return "LeavingPool";
+  const phase = pod.status?.phase;
+  if (phase === "Failed" || phase === "Succeeded" || phase === "Unknown") return "Unusable";
+  if (!pod.spec?.nodeName) return "Creating";
+  for (const c of [fetch, start]) {
+    const run = lastRun(c);
+    if (c && run && run.exitCode !== 0) return "StartTaskFailed";
+  }
+  if (fetch && !fetch.state?.terminated) return "Starting";
+  if (start && !start.state?.terminated) return start.state?.running ? "WaitingForStartTask" : "Starting";
+  if (agent?.state?.running) {
+    const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    if (!ready) return "Starting";
+    return (work?.runningTasks ?? 0) > 0 ? "Running" : "Idle";
+  }
+  if (agent && lastRun(agent)) return "Unusable";
+  return "Starting";
+}
+
+/** Nodes that can take tasks. */
+export function isUsable(state: NodeState): boolean {
+  return state === "Idle" || state === "Running";
+}

@@ -1,0 +1,92 @@
+// Pool.status from what is observed (pure): node pods, the work on them, the previous status.
+import type { V1Pod } from "@kubernetes/client-node";
+import { setCondition, type Condition } from "../api/conditions.ts";
+import { parseDuration } from "../api/duration.ts";
+import type { Pool, PoolStatus } from "../api/pool.ts";
+import { nodeSelectorLabels, selectorString } from "./labels.ts";
+import { isUsable, nodeInfo, type NodeInfo, type NodeWork } from "./node-state.ts";
+
+export type PoolObservation = {
+  pool: Pool;
+  pods: readonly V1Pod[];
+  work?: ReadonlyMap<string, NodeWork>;
+  /** Targets in force (the spec's, or the autoscaler's). */
+  targets: { dedicated: number; lowPriority: number };
+  now: Date;
+};
+
+const countKeys = {
+  Creating: "creating",
+  Starting: "starting",
+  WaitingForStartTask: "waitingForStartTask",
+  StartTaskFailed: "startTaskFailed",
+  Idle: "idle",
+  Running: "running",
+  LeavingPool: "leavingPool",
+  Unusable: "unusable",
+} as const;
+
+export function poolStatus(obs: PoolObservation): PoolStatus {
+  const { pool, now, targets } = obs;
+  const previous = pool.status ?? {};
+  const generation = pool.metadata.generation ?? 0;
+  const nodes: NodeInfo[] = obs.pods.map((pod) => nodeInfo(pod, obs.work?.get(pod.metadata?.name ?? ""))).sort((a, b) => a.name.localeCompare(b.name));
+  const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };
+  for (const n of nodes) counts[countKeys[n.state]]++;
+  const staying = nodes.filter((n) => n.state !== "LeavingPool");
+  const currentDedicated = staying.filter((n) => n.isDedicated).length;
+  const currentLowPriority = staying.length - currentDedicated;
+  const usable = nodes.filter((n) => isUsable(n.state)).length;
+  const wanted = targets.dedicated + targets.lowPriority;
+
+  const resizing = currentDedicated !== targets.dedicated || currentLowPriority !== targets.lowPriority || counts.leavingPool > 0;
+  const allocationState = resizing ? "Resizing" : "Steady";
+  const allocationStateTransitionTime =
+    previous.allocationState === allocationState && previous.allocationStateTransitionTime ? previous.allocationStateTransitionTime : now.toISOString();
+
+  let conditions: Condition[] | undefined = previous.conditions;
+  const set = (type: string, status: "True" | "False", reason: string, message: string) => {
+    conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+  };
+  const notUsable = Object.entries(counts)
+    .filter(([k, v]) => v > 0 && k !== "total" && k !== "idle" && k !== "running")
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  if (usable >= wanted && !resizing) set("Ready", "True", "NodesUsable", `${usable}/${wanted} nodes usable`);
+  else set("Ready", "False", "NodesNotUsable", `${usable}/${wanted} nodes usable${notUsable ? ` (${notUsable})` : ""}`);
+  set("Progressing", resizing ? "True" : "False", resizing ? "Resizing" : "Steady", resizing ? `resizing to ${targets.dedicated} dedicated and ${targets.lowPriority} low-priority nodes` : "the pool has its target nodes");
+
+  const failed = nodes.filter((n) => n.state === "StartTaskFailed");
+  const resizeTimeoutMs = parseDuration(pool.spec.resizeTimeout);
+  const resizingFor = now.getTime() - Date.parse(allocationStateTransitionTime);
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    set("Degraded", "True", "StartTaskFailed", `start task failed on ${failed.length} node(s); ${first.name}: ${first.startTaskInfo?.failureInfo?.message ?? "failed"}`);
+  } else if (resizing && resizingFor > resizeTimeoutMs) {
+    set("Degraded", "True", "ResizeTimeout", `the resize has not completed within resizeTimeout ${pool.spec.resizeTimeout}: ${usable}/${wanted} nodes usable`);
+  } else {
+    set("Degraded", "False", "AsExpected", "no node failures");
+  }
+
+  return {
+    observedGeneration: generation,
+    conditions,
+    allocationState,
+    allocationStateTransitionTime,
+    currentDedicatedNodes: currentDedicated,
+    currentLowPriorityNodes: currentLowPriority,
+    targetDedicatedNodes: targets.dedicated,
+    targetLowPriorityNodes: targets.lowPriority,
+    nodeCounts: counts,
+    nodes,
+    autoScaleRun: previous.autoScaleRun,
+    selector: selectorString(nodeSelectorLabels(pool, "dedicated")),
+  };
+}
+
+/** When the pool's status should be looked at again even if nothing changes (resize timeout). */
+export function recheckAfterMs(pool: Pool, status: PoolStatus, now: Date): number | undefined {
+  if (status.allocationState !== "Resizing" || !status.allocationStateTransitionTime) return undefined;
+  const due = Date.parse(status.allocationStateTransitionTime) + parseDuration(pool.spec.resizeTimeout) - now.getTime();
+  return due > 0 ? due + 1_000 : undefined;
+}

@@ -1,0 +1,116 @@
+// The Pool reconciler, shaped like Kueue's: read from the informer caches, handle deletion
+// through a finalizer, build the desired node Deployments with pure functions, apply them
+// server-side, then derive the status from what is observed and write it only if it changed.
+import type { AppsV1Api, KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { setCondition } from "../api/conditions.ts";
+import { GROUP, VERSION } from "../api/group.ts";
+import { formatProblems } from "../api/parse.ts";
+import { parsePool, poolNames, type Pool, type PoolStatus } from "../api/pool.ts";
+import type { OperatorConfig } from "../config/operator-config.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../kube/apply.ts";
+import { deploymentName, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
+import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
+import { poolStatus, recheckAfterMs } from "./pool-status.ts";
+
+export type PoolObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: PoolStatus };
+
+export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };
+
+export type PoolReconcilerDeps = {
+  pools: Cache<PoolObject>;
+  deployments: Cache<V1Deployment>;
+  pods: Cache<V1Pod>;
+  writer: Writer;
+  apps: AppsV1Api;
+  events: EventRecorder;
+  config: OperatorConfig;
+  now?: () => Date;
+};
+
+export function podsOfPool(pods: Cache<V1Pod>, namespace: string, pool: string): V1Pod[] {
+  return pods.list(namespace).filter((p) => p.metadata?.labels?.[poolLabel] === pool);
+}
+
+export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  const statusRef = (obj: PoolObject) => ({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! });
+
+  async function invalid(raw: PoolObject, message: string): Promise<void> {
+    const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "InvalidSpec", message, observedGeneration: raw.metadata?.generation ?? 0 }, now());
+    await deps.writer.patchStatus(statusRef(raw), raw.status, { ...raw.status, observedGeneration: raw.metadata?.generation, conditions });
+    deps.events.record(raw, "Warning", "InvalidSpec", message);
+  }
+
+  return async function reconcile(key: string): Promise<Outcome> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const raw = deps.pools.get(name, namespace);
+    if (!raw) return;
+    const ownedPods = podsOfPool(deps.pods, namespace, name);
+
+    if (raw.metadata?.deletionTimestamp) {
+      if (!raw.metadata.finalizers?.includes(poolFinalizer)) return;
+      for (const type of ["dedicated", "lowpriority"] as const) {
+        const dep = deps.deployments.get(`${name}-${type}`, namespace);
+        if (dep && !dep.metadata?.deletionTimestamp) {
+          await deps.apps.deleteNamespacedDeployment({ name: dep.metadata!.name!, namespace, propagationPolicy: "Background" }).catch(ignoreNotFound);
+        }
+      }
+      // The finalizer holds the Pool until its nodes have left, so a re-created pool of the same name starts clean.
+      if (ownedPods.length > 0) return { requeueAfterMs: 2_000 };
+      await deps.writer.apply({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name, namespace, finalizers: [] } });
+      return;
+    }
+
+    const parsed = parsePool(raw);
+    if (!parsed.ok) return void (await invalid(raw, formatProblems(parsed.problems)));
+    const pool = parsed.value as Pool & { apiVersion: string; kind: string };
+
+    if (!raw.metadata?.finalizers?.includes(poolFinalizer)) {
+      await deps.writer.apply({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name, namespace, finalizers: [poolFinalizer] } });
+    }
+
+    const targets = {
+      dedicated: pool.spec.enableAutoScale ? (raw.status?.targetDedicatedNodes ?? 0) : (pool.spec.targetDedicatedNodes ?? 0),
+      lowPriority: pool.spec.enableAutoScale ? (raw.status?.targetLowPriorityNodes ?? 0) : (pool.spec.targetLowPriorityNodes ?? 0),
+    };
+    try {
+      for (const [type, replicas] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
+        const current = deps.deployments.get(deploymentName(pool, type), namespace);
+        // No low-priority Deployment until one is asked for.
+        if (type === "lowpriority" && replicas === 0 && !current) continue;
+        const desired = nodeDeployment(pool, deps.config, type, replicas);
+        if (current?.metadata?.annotations?.[specHashAnnotation] === desired.metadata?.annotations?.[specHashAnnotation]) continue;
+        await deps.writer.apply(desired);
+      }
+    } catch (err) {
+      if (err instanceof PoolConfigError) return void (await invalid(raw, err.message));
+      throw err;
+    }
+
+    const status = poolStatus({ pool, pods: ownedPods, targets, now: now() });
+    recordTransitions(deps.events, raw, raw.status, status);
+    await deps.writer.patchStatus(statusRef(raw), raw.status, status);
+    const recheck = recheckAfterMs(pool, status, now());
+    return recheck === undefined ? undefined : { requeueAfterMs: recheck };
+  };
+}
+
+function recordTransitions(events: EventRecorder, obj: PoolObject, before: PoolStatus | undefined, after: PoolStatus): void {
+  const was = new Map((before?.nodes ?? []).map((n) => [n.name, n.state]));
+  for (const node of after.nodes ?? []) {
+    if (node.state === "StartTaskFailed" && was.get(node.name) !== "StartTaskFailed") {
+      events.record(obj, "Warning", "StartTaskFailed", `node ${node.name}: ${node.startTaskInfo?.failureInfo?.message ?? "start task failed"}`);
+    }
+  }
+  if (before?.allocationState === "Resizing" && after.allocationState === "Steady") {
+    events.record(obj, "Normal", "ResizeComplete", `the pool has ${after.currentDedicatedNodes} dedicated and ${after.currentLowPriorityNodes} low-priority nodes`);
+  }
+  const degraded = after.conditions?.find((c) => c.type === "Degraded");
+  if (degraded?.status === "True" && degraded.reason === "ResizeTimeout") events.record(obj, "Warning", "ResizeTimeout", degraded.message);
+}
+
+function ignoreNotFound(err: unknown): void {
+  if ((err as { code?: number }).code !== 404) throw err;
+}
