@@ -1,43 +1,79 @@
-// Wires informers, work queues and reconcilers together. Informer handlers only enqueue keys.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
+// Wires informers, work queues and reconcilers together. Informer handlers only update the
+// scheduler's state and enqueue keys; the work happens in the queues' workers.
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
+import { jobNames } from "../api/job.ts";
+import { formatProblems } from "../api/parse.ts";
 import { poolNames } from "../api/pool.ts";
+import { parseTask, taskNames } from "../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { WorkQueue } from "../controller/work-queue.ts";
+import { DispatchState } from "../dispatch/dispatch-state.ts";
+import { makeDispatcher } from "../dispatch/dispatcher.ts";
+import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
+import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
 import { makeWriter } from "../kube/apply.ts";
 import { makeEventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
 import { poolLabel } from "../pool/labels.ts";
+import { nodeRbac } from "../pool/node-rbac.ts";
+import { isUsable, nodeInfo } from "../pool/node-state.ts";
 import { makePoolReconciler, type PoolObject } from "../pool/reconciler.ts";
 
-export type ControllerManager = { start(): Promise<void>; stop(): Promise<void>; ready(): boolean };
+export type ControllerManager = { start(): Promise<void>; stop(): Promise<void>; ready(): boolean; state: DispatchState };
 
 const resyncMs = 10 * 60_000;
+/** Job status and pool node counts follow task changes at most this often. */
+const jobStatusDelayMs = 200;
+const poolStatusDelayMs = 1_000;
 
 export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, log: (line: string) => void): ControllerManager {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const poolQueue = new WorkQueue({ onError: (key, err, retry) => log(`pool ${key}: ${err instanceof Error ? err.message : String(err)} (retry in ${retry} ms)`) });
-  const keyOf = (ns: string | undefined, name: string | undefined) => `${ns}/${name}`;
+  const writer = makeWriter(kc);
+  const events = makeEventRecorder(kc, log);
+  const state = new DispatchState();
+  const onError = (what: string) => (key: string, err: unknown, retry: number) => log(`${what} ${key}: ${err instanceof Error ? err.message : String(err)} (retry in ${retry} ms)`);
+  const poolQueue = new WorkQueue({ onError: onError("pool") });
+  const dispatchQueue = new WorkQueue({ onError: onError("dispatch") });
+  const jobQueue = new WorkQueue({ onError: onError("job") });
+  const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+  const list = (plural: string) => async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<never>;
 
   const pools = new Informer<PoolObject>({
     kubeConfig: kc,
     path: `/apis/${GROUP}/${VERSION}/${poolNames.plural}`,
-    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural })) as KubernetesListObject<PoolObject>,
-    onEvent: (_kind, obj) => poolQueue.add(keyOf(obj.metadata?.namespace, obj.metadata?.name)),
+    list: list(poolNames.plural),
+    onEvent: (kind, obj) => {
+      const key = keyOf(obj);
+      const spec = (obj.spec ?? {}) as { taskSlotsPerNode?: number; taskSchedulingPolicy?: { nodeFillType?: "Spread" | "Pack" } };
+      if (kind === "delete") state.deletePool(key);
+      else state.upsertPool({ key, slotsPerNode: spec.taskSlotsPerNode ?? 1, fill: spec.taskSchedulingPolicy?.nodeFillType ?? "Spread" });
+      poolQueue.add(key);
+      dispatchQueue.add(key);
+      for (const job of state.jobs.values()) if (job.poolKey === key) jobQueue.add(job.key);
+    },
     log,
   });
-  const enqueueOwner = (obj: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
-    const pool = obj.metadata?.labels?.[poolLabel];
-    if (pool) poolQueue.add(keyOf(obj.metadata?.namespace, pool));
-  };
   const deployments = new Informer<V1Deployment>({
     kubeConfig: kc,
     path: "/apis/apps/v1/deployments",
     labelSelector: poolLabel,
     list: () => apps.listDeploymentForAllNamespaces({ labelSelector: poolLabel }),
-    onEvent: (_kind, obj) => enqueueOwner(obj),
+    onEvent: (_kind, obj) => {
+      const pool = obj.metadata?.labels?.[poolLabel];
+      if (pool) poolQueue.add(`${obj.metadata?.namespace}/${pool}`);
+    },
     log,
   });
   const pods = new Informer<V1Pod>({
@@ -45,25 +81,135 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     path: "/api/v1/pods",
     labelSelector: poolLabel,
     list: () => core.listPodForAllNamespaces({ labelSelector: poolLabel }),
-    onEvent: (_kind, obj) => enqueueOwner(obj),
+    onEvent: (kind, pod) => {
+      const pool = pod.metadata?.labels?.[poolLabel];
+      if (!pool) return;
+      const poolKey = `${pod.metadata?.namespace}/${pool}`;
+      const key = keyOf(pod);
+      if (kind === "delete") state.deleteNode(key);
+      else state.upsertNode({ key, name: pod.metadata?.name ?? "", poolKey, usable: isUsable(nodeInfo(pod).state) });
+      poolQueue.add(poolKey);
+      dispatchQueue.add(poolKey);
+    },
     log,
   });
-  const reconcilePool = makePoolReconciler({ pools, deployments, pods, writer: makeWriter(kc), apps, events: makeEventRecorder(kc, log), config });
-  const informers = [pools, deployments, pods];
+  const jobs = new Informer<JobObject>({
+    kubeConfig: kc,
+    path: `/apis/${GROUP}/${VERSION}/${jobNames.plural}`,
+    list: list(jobNames.plural),
+    onEvent: (kind, obj) => {
+      const key = keyOf(obj);
+      const spec = (obj.spec ?? {}) as { poolInfo?: { poolId?: string }; priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean };
+      const poolKey = `${obj.metadata?.namespace}/${spec.poolInfo?.poolId ?? ""}`;
+      if (kind === "delete") state.deleteJob(key);
+      else {
+        const created = obj.metadata?.creationTimestamp;
+        state.upsertJob({
+          key,
+          poolKey,
+          priority: spec.priority ?? 0,
+          maxParallelTasks: spec.maxParallelTasks ?? -1,
+          created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+          schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Completed",
+        });
+        jobQueue.add(key);
+      }
+      dispatchQueue.add(poolKey);
+    },
+    log,
+  });
+
+  // The full schema check runs once per task generation; tasks the API server could not refuse
+  // but the operator cannot run get a condition and an event, and are never scheduled.
+  const validated = new Map<string, { generation: number; problems?: string }>();
+  const validate = (obj: TaskObject): string | undefined => {
+    const uid = obj.metadata?.uid ?? "";
+    const generation = obj.metadata?.generation ?? 0;
+    const seen = validated.get(uid);
+    if (seen?.generation === generation) return seen.problems;
+    const parsed = parseTask(obj);
+    const problems = parsed.ok ? undefined : formatProblems(parsed.problems);
+    validated.set(uid, { generation, problems });
+    if (problems) {
+      events.record(obj, "Warning", "InvalidSpec", problems);
+      const ref = { group: GROUP, version: VERSION, plural: taskNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
+      const conditions = [{ type: "Schedulable", status: "False", reason: "InvalidSpec", message: problems, observedGeneration: generation, lastTransitionTime: new Date().toISOString() }];
+      writer.patchStatus(ref, obj.status?.conditions, { conditions }).catch((err: unknown) => log(`task ${ref.namespace}/${ref.name}: ${String(err)}`));
+    }
+    return problems;
+  };
+  const tasks = new Informer<TaskObject>({
+    kubeConfig: kc,
+    path: `/apis/${GROUP}/${VERSION}/${taskNames.plural}`,
+    list: list(taskNames.plural),
+    onEvent: (kind, obj) => {
+      const entry = taskEntry(obj);
+      const before = state.tasks.get(entry.key);
+      if (kind === "delete") {
+        state.deleteTask(entry.key);
+        validated.delete(obj.metadata?.uid ?? "");
+      } else {
+        entry.invalid = validate(obj) !== undefined;
+        state.upsertTask(entry);
+      }
+      jobQueue.addAfter(entry.jobKey, jobStatusDelayMs);
+      const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
+      if (!poolKey) return;
+      if (!entry.node || entry.completed || kind === "delete") dispatchQueue.add(poolKey);
+      if (before?.node !== entry.node || before?.completed !== entry.completed) poolQueue.addAfter(poolKey, poolStatusDelayMs);
+    },
+    log,
+  });
+
+  const rbacDone = new Set<string>();
+  const reconcilePool = makePoolReconciler({
+    pools,
+    deployments,
+    pods,
+    writer,
+    apps,
+    core,
+    events,
+    config,
+    workOf: (namespace, pod) => {
+      const on = state.tasksOnNode(`${namespace}/${pod}`);
+      return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0) };
+    },
+    ensureNodeRbac: async (namespace) => {
+      if (rbacDone.has(namespace)) return;
+      for (const obj of nodeRbac(namespace)) await writer.apply(obj);
+      rbacDone.add(namespace);
+    },
+  });
+  const dispatch = makeDispatcher({
+    state,
+    custom,
+    log,
+    deallocation: (poolKey) => {
+      const [namespace, name] = poolKey.split("/");
+      return (pools.get(name ?? "", namespace)?.spec as { nodeDeallocationOption?: string } | undefined)?.nodeDeallocationOption;
+    },
+  });
+  const reconcileJob = makeJobReconciler({ jobs, pools, state, writer, events });
+  const informers = [pools, deployments, pods, jobs, tasks];
   let resync: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let running: Promise<unknown> | undefined;
 
   return {
+    state,
     async start() {
       await Promise.all(informers.map((i) => i.start()));
-      log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods`);
-      running = poolQueue.run(reconcilePool, 2);
-      resync = setInterval(() => pools.list().forEach((p) => poolQueue.add(keyOf(p.metadata?.namespace, p.metadata?.name))), resyncMs);
+      log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
+      running = Promise.all([poolQueue.run(reconcilePool, 2), dispatchQueue.run(dispatch, 4), jobQueue.run(reconcileJob, 2)]);
+      resync = setInterval(() => {
+        pools.list().forEach((p) => (poolQueue.add(keyOf(p)), dispatchQueue.add(keyOf(p))));
+        jobs.list().forEach((j) => jobQueue.add(keyOf(j)));
+      }, resyncMs);
       resync.unref();
     },
     async stop() {
       clearInterval(resync);
-      poolQueue.shutdown();
+      for (const q of [poolQueue, dispatchQueue, jobQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));
     },

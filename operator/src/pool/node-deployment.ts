@@ -11,6 +11,7 @@ import { controllerRef } from "../kube/apply.ts";
 import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../task-runner/src/contract.ts";
 import { deploymentName, nodeSelectorLabels, specHashAnnotation, type NodeType } from "./labels.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
+import { nodeServiceAccount } from "./node-rbac.ts";
 
 export const nodeRootVolume = "node-root";
 
@@ -74,6 +75,8 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
   const agentEnv: V1EnvVar[] = [
     ...identity,
     { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
+    // Tasks' autoStorageContainerName resource files; optional so pools work without it.
+    ...(config.autoStorage ? [{ name: autoStorageEnv, valueFrom: { secretKeyRef: { name: config.autoStorage.name, key: config.autoStorage.key, optional: true } } }] : []),
     // Without waitForSuccess the agent runs the start task beside the first tasks.
     ...(startTask && !startTask.waitForSuccess ? startTaskEnv.filter((e) => !identity.includes(e)) : []),
   ];
@@ -83,7 +86,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [{ name: "agent", ...common, args: ["agent"], env: agentEnv }],
       volumes: [{ name: nodeRootVolume, emptyDir: {} }],
-      serviceAccountName: pool.spec.serviceAccountName,
+      serviceAccountName: pool.spec.serviceAccountName ?? nodeServiceAccount,
       nodeSelector: type === "lowpriority" ? (pool.spec.lowPriority?.nodeSelector ?? pool.spec.nodeSelector) : pool.spec.nodeSelector,
       tolerations: (type === "lowpriority" ? (pool.spec.lowPriority?.tolerations ?? pool.spec.tolerations) : pool.spec.tolerations) as V1Toleration[] | undefined,
       affinity: (type === "lowpriority" ? (pool.spec.lowPriority?.affinity ?? pool.spec.affinity) : pool.spec.affinity) as V1Affinity | undefined,

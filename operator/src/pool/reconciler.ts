@@ -1,7 +1,7 @@
 // The Pool reconciler, shaped like Kueue's: read from the informer caches, handle deletion
 // through a finalizer, build the desired node Deployments with pure functions, apply them
 // server-side, then derive the status from what is observed and write it only if it changed.
-import type { AppsV1Api, KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
 import { setCondition } from "../api/conditions.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { formatProblems } from "../api/parse.ts";
@@ -10,9 +10,13 @@ import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Writer } from "../kube/apply.ts";
-import { deploymentName, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
+import { deploymentName, nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
+import type { NodeWork } from "./node-state.ts";
+import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { poolStatus, recheckAfterMs } from "./pool-status.ts";
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export type PoolObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: PoolStatus };
 
@@ -24,7 +28,12 @@ export type PoolReconcilerDeps = {
   pods: Cache<V1Pod>;
   writer: Writer;
   apps: AppsV1Api;
+  core: CoreV1Api;
   events: EventRecorder;
+  /** Tasks on a node pod, from the scheduler. */
+  workOf: (namespace: string, pod: string) => NodeWork;
+  /** Makes sure node agents in the namespace have their ServiceAccount and Role. */
+  ensureNodeRbac: (namespace: string) => Promise<void>;
   config: OperatorConfig;
   now?: () => Date;
 };
@@ -75,12 +84,20 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       dedicated: pool.spec.enableAutoScale ? (raw.status?.targetDedicatedNodes ?? 0) : (pool.spec.targetDedicatedNodes ?? 0),
       lowPriority: pool.spec.enableAutoScale ? (raw.status?.targetLowPriorityNodes ?? 0) : (pool.spec.targetLowPriorityNodes ?? 0),
     };
+    if (!pool.spec.serviceAccountName) await deps.ensureNodeRbac(namespace);
+    const workOf = (pod: string) => deps.workOf(namespace, pod);
     try {
-      for (const [type, replicas] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
+      for (const [type, target] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
         const current = deps.deployments.get(deploymentName(pool, type), namespace);
         // No low-priority Deployment until one is asked for.
-        if (type === "lowpriority" && replicas === 0 && !current) continue;
-        const desired = nodeDeployment(pool, deps.config, type, replicas);
+        if (type === "lowpriority" && target === 0 && !current) continue;
+        const typePods = ownedPods.filter((p) => (p.metadata?.labels?.[nodeTypeLabel] ?? "dedicated") === type);
+        const scaleIn = planScaleIn(typePods, target, pool.spec.nodeDeallocationOption, workOf);
+        // Mark who leaves before the ReplicaSet picks (pod-deletion-cost), then resize.
+        for (const [pod, annotations] of scaleIn.annotate) {
+          await deps.core.patchNamespacedPod({ name: pod, namespace, body: { metadata: { annotations } } }, mergePatch).catch(ignoreNotFound);
+        }
+        const desired = nodeDeployment(pool, deps.config, type, scaleIn.replicas);
         if (current?.metadata?.annotations?.[specHashAnnotation] === desired.metadata?.annotations?.[specHashAnnotation]) continue;
         await deps.writer.apply(desired);
       }
@@ -89,7 +106,8 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       throw err;
     }
 
-    const status = poolStatus({ pool, pods: ownedPods, targets, now: now() });
+    const work = new Map(ownedPods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
+    const status = poolStatus({ pool, pods: ownedPods, work, targets, now: now() });
     recordTransitions(deps.events, raw, raw.status, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
     const recheck = recheckAfterMs(pool, status, now());

@@ -26,6 +26,8 @@ export type RunOptions = {
   maxWallClockMs?: number;
   /** Grace between SIGTERM and SIGKILL when the runner stops the process. */
   killGraceMs?: number;
+  /** Aborting stops the process group (the agent is shutting down). */
+  signal?: AbortSignal;
 };
 
 export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
@@ -55,6 +57,8 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
       stopGroup(child.pid, opts.killGraceMs ?? 5_000);
     }, opts.maxWallClockMs);
   }
+  const onAbort = () => stopGroup(child.pid, opts.killGraceMs ?? 5_000);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once("error", (err: NodeJS.ErrnoException) => {
       failure = err.code === "ENOENT"
@@ -65,6 +69,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     child.once("close", (c, s) => resolve([c, s]));
   });
   clearTimeout(timer);
+  opts.signal?.removeEventListener("abort", onAbort);
   // pipe() may already have ended and closed the files; finished() also covers that case.
   stdout.end();
   stderr.end();

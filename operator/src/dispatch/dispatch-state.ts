@@ -1,0 +1,198 @@
+// What the scheduler knows, kept up to date from the informers, and the plan it makes (pure,
+// no I/O). Slots are counted from assignments (the node label) of tasks that have not
+// completed, including assignments this process has written but not yet seen come back.
+
+export type TaskEntry = {
+  key: string;
+  namespace: string;
+  name: string;
+  jobKey: string;
+  resourceVersion: string;
+  created: string;
+  requiredSlots: number;
+  /** The node label, if assigned. */
+  node?: string;
+  completed: boolean;
+  /** status.state and status.executionInfo.result, for job counts. */
+  state: "Active" | "Preparing" | "Running" | "Completed";
+  result?: "Success" | "Failure";
+  requeueCount: number;
+  /** The node the task last reported running on (status.nodeInfo.nodeId). */
+  reportedNode?: string;
+  affinityNode?: string;
+  /** The spec failed validation: never scheduled until it is fixed. */
+  invalid?: boolean;
+};
+
+export type JobEntry = {
+  key: string;
+  poolKey: string;
+  priority: number;
+  maxParallelTasks: number;
+  created: string;
+  /** Whether new tasks may start (job Active, not disabled or terminated). */
+  schedulable: boolean;
+};
+
+export type NodeEntry = { key: string; name: string; poolKey: string; usable: boolean };
+
+export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "Pack" };
+
+export type Assignment = { task: TaskEntry; node: string };
+
+const byKey = <T>(map: Map<string, Set<T>>, key: string): Set<T> => {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+};
+
+export class DispatchState {
+  readonly tasks = new Map<string, TaskEntry>();
+  readonly jobs = new Map<string, JobEntry>();
+  readonly nodes = new Map<string, NodeEntry>();
+  readonly pools = new Map<string, PoolEntry>();
+  private readonly tasksByJob = new Map<string, Set<string>>();
+  private readonly pendingByJob = new Map<string, Set<string>>();
+  private readonly assignedByNode = new Map<string, Set<string>>();
+
+  upsertTask(entry: TaskEntry): void {
+    this.removeTaskIndexes(entry.key);
+    this.tasks.set(entry.key, entry);
+    byKey(this.tasksByJob, entry.jobKey).add(entry.key);
+    if (entry.completed) return;
+    if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
+    else if (!entry.invalid) byKey(this.pendingByJob, entry.jobKey).add(entry.key);
+  }
+
+  deleteTask(key: string): void {
+    this.removeTaskIndexes(key);
+    this.tasks.delete(key);
+  }
+
+  private removeTaskIndexes(key: string): void {
+    const old = this.tasks.get(key);
+    if (!old) return;
+    this.tasksByJob.get(old.jobKey)?.delete(key);
+    this.pendingByJob.get(old.jobKey)?.delete(key);
+    if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
+  }
+
+  upsertJob(job: JobEntry): void {
+    this.jobs.set(job.key, job);
+  }
+
+  deleteJob(key: string): void {
+    this.jobs.delete(key);
+  }
+
+  upsertNode(node: NodeEntry): void {
+    this.nodes.set(node.key, node);
+  }
+
+  deleteNode(key: string): void {
+    this.nodes.delete(key);
+  }
+
+  upsertPool(pool: PoolEntry): void {
+    this.pools.set(pool.key, pool);
+  }
+
+  deletePool(key: string): void {
+    this.pools.delete(key);
+  }
+
+  tasksOfJob(jobKey: string): TaskEntry[] {
+    return [...(this.tasksByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
+  }
+
+  /** Assigned, not completed tasks on a node (`namespace/name`). */
+  tasksOnNode(nodeKey: string): TaskEntry[] {
+    return [...(this.assignedByNode.get(nodeKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
+  }
+
+  usedSlots(nodeKey: string): number {
+    let used = 0;
+    for (const t of this.tasksOnNode(nodeKey)) used += t.requiredSlots;
+    return used;
+  }
+
+  /** Running (assigned, not completed) tasks of a job. */
+  activeAssignments(jobKey: string): number {
+    let n = 0;
+    for (const key of this.tasksByJob.get(jobKey) ?? []) {
+      const t = this.tasks.get(key);
+      if (t && t.node && !t.completed) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Tasks assigned to nodes that are gone from the pool: they must go back to the queue.
+   * A node that exists but is not usable (starting, leaving) keeps its tasks.
+   */
+  orphanedTasks(poolKey: string): TaskEntry[] {
+    const out: TaskEntry[] = [];
+    for (const [nodeKey, keys] of this.assignedByNode) {
+      if (keys.size === 0 || this.nodes.has(nodeKey)) continue;
+      for (const key of keys) {
+        const t = this.tasks.get(key);
+        if (t && this.jobs.get(t.jobKey)?.poolKey === poolKey) out.push(t);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Assignments for one pool: jobs by priority (then age), each job's tasks by creation
+   * order, within maxParallelTasks, onto usable nodes with free slots, spread or packed.
+   */
+  plan(poolKey: string): Assignment[] {
+    const pool = this.pools.get(poolKey);
+    if (!pool) return [];
+    const free = new Map<string, number>();
+    for (const node of this.nodes.values()) {
+      if (node.poolKey !== poolKey || !node.usable) continue;
+      const room = pool.slotsPerNode - this.usedSlots(node.key);
+      if (room > 0) free.set(node.name, room);
+    }
+    if (free.size === 0) return [];
+    const jobs = [...this.jobs.values()]
+      .filter((j) => j.poolKey === poolKey && j.schedulable && (this.pendingByJob.get(j.key)?.size ?? 0) > 0)
+      .sort((a, b) => b.priority - a.priority || a.created.localeCompare(b.created) || a.key.localeCompare(b.key));
+    const out: Assignment[] = [];
+    for (const job of jobs) {
+      let limit = job.maxParallelTasks < 0 ? Infinity : job.maxParallelTasks - this.activeAssignments(job.key);
+      if (limit <= 0) continue;
+      const pending = [...this.pendingByJob.get(job.key)!]
+        .map((k) => this.tasks.get(k)!)
+        .sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+      for (const task of pending) {
+        if (limit <= 0 || free.size === 0) break;
+        const node = pickNode(free, task, pool.fill);
+        if (!node) continue;
+        const left = free.get(node)! - task.requiredSlots;
+        if (left > 0) free.set(node, left);
+        else free.delete(node);
+        out.push({ task, node });
+        limit--;
+      }
+      if (free.size === 0) break;
+    }
+    return out;
+  }
+}
+
+function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack"): string | undefined {
+  if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots) return task.affinityNode;
+  let best: string | undefined;
+  let bestRoom = 0;
+  for (const [name, room] of free) {
+    if (room < task.requiredSlots) continue;
+    const better = best === undefined || (fill === "Spread" ? room > bestRoom : room < bestRoom) || (room === bestRoom && name < best);
+    if (better) {
+      best = name;
+      bestRoom = room;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,112 @@
+// The scheduler's writes for one pool: tasks of lost nodes go back to the queue (or fail,
+// under nodeDeallocationOption Terminate), then the plan's assignments are written as the
+// Task's node label with the resourceVersion the plan was made from. A conflict means the
+// cache was stale: the assumption is dropped and the next event brings a fresh plan.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { GROUP, VERSION } from "../api/group.ts";
+import { taskNames } from "../api/task.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import { fieldManager } from "../kube/apply.ts";
+import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
+import { nodeLabel } from "./labels.ts";
+
+export type DispatcherDeps = {
+  state: DispatchState;
+  custom: CustomObjectsApi;
+  /** The pool's nodeDeallocationOption, for tasks whose node is gone. */
+  deallocation: (poolKey: string) => string | undefined;
+  log: (line: string) => void;
+  /** Called with every assignment written, for metrics and latency. */
+  onAssigned?: (task: TaskEntry, node: string) => void;
+  now?: () => Date;
+};
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const concurrency = 32;
+
+export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+
+  async function release(task: TaskEntry, option: string | undefined): Promise<void> {
+    const ran = task.reportedNode === task.node && task.state !== "Active";
+    let resourceVersion = task.resourceVersion;
+    if (option === "Terminate" && ran) {
+      const at = now().toISOString();
+      await deps.custom.patchNamespacedCustomObjectStatus(
+        {
+          ...ref(task),
+          body: {
+            metadata: { resourceVersion },
+            status: {
+              state: "Completed",
+              previousState: task.state,
+              stateTransitionTime: at,
+              executionInfo: { endTime: at, result: "Failure", failureInfo: { category: "ServerError", code: "NodeDeallocated", message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` } },
+            },
+          },
+        },
+        mergePatch,
+      );
+      deps.log(`task ${task.key}: node ${task.node} is gone; terminated`);
+      return;
+    }
+    if (ran || task.reportedNode) {
+      // It ran (or started) there: back to Active, counted as a requeue.
+      const res = (await deps.custom.patchNamespacedCustomObjectStatus(
+        {
+          ...ref(task),
+          body: {
+            metadata: { resourceVersion },
+            status: {
+              state: "Active",
+              previousState: task.state,
+              stateTransitionTime: now().toISOString(),
+              nodeInfo: null,
+              executionInfo: { requeueCount: task.requeueCount + 1, lastRequeueTime: now().toISOString() },
+            },
+          },
+        },
+        mergePatch,
+      )) as { metadata: { resourceVersion: string } };
+      resourceVersion = res.metadata.resourceVersion;
+    }
+    await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null } } } }, mergePatch);
+    deps.log(`task ${task.key}: node ${task.node} is gone; requeued`);
+  }
+
+  async function assign(task: TaskEntry, node: string): Promise<void> {
+    deps.state.upsertTask({ ...task, node });
+    try {
+      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node } } } }, mergePatch);
+      deps.onAssigned?.(task, node);
+    } catch (err) {
+      // Undo the assumption unless the informer has already replaced the entry.
+      const current = deps.state.tasks.get(task.key);
+      if (current && current.resourceVersion === task.resourceVersion && current.node === node) deps.state.upsertTask(task);
+      if (!isConflictOrGone(err)) throw err;
+    }
+  }
+
+  return async function dispatch(poolKey: string): Promise<Outcome> {
+    const orphans = deps.state.orphanedTasks(poolKey);
+    const option = deps.deallocation(poolKey);
+    for (const task of orphans) {
+      try {
+        await release(task, option);
+      } catch (err) {
+        if (!isConflictOrGone(err)) throw err;
+      }
+    }
+    const plan = deps.state.plan(poolKey);
+    for (let i = 0; i < plan.length; i += concurrency) {
+      await Promise.all(plan.slice(i, i + concurrency).map((a) => assign(a.task, a.node)));
+    }
+    return;
+  };
+}
+
+export function isConflictOrGone(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === 409 || code === 404;
+}

@@ -1,0 +1,36 @@
+// The few fields of a Task the scheduler and the job counts need, read without a full parse
+// (tasks are many; the full schema check runs once per generation, see task-validity.ts).
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { TaskStatus } from "../api/task.ts";
+import type { TaskEntry } from "./dispatch-state.ts";
+import { nodeLabel } from "./labels.ts";
+
+export type TaskObject = KubernetesObject & {
+  apiVersion: string;
+  kind: string;
+  spec?: { jobName?: string; jobId?: string; requiredSlots?: number; affinityInfo?: { affinityId?: string } };
+  status?: TaskStatus;
+};
+
+export function taskEntry(obj: TaskObject): TaskEntry {
+  const meta = obj.metadata ?? {};
+  const namespace = meta.namespace ?? "";
+  const status = obj.status;
+  const created = meta.creationTimestamp;
+  return {
+    key: `${namespace}/${meta.name}`,
+    namespace,
+    name: meta.name ?? "",
+    jobKey: `${namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`,
+    resourceVersion: meta.resourceVersion ?? "",
+    created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+    requiredSlots: obj.spec?.requiredSlots ?? 1,
+    node: meta.labels?.[nodeLabel],
+    completed: status?.state === "Completed",
+    state: status?.state ?? "Active",
+    result: status?.executionInfo?.result,
+    requeueCount: status?.executionInfo?.requeueCount ?? 0,
+    reportedNode: status?.nodeInfo?.nodeId,
+    affinityNode: obj.spec?.affinityInfo?.affinityId,
+  };
+}

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { V1Pod } from "@kubernetes/client-node";
+import { planScaleIn } from "./scale-in.ts";
+
+const pod = (name: string, annotations?: Record<string, string>): V1Pod => ({
+  metadata: { name, annotations },
+  spec: { nodeName: "n", containers: [] },
+  status: { phase: "Running", containerStatuses: [{ name: "agent", image: "", imageID: "", ready: true, restartCount: 0, state: { running: {} } }], conditions: [{ type: "Ready", status: "True" }] },
+});
+
+test("planScaleIn picks idle nodes first and drains busy ones under TaskCompletion", async (t) => {
+  const busy = new Set(["b"]);
+  const workOf = (name: string) => ({ runningTasks: busy.has(name) ? 1 : 0, runningTaskSlots: busy.has(name) ? 1 : 0 });
+  const cases: Record<string, { pods: V1Pod[]; target: number; option: string; replicas: number; leaving: string[] }> = {
+    "3→1 under Requeue removes two idle nodes at once": { pods: [pod("a"), pod("b"), pod("c")], target: 1, option: "Requeue", replicas: 1, leaving: ["a", "c"] },
+    "3→1 under TaskCompletion keeps the busy node when idle ones can go": { pods: [pod("a"), pod("b"), pod("c")], target: 1, option: "TaskCompletion", replicas: 1, leaving: ["a", "c"] },
+    "3→0 under TaskCompletion keeps the busy node until its task ends": { pods: [pod("a"), pod("b"), pod("c")], target: 0, option: "TaskCompletion", replicas: 1, leaving: ["a", "b", "c"] },
+    "3→0 under Terminate removes all at once": { pods: [pod("a"), pod("b"), pod("c")], target: 0, option: "Terminate", replicas: 0, leaving: ["a", "b", "c"] },
+    "no change": { pods: [pod("a")], target: 1, option: "Requeue", replicas: 1, leaving: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const plan = planScaleIn(tc.pods, tc.target, tc.option, workOf);
+      assert.equal(plan.replicas, tc.replicas);
+      const leaving = [...plan.annotate].filter(([, a]) => a["kubatch.dev/leaving"] === "true").map(([n]) => n).sort();
+      assert.deepEqual(leaving, tc.leaving);
+      for (const n of leaving) {
+        const cost = plan.annotate.get(n)!["controller.kubernetes.io/pod-deletion-cost"];
+        assert.equal(cost, busy.has(n) && tc.option === "TaskCompletion" ? "0" : "-1000", `cost of ${n}`);
+      }
+    });
+  }
+});
+
+test("growing again takes nodes out of leaving", () => {
+  const plan = planScaleIn([pod("a", { "kubatch.dev/leaving": "true" }), pod("b")], 2, "TaskCompletion", () => ({ runningTasks: 0, runningTaskSlots: 0 }));
+  assert.equal(plan.replicas, 2);
+  assert.deepEqual(plan.annotate.get("a"), { "kubatch.dev/leaving": null, "controller.kubernetes.io/pod-deletion-cost": null });
+});
