@@ -1,0 +1,56 @@
+// Creating and reading kubatch objects in the e2e suites.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import type { JobStatus } from "../../../operator/src/api/job.ts";
+import type { PoolStatus } from "../../../operator/src/api/pool.ts";
+import type { TaskStatus } from "../../../operator/src/api/task.ts";
+
+const group = "kubatch.dev";
+const version = "v1alpha1";
+
+export type Obj<S> = { metadata: { name: string; namespace: string; labels?: Record<string, string>; uid: string; resourceVersion: string }; spec: Record<string, unknown>; status?: S };
+
+export class Kubatch {
+  readonly custom: CustomObjectsApi;
+  readonly namespace: string;
+  constructor(kc: KubeConfig, namespace: string) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.namespace = namespace;
+  }
+
+  create(kind: "Pool" | "Job" | "Task" | "WorkItem", name: string, spec: object, labels?: Record<string, string>): Promise<unknown> {
+    return this.custom.createNamespacedCustomObject({
+      group,
+      version,
+      namespace: this.namespace,
+      plural: `${kind.toLowerCase()}s`,
+      body: { apiVersion: `${group}/${version}`, kind, metadata: { name, labels }, spec },
+    });
+  }
+
+  /** Creates many objects with bounded concurrency. */
+  async createMany(kind: "Task", items: { name: string; spec: object; labels?: Record<string, string> }[], inFlight = 32): Promise<void> {
+    for (let i = 0; i < items.length; i += inFlight) {
+      await Promise.all(items.slice(i, i + inFlight).map((t) => this.create(kind, t.name, t.spec, t.labels)));
+    }
+  }
+
+  async pool(name: string): Promise<Obj<PoolStatus>> {
+    return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "pools", name })) as Obj<PoolStatus>;
+  }
+
+  async job(name: string): Promise<Obj<JobStatus>> {
+    return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "jobs", name })) as Obj<JobStatus>;
+  }
+
+  async task(name: string): Promise<Obj<TaskStatus>> {
+    return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "tasks", name })) as Obj<TaskStatus>;
+  }
+
+  async tasks(labelSelector?: string): Promise<Obj<TaskStatus>[]> {
+    return ((await this.custom.listNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "tasks", labelSelector })) as { items: Obj<TaskStatus>[] }).items;
+  }
+
+  async patchSpec(plural: string, name: string, spec: object): Promise<void> {
+    await this.custom.patchNamespacedCustomObject({ group, version, namespace: this.namespace, plural, name, body: { spec } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+  }
+}

@@ -1,0 +1,193 @@
+// Tasks on warm nodes, against the real local control plane, process node and operator:
+// exactly-once execution under load, retries and limits, node and operator loss.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { TaskStatus } from "../../operator/src/api/task.ts";
+import { deployLocal } from "../cluster/deploy-local.ts";
+import { isAlive } from "../cluster/processes.ts";
+import { clusterPaths } from "../cluster/state.ts";
+import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
+import { eventually } from "./support/eventually.ts";
+import { Kubatch, type Obj } from "./support/kubatch.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+type Run = { task: string; node: string; start: number; end?: number };
+
+/** Every task appends `<task> <node> start|end <ns>` to a shared log on the host. */
+function shellTask(log: string, body: string): string {
+  const mark = (what: string) => `echo $AZ_BATCH_TASK_ID $AZ_BATCH_NODE_ID ${what} $(date +%s%N) >> ${log}`;
+  return `/bin/sh -c "${mark("start")}; (${body}); code=$?; ${mark("end")}; exit $code"`;
+}
+
+function runs(log: string): Run[] {
+  const open = new Map<string, Run>();
+  const out: Run[] = [];
+  for (const line of readFileSync(log, "utf8").split("\n").filter(Boolean)) {
+    const [task, node, what, ns] = line.split(" ");
+    const at = Number(BigInt(ns!) / 1000n);
+    if (what === "start") {
+      const run = { task: task!, node: node!, start: at };
+      open.set(`${task}@${node}`, run);
+      out.push(run);
+    } else {
+      const run = open.get(`${task}@${node}`);
+      if (run) run.end = at;
+    }
+  }
+  return out;
+}
+
+/** The most runs overlapping at any moment on one node. */
+function maxConcurrent(list: Run[]): number {
+  const points = list.flatMap((r) => [[r.start, 1] as const, [r.end ?? Number.MAX_SAFE_INTEGER, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (now += d));
+  return max;
+}
+
+function overlaps(list: Run[]): string {
+  const sorted = [...list].sort((a, b) => a.start - b.start);
+  const out: string[] = [];
+  for (let i = 2; i < sorted.length; i++) {
+    const [a, b, c] = [sorted[i - 2]!, sorted[i - 1]!, sorted[i]!];
+    if ((a.end ?? Infinity) > c.start && (b.end ?? Infinity) > c.start) out.push(`${a.task}[${a.start}-${a.end}] ${b.task}[${b.start}-${b.end}] ${c.task}[${c.start}-${c.end}]`);
+  }
+  return out.slice(0, 3).join("; ");
+}
+
+describe("tasks", { skip: noCluster }, () => {
+  let kc: KubeConfig;
+  let ns: { name: string; remove: () => Promise<void> };
+  let k: Kubatch;
+  let dir: string;
+
+  before(async () => {
+    kc = kubeConfig();
+    ns = await testNamespace(kc, "tasks");
+    k = new Kubatch(kc, ns.name);
+    dir = mkdtempSync(join(tmpdir(), "kubatch-tasks-"));
+    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 4, taskSlotsPerNode: 2 });
+    await eventually("4 idle nodes", 120_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 4 ? true : undefined), async () => JSON.stringify((await k.pool("p")).status?.nodeCounts));
+  });
+  after(async () => {
+    await ns.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const completed = async (job: string, n: number, ms: number) =>
+    eventually(`${n} tasks of ${job} completed`, ms, async () => {
+      const tasks = (await k.tasks(`job=${job}`)).filter((t) => t.status?.state === "Completed");
+      return tasks.length === n ? tasks : undefined;
+    }, async () => JSON.stringify((await k.job(job)).status?.taskCounts));
+
+  test("1,000 tasks on 4 nodes with 2 slots each run exactly once, within the slots, with exact counts", { timeout: 600_000 }, async () => {
+    const n = 1000;
+    const log = join(dir, "load.log");
+    await k.create("Job", "load", { poolInfo: { poolId: "p" } });
+    await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `load-${i}`, labels: { job: "load" }, spec: { jobName: "load", commandLine: shellTask(log, `exit ${i % 4}`) } })));
+    const tasks = await completed("load", n, 300_000);
+    for (const t of tasks) {
+      const i = Number(t.metadata.name.split("-")[1]);
+      assert.equal(t.status?.executionInfo?.exitCode, i % 4, t.metadata.name);
+      assert.equal(t.status?.executionInfo?.result, i % 4 === 0 ? "Success" : "Failure");
+    }
+    const all = runs(log);
+    assert.equal(all.length, n, "one run per task");
+    assert.equal(new Set(all.map((r) => r.task)).size, n);
+    const byNode = Map.groupBy(all, (r) => r.node);
+    assert.equal(byNode.size, 4, "every node took tasks");
+    for (const [node, list] of byNode) assert.ok(maxConcurrent(list) <= 2, `${node} ran more than 2 tasks at once: ${overlaps(list)}`);
+    const counts = await eventually("exact job counts", 30_000, async () => {
+      const c = (await k.job("load")).status?.taskCounts;
+      return c?.completed === n ? c : undefined;
+    });
+    assert.deepEqual(counts, { active: 0, running: 0, completed: n, succeeded: n / 4, failed: (3 * n) / 4 });
+  });
+
+  test("exit codes, retries, wall clock and environment end as Azure Batch says", { timeout: 180_000 }, async () => {
+    await k.create("Job", "cases", {
+      poolInfo: { poolId: "p" },
+      constraints: { maxTaskRetryCount: 1 },
+      commonEnvironmentSettings: [{ name: "FROM_JOB", value: "job" }, { name: "BOTH", value: "job" }],
+    });
+    const cases: Record<string, { spec: object; exitCode: number; result: string; retries: number; code?: string; stdout?: RegExp }> = {
+      success: { spec: { commandLine: "/bin/true" }, exitCode: 0, result: "Success", retries: 0 },
+      "failure retried by the job's limit": { spec: { commandLine: "/bin/sh -c 'exit 5'" }, exitCode: 5, result: "Failure", retries: 1, code: "FailureExitCode" },
+      "failure retried by the task's own limit": { spec: { commandLine: "/bin/sh -c 'exit 6'", constraints: { maxTaskRetryCount: 3 } }, exitCode: 6, result: "Failure", retries: 3, code: "FailureExitCode" },
+      "no retries when the task says 0": { spec: { commandLine: "/bin/sh -c 'exit 7'", constraints: { maxTaskRetryCount: 0 } }, exitCode: 7, result: "Failure", retries: 0, code: "FailureExitCode" },
+      "flaky task succeeds on retry": { spec: { commandLine: "/bin/sh -c 'test -f flag || { touch flag; exit 1; }'" }, exitCode: 0, result: "Success", retries: 1 },
+      "wall clock limit": { spec: { commandLine: "sleep 30", constraints: { maxWallClockTime: "1s" } }, exitCode: 143, result: "Failure", retries: 0, code: "MaxWallClockTimeExpiry" },
+      "missing program": { spec: { commandLine: "no-such-program-kubatch", constraints: { maxTaskRetryCount: 0 } }, exitCode: 127, result: "Failure", retries: 0, code: "CommandNotFound" },
+      "job and task environment, task wins": {
+        spec: { commandLine: `/bin/sh -c 'echo $FROM_JOB $BOTH $AZ_BATCH_JOB_ID $AZ_BATCH_TASK_ID'`, environmentSettings: [{ name: "BOTH", value: "task" }] },
+        exitCode: 0,
+        result: "Success",
+        retries: 0,
+        stdout: /^job task cases env-case\n$/,
+      },
+    };
+    const names = Object.keys(cases).map((c, i) => (c.startsWith("job and task") ? "env-case" : `case-${i}`));
+    await Promise.all(Object.values(cases).map((tc, i) => k.create("Task", names[i]!, { jobName: "cases", ...tc.spec }, { job: "cases" })));
+    const done = await completed("cases", names.length, 120_000);
+    const byName = new Map(done.map((t) => [t.metadata.name, t]));
+    for (const [i, [name, tc]] of Object.entries(cases).entries()) {
+      const s = byName.get(names[i]!)!.status!;
+      const info = s.executionInfo!;
+      assert.equal(info.exitCode, tc.exitCode, name);
+      assert.equal(info.result, tc.result, name);
+      assert.equal(info.retryCount, tc.retries, name);
+      assert.equal(info.failureInfo?.code, tc.code, name);
+      if (tc.stdout) assert.match(s.stdoutTail ?? "", tc.stdout, name);
+    }
+  });
+
+  test("losing the operator twice and a node once loses no task; the node's tasks are requeued once", { timeout: 300_000, skip: localCluster() ? undefined : "needs the embedded cluster's operator" }, async () => {
+    const n = 120;
+    const log = join(dir, "chaos.log");
+    await k.create("Job", "chaos", { poolInfo: { poolId: "p" }, onAllTasksComplete: "TerminateJob" });
+    await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `chaos-${i}`, labels: { job: "chaos" }, spec: { jobName: "chaos", commandLine: shellTask(log, "sleep 1") } })));
+    const paths = clusterPaths();
+    const killOperator = async () => {
+      const { pid } = JSON.parse(readFileSync(join(paths.clusterDir, "operator.json"), "utf8")) as { pid: number };
+      process.kill(pid, "SIGKILL");
+      await eventually("the operator to die", 10_000, async () => (isAlive(pid) ? undefined : true));
+      await deployLocal({ paths, log: () => {} });
+    };
+    const running = async () => (await k.tasks("job=chaos")).filter((t) => t.status?.state === "Running");
+    await eventually("tasks running", 60_000, async () => ((await running()).length >= 4 ? true : undefined));
+    await killOperator();
+    // A node with tasks running on it goes away.
+    const now = await eventually("tasks running after the restart", 60_000, async () => {
+      const r = await running();
+      return r.length > 0 ? r : undefined;
+    });
+    const victim = now[0]!.status!.nodeInfo!.nodeId!;
+    const onVictim = new Set(now.filter((t) => t.status?.nodeInfo?.nodeId === victim).map((t) => t.metadata.name));
+    await kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: victim, namespace: ns.name });
+    await killOperator();
+    const tasks: Obj<TaskStatus>[] = await completed("chaos", n, 240_000);
+    const requeued = tasks.filter((t) => (t.status?.executionInfo?.requeueCount ?? 0) > 0);
+    assert.ok(onVictim.size > 0);
+    for (const name of onVictim) {
+      const t = tasks.find((x) => x.metadata.name === name)!;
+      assert.equal(t.status?.executionInfo?.requeueCount, 1, `${name} requeued once`);
+      assert.notEqual(t.status?.nodeInfo?.nodeId, victim, `${name} finished elsewhere`);
+    }
+    assert.deepEqual(new Set(requeued.map((t) => t.metadata.name)), onVictim, "only the lost node's tasks were requeued");
+    for (const t of tasks) assert.equal(t.status?.executionInfo?.result, "Success", t.metadata.name);
+    // Exactly once, except the runs the lost node never finished.
+    const finished = runs(log).filter((r) => r.end !== undefined);
+    assert.equal(finished.length, n);
+    assert.equal(new Set(finished.map((r) => r.task)).size, n);
+    const job = await eventually("job Completed", 30_000, async () => {
+      const j = await k.job("chaos");
+      return j.status?.state === "Completed" ? j : undefined;
+    });
+    assert.equal(job.status?.taskCounts?.succeeded, n);
+  });
+});
