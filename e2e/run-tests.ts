@@ -16,7 +16,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 const node = process.execPath;
-const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "e2e/**/*.test.ts"];
+const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "examples/**/*.test.ts", "e2e/**/*.test.ts"];
 
 async function main(): Promise<number> {
   console.log("== typecheck");

@@ -167,6 +167,11 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
         `--tls-cert-file=${pki.kubeletServing.cert}`,
         `--tls-private-key-file=${pki.kubeletServing.key}`,
         `--port=${ports.kubelet}`,
+        // Pods here are host processes: the node advertises room for many small node pods
+        // (a pool's vmSize requests) rather than the machine's 2 cores.
+        "--cpu=64",
+        "--memory=256Gi",
+        "--pods=1000",
       ],
       // Pods find the release's kubectl and this Node first, as if they were in their images.
       { PATH: `${bins.binDir}:${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` },

@@ -6,8 +6,12 @@ import { after, before, describe, test } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
 import type { PoolStatus } from "../../operator/src/api/pool.ts";
-import { autoStorageSecret } from "../cluster/deploy-local.ts";
-import { kubeConfig, kubectl, noCluster } from "./support/cluster.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { autoStorageSecret, deployLocal } from "../cluster/deploy-local.ts";
+import { clusterPaths } from "../cluster/state.ts";
+import { kubeConfig, kubectl, localCluster, noCluster } from "./support/cluster.ts";
+import { Kubatch } from "./support/kubatch.ts";
 import { eventually } from "./support/eventually.ts";
 import { testNamespace } from "./support/namespace.ts";
 
@@ -45,10 +49,11 @@ describe("pools", { skip }, () => {
   const events = async (name: string): Promise<CoreV1Event[]> =>
     (await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.kind=Pool,involvedObject.name=${name}` })).items;
 
-  test("start tasks prepare every node from blob storage; the pool becomes Ready with Idle nodes", async () => {
+  test("start tasks prepare every node from blob storage: 3 Idle nodes, each with the files in its shared folder", async () => {
     await createPool("ocr", {
       vmSize: "small",
-      targetDedicatedNodes: 2,
+      targetDedicatedNodes: 3,
+      nodeDeallocationOption: "TaskCompletion",
       startTask: {
         commandLine: `/bin/sh -c "cp tools/tesseract-wrapper $AZ_BATCH_NODE_SHARED_DIR/ && $AZ_BATCH_NODE_SHARED_DIR/tesseract-wrapper on $AZ_BATCH_NODE_ID"`,
         resourceFiles: [{ autoStorageContainerName: `tools-${ns.name}`, filePath: "tools", fileMode: "0755" }],
@@ -58,15 +63,27 @@ describe("pools", { skip }, () => {
       const s = (await readPool("ocr")).status;
       return condition(s, "Ready")?.status === "True" ? s : undefined;
     }, describePool("ocr"));
-    assert.equal(status.currentDedicatedNodes, 2);
+    assert.equal(status.currentDedicatedNodes, 3);
     assert.equal(status.allocationState, "Steady");
-    assert.equal(status.nodeCounts?.idle, 2);
+    assert.equal(status.nodeCounts?.idle, 3);
+    // One task pinned to each node reads the node's shared folder.
+    const k = new Kubatch(kc, ns.name);
+    await k.create("Job", "look", { poolInfo: { poolId: "ocr" } });
     for (const node of status.nodes ?? []) {
       assert.equal(node.state, "Idle");
       assert.equal(node.startTaskInfo?.result, "Success");
       assert.equal(node.startTaskInfo?.exitCode, 0);
       const { stdout } = await kubectl("-n", ns.name, "logs", node.name, "-c", "start-task");
       assert.match(stdout, new RegExp(`wrapped on ${node.name}`));
+      await k.create("Task", `look-${node.name}`, { jobName: "look", commandLine: `/bin/sh -c "cat $AZ_BATCH_NODE_SHARED_DIR/tesseract-wrapper"`, affinityInfo: { affinityId: node.name } });
+    }
+    for (const node of status.nodes ?? []) {
+      const t = await eventually(`look-${node.name}`, 60_000, async () => {
+        const x = await k.task(`look-${node.name}`);
+        return x.status?.state === "Completed" ? x : undefined;
+      });
+      assert.equal(t.status?.nodeInfo?.nodeId, node.name);
+      assert.equal(t.status?.stdoutTail, '#!/bin/sh\necho wrapped "$@"\n');
     }
     const dep = await apps.readNamespacedDeployment({ name: "ocr-dedicated", namespace: ns.name });
     assert.equal(dep.metadata?.ownerReferences?.[0]?.kind, "Pool");
@@ -74,16 +91,57 @@ describe("pools", { skip }, () => {
     assert.equal(status.selector, "kubatch.dev/pool=ocr,kubatch.dev/node-type=dedicated");
   });
 
-  test("kubectl scale resizes the pool and the extra node leaves", async () => {
-    await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=3");
-    await eventually("3 idle nodes", 90_000, async () => ((await readPool("ocr")).status?.nodeCounts?.idle === 3 ? true : undefined), describePool("ocr"));
+  test("scaling 3→1 under TaskCompletion keeps the busy node and removes the idle ones; scaling to 0 drains it", async () => {
+    const k = new Kubatch(kc, ns.name);
+    await k.create("Job", "long", { poolInfo: { poolId: "ocr" } });
+    await k.create("Task", "long-1", { jobName: "long", commandLine: "sleep 6" });
+    const busy = await eventually("the long task running", 30_000, async () => {
+      const t = await k.task("long-1");
+      return t.status?.state === "Running" ? t.status.nodeInfo!.nodeId! : undefined;
+    });
     await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=1");
-    const status = await eventually("1 node, Steady", 60_000, async () => {
+    const one = await eventually("only the busy node left", 60_000, async () => {
       const s = (await readPool("ocr")).status;
-      return s?.nodeCounts?.total === 1 && s.allocationState === "Steady" ? s : undefined;
+      return s?.nodeCounts?.total === 1 ? s : undefined;
     }, describePool("ocr"));
-    assert.equal(status.currentDedicatedNodes, 1);
-    assert.ok((await events("ocr")).some((e) => e.reason === "ResizeComplete"));
+    assert.equal(one.nodes?.[0]?.name, busy, "the busy node stayed");
+    assert.equal((await k.task("long-1")).status?.state, "Running", "its task still runs");
+    await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=0");
+    const leaving = await eventually("the busy node leaving", 30_000, async () => {
+      const s = (await readPool("ocr")).status;
+      return s?.nodes?.[0]?.state === "LeavingPool" ? s : undefined;
+    }, describePool("ocr"));
+    assert.equal(leaving.nodes?.[0]?.name, busy);
+    await eventually("the node gone after its task", 60_000, async () => ((await readPool("ocr")).status?.nodeCounts?.total === 0 ? true : undefined), describePool("ocr"));
+    const t = await k.task("long-1");
+    assert.equal(t.status?.executionInfo?.result, "Success", "the task was not killed");
+    assert.equal(t.status?.executionInfo?.requeueCount, 0);
+  });
+
+  test("an operator killed in the middle of a resize converges with no extra or orphaned pods", { skip: localCluster() ? undefined : "needs the embedded cluster's operator" }, async () => {
+    const paths = clusterPaths();
+    const { pid } = JSON.parse(readFileSync(join(paths.clusterDir, "operator.json"), "utf8")) as { pid: number };
+    await kubectl("-n", ns.name, "scale", "kpool/ocr", "--replicas=3");
+    process.kill(pid, "SIGKILL");
+    await deployLocal({ paths, log: () => {} });
+    const status = await eventually("3 idle nodes again", 90_000, async () => {
+      const s = (await readPool("ocr")).status;
+      return s?.nodeCounts?.idle === 3 && s.allocationState === "Steady" ? s : undefined;
+    }, describePool("ocr"));
+    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: "kubatch.dev/pool=ocr" });
+    assert.equal(pods.items.filter((p) => !p.metadata?.deletionTimestamp).length, 3);
+    assert.deepEqual(new Set(pods.items.map((p) => p.metadata?.name)), new Set(status.nodes?.map((n) => n.name)));
+    const deployments = await apps.listNamespacedDeployment({ namespace: ns.name, labelSelector: "kubatch.dev/pool=ocr" });
+    assert.equal(deployments.items.length, 1);
+  });
+
+  test("with waitForSuccess false a failing start task does not hold the nodes back", async () => {
+    await createPool("eager", { vmSize: "small", targetDedicatedNodes: 2, startTask: { commandLine: "/bin/sh -c 'exit 1'", waitForSuccess: false } });
+    const status = await eventually("2 idle nodes", 60_000, async () => {
+      const s = (await readPool("eager")).status;
+      return s?.nodeCounts?.idle === 2 ? s : undefined;
+    }, describePool("eager"));
+    assert.equal(condition(status, "Ready")?.status, "True");
   });
 
   test("a failing start task marks the node StartTaskFailed with its exit code and output", async () => {

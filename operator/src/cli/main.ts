@@ -6,6 +6,14 @@ const commands: Record<string, { about: string; run: (argv: string[]) => Promise
     about: "up|down|status of the local Kubernetes control plane, process node and Azurite",
     run: async (argv) => (await import("../../../e2e/cluster/cli.ts")).clusterCommand(argv),
   },
+  task: {
+    about: "add (in bulk), list, output: a job's tasks",
+    run: async (argv) => (await import("./commands.ts")).taskCommand(argv),
+  },
+  job: {
+    about: "wait, status: a job's progress",
+    run: async (argv) => (await import("./commands.ts")).jobCommand(argv),
+  },
 };
 
 async function main(): Promise<number> {

@@ -108,3 +108,23 @@ test("after shutdown adds are ignored and workers stop", async () => {
   await done;
   assert.equal(q.depth, 0);
 });
+
+// Regression: a long pending delay (a resize timeout check) used to swallow later short ones.
+test("an earlier addAfter replaces a later pending one", async () => {
+  const q = new WorkQueue();
+  const seen: number[] = [];
+  let got!: () => void;
+  const first = new Promise<void>((r) => (got = r));
+  const started = Date.now();
+  const done = q.run(async () => {
+    seen.push(Date.now() - started);
+    got();
+  });
+  q.addAfter("ns/p", 60_000);
+  q.addAfter("ns/p", 10);
+  await first;
+  q.shutdown();
+  await done;
+  assert.equal(seen.length, 1);
+  assert.ok(seen[0]! < 30_000);
+});

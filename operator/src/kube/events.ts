@@ -1,6 +1,7 @@
 // Kubernetes Events about kubatch objects. The same reason and message on the same object is
 // recorded once per 10 minutes, so a reconcile loop cannot flood the API with events.
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { errorMessage, isNamespaceTerminating } from "./errors.ts";
 
 export type EventType = "Normal" | "Warning";
 export type EventRecorder = { record(obj: KubernetesObject, type: EventType, reason: string, message: string): void };
@@ -38,7 +39,9 @@ export function makeEventRecorder(kc: KubeConfig, log: (line: string) => void = 
             count: 1,
           },
         })
-        .catch((err: unknown) => log(`event ${reason} on ${namespace}/${meta.name} not recorded: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => {
+          if (!isNamespaceTerminating(err)) log(`event ${reason} on ${namespace}/${meta.name} not recorded: ${errorMessage(err)}`);
+        });
     },
   };
 }

@@ -16,12 +16,13 @@ import { formatProblems } from "../api/parse.ts";
 import { poolNames } from "../api/pool.ts";
 import { parseTask, taskNames } from "../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import { WorkQueue } from "../controller/work-queue.ts";
+import { WorkQueue, type Outcome } from "../controller/work-queue.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
 import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
 import { makeWriter } from "../kube/apply.ts";
+import { errorMessage, isNamespaceTerminating } from "../kube/errors.ts";
 import { makeEventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
 import { poolLabel } from "../pool/labels.ts";
@@ -43,7 +44,16 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const writer = makeWriter(kc);
   const events = makeEventRecorder(kc, log);
   const state = new DispatchState();
-  const onError = (what: string) => (key: string, err: unknown, retry: number) => log(`${what} ${key}: ${err instanceof Error ? err.message : String(err)} (retry in ${retry} ms)`);
+  const onError = (what: string) => (key: string, err: unknown, retry: number) => log(`${what} ${key}: ${errorMessage(err)} (retry in ${retry} ms)`);
+  // A namespace being deleted takes its objects with it: nothing there needs retrying.
+  const settled = <K extends string>(handler: (key: K) => Promise<Outcome>) => async (key: K): Promise<Outcome> => {
+    try {
+      return await handler(key);
+    } catch (err) {
+      if (isNamespaceTerminating(err)) return;
+      throw err;
+    }
+  };
   const poolQueue = new WorkQueue({ onError: onError("pool") });
   const dispatchQueue = new WorkQueue({ onError: onError("dispatch") });
   const jobQueue = new WorkQueue({ onError: onError("job") });
@@ -134,7 +144,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       events.record(obj, "Warning", "InvalidSpec", problems);
       const ref = { group: GROUP, version: VERSION, plural: taskNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
       const conditions = [{ type: "Schedulable", status: "False", reason: "InvalidSpec", message: problems, observedGeneration: generation, lastTransitionTime: new Date().toISOString() }];
-      writer.patchStatus(ref, obj.status?.conditions, { conditions }).catch((err: unknown) => log(`task ${ref.namespace}/${ref.name}: ${String(err)}`));
+      writer.patchStatus(ref, obj.status?.conditions, { conditions }).catch((err: unknown) => log(`task ${ref.namespace}/${ref.name}: ${errorMessage(err)}`));
     }
     return problems;
   };
@@ -200,7 +210,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     async start() {
       await Promise.all(informers.map((i) => i.start()));
       log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
-      running = Promise.all([poolQueue.run(reconcilePool, 2), dispatchQueue.run(dispatch, 4), jobQueue.run(reconcileJob, 2)]);
+      running = Promise.all([poolQueue.run(settled(reconcilePool), 2), dispatchQueue.run(settled(dispatch), 4), jobQueue.run(settled(reconcileJob), 2)]);
       resync = setInterval(() => {
         pools.list().forEach((p) => (poolQueue.add(keyOf(p)), dispatchQueue.add(keyOf(p))));
         jobs.list().forEach((j) => jobQueue.add(keyOf(j)));

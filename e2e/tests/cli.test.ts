@@ -1,0 +1,217 @@
+// The kubatch CLI against the real local cluster and operator (make test deploys both):
+// bulk task creation from a range and from 500 blobs in Azurite, job wait's exit codes and
+// failed-task table, task list and task output, usage errors, and the kubectl plugin link.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
+import { eventually } from "./support/eventually.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+const azurite = process.env.AZURITE_CONNECTION_STRING;
+const skip = noCluster ?? (azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`");
+const kubatchBin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "kubatch");
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a command to completion, killing it after `ms` (the result then says so in stderr). */
+function run(command: string, args: string[], ms: number, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n[killed after ${ms} ms]`;
+      child.kill("SIGKILL");
+    }, ms);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+describe("kubatch CLI", { skip }, () => {
+  let ns: { name: string; remove: () => Promise<void> };
+  let custom: CustomObjectsApi;
+  const kubatch = (args: string[], ms = 60_000, env: NodeJS.ProcessEnv = process.env) => run(kubatchBin, [...args, "-n", ns.name], ms, env);
+  const createJob = (name: string) =>
+    custom.createNamespacedCustomObject({
+      group: "kubatch.dev",
+      version: "v1alpha1",
+      plural: "jobs",
+      namespace: ns.name,
+      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Job", metadata: { name }, spec: { poolInfo: { poolId: "cli" } } },
+    });
+
+  before(async () => {
+    const kc = kubeConfig();
+    custom = kc.makeApiClient(CustomObjectsApi);
+    ns = await testNamespace(kc, "cli");
+    await custom.createNamespacedCustomObject({
+      group: "kubatch.dev",
+      version: "v1alpha1",
+      plural: "pools",
+      namespace: ns.name,
+      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "cli" }, spec: { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 4 } },
+    });
+    // The tests' deadlines are for the CLI and the tasks, not for starting the nodes.
+    await eventually("pool cli Ready", 120_000, async () => {
+      const pool = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "pools", namespace: ns.name, name: "cli" })) as {
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      return pool.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
+    });
+  });
+  after(() => ns.remove());
+
+  test("task add --range creates tasks idempotently; job wait, task list and task output show them", { timeout: 180_000 }, async () => {
+    await createJob("sweep");
+    const args = ["task", "add", "sweep", "--range", "1..20", "--command", '/bin/sh -c "echo seed {} index {index}; echo note {} >&2"'];
+    const first = await kubatch(args);
+    assert.equal(first.code, 0, show(first));
+    assert.match(first.stdout, /20 tasks: 20 created, 0 existing, 0 failed/);
+    const again = await kubatch(args);
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stdout, /20 tasks: 0 created, 20 existing, 0 failed/);
+
+    const wait = await kubatch(["job", "wait", "sweep", "--timeout", "150s", "--interval", "1s"], 160_000);
+    assert.equal(wait.code, 0, show(wait));
+    assert.match(wait.stdout, /job sweep: all 20 tasks completed in .*: 20 succeeded, 0 failed/);
+
+    const list = await kubatch(["task", "list", "sweep"]);
+    assert.equal(list.code, 0, show(list));
+    const lines = list.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^NAME\s+STATE\s+RESULT\s+NODE\s+EXIT CODE\s+RETRIES\s+REQUEUES\s+DURATION$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]), Array.from({ length: 20 }, (_, i) => `sweep-task-${i}`));
+    for (const line of lines.slice(1)) assert.match(line, /^sweep-task-\d+\s+Completed\s+Success\s+cli-dedicated-\S+\s+0\s+0\s+0\s+\S+$/);
+
+    const json = await kubatch(["task", "list", "sweep", "-o", "json"]);
+    const rows = JSON.parse(json.stdout) as { name: string; state: string; exitCode: number; item: string; node: string }[];
+    assert.equal(rows.length, 20);
+    assert.deepEqual({ name: rows[3]!.name, state: rows[3]!.state, exitCode: rows[3]!.exitCode, item: rows[3]!.item }, { name: "sweep-task-3", state: "Completed", exitCode: 0, item: "4" });
+
+    const out = await kubatch(["task", "output", "sweep-task-3"]);
+    assert.equal(out.code, 0, show(out));
+    assert.equal(out.stdout, "seed 4 index 3\n");
+    assert.match(out.stderr, /the last KiB of stdout\.txt; the full file: \$AZ_BATCH_NODE_ROOT_DIR\/workitems\/sweep\/job-1\/sweep-task-3\/stdout\.txt on node cli-dedicated-/);
+    const err = await kubatch(["task", "output", "sweep-task-3", "--stderr"]);
+    assert.equal(err.stdout, "note 4\n");
+
+    const status = await kubatch(["job", "status", "sweep"]);
+    assert.equal(status.code, 0, show(status));
+    assert.match(status.stdout, /Tasks:\s+20 total: 0 active, 0 running, 20 completed \(20 succeeded, 0 failed\)/);
+    assert.match(status.stdout, /AllTasksComplete\s+True/);
+  });
+
+  test("task add --from-blobs adds 500 tasks in one command; each downloads its blob; job wait succeeds", { timeout: 280_000 }, async () => {
+    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`cli-${ns.name}`);
+    await container.createIfNotExists();
+    const names = Array.from({ length: 500 }, (_, i) => `scans/page-${String(i).padStart(3, "0")}.txt`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((n) => container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
+    }
+    await container.getBlockBlobClient("other/not-me.txt").upload("x", 1);
+    await createJob("ocr");
+
+    const env = { ...process.env, AZURE_STORAGE_CONNECTION_STRING: azurite };
+    const add = await kubatch(
+      ["task", "add", "ocr", "--from-blobs", container.url, "--prefix", "scans/", "--sas-expiry", "1h", "--resource-file", "{blobUrl}", "--name-template", "ocr-{name}", "--command", "cat {name}"],
+      120_000,
+      env,
+    );
+    assert.equal(add.code, 0, show(add));
+    assert.match(add.stdout, /500 tasks: 500 created, 0 existing, 0 failed/);
+
+    const wait = await kubatch(["job", "wait", "ocr", "--timeout", "200s", "--interval", "2s"], 210_000);
+    assert.equal(wait.code, 0, show(wait));
+    assert.match(wait.stdout, /job ocr: all 500 tasks completed in .*: 500 succeeded, 0 failed/);
+    assert.match(wait.stderr, /\d+\/500 completed, 0 failed, \d+ running/, "progress lines while waiting");
+
+    const out = await kubatch(["task", "output", "ocr-page-007-txt"]);
+    assert.equal(out.stdout, "text of scans/page-007.txt\n", show(out));
+  });
+
+  test("a failing task makes job wait exit 1 and list it", { timeout: 120_000 }, async () => {
+    await createJob("mixed");
+    const add = await kubatch(["task", "add", "mixed", "--range", "1..4", "--command", '/bin/sh -c "echo oops {} >&2; test {} -ne 3"']);
+    assert.equal(add.code, 0, show(add));
+    const wait = await kubatch(["job", "wait", "mixed", "--timeout", "90s"], 100_000);
+    assert.equal(wait.code, 1, show(wait));
+    assert.match(wait.stdout, /all 4 tasks completed in .*: 3 succeeded, 1 failed/);
+    assert.match(wait.stdout, /NAME\s+EXIT CODE\s+FAILURE CODE\s+STDERR\nmixed-task-2\s+1\s+FailureExitCode\s+oops 3/);
+    const list = await kubatch(["task", "list", "mixed", "-o", "wide"]);
+    assert.match(list.stdout, /mixed-task-2\s+Completed\s+Failure\s+\S+\s+1\s+0\s+0\s+\S+\s+cli\s+FailureExitCode: /, show(list));
+  });
+
+  test("task add --from-files adds one task per local file", { timeout: 120_000 }, async () => {
+    // The local process node runs tasks on this machine, so the files' absolute paths are readable there.
+    const dir = await mkdtemp(join(tmpdir(), "kubatch-cli-files-"));
+    try {
+      for (const n of ["a.txt", "b.txt", "skip.dat"]) await writeFile(join(dir, n), `content ${n}\n`);
+      await createJob("files");
+      const add = await kubatch(["task", "add", "files", "--from-files", join(dir, "*.txt"), "--name-template", "f-{name}", "--command", "cat {}"]);
+      assert.equal(add.code, 0, show(add));
+      assert.match(add.stdout, /2 tasks: 2 created/);
+      const wait = await kubatch(["job", "wait", "files", "--timeout", "90s"], 100_000);
+      assert.equal(wait.code, 0, show(wait));
+      assert.equal((await kubatch(["task", "output", "f-b-txt"])).stdout, "content b.txt\n");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("job wait exits 2 when the timeout passes first", { timeout: 60_000 }, async () => {
+    await createJob("slow");
+    const add = await kubatch(["task", "add", "slow", "--range", "1..1", "--command", "sleep 20"]);
+    assert.equal(add.code, 0, show(add));
+    const wait = await kubatch(["job", "wait", "slow", "--timeout", "2s"], 30_000);
+    assert.equal(wait.code, 2, show(wait));
+    assert.match(wait.stdout, /timed out after 2s: job slow: 0\/1 tasks completed/);
+  });
+
+  const usage: Record<string, { args: string[]; code: number; message: RegExp }> = {
+    "a bad range": { args: ["task", "add", "sweep", "--range", "1-5", "--command", "x"], code: 2, message: /--range: "1-5" is not a range of integers A\.\.B/ },
+    "no input source": { args: ["task", "add", "sweep", "--command", "x"], code: 2, message: /one of --from-blobs, --from-files, --range is required/ },
+    "two input sources": { args: ["task", "add", "sweep", "--range", "1..2", "--from-files", "*.txt", "--command", "x"], code: 2, message: /only one of --from-files, --range/ },
+    "an unknown placeholder": { args: ["task", "add", "sweep", "--range", "1..2", "--command", "x {nmae}"], code: 2, message: /--command: unknown placeholder \{nmae\}/ },
+    "a blob placeholder with a range": { args: ["task", "add", "sweep", "--range", "1..2", "--command", "get {blobUrl}"], code: 2, message: /\{blobUrl\} is only available with --from-blobs/ },
+    "an unknown option": { args: ["task", "list", "sweep", "--colour"], code: 2, message: /Unknown option '--colour'/ },
+    "a bad timeout": { args: ["job", "wait", "sweep", "--timeout", "soon"], code: 2, message: /--timeout: invalid duration "soon"/ },
+    "a bad output format": { args: ["task", "list", "sweep", "-o", "yaml"], code: 2, message: /--output: "yaml" is not one of wide, json/ },
+    "a missing job argument": { args: ["job", "status"], code: 2, message: /missing argument JOB/ },
+    "a missing job": { args: ["task", "add", "nojob", "--range", "1..2", "--command", "x"], code: 1, message: /job "nojob" not found in namespace "cli-/ },
+    "a missing task": { args: ["task", "output", "no-such-task"], code: 1, message: /task "no-such-task" not found/ },
+  };
+  for (const [name, tc] of Object.entries(usage)) {
+    test(`refuses ${name} (exit ${tc.code})`, { timeout: 30_000 }, async () => {
+      const r = await kubatch(tc.args, 20_000);
+      assert.equal(r.code, tc.code, show(r));
+      assert.match(r.stderr, tc.message);
+    });
+  }
+
+  test("works as the kubectl plugin `kubectl batch` through a symlink", { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kubectl-plugin-"));
+    try {
+      await symlink(kubatchBin, join(dir, "kubectl-batch"));
+      const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+      const r = await run(kubectlPath(), ["batch", "job", "status", "sweep", "-n", ns.name], 30_000, env);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /Job:\s+sweep/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

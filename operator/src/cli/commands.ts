@@ -1,0 +1,31 @@
+// `kubatch task …` and `kubatch job …`: each subcommand's module loads only when it runs.
+import { runGroup, type Subcommand } from "./usage.ts";
+
+const taskCommands: Record<string, Subcommand> = {
+  add: {
+    about: "add tasks in bulk: one per blob, per file or per number",
+    load: async () => import("./task-add.ts").then((m) => ({ help: m.taskAddHelp, run: m.taskAdd })),
+  },
+  list: {
+    about: "list a job's tasks: state, node, exit code, retries, duration",
+    load: async () => import("./task-list.ts").then((m) => ({ help: m.taskListHelp, run: m.taskList })),
+  },
+  output: {
+    about: "print the tail of a task's stdout or stderr",
+    load: async () => import("./task-output.ts").then((m) => ({ help: m.taskOutputHelp, run: m.taskOutput })),
+  },
+};
+
+const jobCommands: Record<string, Subcommand> = {
+  wait: {
+    about: "wait for all of a job's tasks to complete, with a progress bar",
+    load: async () => import("./job-wait.ts").then((m) => ({ help: m.jobWaitHelp, run: m.jobWait })),
+  },
+  status: {
+    about: "a job's state, task counts and conditions",
+    load: async () => import("./job-status.ts").then((m) => ({ help: m.jobStatusHelp, run: m.jobStatus })),
+  },
+};
+
+export const taskCommand = (argv: string[]) => runGroup("task", taskCommands, argv);
+export const jobCommand = (argv: string[]) => runGroup("job", jobCommands, argv);

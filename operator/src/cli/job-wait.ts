@@ -1,0 +1,97 @@
+// `kubatch job wait JOB`: Azure Batch's TaskStateMonitor.WaitAll for a whole job, on a watch.
+import { durationProblem, parseDuration } from "../api/duration.ts";
+import { connect, getJob } from "./kube.ts";
+import { formatWaitProgress, ProgressLine, type Counts } from "./progress.ts";
+import { formatElapsed, formatTable, compareNames } from "./task-row.ts";
+import { JobTaskWatch, type TaskSummary } from "./task-watch.ts";
+import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+
+export const jobWaitHelp = `usage: kubatch job wait JOB [--timeout DURATION] [options]
+
+Waits until every task of job JOB (jobs.kubatch.dev) has completed, like Azure Batch's
+TaskStateMonitor.WaitAll, following the tasks with a watch. Shows a progress bar on a
+terminal and a line every few seconds otherwise (both on stderr), then a summary and the
+failed tasks (name, exit code, failure code, first line of stderr) on stdout.
+A job without tasks is waited on until tasks appear.
+
+      --timeout DURATION   give up after this long ("90s", "10m", "PT1H"; default: no limit)
+      --interval DURATION  how often to print a progress line when not on a terminal (default 5s)
+${clusterOptionsHelp}
+
+Exit status: 0 when all tasks succeeded, 1 when any failed (or on an error),
+2 on timeout (or a usage error).`;
+
+/** Every task present has completed, and there is at least one. */
+export function allCompleted(c: Counts): boolean {
+  return c.total > 0 && c.succeeded + c.failed === c.total;
+}
+
+/** The failed tasks' table, sorted by name, at most `limit` rows. */
+export function failedTable(tasks: ReadonlyMap<string, TaskSummary>, limit = 50): string {
+  const failed = [...tasks].filter(([, s]) => s.outcome === "failed").sort(([a], [b]) => compareNames(a, b));
+  const rows = failed.slice(0, limit).map(([name, s]) => [name, s.exitCode === undefined ? "" : String(s.exitCode), s.failureCode ?? "", s.stderrLine ?? ""]);
+  const more = failed.length > limit ? `\n… and ${failed.length - limit} more (kubatch task list shows them all)` : "";
+  return formatTable(["NAME", "EXIT CODE", "FAILURE CODE", "STDERR"], rows) + more;
+}
+
+function durationOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const problem = durationProblem(text);
+  if (problem) throw new UsageError(`${name}: ${problem}`);
+  return parseDuration(text);
+}
+
+export async function jobWait(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: { ...clusterOptions, timeout: { type: "string" }, interval: { type: "string" } },
+  });
+  const [job] = positionalArgs(positionals, ["JOB"]) as [string];
+  const timeoutMs = durationOption("--timeout", values.timeout);
+  const intervalMs = durationOption("--interval", values.interval) ?? 5_000;
+  const cluster = connect(values);
+  await getJob(cluster, job);
+
+  const started = Date.now();
+  const progress = new ProgressLine(process.stderr, { plainMs: intervalMs });
+  const render = (force = false) => progress.update(formatWaitProgress(watch.tally.counts, { tty: progress.tty, elapsedMs: Date.now() - started }), force);
+  let finish: (how: "done" | "timeout") => void = () => {};
+  const finished = new Promise<"done" | "timeout">((resolve) => (finish = resolve));
+  const watch: JobTaskWatch = new JobTaskWatch(
+    cluster,
+    job,
+    () => {
+      render();
+      if (allCompleted(watch.tally.counts)) finish("done");
+    },
+    (line) => {
+      progress.done();
+      console.error(line);
+    },
+  );
+  // Redraw periodically too: the elapsed time moves even when no task does.
+  const ticker = setInterval(() => render(), progress.tty ? 1_000 : intervalMs);
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish("timeout"), timeoutMs);
+  try {
+    await watch.start();
+    const how = await finished;
+    if (progress.tty) render(true); // plain output: the summary below says it all
+    progress.done();
+    const c = watch.tally.counts;
+    const elapsed = formatElapsed(Date.now() - started);
+    if (how === "timeout") {
+      console.log(`timed out after ${values.timeout}: job ${job}: ${c.succeeded + c.failed}/${c.total} tasks completed (${c.succeeded} succeeded, ${c.failed} failed), ${c.running} running, ${c.active} active`);
+      if (c.failed > 0) console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
+      return 2;
+    }
+    console.log(`job ${job}: all ${c.total} tasks completed in ${elapsed}: ${c.succeeded} succeeded, ${c.failed} failed`);
+    if (c.failed === 0) return 0;
+    console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
+    return 1;
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(timer);
+    watch.stop();
+  }
+}

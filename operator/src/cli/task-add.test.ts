@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { buildTasks, type AddOptions } from "./task-add.ts";
+import { rangeItems } from "./sources.ts";
+import { defaultNameTemplate } from "./template.ts";
+
+const options = (o: Partial<AddOptions> = {}): AddOptions => ({ job: "sweep", command: "simulate --seed {}", nameTemplate: defaultNameTemplate("sweep"), env: [], resourceFiles: [], ...o });
+type Built = { metadata: { name: string; labels: Record<string, string> }; spec: Record<string, unknown> };
+
+describe("buildTasks", () => {
+  test("a range: default names <job>-task-{index}, the job label, the expanded command", () => {
+    const tasks = buildTasks(rangeItems("10..12"), options()).map((t) => t.body as Built);
+    assert.deepEqual(tasks.map((t) => t.metadata.name), ["sweep-task-0", "sweep-task-1", "sweep-task-2"]);
+    assert.deepEqual(tasks[2]!.metadata.labels, { "kubatch.dev/job": "sweep" });
+    assert.deepEqual(tasks[2]!.spec, { jobName: "sweep", commandLine: "simulate --seed 12", displayName: "12" });
+  });
+
+  test("task options become constraints, environment settings and resource files", () => {
+    const items = [{ item: "in/a b.png", name: "a b.png", blobName: "in/a b.png", blobUrl: "http://h/acct/c/in/a%20b.png?sv=1&sig=x%3D" }];
+    const [t] = buildTasks(items, options({ command: "ocr {name}", maxRetries: 2, maxWallClock: "5m", env: [{ name: "SRC", value: "{blobName}" }], resourceFiles: [{ url: "{blobUrl}" }, { url: "{blobUrl}", path: "img/{index}.png" }] })).map((x) => x.body as Built);
+    assert.deepEqual(t!.spec.constraints, { maxTaskRetryCount: 2, maxWallClockTime: "5m" });
+    assert.deepEqual(t!.spec.environmentSettings, [{ name: "SRC", value: "in/a b.png" }]);
+    assert.deepEqual(t!.spec.resourceFiles, [
+      { httpUrl: items[0]!.blobUrl, filePath: "a b.png", fileMode: "0770" },
+      { httpUrl: items[0]!.blobUrl, filePath: "img/0.png", fileMode: "0770" },
+    ]);
+  });
+
+  const refused: Record<string, { o: Partial<AddOptions>; message: RegExp }> = {
+    "a name template that gives every task the same name": { o: { nameTemplate: "same" }, message: /--name-template: "same" gives the name same to both "10" and "11"/ },
+    "an out-of-range retry count, naming the field": { o: { maxRetries: 101 }, message: /spec\.constraints\.maxTaskRetryCount/ },
+  };
+  for (const [name, tc] of Object.entries(refused)) {
+    test(`refuses ${name}`, () => assert.throws(() => buildTasks(rangeItems("10..11"), options(tc.o)), tc.message));
+  }
+});

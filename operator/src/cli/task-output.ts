@@ -1,0 +1,44 @@
+// `kubatch task output TASK`: the tail of the task's stdout/stderr that its agent reported.
+import { connect, getTask, taskJob } from "./kube.ts";
+import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
+
+export const taskOutputHelp = `usage: kubatch task output TASK [--stderr] [options]
+
+Prints the end of the task's stdout.txt (or stderr.txt with --stderr) as its node's agent
+reported it in the Task's status (stdoutTail/stderrTail): the last KiB only. A note on
+stderr says so and where the full file lives on the node:
+  $AZ_BATCH_NODE_ROOT_DIR/workitems/<job>/job-1/<task>/stdout.txt
+
+      --stderr       stderr instead of stdout
+${clusterOptionsHelp}`;
+
+export function taskOutputNote(o: { task: string; job: string; node: string; file: string; state: string; empty: boolean }): string {
+  const where = `$AZ_BATCH_NODE_ROOT_DIR/workitems/${o.job}/job-1/${o.task}/${o.file}${o.node ? ` on node ${o.node}` : ""}`;
+  if (o.empty) return `# task ${o.task} (${o.state}): no ${o.file} output reported${o.state === "Completed" ? " (the file is empty)" : " yet"}; the file: ${where}`;
+  return `# task ${o.task} (${o.state}): the last KiB of ${o.file}; the full file: ${where}`;
+}
+
+export async function taskOutput(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: { ...clusterOptions, stderr: { type: "boolean" } },
+  });
+  const [name] = positionalArgs(positionals, ["TASK"]) as [string];
+  const cluster = connect(values);
+  const task = await getTask(cluster, name);
+  const text = (values.stderr ? task.status?.stderrTail : task.status?.stdoutTail) ?? "";
+  // The note goes to stderr, so that stdout carries exactly the task's output.
+  console.error(
+    taskOutputNote({
+      task: name,
+      job: taskJob(task) ?? "<job>",
+      node: task.status?.nodeInfo?.nodeId ?? "",
+      file: values.stderr ? "stderr.txt" : "stdout.txt",
+      state: task.status?.state ?? "Active",
+      empty: text === "",
+    }),
+  );
+  process.stdout.write(text);
+  return 0;
+}

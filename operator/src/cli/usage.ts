@@ -1,0 +1,81 @@
+// Argument parsing shared by the kubatch subcommands: usage errors exit 2 and name the
+// argument; every other error exits 1. Help goes to stdout so that it can be paged.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** A wrong command line: reported with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A failure worth one line to the user (not found, forbidden, …): exit code 1, no stack. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** Options every command that talks to the cluster accepts (kubectl's spelling). */
+export const clusterOptions = {
+  namespace: { type: "string", short: "n" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const clusterOptionsHelp = `  -n, --namespace NS   namespace (default: the kubeconfig context's, else "default")
+      --kubeconfig FILE  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+      --context NAME     kubeconfig context
+  -h, --help           this help`;
+
+/** node:util parseArgs, with its errors (unknown option, missing value) turned into UsageErrors. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+/** Exactly `names.length` positionals, else a UsageError naming the missing or extra one. */
+export function positionalArgs(positionals: string[], names: string[]): string[] {
+  if (positionals.length < names.length) throw new UsageError(`missing argument ${names[positionals.length]}`);
+  if (positionals.length > names.length) throw new UsageError(`unexpected argument "${positionals[names.length]}"`);
+  return positionals;
+}
+
+export type Subcommand = { about: string; load: () => Promise<{ help: string; run: (argv: string[]) => Promise<number> }> };
+
+/** Runs `<group> <subcommand> …`, mapping errors to messages and exit codes. */
+export async function runGroup(group: string, subcommands: Record<string, Subcommand>, argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const sub = name === undefined ? undefined : subcommands[name];
+  if (!sub) {
+    const lines = Object.entries(subcommands).map(([n, s]) => `  ${n.padEnd(8)} ${s.about}`);
+    const text = `usage: kubatch ${group} <command> [options]\n\n${lines.join("\n")}\n\nRun 'kubatch ${group} <command> --help' for a command's options.`;
+    if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+      console.log(text);
+      return 0;
+    }
+    console.error(`kubatch ${group}: unknown command "${name}"\n\n${text}`);
+    return 2;
+  }
+  const { help, run } = await sub.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(help);
+    return 0;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    const where = `kubatch ${group} ${name}`;
+    if (err instanceof UsageError) {
+      console.error(`${where}: ${err.message}\nRun '${where} --help' for usage.`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      console.error(`${where}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+// Readable API errors: client-node's ApiException carries the HTTP code and a JSON Status body
+// (and the response headers, which only make logs unreadable).
+
+type ApiError = { code?: number; body?: unknown; message?: string };
+
+function status(err: unknown): { message?: string; reason?: string; causes?: { reason?: string }[] } | undefined {
+  const body = (err as ApiError)?.body;
+  if (typeof body === "string") {
+    try {
+      return JSON.parse(body) as ReturnType<typeof status>;
+    } catch {
+      return undefined;
+    }
+  }
+  return body && typeof body === "object" ? (body as ReturnType<typeof status>) : undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  const code = (err as ApiError)?.code;
+  const s = status(err);
+  if (code !== undefined && s?.message) return `HTTP ${code}: ${s.message}`;
+  if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
+  return String(err);
+}
+
+/** Writes into a namespace being deleted fail for good; retrying them only makes noise. */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return (err as ApiError)?.code === 403 && (status(err)?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
+}
