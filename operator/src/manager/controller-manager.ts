@@ -15,6 +15,7 @@ import { jobNames } from "../api/job.ts";
 import { formatProblems } from "../api/parse.ts";
 import { poolNames } from "../api/pool.ts";
 import { parseTask, taskNames } from "../api/task.ts";
+import { workItemNames } from "../api/work-item.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { WorkQueue, type Outcome } from "../controller/work-queue.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
@@ -29,6 +30,7 @@ import { poolLabel } from "../pool/labels.ts";
 import { nodeRbac } from "../pool/node-rbac.ts";
 import { isUsable, nodeInfo } from "../pool/node-state.ts";
 import { makePoolReconciler, type PoolObject } from "../pool/reconciler.ts";
+import { makeWorkItemReconciler, workItemLabel, type WorkItemObject } from "../work-item/reconciler.ts";
 
 export type ControllerManager = { start(): Promise<void>; stop(): Promise<void>; ready(): boolean; state: DispatchState };
 
@@ -57,6 +59,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const poolQueue = new WorkQueue({ onError: onError("pool") });
   const dispatchQueue = new WorkQueue({ onError: onError("dispatch") });
   const jobQueue = new WorkQueue({ onError: onError("job") });
+  const workItemQueue = new WorkQueue({ onError: onError("work item") });
   const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
   const list = (plural: string) => async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<never>;
 
@@ -124,8 +127,18 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         });
         jobQueue.add(key);
       }
+      const owner = obj.metadata?.labels?.[workItemLabel];
+      if (owner) workItemQueue.add(`${obj.metadata?.namespace}/${owner}`);
       dispatchQueue.add(poolKey);
     },
+    log,
+  });
+
+  const workItems = new Informer<WorkItemObject>({
+    kubeConfig: kc,
+    path: `/apis/${GROUP}/${VERSION}/${workItemNames.plural}`,
+    list: list(workItemNames.plural),
+    onEvent: (_kind, obj) => workItemQueue.add(keyOf(obj)),
     log,
   });
 
@@ -201,7 +214,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     },
   });
   const reconcileJob = makeJobReconciler({ jobs, pools, state, writer, events });
-  const informers = [pools, deployments, pods, jobs, tasks];
+  const reconcileWorkItem = makeWorkItemReconciler({ workItems, jobs, writer, events });
+  const informers = [pools, deployments, pods, jobs, tasks, workItems];
   let resync: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -210,16 +224,22 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     async start() {
       await Promise.all(informers.map((i) => i.start()));
       log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
-      running = Promise.all([poolQueue.run(settled(reconcilePool), 2), dispatchQueue.run(settled(dispatch), 4), jobQueue.run(settled(reconcileJob), 2)]);
+      running = Promise.all([
+        poolQueue.run(settled(reconcilePool), 2),
+        dispatchQueue.run(settled(dispatch), 4),
+        jobQueue.run(settled(reconcileJob), 2),
+        workItemQueue.run(settled(reconcileWorkItem), 1),
+      ]);
       resync = setInterval(() => {
         pools.list().forEach((p) => (poolQueue.add(keyOf(p)), dispatchQueue.add(keyOf(p))));
         jobs.list().forEach((j) => jobQueue.add(keyOf(j)));
+        workItems.list().forEach((w) => workItemQueue.add(keyOf(w)));
       }, resyncMs);
       resync.unref();
     },
     async stop() {
       clearInterval(resync);
-      for (const q of [poolQueue, dispatchQueue, jobQueue]) q.shutdown();
+      for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));
     },

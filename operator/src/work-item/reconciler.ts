@@ -1,0 +1,82 @@
+// The WorkItem reconciler: creates the schedule's jobs (server-side apply, owned by the work
+// item so they go with it) and reports state, nextRunTime and recentJob.
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { setCondition } from "../api/conditions.ts";
+import { GROUP, VERSION, API_VERSION } from "../api/group.ts";
+import { jobNames } from "../api/job.ts";
+import { formatProblems } from "../api/parse.ts";
+import { parseWorkItem, workItemNames, type WorkItemStatus } from "../api/work-item.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import { controllerRef, type Writer } from "../kube/apply.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { JobObject } from "../job/reconciler.ts";
+import type { Cache } from "../pool/reconciler.ts";
+import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
+
+export const workItemLabel = "kubatch.dev/work-item";
+
+export type WorkItemObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: WorkItemStatus };
+
+export type WorkItemReconcilerDeps = {
+  workItems: Cache<WorkItemObject>;
+  jobs: Cache<JobObject>;
+  writer: Writer;
+  events: EventRecorder;
+  now?: () => Date;
+};
+
+export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: string) => Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  return async function reconcile(key: string): Promise<Outcome> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const raw = deps.workItems.get(name, namespace);
+    if (!raw || raw.metadata?.deletionTimestamp) return;
+    const ref = { group: GROUP, version: VERSION, plural: workItemNames.plural, namespace, name };
+    const generation = raw.metadata?.generation ?? 0;
+    const parsed = parseWorkItem(raw);
+    if (!parsed.ok) {
+      const message = formatProblems(parsed.problems);
+      const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "InvalidSpec", message, observedGeneration: generation }, now());
+      await deps.writer.patchStatus(ref, raw.status, { ...raw.status, conditions });
+      deps.events.record(raw, "Warning", "InvalidSpec", message);
+      return;
+    }
+    const wi = parsed.value;
+    const owned: OwnedJob[] = [];
+    for (const job of deps.jobs.list(namespace)) {
+      if (job.metadata?.labels?.[workItemLabel] !== name) continue;
+      const index = jobIndex(name, job.metadata?.name ?? "");
+      const created = job.metadata?.creationTimestamp;
+      if (index !== undefined) owned.push({ name: job.metadata!.name!, index, completed: job.status?.state === "Completed", created: created ? new Date(created).getTime() : 0 });
+    }
+    const at = now();
+    const plan = planSchedule(wi, owned, at);
+    let recent = owned.reduce<OwnedJob | undefined>((m, j) => (!m || j.index > m.index ? j : m), undefined)?.name;
+    if (plan.create !== undefined) {
+      recent = jobName(name, plan.create);
+      await deps.writer.apply({
+        apiVersion: API_VERSION,
+        kind: jobNames.kind,
+        metadata: { name: recent, namespace, labels: { [workItemLabel]: name }, ownerReferences: [controllerRef(raw)] },
+        spec: raw.spec && (raw.spec as { jobSpecification?: object }).jobSpecification,
+      } as KubernetesObject);
+      deps.events.record(raw, "Normal", "JobCreated", `created job ${recent}`);
+    }
+    if (plan.skippedRun) deps.events.record(raw, "Warning", "RunSkipped", `the run due at ${plan.skippedRun} was skipped: its start window passed while the previous job was active`);
+    const previous = raw.status ?? {};
+    const conditions = setCondition(previous.conditions, { type: "Ready", status: "True", reason: plan.state === "Completed" ? "Completed" : "Scheduled", message: plan.nextRunTime ? `next run at ${plan.nextRunTime}` : plan.state === "Completed" ? "no more runs" : "running", observedGeneration: generation }, at);
+    const status: WorkItemStatus = {
+      observedGeneration: generation,
+      conditions,
+      state: plan.state,
+      stateTransitionTime: previous.state === plan.state && previous.stateTransitionTime ? previous.stateTransitionTime : at.toISOString(),
+      executionInfo: {
+        nextRunTime: plan.nextRunTime,
+        recentJob: recent ? { name: recent } : undefined,
+        endTime: plan.state === "Completed" ? (previous.executionInfo?.endTime ?? at.toISOString()) : undefined,
+      },
+    };
+    await deps.writer.patchStatus(ref, raw.status, status);
+    return plan.recheckAfterMs !== undefined ? { requeueAfterMs: plan.recheckAfterMs } : undefined;
+  };
+}
