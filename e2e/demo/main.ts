@@ -1,104 +1,75 @@
-// `make demo`: brings up the local cluster (or uses the reachable cluster KUBECONFIG points
-// at), then runs a smoke workload — a batch/v1 Indexed Job whose pods run on the local node —
-// and a blob round trip through Azurite, printing progress and where to look next.
-// It becomes the OCR sample once Pools, Jobs and Tasks run (see the issues).
-import { BlobServiceClient } from "@azure/storage-blob";
-import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+// `make demo`: the Azure Batch OCR sample on kubatch. Without KUBECONFIG it brings up the
+// local cluster (built from the Kubernetes Go modules on first use), Azurite and the operator;
+// with KUBECONFIG it uses that cluster (the operator must be installed there, and
+// AZURE_STORAGE_CONNECTION_STRING must name a storage account its nodes can reach).
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { jobWait } from "../../operator/src/cli/job-wait.ts";
 import { up } from "../cluster/control-plane.ts";
-import { waitFor } from "../cluster/probe.ts";
+import { deployLocal } from "../cluster/deploy-local.ts";
+import { runOcrDemo } from "./ocr-demo.ts";
 
-const namespace = "kubatch-demo";
-const jobName = "smoke";
-const completions = 4;
+const { values } = parseArgs({ options: { namespace: { type: "string", default: "kubatch-demo" }, "with-corrupt": { type: "boolean" } } });
+const namespace = values.namespace!;
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const started = Date.now();
-  const step = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-  let azurite: string | undefined;
+  const step = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  let connectionString = process.env.AZURE_STORAGE_CONNECTION_STRING;
   if (!process.env.KUBECONFIG) {
-    step("Starting the local cluster (the first run builds Kubernetes from Go modules)");
+    step("Starting the local cluster (the first run builds Kubernetes from Go modules, about 5 minutes)");
     const info = await up({ log: (l) => step(`  ${l}`) });
     process.env.KUBECONFIG = info.kubeconfig;
-    azurite = info.azuriteConnectionString;
+    connectionString = info.azuriteConnectionString;
+    step("Installing the CRDs and starting the operator");
+    await deployLocal({ log: (l) => step(`  ${l}`) });
   } else {
-    step(`Using the cluster of KUBECONFIG=${process.env.KUBECONFIG}`);
-    azurite = process.env.AZURITE_CONNECTION_STRING;
+    step(`Using the cluster of KUBECONFIG=${process.env.KUBECONFIG} (the operator must be installed there)`);
+    if (!connectionString) throw new Error("with KUBECONFIG set, AZURE_STORAGE_CONNECTION_STRING must name the storage account to use");
   }
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const core = kc.makeApiClient(CoreV1Api);
-  const batch = kc.makeApiClient(BatchV1Api);
-
-  await core.readNamespace({ name: namespace }).catch(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
-  await batch.deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: "Foreground" }).catch(() => undefined);
-  await waitFor("the previous smoke job to go", 60_000, async () => !(await batch.readNamespacedJob({ name: jobName, namespace }).catch(() => undefined)));
-  step(`Creating Job ${namespace}/${jobName}: ${completions} indexed pods, 2 at a time`);
-  await batch.createNamespacedJob({
+  const result = await runOcrDemo({
+    kubeConfig: kc,
     namespace,
-    body: {
-      metadata: { name: jobName },
-      spec: {
-        completions,
-        parallelism: 2,
-        completionMode: "Indexed",
-        backoffLimit: 0,
-        template: {
-          spec: {
-            restartPolicy: "Never",
-            containers: [
-              {
-                name: "task",
-                image: "busybox",
-                command: ["/bin/sh", "-c", 'echo "task $JOB_COMPLETION_INDEX ran as pod $POD_NAME on node $NODE_NAME"'],
-                env: [
-                  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                  { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-                ],
-              },
-            ],
-          },
-        },
-      },
+    connectionString: connectionString!,
+    withCorrupt: values["with-corrupt"],
+    log: step,
+    waitForJob: async (job) => {
+      step(`Waiting for the tasks of ${job} (kubatch job wait ${job} -n ${namespace})`);
+      await jobWait([job, "-n", namespace, "--timeout", "15m"]);
     },
   });
-  let last = "";
-  await waitFor("the smoke job to finish", 180_000, async () => {
-    const job = await batch.readNamespacedJob({ name: jobName, namespace });
-    const line = `  succeeded ${job.status?.succeeded ?? 0}/${completions}, active ${job.status?.active ?? 0}, failed ${job.status?.failed ?? 0}`;
-    if (line !== last) step((last = line));
-    return (job.status?.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
-  });
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-  console.log("\nPOD                                  PHASE       EXIT  OUTPUT");
-  for (const pod of pods.items) {
-    const name = pod.metadata?.name ?? "";
-    const exit = pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
-    const output = await core.readNamespacedPodLog({ name, namespace }).catch((e: unknown) => `(logs: ${String(e)})`);
-    console.log(`${name.padEnd(36)} ${(pod.status?.phase ?? "").padEnd(11)} ${String(exit ?? "-").padEnd(5)} ${String(output).trim()}`);
-  }
 
-  if (azurite) {
-    const blobs = BlobServiceClient.fromConnectionString(azurite);
-    const container = blobs.getContainerClient("demo");
-    await container.createIfNotExists();
-    const text = `hello from kubatch at ${new Date().toISOString()}`;
-    await container.getBlockBlobClient("hello.txt").upload(text, Buffer.byteLength(text));
-    const back = (await container.getBlockBlobClient("hello.txt").downloadToBuffer()).toString();
-    step(`Azurite blob round trip: ${back === text ? "ok" : "MISMATCH"} (${container.url}/hello.txt)`);
+  console.log("\nTASK         STATE       EXIT  RESULT   NODE                                 IMAGE");
+  for (const t of result.tasks) {
+    console.log(`${t.taskId.padEnd(12)} ${(t.state ?? "-").padEnd(11)} ${String(t.exitCode ?? "-").padEnd(5)} ${(t.result ?? "-").padEnd(8)} ${(t.node ?? "-").padEnd(36)} ${t.image}`);
   }
-
+  console.log("\nRECOGNISED TEXT (ocr-results)");
+  for (const t of result.tasks) {
+    if (t.recognised !== undefined) console.log(`  ${t.image}: "${t.recognised.trim()}"  CER ${((t.cer ?? 0) * 100).toFixed(1)}%`);
+    else console.log(`  ${t.image}: no result — ${t.stderrTail?.trim().split("\n").pop() ?? "see the task's stderr"}`);
+  }
+  const failed = result.tasks.filter((t) => t.result !== "Success");
+  console.log(`\n${result.tasks.length - failed.length}/${result.tasks.length} tasks succeeded, ${result.resultBlobs} result blobs, character error rate ${(result.totalCer * 100).toFixed(2)}% over the recognised images`);
+  const kubeconfigHint = process.env.KUBECONFIG;
   console.log(`
 Look further:
-  export KUBECONFIG=${process.env.KUBECONFIG}
-  kubectl get nodes -o wide
-  kubectl -n ${namespace} get jobs,pods
-  kubectl -n ${namespace} logs job/${jobName}
-  bin/kubatch cluster status
+  export KUBECONFIG=${kubeconfigHint}
+  kubectl get kubatch -n ${namespace}                     # pools, work items, jobs, tasks
+  kubectl get kpool ocr-pool -n ${namespace} -o yaml      # nodes, start task info, conditions
+  bin/kubatch task list ${result.job} -n ${namespace}
+  bin/kubatch task output ${result.tasks[0]?.name ?? "TASK"} -n ${namespace}
+  kubectl get events -n ${namespace}
 Tear down:
   make cluster-down`);
+  return failed.length === 0 || values["with-corrupt"] ? 0 : 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
