@@ -6,7 +6,7 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE := $(NODE_BIN)/node
 KUBATCH := $(CURDIR)/bin/kubatch
 
-.PHONY: setup typecheck crds crds-check deploy-local cluster-up cluster-down cluster-status test test-unit demo clean
+.PHONY: setup typecheck crds crds-check deploy-local cluster-up cluster-down cluster-status test test-unit demo bench clean
 
 setup: node_modules/.setup-done
 
@@ -48,6 +48,10 @@ test: setup
 
 test-unit: setup
 	$(NODE) e2e/run-tests.ts --unit
+
+# Benchmarks (not part of `make test`): kubatch vs one pod per task, latency, scale.
+bench: setup
+	$(NODE) e2e/bench/main.ts
 
 demo: setup
 	$(NODE) e2e/demo/main.ts

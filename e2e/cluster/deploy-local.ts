@@ -43,7 +43,7 @@ export async function waitForCrds(kc: KubeConfig, names: string[]): Promise<void
 /** The Secret, in a pool's namespace, that holds the auto-storage connection string locally. */
 export const autoStorageSecret = "kubatch-auto-storage";
 
-export type LocalOperator = { pid: number; healthPort: number; log: string };
+export type LocalOperator = { pid: number; healthPort: number; metricsPort: number; log: string };
 
 export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: string) => void; configFile?: string } = {}): Promise<LocalOperator> {
   const paths = opts.paths ?? clusterPaths();
@@ -69,12 +69,13 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
   // autoStorageContainerName resolves through this Secret (Azurite's account in the local cluster).
   const configFile = opts.configFile ?? join(paths.clusterDir, "operator-config.yaml");
   if (!opts.configFile) writeFileSync(configFile, `autoStorage:\n  name: ${autoStorageSecret}\n  key: connectionString\n`);
-  const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--config=${configFile}`];
+  const metricsPort = await freePort();
+  const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--metrics-addr=127.0.0.1:${metricsPort}`, `--config=${configFile}`];
   const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig } });
   await waitFor("the operator's /readyz", 60_000, async () => (await get(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, () =>
     isAlive(started.pid) ? undefined : `the operator exited; see ${started.log}`,
   );
-  const operator = { pid: started.pid, healthPort, log: started.log };
+  const operator = { pid: started.pid, healthPort, metricsPort, log: started.log };
   writeFileSync(record, JSON.stringify(operator) + "\n");
   log(`operator running (pid ${started.pid}, log ${started.log})`);
   return operator;

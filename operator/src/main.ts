@@ -1,14 +1,22 @@
 // The kubatch controller manager.
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
 import { startHealthServer } from "./manager/health-server.ts";
+import { leadWhenElected, type Leadership } from "./manager/leader-election.ts";
+import { makeMetrics } from "./metrics/metrics.ts";
+import { startMetricsServer } from "./metrics/metrics-server.ts";
 
 const { values } = parseArgs({
   options: {
     config: { type: "string", default: process.env.KUBATCH_CONFIG },
     "health-addr": { type: "string", default: "127.0.0.1:8081" },
+    "metrics-addr": { type: "string", default: "127.0.0.1:8080" },
+    "leader-elect": { type: "boolean", default: false },
+    "leader-election-namespace": { type: "string", default: process.env.POD_NAMESPACE ?? "default" },
+    "leader-election-id": { type: "string", default: "kubatch-operator" },
   },
 });
 
@@ -19,28 +27,52 @@ async function main(): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   log(`kubatch operator starting against ${kc.getCurrentCluster()?.server}`);
-  const manager = makeControllerManager(kc, config, log);
-  const [host, port] = splitHostPort(values["health-addr"]!);
-  const health = await startHealthServer(host, port, manager.ready);
+  const metrics = makeMetrics();
+  const manager = makeControllerManager(kc, config, log, metrics);
+  let leading = !values["leader-elect"];
+  const [healthHost, healthPort] = splitHostPort("--health-addr", values["health-addr"]!);
+  // Ready means: leading with synced caches, or standing by as a follower.
+  const health = await startHealthServer(healthHost, healthPort, () => (leading ? manager.ready() : true));
+  const [metricsHost, metricsPort] = splitHostPort("--metrics-addr", values["metrics-addr"]!);
+  const metricsServer = await startMetricsServer(metricsHost, metricsPort, metrics.registry);
+  let leadership: Leadership | undefined;
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     await manager.stop();
+    await leadership?.stop();
     health.close();
-    process.exit(0);
+    metricsServer.close();
+    process.exit(code);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  await manager.start();
-  log("operator running");
+  if (!values["leader-elect"]) {
+    metrics.leader.set(1);
+    await manager.start();
+    log("operator running");
+    return;
+  }
+  const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
+  leadership = await leadWhenElected(
+    { kubeConfig: kc, namespace: values["leader-election-namespace"]!, name: values["leader-election-id"]!, identity, log },
+    async () => {
+      leading = true;
+      metrics.leader.set(1);
+      await manager.start();
+      log("operator running as leader");
+    },
+    // Caches and queues are not reusable after losing the lease: start over in a new process.
+    () => void stop("lost leadership", 1),
+  );
 }
 
-function splitHostPort(addr: string): [string, number] {
+function splitHostPort(flag: string, addr: string): [string, number] {
   const at = addr.lastIndexOf(":");
   const port = Number(addr.slice(at + 1));
-  if (at < 0 || !Number.isInteger(port)) throw new Error(`--health-addr: expected host:port, got "${addr}"`);
+  if (at < 0 || !Number.isInteger(port)) throw new Error(`${flag}: expected host:port, got "${addr}"`);
   return [addr.slice(0, at), port];
 }
 

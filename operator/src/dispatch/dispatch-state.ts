@@ -101,6 +101,13 @@ export class DispatchState {
     this.pools.delete(key);
   }
 
+  /** Tasks waiting for a node in a pool's schedulable jobs. */
+  pendingCount(poolKey: string): number {
+    let n = 0;
+    for (const job of this.jobs.values()) if (job.poolKey === poolKey && job.schedulable) n += this.pendingByJob.get(job.key)?.size ?? 0;
+    return n;
+  }
+
   tasksOfJob(jobKey: string): TaskEntry[] {
     return [...(this.tasksByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
   }

@@ -18,6 +18,7 @@ export type DispatcherDeps = {
   log: (line: string) => void;
   /** Called with every assignment written, for metrics and latency. */
   onAssigned?: (task: TaskEntry, node: string) => void;
+  onRequeued?: (task: TaskEntry) => void;
   now?: () => Date;
 };
 
@@ -72,6 +73,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
       resourceVersion = res.metadata.resourceVersion;
     }
     await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null } } } }, mergePatch);
+    deps.onRequeued?.(task);
     deps.log(`task ${task.key}: node ${task.node} is gone; requeued`);
   }
 

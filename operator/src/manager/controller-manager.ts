@@ -18,6 +18,7 @@ import { parseTask, taskNames } from "../api/task.ts";
 import { workItemNames } from "../api/work-item.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { WorkQueue, type Outcome } from "../controller/work-queue.ts";
+import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
@@ -39,7 +40,7 @@ const resyncMs = 10 * 60_000;
 const jobStatusDelayMs = 200;
 const poolStatusDelayMs = 1_000;
 
-export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, log: (line: string) => void): ControllerManager {
+export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, log: (line: string) => void, metrics: Metrics = makeMetrics()): ControllerManager {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -174,6 +175,13 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       } else {
         entry.invalid = validate(obj) !== undefined;
         state.upsertTask(entry);
+        // Only transitions seen live count; the initial list replays history.
+        if (before && before.state !== entry.state) {
+          if (entry.completed) metrics.tasksCompleted.inc({ result: entry.result ?? "Failure" });
+          const started = obj.status?.executionInfo?.startTime;
+          const created = obj.metadata?.creationTimestamp;
+          if (before.state === "Active" && started && created) metrics.taskStartLatency.observe(Math.max(0, (Date.parse(started) - new Date(created).getTime()) / 1000));
+        }
       }
       jobQueue.addAfter(entry.jobKey, jobStatusDelayMs);
       const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
@@ -198,6 +206,11 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       const on = state.tasksOnNode(`${namespace}/${pod}`);
       return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0) };
     },
+    onStatus: (pool, status) => {
+      for (const [stateName, count] of Object.entries(status.nodeCounts ?? {})) {
+        if (stateName !== "total") metrics.poolNodes.set({ namespace: pool.metadata.namespace ?? "", pool: pool.metadata.name, state: stateName }, count ?? 0);
+      }
+    },
     ensureNodeRbac: async (namespace) => {
       if (rbacDone.has(namespace)) return;
       for (const obj of nodeRbac(namespace)) await writer.apply(obj);
@@ -208,6 +221,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     state,
     custom,
     log,
+    onAssigned: () => metrics.tasksDispatched.inc(),
+    onRequeued: () => metrics.tasksRequeued.inc(),
     deallocation: (poolKey) => {
       const [namespace, name] = poolKey.split("/");
       return (pools.get(name ?? "", namespace)?.spec as { nodeDeallocationOption?: string } | undefined)?.nodeDeallocationOption;
@@ -217,6 +232,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const reconcileWorkItem = makeWorkItemReconciler({ workItems, jobs, writer, events });
   const informers = [pools, deployments, pods, jobs, tasks, workItems];
   let resync: NodeJS.Timeout | undefined;
+  let gauges: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
   return {
@@ -225,11 +241,19 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       await Promise.all(informers.map((i) => i.start()));
       log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
       running = Promise.all([
-        poolQueue.run(settled(reconcilePool), 2),
-        dispatchQueue.run(settled(dispatch), 4),
-        jobQueue.run(settled(reconcileJob), 2),
-        workItemQueue.run(settled(reconcileWorkItem), 1),
+        poolQueue.run(instrumented(metrics, "pool", settled(reconcilePool)), 2),
+        dispatchQueue.run(instrumented(metrics, "dispatch", settled(dispatch)), 4),
+        jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2),
+        workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1),
       ]);
+      gauges = setInterval(() => {
+        for (const [name, q] of Object.entries({ pool: poolQueue, dispatch: dispatchQueue, job: jobQueue, workitem: workItemQueue })) metrics.queueDepth.set({ queue: name }, q.depth);
+        for (const pool of state.pools.values()) {
+          const [namespace, name] = pool.key.split("/");
+          metrics.poolPendingTasks.set({ namespace: namespace ?? "", pool: name ?? "" }, state.pendingCount(pool.key));
+        }
+      }, 2_000);
+      gauges.unref();
       resync = setInterval(() => {
         pools.list().forEach((p) => (poolQueue.add(keyOf(p)), dispatchQueue.add(keyOf(p))));
         jobs.list().forEach((j) => jobQueue.add(keyOf(j)));
@@ -239,6 +263,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     },
     async stop() {
       clearInterval(resync);
+      clearInterval(gauges);
       for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));

@@ -32,6 +32,8 @@ export type PoolReconcilerDeps = {
   events: EventRecorder;
   /** Tasks on a node pod, from the scheduler. */
   workOf: (namespace: string, pod: string) => NodeWork;
+  /** Called with every status computed (metrics). */
+  onStatus?: (pool: Pool, status: PoolStatus) => void;
   /** Makes sure node agents in the namespace have their ServiceAccount and Role. */
   ensureNodeRbac: (namespace: string) => Promise<void>;
   config: OperatorConfig;
@@ -109,6 +111,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     const work = new Map(ownedPods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
     const status = poolStatus({ pool, pods: ownedPods, work, targets, now: now() });
     recordTransitions(deps.events, raw, raw.status, status);
+    deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
     const recheck = recheckAfterMs(pool, status, now());
     return recheck === undefined ? undefined : { requeueAfterMs: recheck };

@@ -1,0 +1,52 @@
+// The operator's Prometheus metrics (prom-client), named kubatch_<subsystem>_<name>_<unit>.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export type Metrics = ReturnType<typeof makeMetrics>;
+
+export function makeMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const reg = { registers: [registry] };
+  return {
+    registry,
+    reconciles: new Counter({ name: "kubatch_controller_reconciles_total", help: "Reconciles by controller.", labelNames: ["controller"], ...reg }),
+    reconcileErrors: new Counter({ name: "kubatch_controller_reconcile_errors_total", help: "Reconciles that failed, by controller.", labelNames: ["controller"], ...reg }),
+    reconcileDuration: new Histogram({
+      name: "kubatch_controller_reconcile_duration_seconds",
+      help: "Time to reconcile one key, by controller.",
+      labelNames: ["controller"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ...reg,
+    }),
+    queueDepth: new Gauge({ name: "kubatch_workqueue_depth", help: "Keys waiting in each work queue.", labelNames: ["queue"], ...reg }),
+    tasksDispatched: new Counter({ name: "kubatch_tasks_dispatched_total", help: "Tasks assigned to a node.", ...reg }),
+    tasksRequeued: new Counter({ name: "kubatch_tasks_requeued_total", help: "Tasks put back in the queue because their node was lost.", ...reg }),
+    tasksCompleted: new Counter({ name: "kubatch_tasks_completed_total", help: "Tasks completed, by result.", labelNames: ["result"], ...reg }),
+    taskStartLatency: new Histogram({
+      name: "kubatch_task_start_latency_seconds",
+      help: "From a task's creation to its process start on a node.",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      ...reg,
+    }),
+    poolNodes: new Gauge({ name: "kubatch_pool_nodes", help: "Nodes of each pool by state.", labelNames: ["namespace", "pool", "state"], ...reg }),
+    poolPendingTasks: new Gauge({ name: "kubatch_pool_pending_tasks", help: "Tasks waiting for a node, per pool.", labelNames: ["namespace", "pool"], ...reg }),
+    autoscaleEvaluations: new Counter({ name: "kubatch_autoscale_evaluations_total", help: "Autoscale formula evaluations, by result.", labelNames: ["result"], ...reg }),
+    leader: new Gauge({ name: "kubatch_leader_election_is_leader", help: "1 while this replica leads.", ...reg }),
+  };
+}
+
+/** Wraps a queue handler with reconcile counters and durations. */
+export function instrumented<K, R>(metrics: Metrics, controller: string, handler: (key: K) => Promise<R>): (key: K) => Promise<R> {
+  return async (key) => {
+    const end = metrics.reconcileDuration.startTimer({ controller });
+    metrics.reconciles.inc({ controller });
+    try {
+      return await handler(key);
+    } catch (err) {
+      metrics.reconcileErrors.inc({ controller });
+      throw err;
+    } finally {
+      end();
+    }
+  };
+}
