@@ -113,6 +113,9 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--kubelet-certificate-authority=${pki.servingCa}`,
       "--kubelet-preferred-address-types=InternalIP",
       "--profiling=false",
+      // Bulk task creation and many node agents' watches share one small machine.
+      "--max-requests-inflight=1000",
+      "--max-mutating-requests-inflight=500",
       "--v=1",
     ]);
     const info: ClusterInfo = {

@@ -5,11 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { TaskStatus } from "../../operator/src/api/task.ts";
 import { deployLocal } from "../cluster/deploy-local.ts";
 import { isAlive } from "../cluster/processes.ts";
-import { clusterPaths } from "../cluster/state.ts";
+import { clusterPaths, repoRoot } from "../cluster/state.ts";
 import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
 import { eventually } from "./support/eventually.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
@@ -144,6 +146,26 @@ describe("tasks", { skip: noCluster }, () => {
       assert.equal(info.failureInfo?.code, tc.code, name);
       if (tc.stdout) assert.match(s.stdoutTail ?? "", tc.stdout, name);
     }
+  });
+
+  test("a failed task can be reactivated and runs again; other tasks are refused", { timeout: 120_000 }, async () => {
+    const flag = join(dir, "reactivate.flag");
+    await k.create("Job", "again", { poolInfo: { poolId: "p" } });
+    await k.create("Task", "again-1", { jobName: "again", commandLine: `/bin/sh -c 'test -f ${flag} || { touch ${flag}; echo first run fails >&2; exit 9; }'`, constraints: { maxTaskRetryCount: 0 } });
+    const failed = await eventually("the first run to fail", 60_000, async () => {
+      const t = await k.task("again-1");
+      return t.status?.state === "Completed" ? t : undefined;
+    });
+    assert.equal(failed.status?.executionInfo?.exitCode, 9);
+    const cli = (...args: string[]) => promisify(execFile)(join(repoRoot, "bin", "kubatch"), ["task", "reactivate", ...args, "-n", ns.name], { env: process.env });
+    await cli("again-1");
+    const second = await eventually("the second run to succeed", 60_000, async () => {
+      const t = await k.task("again-1");
+      return t.status?.state === "Completed" && t.status.executionInfo?.result === "Success" ? t : undefined;
+    }, async () => JSON.stringify(await k.task("again-1")));
+    assert.equal(second.status?.executionInfo?.exitCode, 0);
+    assert.equal(second.status?.executionInfo?.retryCount, 0);
+    await assert.rejects(cli("again-1"), /only a task that completed with a failure can be reactivated/);
   });
 
   test("losing the operator twice and a node once loses no task; the node's tasks are requeued once", { timeout: 300_000, skip: localCluster() ? undefined : "needs the embedded cluster's operator" }, async () => {

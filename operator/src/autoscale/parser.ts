@@ -6,6 +6,8 @@ import { describeToken, tokenize, type Token } from "./lexer.ts";
 
 export const MAX_FORMULA_LENGTH = 8192;
 export const MAX_STATEMENTS = 100;
+/** Deeper nesting than any real formula; keeps 8 KB of '(' from exhausting the stack. */
+export const MAX_NESTING = 100;
 
 const BINARY_LEVELS: BinaryOperator[][] = [["||"], ["&&"], ["==", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "/"]];
 
@@ -33,6 +35,7 @@ export function parseFormula(source: string): Program {
 class Parser {
   private readonly tokens: Token[];
   private i = 0;
+  private depth = 0;
 
   constructor(tokens: Token[]) {
     this.tokens = tokens;
@@ -83,6 +86,15 @@ class Parser {
   }
 
   private expression(): Expr {
+    if (++this.depth > MAX_NESTING) throw syntaxError(this.peek().pos, `the expression is nested more than ${MAX_NESTING} levels deep`);
+    try {
+      return this.conditional();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private conditional(): Expr {
     const test = this.binary(0);
     if (!this.isPunct("?")) return test;
     const q = this.next();
@@ -107,13 +119,12 @@ class Parser {
 
   private unary(): Expr {
     const t = this.peek();
-    if (t.kind === "punct" && (t.text === "-" || t.text === "!")) {
+    if (t.kind === "punct" && (t.text === "-" || t.text === "!" || t.text === "+")) {
       this.next();
-      return { kind: "unary", op: t.text, operand: this.unary(), pos: t.pos };
-    }
-    if (t.kind === "punct" && t.text === "+") {
-      this.next();
-      return this.unary();
+      if (++this.depth > MAX_NESTING) throw syntaxError(t.pos, `the expression is nested more than ${MAX_NESTING} levels deep`);
+      const operand = this.unary();
+      this.depth--;
+      return t.text === "+" ? operand : { kind: "unary", op: t.text, operand, pos: t.pos };
     }
     return this.postfix(this.primary());
   }

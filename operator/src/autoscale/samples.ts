@@ -80,8 +80,9 @@ function window(series: Series, a: number, b: number, ctx: MethodContext): Windo
   series.times.forEach((t, i) => {
     if (t > from && t <= to) values.push(series.values[i]!);
   });
-  const expected = (to - from) / ctx.periodMs;
-  const percent = expected > 0 ? Math.min(100, (values.length / expected) * 100) : values.length > 0 ? 100 : 0;
+  // received / (duration / period) · 100, multiplied out first to keep whole percentages whole.
+  const duration = to - from;
+  const percent = duration > 0 ? Math.min(100, (values.length * ctx.periodMs * 100) / duration) : values.length > 0 ? 100 : 0;
   return { values, percent };
 }
 

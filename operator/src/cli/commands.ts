@@ -10,6 +10,10 @@ const taskCommands: Record<string, Subcommand> = {
     about: "list a job's tasks: state, node, exit code, retries, duration",
     load: async () => import("./task-list.ts").then((m) => ({ help: m.taskListHelp, run: m.taskList })),
   },
+  reactivate: {
+    about: "run a failed task again (Azure Batch reactivate)",
+    load: async () => import("./task-reactivate.ts").then((m) => ({ help: m.taskReactivateHelp, run: m.taskReactivate })),
+  },
   output: {
     about: "print the tail of a task's stdout or stderr",
     load: async () => import("./task-output.ts").then((m) => ({ help: m.taskOutputHelp, run: m.taskOutput })),

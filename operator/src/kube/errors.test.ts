@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { errorMessage, isNamespaceTerminating } from "./errors.ts";
 
 test("errorMessage and isNamespaceTerminating read API errors", async (t) => {
-  const terminating = { code: 403, body: JSON.stringify({ message: "unable to create new content in namespace x because it is being terminated", causes: [{ reason: "NamespaceTerminating" }] }) };
+  const terminating = { code: 403, body: JSON.stringify({ message: "unable to create new content in namespace x because it is being terminated", details: { causes: [{ reason: "NamespaceTerminating" }] } }) };
   const cases: Record<string, { err: unknown; message: string; terminating: boolean }> = {
     "namespace terminating": { err: terminating, message: "HTTP 403: unable to create new content in namespace x because it is being terminated", terminating: true },
     "conflict with an object body": { err: { code: 409, body: { message: "the object has been modified" } }, message: "HTTP 409: the object has been modified", terminating: false },

@@ -3,7 +3,7 @@
 
 type ApiError = { code?: number; body?: unknown; message?: string };
 
-function status(err: unknown): { message?: string; reason?: string; causes?: { reason?: string }[] } | undefined {
+function status(err: unknown): { message?: string; reason?: string; details?: { causes?: { reason?: string }[] } } | undefined {
   const body = (err as ApiError)?.body;
   if (typeof body === "string") {
     try {
@@ -25,5 +25,5 @@ export function errorMessage(err: unknown): string {
 
 /** Writes into a namespace being deleted fail for good; retrying them only makes noise. */
 export function isNamespaceTerminating(err: unknown): boolean {
-  return (err as ApiError)?.code === 403 && (status(err)?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
+  return (err as ApiError)?.code === 403 && (status(err)?.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");
 }

@@ -28,10 +28,19 @@ export class Informer<T extends KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private hasSynced = false;
+  private listed = false;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
-    this.watchList = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), opts.list, false, opts.labelSelector, opts.fieldSelector);
+    // ListWatch reports a failed list through its error callback and returns normally:
+    // remember whether the last list worked, so start() only claims a synced cache if it did.
+    const list = async () => {
+      this.listed = false;
+      const result = await opts.list();
+      this.listed = true;
+      return result;
+    };
+    this.watchList = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), list, false, opts.labelSelector, opts.fieldSelector);
     const seen = (kind: EventKind) => (obj: T) => {
       this.lastActivity = Date.now();
       this.failures = 0;
@@ -43,7 +52,10 @@ export class Informer<T extends KubernetesObject> {
     this.watchList.on("connect", () => {
       this.lastActivity = Date.now();
     });
-    this.watchList.on("error", (err: unknown) => this.restartLater(err));
+    // Before the first sync, start() retries by itself; after it, errors restart the watch.
+    this.watchList.on("error", (err: unknown) => {
+      if (this.hasSynced) this.restartLater(err);
+    });
   }
 
   /** Resolves after the first list has filled the cache. */
@@ -58,6 +70,7 @@ export class Informer<T extends KubernetesObject> {
     for (;;) {
       try {
         await this.watchList.start();
+        if (!this.listed) throw new Error("the initial list failed");
         this.hasSynced = true;
         return;
       } catch (err) {

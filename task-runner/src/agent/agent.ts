@@ -91,7 +91,13 @@ export class TaskAgent {
     const abort = new AbortController();
     const done = this.run(obj, parsed.value, abort.signal)
       .catch((err: unknown) => this.opts.log(`task ${obj.metadata?.namespace}/${obj.metadata?.name}: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => this.running.delete(uid));
+      .finally(() => {
+        this.running.delete(uid);
+        // An event that arrived while this run was ending (e.g. a new assignment after a
+        // requeue) was skipped: look at the task as the cache has it now.
+        const current = this.informer.get(obj.metadata?.name ?? "", obj.metadata?.namespace);
+        if (current && !this.stopping) this.onEvent("update", current);
+      });
     this.running.set(uid, { abort, done });
   }
 
