@@ -68,7 +68,8 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
   const healthPort = await freePort();
   // autoStorageContainerName resolves through this Secret (Azurite's account in the local cluster).
   const configFile = opts.configFile ?? join(paths.clusterDir, "operator-config.yaml");
-  if (!opts.configFile) writeFileSync(configFile, `autoStorage:\n  name: ${autoStorageSecret}\n  key: connectionString\n`);
+  // Autoscale samples every second here, so formulas react within the tests' patience.
+  if (!opts.configFile) writeFileSync(configFile, `autoStorage:\n  name: ${autoStorageSecret}\n  key: connectionString\nautoscale:\n  samplePeriod: 1s\n`);
   const metricsPort = await freePort();
   const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--metrics-addr=127.0.0.1:${metricsPort}`, `--config=${configFile}`];
   const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig } });

@@ -119,7 +119,7 @@ describe("defaults are applied", () => {
     assert.ok(result.ok);
     const { spec } = result.value;
     assert.equal(spec.enableAutoScale, false);
-    assert.equal(spec.autoScaleEvaluationInterval, "PT15M");
+    assert.equal(spec.autoScaleEvaluationInterval, "30s");
     assert.equal(spec.resizeTimeout, "PT15M");
     assert.equal(spec.nodeDeallocationOption, "Requeue");
     assert.equal(spec.taskSlotsPerNode, 1);

@@ -111,7 +111,7 @@ describe("against the API server", { skip }, () => {
       }
       const jobs = ok(["-n", namespace, "get", "kjob"]);
       assert.match(jobs, /^NAME\s+STATE\s+POOL\s+ACTIVE\s+RUNNING\s+SUCCEEDED\s+FAILED\s+AGE$/m);
-      assert.match(jobs, /^ocr-job\s+ocr-pool\s/m);
+      assert.match(jobs, /^ocr-job\s+(Active\s+)?ocr-pool\s/m); // the operator, if running, fills STATE
       assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kpool"]), /^NAME\s+STATE\s+CURRENT\s+TARGET\s+AUTOSCALE\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kwi"]), /^NAME\s+STATE\s+NEXT RUN\s+RECENT JOB\s+AGE$/m);

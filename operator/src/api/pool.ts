@@ -54,7 +54,7 @@ const poolSpecObject = z.strictObject({
     .max(8192)
     .optional()
     .describe("Azure Batch autoscale formula, e.g. $TargetDedicatedNodes = min(10, $PendingTasks.GetSample(1)); required with enableAutoScale."),
-  autoScaleEvaluationInterval: duration("How often the formula is evaluated (default PT15M).").default("PT15M"),
+  autoScaleEvaluationInterval: duration("How often the formula is evaluated (default 30s, at least 5s; Azure Batch's minimum is 5 minutes).").default("30s"),
   resizeTimeout: duration("How long a resize may take before the pool reports a resize error (default PT15M).").default("PT15M"),
   nodeDeallocationOption: z
     .enum(nodeDeallocationOptions)

@@ -18,6 +18,12 @@ export const operatorConfigSchema = z.strictObject({
     .describe("Pool.spec.vmSize names → the node pods' resources."),
   taskRunnerImage: z.string().min(1).default(`kubatch/task-runner:${packageJson.version}`).describe("Default node image (runs the task-runner)."),
   nodeRootDir: z.string().startsWith("/").default("/mnt/batch").describe("AZ_BATCH_NODE_ROOT_DIR inside node pods."),
+  autoscale: z
+    .strictObject({
+      samplePeriod: z.string().default("30s").describe("How often autoscale pools' queues are sampled ($ActiveTasks, …); Azure Batch samples every 30 s."),
+    })
+    .prefault({})
+    .describe("Autoscale sampling."),
   autoStorage: secretKeyRefSchema
     .optional()
     .describe("Secret (in each pool's namespace) with the connection string of the storage account behind autoStorageContainerName."),

@@ -11,6 +11,8 @@ import { lineDiff } from "./diff.ts";
 import { renderCrds } from "./render.ts";
 
 export const CRDS_DIR = resolve(fileURLToPath(new URL("../../../crds", import.meta.url)));
+/** The Helm chart ships the same files (its test fails when they drift from crds/). */
+export const CHART_CRDS_DIR = resolve(fileURLToPath(new URL("../../../charts/kubatch/files/crds", import.meta.url)));
 
 /** Differences between the generated CRDs and the files in `dir` (empty when up to date). */
 export function checkCrds(dir: string = CRDS_DIR): string[] {
@@ -58,6 +60,7 @@ if (import.meta.main) {
     console.log("crds/ is up to date");
   } else {
     const written = writeCrds();
-    console.log(written.length === 0 ? "crds/ already up to date" : `wrote ${written.map((f) => `crds/${f}`).join(", ")}`);
+    writeCrds(CHART_CRDS_DIR);
+    console.log(written.length === 0 ? "crds/ already up to date" : `wrote ${written.map((f) => `crds/${f}`).join(", ")} (and the chart's copies)`);
   }
 }

@@ -10,6 +10,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { parseDuration } from "../api/duration.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { jobNames } from "../api/job.ts";
 import { formatProblems } from "../api/parse.ts";
@@ -19,6 +20,7 @@ import { workItemNames } from "../api/work-item.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { WorkQueue, type Outcome } from "../controller/work-queue.ts";
 import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
+import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
@@ -54,6 +56,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       return await handler(key);
     } catch (err) {
       if (isNamespaceTerminating(err)) return;
+      // A write made from a stale cache: look again once the informer has caught up.
+      if ((err as { code?: number }).code === 409) return { requeueAfterMs: 100 };
       throw err;
     }
   };
@@ -177,7 +181,16 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         state.upsertTask(entry);
         // Only transitions seen live count; the initial list replays history.
         if (before && before.state !== entry.state) {
-          if (entry.completed) metrics.tasksCompleted.inc({ result: entry.result ?? "Failure" });
+          if (entry.completed) {
+            metrics.tasksCompleted.inc({ result: entry.result ?? "Failure" });
+            const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
+            if (poolKey) {
+              const c = completions.get(poolKey) ?? { succeeded: 0, failed: 0 };
+              if (entry.result === "Success") c.succeeded++;
+              else c.failed++;
+              completions.set(poolKey, c);
+            }
+          }
           const started = obj.status?.executionInfo?.startTime;
           const created = obj.metadata?.creationTimestamp;
           if (before.state === "Active" && started && created) metrics.taskStartLatency.observe(Math.max(0, (Date.parse(started) - new Date(created).getTime()) / 1000));
@@ -192,6 +205,21 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     log,
   });
 
+  const completions = new Map<string, { succeeded: number; failed: number }>();
+  const autoscaler = new Autoscaler({
+    pools,
+    state,
+    writer,
+    events,
+    metrics,
+    log,
+    samplePeriodMs: parseDuration(config.autoscale.samplePeriod),
+    takeCompletions: (poolKey) => {
+      const c = completions.get(poolKey) ?? { succeeded: 0, failed: 0 };
+      completions.delete(poolKey);
+      return c;
+    },
+  });
   const rbacDone = new Set<string>();
   const reconcilePool = makePoolReconciler({
     pools,
@@ -254,6 +282,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         }
       }, 2_000);
       gauges.unref();
+      autoscaler.start();
       resync = setInterval(() => {
         pools.list().forEach((p) => (poolQueue.add(keyOf(p)), dispatchQueue.add(keyOf(p))));
         jobs.list().forEach((j) => jobQueue.add(keyOf(j)));
@@ -264,6 +293,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     async stop() {
       clearInterval(resync);
       clearInterval(gauges);
+      autoscaler.stop();
       for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));

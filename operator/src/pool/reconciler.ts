@@ -46,7 +46,9 @@ export function podsOfPool(pods: Cache<V1Pod>, namespace: string, pool: string):
 
 export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
-  const statusRef = (obj: PoolObject) => ({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! });
+  // The resourceVersion precondition keeps a status computed from a stale cache from undoing
+  // a newer write (e.g. the autoscaler's targets): it fails with 409 and is recomputed.
+  const statusRef = (obj: PoolObject) => ({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name!, resourceVersion: obj.metadata!.resourceVersion });
 
   async function invalid(raw: PoolObject, message: string): Promise<void> {
     const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "InvalidSpec", message, observedGeneration: raw.metadata?.generation ?? 0 }, now());

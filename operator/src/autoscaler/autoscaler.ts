@@ -1,0 +1,146 @@
+// Autoscaling pools with their Azure Batch formulas: every sample period each autoscale pool's
+// queue is sampled; every autoScaleEvaluationInterval (at least 5 s) its formula is evaluated
+// and the result — new targets, or an error with its position — goes into status, where the
+// pool reconciler applies the targets through the usual resize path. A failing formula keeps
+// the last good targets and never stops the operator.
+import { parseDuration } from "../api/duration.ts";
+import { GROUP, VERSION } from "../api/group.ts";
+import { poolNames, type PoolStatus } from "../api/pool.ts";
+import { evaluateFormula, type FormulaInputs } from "../autoscale/index.ts";
+import type { DispatchState } from "../dispatch/dispatch-state.ts";
+import type { Writer } from "../kube/apply.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import type { PoolObject } from "../pool/reconciler.ts";
+import type { Cache } from "../pool/reconciler.ts";
+import { SampleHistory } from "./sample-history.ts";
+
+export const minEvaluationIntervalMs = 5_000;
+
+export type AutoscalerDeps = {
+  pools: Cache<PoolObject>;
+  state: DispatchState;
+  writer: Writer;
+  events: EventRecorder;
+  metrics: Metrics;
+  /** Completions per pool since the last sample, read and reset by the sampler. */
+  takeCompletions: (poolKey: string) => { succeeded: number; failed: number };
+  samplePeriodMs: number;
+  log: (line: string) => void;
+  now?: () => number;
+};
+
+type PoolSpecView = { enableAutoScale?: boolean; autoScaleFormula?: string; autoScaleEvaluationInterval?: string; taskSlotsPerNode?: number; nodeDeallocationOption?: string };
+
+export class Autoscaler {
+  private readonly deps: AutoscalerDeps;
+  private readonly history = new Map<string, SampleHistory>();
+  private readonly lastEvaluation = new Map<string, { at: number; formula: string; interval: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(deps: AutoscalerDeps) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), Math.min(1_000, this.deps.samplePeriodMs));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Samples and evaluates whatever is due; one pass at a time. */
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const now = (this.deps.now ?? Date.now)();
+      const seen = new Set<string>();
+      for (const pool of this.deps.pools.list()) {
+        const spec = (pool.spec ?? {}) as PoolSpecView;
+        const key = `${pool.metadata?.namespace}/${pool.metadata?.name}`;
+        if (!spec.enableAutoScale || !spec.autoScaleFormula || pool.metadata?.deletionTimestamp) continue;
+        seen.add(key);
+        const history = this.history.get(key) ?? new SampleHistory();
+        this.history.set(key, history);
+        if (now - history.lastSampleAt >= this.deps.samplePeriodMs) history.record(now, this.sample(key, pool.status));
+        const last = this.lastEvaluation.get(key);
+        const interval = Math.max(minEvaluationIntervalMs, safeDuration(spec.autoScaleEvaluationInterval));
+        // A changed formula or interval is evaluated at once, as Azure does on enabling autoscale.
+        const changed = !last || last.formula !== spec.autoScaleFormula || last.interval !== spec.autoScaleEvaluationInterval;
+        if (changed || now - last.at >= interval) {
+          this.lastEvaluation.set(key, { at: now, formula: spec.autoScaleFormula, interval: spec.autoScaleEvaluationInterval ?? "" });
+          await this.evaluate(pool, spec, history, now).catch((err: unknown) => this.deps.log(`autoscale ${key}: ${err instanceof Error ? err.message : String(err)}`));
+        }
+      }
+      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.lastEvaluation.delete(key));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private sample(poolKey: string, status: PoolStatus | undefined) {
+    const active = this.deps.state.pendingCount(poolKey);
+    let running = 0;
+    for (const job of this.deps.state.jobs.values()) if (job.poolKey === poolKey) running += this.deps.state.activeAssignments(job.key);
+    const done = this.deps.takeCompletions(poolKey);
+    return {
+      $ActiveTasks: active,
+      $RunningTasks: running,
+      $PendingTasks: active + running,
+      $SucceededTasks: done.succeeded,
+      $FailedTasks: done.failed,
+      $SampleNodeCount: status?.nodeCounts?.total ?? 0,
+      $PreemptedNodeCount: 0,
+    };
+  }
+
+  private async evaluate(pool: PoolObject, spec: PoolSpecView, history: SampleHistory, now: number): Promise<void> {
+    const status = pool.status ?? {};
+    const counts = status.nodeCounts ?? {};
+    const inputs: FormulaInputs = {
+      now,
+      samplePeriodSeconds: this.deps.samplePeriodMs / 1000,
+      samples: history.samples(),
+      currentDedicatedNodes: status.currentDedicatedNodes ?? 0,
+      currentLowPriorityNodes: status.currentLowPriorityNodes ?? 0,
+      targetDedicatedNodes: status.targetDedicatedNodes ?? 0,
+      targetLowPriorityNodes: status.targetLowPriorityNodes ?? 0,
+      taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
+      usableNodeCount: (counts.idle ?? 0) + (counts.running ?? 0),
+      nodeDeallocationOption: (spec.nodeDeallocationOption ?? "Requeue").toLowerCase() as FormulaInputs["nodeDeallocationOption"],
+    };
+    const result = evaluateFormula(spec.autoScaleFormula!, inputs);
+    const timestamp = new Date(now).toISOString();
+    const ref = { group: GROUP, version: VERSION, plural: poolNames.plural, namespace: pool.metadata!.namespace!, name: pool.metadata!.name! };
+    let next: Partial<PoolStatus>;
+    if (result.ok) {
+      this.deps.metrics.autoscaleEvaluations.inc({ result: "success" });
+      next = {
+        targetDedicatedNodes: result.targets.dedicated,
+        targetLowPriorityNodes: result.targets.lowPriority,
+        autoScaleRun: { timestamp, results: result.results.slice(0, 8192) },
+      };
+    } else {
+      this.deps.metrics.autoscaleEvaluations.inc({ result: "error" });
+      const e = result.error;
+      // The last good targets stay; only the run's record changes.
+      next = { autoScaleRun: { timestamp, results: result.results.slice(0, 8192), error: { code: e.code, message: e.message.slice(0, 4096), values: e.values.slice(0, 32) } } };
+      this.deps.events.record(pool, "Warning", "AutoScaleFailed", `${e.code}: ${e.message}${e.values[0] ? ` (${e.values[0].value})` : ""}`);
+    }
+    // Merge into what is there; autoScaleRun is replaced whole (null clears an old error).
+    const body = { ...next, autoScaleRun: { error: null, ...next.autoScaleRun } };
+    await this.deps.writer.patchStatus(ref, undefined, body);
+  }
+}
+
+function safeDuration(text: string | undefined): number {
+  try {
+    return text ? parseDuration(text) : 30_000;
+  } catch {
+    return 30_000;
+  }
+}
