@@ -62,7 +62,10 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
     const previous = JSON.parse(readFileSync(record, "utf8")) as LocalOperator;
     if (isAlive(previous.pid)) {
       process.kill(previous.pid, "SIGTERM");
-      await waitFor("the previous operator to stop", 15_000, async () => !isAlive(previous.pid));
+      await waitFor("the previous operator to stop", 15_000, async () => !isAlive(previous.pid)).catch(() => {
+        log(`the previous operator (pid ${previous.pid}) did not stop in 15 s: killing it`);
+        process.kill(previous.pid, "SIGKILL");
+      });
     }
   }
   const healthPort = await freePort();

@@ -2,7 +2,11 @@
 // it drains; a broken formula is reported with its position and keeps the last targets.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { AppsV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { repoRoot } from "../cluster/state.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { eventually } from "./support/eventually.ts";
 import { Kubatch } from "./support/kubatch.ts";
@@ -20,31 +24,51 @@ describe("autoscale", { skip: noCluster }, () => {
   });
   after(() => ns.remove());
 
-  test("the pool follows $PendingTasks up and back down, and each decision reaches the Deployment within 2 s", { timeout: 180_000 }, async () => {
+  test("a pending-tasks formula grows an empty pool for 40 one-second tasks, runs them all, and returns to 0 under TaskCompletion", { timeout: 300_000 }, async (t) => {
     await k.create("Pool", "auto", {
       vmSize: "small",
       enableAutoScale: true,
       autoScaleEvaluationInterval: "5s",
-      autoScaleFormula: "// one node per pending task, at most 3\n$tasks = $PendingTasks.GetSample(1);\n$TargetDedicatedNodes = min(3, $tasks);\n$NodeDeallocationOption = taskcompletion;",
+      nodeDeallocationOption: "TaskCompletion",
+      autoScaleFormula: "// one node per pending task, at most 4\n$tasks = $PendingTasks.GetSample(1);\n$TargetDedicatedNodes = min(4, $tasks);\n$NodeDeallocationOption = taskcompletion;",
     });
     const first = await eventually("a first evaluation", 30_000, async () => (await k.pool("auto")).status?.autoScaleRun);
     assert.equal(first.error, undefined);
     assert.match(first.results ?? "", /^\$TargetDedicatedNodes=0;\$TargetLowPriorityNodes=0;\$NodeDeallocationOption=taskcompletion;\$tasks=\[?0\]?;?$/);
     await k.create("Job", "work", { poolInfo: { poolId: "auto" }, onAllTasksComplete: "TerminateJob" });
-    await k.createMany("Task", Array.from({ length: 6 }, (_, i) => ({ name: `work-${i}`, spec: { jobName: "work", commandLine: "sleep 4" } })));
-    const grown = await eventually("target 3 from the formula", 60_000, async () => {
+    const queued = Date.now();
+    await k.createMany("Task", Array.from({ length: 40 }, (_, i) => ({ name: `work-${i}`, spec: { jobName: "work", commandLine: "sleep 1" } })));
+    const apps = kc.makeApiClient(AppsV1Api);
+    const replicas = async () => (await apps.readNamespacedDeployment({ name: "auto-dedicated", namespace: ns.name }).catch(() => undefined))?.spec?.replicas ?? 0;
+    await eventually("the Deployment to grow", 60_000, async () => ((await replicas()) > 0 ? true : undefined));
+    const reaction = Date.now() - queued;
+    t.diagnostic(`queue change → new Deployment replica count: ${reaction} ms (evaluation every 5 s, samples every 1 s)`);
+    const grown = await eventually("target 4 from the formula", 60_000, async () => {
       const p = await k.pool("auto");
-      return p.status?.targetDedicatedNodes === 3 ? p : undefined;
+      return p.status?.targetDedicatedNodes === 4 ? p : undefined;
     });
     const decidedAt = Date.parse(grown.status!.autoScaleRun!.timestamp);
-    const apps = kc.makeApiClient(AppsV1Api);
-    await eventually("the Deployment at 3 replicas", 10_000, async () => ((await apps.readNamespacedDeployment({ name: "auto-dedicated", namespace: ns.name })).spec?.replicas === 3 ? true : undefined));
-    assert.ok(Date.now() - decidedAt < 2_000 + 1_000, "applied within about 2 s of the evaluation (1 s of polling slack)");
-    await eventually("the job done", 120_000, async () => ((await k.job("work")).status?.state === "Completed" ? true : undefined));
-    await eventually("the pool back to 0 nodes", 60_000, async () => {
+    await eventually("the Deployment at 4 replicas", 10_000, async () => ((await replicas()) === 4 ? true : undefined));
+    assert.ok(Date.now() - decidedAt < 3_000, "applied within about 2 s of the evaluation (1 s of polling slack)");
+    const job = await eventually("the job done", 180_000, async () => {
+      const j = await k.job("work");
+      return j.status?.state === "Completed" ? j : undefined;
+    });
+    assert.equal(job.status?.taskCounts?.succeeded, 40, "every task ran to success: none killed by the scale-in");
+    for (const task of await k.tasks()) if (task.metadata.name.startsWith("work-")) assert.equal(task.status?.executionInfo?.requeueCount ?? 0, 0, task.metadata.name);
+    await eventually("the pool back to 0 nodes", 90_000, async () => {
       const s = (await k.pool("auto")).status;
       return s?.targetDedicatedNodes === 0 && s.nodeCounts?.total === 0 ? true : undefined;
     }, async () => JSON.stringify((await k.pool("auto")).status?.nodeCounts));
+  });
+
+  test("kubatch pool autoscale evaluates a formula against the pool now without applying it", async () => {
+    const cli = (...args: string[]) => promisify(execFile)(join(repoRoot, "bin", "kubatch"), ["pool", "autoscale", "auto", "-n", ns.name, ...args], { env: process.env });
+    const { stdout } = await cli("--formula", "$TargetDedicatedNodes = 7; $x = $PendingTasks.GetSample(1);");
+    assert.match(stdout, /\$TargetDedicatedNodes=7;/);
+    assert.match(stdout, /would set 7 dedicated/);
+    await assert.rejects(cli("--formula", "$TargetDedicatedNodes = $CPUPercent.GetSample(TimeInterval_Minute);"), /InsufficientSampleData[\s\S]*Line 1, Col \d+/);
+    assert.equal((await k.pool("auto")).status?.targetDedicatedNodes, 0, "nothing applied");
   });
 
   test("a formula error is recorded with its line and column, and the targets stay", { timeout: 60_000 }, async () => {

@@ -65,7 +65,7 @@ describe("the operator process", { skip }, () => {
     const log = join(dir, "runs.log");
     // The harness's operator does not elect: stop it and run two electing replicas instead.
     process.kill(operator().pid, "SIGTERM");
-    await eventually("the harness operator to stop", 20_000, async () => (isAlive(operator().pid) ? undefined : true));
+    await eventually("the harness operator to stop", 30_000, async () => (isAlive(operator().pid) ? undefined : true));
     const replicas: number[] = [];
     try {
       for (const name of ["a", "b"]) {

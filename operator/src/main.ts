@@ -41,8 +41,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
-    await manager.stop();
-    await leadership?.stop();
+    // Finish what is in flight, but never hang on the way out (a request without an answer).
+    const deadline = new Promise((r) => setTimeout(r, 10_000).unref());
+    await Promise.race([Promise.all([manager.stop(), leadership?.stop()]), deadline]);
     health.close();
     metricsServer.close();
     process.exit(code);

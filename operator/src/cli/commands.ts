@@ -31,5 +31,13 @@ const jobCommands: Record<string, Subcommand> = {
   },
 };
 
+const poolCommands: Record<string, Subcommand> = {
+  autoscale: {
+    about: "evaluate an autoscale formula against the pool now (dry run)",
+    load: async () => import("./pool-autoscale.ts").then((m) => ({ help: m.poolAutoscaleHelp, run: m.poolAutoscale })),
+  },
+};
+
+export const poolCommand = (argv: string[]) => runGroup("pool", poolCommands, argv);
 export const taskCommand = (argv: string[]) => runGroup("task", taskCommands, argv);
 export const jobCommand = (argv: string[]) => runGroup("job", jobCommands, argv);

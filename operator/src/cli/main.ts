@@ -7,12 +7,16 @@ const commands: Record<string, { about: string; run: (argv: string[]) => Promise
     run: async (argv) => (await import("../../../e2e/cluster/cli.ts")).clusterCommand(argv),
   },
   task: {
-    about: "add (in bulk), list, output: a job's tasks",
+    about: "add (in bulk), list, output, reactivate: a job's tasks",
     run: async (argv) => (await import("./commands.ts")).taskCommand(argv),
   },
   job: {
     about: "wait, status: a job's progress",
     run: async (argv) => (await import("./commands.ts")).jobCommand(argv),
+  },
+  pool: {
+    about: "autoscale: try a pool's autoscale formula now (dry run)",
+    run: async (argv) => (await import("./commands.ts")).poolCommand(argv),
   },
 };
 
@@ -21,7 +25,7 @@ async function main(): Promise<number> {
   if (!entry) {
     console.error("usage: kubatch <command> [args]\n");
     for (const [name, c] of Object.entries(commands)) console.error(`  ${name.padEnd(10)} ${c.about}`);
-    return command === undefined || command === "help" ? 0 : 2;
+    return command === undefined || command === "help" || command === "--help" || command === "-h" ? 0 : 2;
   }
   return entry.run(rest);
 }

@@ -1,0 +1,62 @@
+// The operator installed by the Helm chart (running under the chart's RBAC, its image mapped
+// to the local command by the local node) runs the OCR sample. The harness's own operator
+// steps aside meanwhile and comes back afterwards.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { jobWait } from "../../operator/src/cli/job-wait.ts";
+import { deployLocal, type LocalOperator } from "../cluster/deploy-local.ts";
+import { isAlive } from "../cluster/processes.ts";
+import { clusterPaths } from "../cluster/state.ts";
+import { runOcrDemo } from "../demo/ocr-demo.ts";
+import { chartDir, helm, helmForTests, setArgs, show } from "../helm/chart.ts";
+import { kubeConfig, localCluster } from "./support/cluster.ts";
+import { eventually } from "./support/eventually.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+const azurite = process.env.AZURITE_CONNECTION_STRING;
+const skip = !localCluster() ? "needs the embedded local cluster" : !azurite ? "AZURITE_CONNECTION_STRING is not set" : undefined;
+
+test("helm install brings the operator up from the chart and the OCR sample runs against it", { skip, timeout: 400_000 }, async (t) => {
+  const tool = await helmForTests();
+  if (!tool.helm) return t.skip(tool.skip);
+  const kc = kubeConfig();
+  const paths = clusterPaths();
+  const system = await testNamespace(kc, "kubatch-system");
+  const work = await testNamespace(kc, "ocr-chart");
+  const harness = JSON.parse(readFileSync(join(paths.clusterDir, "operator.json"), "utf8")) as LocalOperator;
+  process.kill(harness.pid, "SIGTERM");
+  await eventually("the harness operator to stop", 30_000, async () => (isAlive(harness.pid) ? undefined : true));
+  try {
+    const install = await helm(tool.helm, [
+      "install", "kubatch", chartDir, "-n", system.name, "--wait", "--timeout", "120s",
+      ...setArgs({ "crds.install": false, replicas: 1, "config.autoStorage.name": "kubatch-auto-storage", "config.autoStorage.key": "connectionString", "config.autoscale.samplePeriod": "1s" }),
+    ], 180_000);
+    assert.equal(install.code, 0, show(install));
+    const core = kc.makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({ namespace: system.name, labelSelector: "app.kubernetes.io/name=kubatch" });
+    const pod = pods.items[0]!;
+    assert.equal(pod.status?.phase, "Running");
+    assert.match(pod.spec?.serviceAccountName ?? "", /kubatch/);
+    let waitCode: number | undefined;
+    const result = await runOcrDemo({
+      kubeConfig: kc,
+      namespace: work.name,
+      connectionString: azurite!,
+      log: () => {},
+      waitForJob: async (job) => void (waitCode = await jobWait([job, "-n", work.name, "--timeout", "4m"])),
+    });
+    assert.equal(waitCode, 0);
+    for (const x of result.tasks) assert.equal(x.result, "Success", `${x.image}: ${x.stderrTail}`);
+    assert.equal(result.resultBlobs, result.tasks.length);
+    const logs = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: system.name });
+    assert.doesNotMatch(logs, /forbidden/i, "the chart's RBAC covers what the operator does");
+  } finally {
+    await helm(tool.helm, ["uninstall", "kubatch", "-n", system.name, "--wait", "--timeout", "60s"], 90_000);
+    await work.remove();
+    await system.remove();
+    await deployLocal({ paths, log: () => {} });
+  }
+});
