@@ -1,7 +1,7 @@
 // The project's test command: typecheck, then every *.test.ts in one `node --test` run,
 // against a fresh local cluster of its own (state folder .kubatch/test) that is brought
 // down afterwards, whatever happened. The operator runs against it as a local process. `--unit` skips the cluster (cluster tests then skip).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { down, up } from "./cluster/control-plane.ts";
@@ -10,9 +10,14 @@ import { clusterPaths, repoRoot } from "./cluster/state.ts";
 
 const { values } = parseArgs({ options: { unit: { type: "boolean" } } });
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const result = spawnSync(command, args, { cwd: repoRoot, stdio: "inherit", env });
-  return result.status ?? 1;
+// Asynchronous on purpose: this process is the parent of the cluster's processes, and a
+// blocked event loop would leave them unreaped (zombies) when tests stop them.
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, stdio: "inherit", env });
+    child.on("close", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(1));
+  });
 }
 
 const node = process.execPath;
@@ -20,7 +25,7 @@ const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "examples
 
 async function main(): Promise<number> {
   console.log("== typecheck");
-  if (run(join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]) !== 0) return 1;
+  if ((await run(join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"])) !== 0) return 1;
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.KUBECONFIG;
@@ -35,7 +40,7 @@ async function main(): Promise<number> {
   }
   try {
     console.log("== tests");
-    return run(node, ["--test", "--test-reporter=spec", "--test-timeout=300000", ...patterns], env);
+    return await run(node, ["--test", "--test-reporter=spec", "--test-timeout=300000", ...patterns], env);
   } finally {
     if (!values.unit) {
       console.log("== local cluster down");

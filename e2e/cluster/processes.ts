@@ -23,10 +23,15 @@ export function startDetached(name: string, command: string, args: string[], opt
   return { name, pid: child.pid, log };
 }
 
+/** Running, not just present: an exited child its parent has not reaped yet is a zombie. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
   } catch {
     return false;
   }
