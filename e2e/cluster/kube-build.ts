@@ -1,11 +1,10 @@
 // Builds the control-plane binaries from the wrapper module e2e/kube-build into a cache
 // outside the repository, keyed by the Kubernetes release and the module's go.mod/go.sum.
 // A complete cache entry is reused as is; a build happens only when a binary is missing.
-import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { goBuild } from "./go-build.ts";
 import { cacheRoot, repoRoot } from "./state.ts";
 
 const moduleDir = join(repoRoot, "e2e", "kube-build");
@@ -66,37 +65,13 @@ export async function ensureKubeBinaries(log: (line: string) => void = console.l
   log(`Building Kubernetes ${version} (${absent.join(", ")}) from Go modules into ${binDir}`);
   log(`A cold build takes about 5 minutes on 2 cores (more while Go modules download); later runs reuse the cache.`);
   const started = Date.now();
-  const packages = absent.map((name) => binaries[name]);
-  const env = { ...process.env, GOTOOLCHAIN: "local" };
-  const total = execFileSync("go", ["list", "-deps", ...packages], { cwd: moduleDir, env, encoding: "utf8", maxBuffer: 64 << 20 })
-    .split("\n")
-    .filter(Boolean).length;
-
   const tmp = `${binDir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  const args = ["build", "-v", "-trimpath", "-ldflags", `-s -w ${versionLdflags(version)}`, "-o", `${tmp}/`, ...packages];
-  const child = spawn("go", args, { cwd: moduleDir, env, stdio: ["ignore", "ignore", "pipe"] });
-  let compiled = 0;
-  let lastReport = 0;
-  const errors: string[] = [];
-  createInterface({ input: child.stderr }).on("line", (line) => {
-    // `go build -v` names each package as it compiles; anything else is an error line.
-    if (/^[\w.\-/]+$/.test(line)) {
-      compiled++;
-      const now = Date.now();
-      if (now - lastReport > 10_000) {
-        lastReport = now;
-        const seconds = Math.round((now - started) / 1000);
-        log(`  [${seconds}s] compiled ${compiled} packages (of at most ${total}): ${line}`);
-      }
-    } else {
-      errors.push(line);
-    }
-  });
-  const code: number = await new Promise((done) => child.on("close", (c) => done(c ?? 1)));
-  if (code !== 0) {
+  try {
+    await goBuild({ moduleDir, packages: absent.map((name) => binaries[name]), ldflags: `-s -w ${versionLdflags(version)}`, output: `${tmp}/`, log });
+  } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`go build failed (exit ${code}):\n${errors.slice(-40).join("\n")}`);
+    throw err;
   }
   // Go names the binary of go.etcd.io/etcd/server/v3 after its last non-version element.
   if (existsSync(join(tmp, "server"))) renameSync(join(tmp, "server"), join(tmp, "etcd"));

@@ -2,12 +2,11 @@
 // release) into a cache outside the repository: <cache>/helm/<version>-<hash of go.mod+go.sum>/helm.
 // A cached binary is reused as is; a build happens only when it is missing. No binary is
 // ever written into the repository.
-import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { goBuild } from "../cluster/go-build.ts";
 import { cacheRoot, repoRoot } from "../cluster/state.ts";
 
 export const helmModuleDir = join(repoRoot, "e2e", "helm", "build");
@@ -98,43 +97,13 @@ async function buildHelm(log: (line: string) => void): Promise<string> {
   log(`Building helm ${version} from its Go module into ${dir}`);
   log("A cold build takes a few minutes on 2 cores (more while Go modules download); later runs reuse the cache.");
   const started = Date.now();
-  const env = { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0" };
-  const total = execFileSync("go", ["list", "-deps", helmPackage], { cwd: helmModuleDir, env, encoding: "utf8", maxBuffer: 64 << 20 })
-    .split("\n")
-    .filter(Boolean).length;
-
   mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  const args = ["build", "-v", "-trimpath", "-ldflags", helmLdflags(version, clientGoVersion(goMod)), "-o", tmp, helmPackage];
-  const child = spawn("go", args, { cwd: helmModuleDir, env, stdio: ["ignore", "ignore", "pipe"] });
-  const killer = setTimeout(() => child.kill("SIGKILL"), buildDeadlineMs);
-  let compiled = 0;
-  let lastReport = 0;
-  const errors: string[] = [];
-  createInterface({ input: child.stderr }).on("line", (line) => {
-    // `go build -v` names each package as it compiles; anything else is an error line.
-    if (/^[\w.\-/]+$/.test(line)) {
-      compiled++;
-      const now = Date.now();
-      if (now - lastReport > 10_000) {
-        lastReport = now;
-        log(`  [${Math.round((now - started) / 1000)}s] compiled ${compiled} packages (of at most ${total}): ${line}`);
-      }
-    } else {
-      errors.push(line);
-    }
-  });
-  const code: number = await new Promise((done) => {
-    child.on("error", (err) => {
-      errors.push(String(err));
-      done(1);
-    });
-    child.on("close", (c) => done(c ?? 1));
-  });
-  clearTimeout(killer);
-  if (code !== 0) {
+  try {
+    await goBuild({ moduleDir: helmModuleDir, packages: [helmPackage], ldflags: helmLdflags(version, clientGoVersion(goMod)), output: tmp, env: { CGO_ENABLED: "0" }, log, deadlineMs: buildDeadlineMs });
+  } catch (err) {
     rmSync(tmp, { force: true });
-    throw new Error(`go build of helm failed (exit ${code}):\n${errors.slice(-40).join("\n")}`);
+    throw err;
   }
   renameSync(tmp, path);
   log(`Built helm ${version} in ${Math.round((Date.now() - started) / 1000)}s`);

@@ -69,7 +69,8 @@ describe("the operator process", { skip }, () => {
     const replicas: number[] = [];
     try {
       for (const name of ["a", "b"]) {
-        const args = [join(repoRoot, "operator", "src", "main.ts"), "--leader-elect", `--leader-election-namespace=${ns.name}`, `--health-addr=127.0.0.1:${await freePort()}`, `--metrics-addr=127.0.0.1:${await freePort()}`];
+        // The harness's configuration: another one would change the node pods' template and roll the nodes.
+        const args = [join(repoRoot, "operator", "src", "main.ts"), `--config=${join(paths.clusterDir, "operator-config.yaml")}`, "--leader-elect", `--leader-election-namespace=${ns.name}`, `--health-addr=127.0.0.1:${await freePort()}`, `--metrics-addr=127.0.0.1:${await freePort()}`];
         replicas.push(startDetached(`operator-replica-${name}`, process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig, POD_NAME: `replica-${name}` } }).pid);
       }
       const coordination = kc.makeApiClient(CoordinationV1Api);
