@@ -187,7 +187,8 @@ describe("pools", { skip }, () => {
     }, describePool("huge"));
     assert.equal(ready.status, "False");
     assert.match(ready.message, /spec\.vmSize: unknown size "enormous"/);
-    assert.ok((await events("huge")).some((e) => e.reason === "InvalidSpec" && /spec\.vmSize/.test(e.message ?? "")));
+    // The event is recorded after the status write: give it a moment.
+    await eventually("an InvalidSpec event naming spec.vmSize", 10_000, async () => ((await events("huge")).some((e) => e.reason === "InvalidSpec" && /spec\.vmSize/.test(e.message ?? "")) ? true : undefined));
   });
 
   test("the API server refuses a pool with two size sources, naming the rule", async () => {
