@@ -15,17 +15,34 @@ for (const [name, tc] of Object.entries(quoteCases)) {
   test(`shellQuote: ${name}`, () => assert.equal(shellQuote(tc.in), tc.want));
 }
 
-test('preludeScript mounts parents first and remounts read-only', () => {
+test('preludeScript stages every source, then mounts parents first and remounts read-only', () => {
   const s = preludeScript([
     { source: '/v/b', target: '/data/sub', readOnly: false, file: false },
     { source: '/v/a', target: '/data', readOnly: true, file: false },
     { source: '/v/f', target: '/etc/app.conf', readOnly: false, file: true },
   ], '/work');
   const lines = s.split('\n');
-  assert.ok(lines.indexOf("mount --bind '/v/a' '/data'") < lines.indexOf("mount --bind '/v/b' '/data/sub'"));
+  const staged = (i: number) => `/run/kubatch-mounts/${i}`;
+  // All sources are bound into the staging tmpfs before any target is mounted.
+  const lastStage = lines.indexOf(`mount --bind '/v/f' ${staged(2)}`);
+  assert.ok(lastStage > 0 && lastStage < lines.indexOf(`mount --bind ${staged(1)} '/data'`));
+  assert.ok(lines.indexOf(`mount --bind ${staged(1)} '/data'`) < lines.indexOf(`mount --bind ${staged(0)} '/data/sub'`));
   assert.ok(lines.includes("mount -o remount,bind,ro '/data'"));
   assert.ok(lines.includes("[ -e '/etc/app.conf' ] || : > '/etc/app.conf'"));
   assert.equal(lines.at(-1), 'exec "$@"');
+});
+
+// Regression: a volume mounted over a folder that holds another volume's source (the chart's
+// emptyDir at /tmp while the node's state lived under /tmp) used to fail with mount's exit 32.
+test('a mount over the folder holding another source still mounts both', { skip: process.getuid?.() !== 0 }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kubatch-mounts-'));
+  execFileSync('mkdir', ['-p', path.join(dir, 'cover'), path.join(dir, 'conf')]);
+  writeFileSync(path.join(dir, 'conf', 'config.yaml'), 'a: 1');
+  const argv = wrappedArgv([
+    { source: path.join(dir, 'cover'), target: dir, readOnly: false, file: false },
+    { source: path.join(dir, 'conf'), target: '/etc/kubatch-mount-test', readOnly: true, file: false },
+  ], '/', ['sh', '-c', 'cat /etc/kubatch-mount-test/config.yaml']);
+  assert.equal(execFileSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' }), 'a: 1');
 });
 
 // Runs the real wrapper: needs root and unshare (skipped elsewhere).

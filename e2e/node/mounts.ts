@@ -16,11 +16,24 @@ export function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The sh script run as `sh -c <script> sh <argv…>`: mounts, working dir, then exec. */
+/** Where sources are staged inside the container's namespace (a private tmpfs). */
+export const stagingDir = '/run/kubatch-mounts';
+
+/**
+ * The sh script run as `sh -c <script> sh <argv…>`: mounts, working dir, then exec.
+ * Every source is first bound into a private staging tmpfs, then onto its target: a target
+ * such as /tmp could otherwise hide the sources of later mounts (the node's state folder may
+ * itself live under /tmp).
+ */
 export function preludeScript(mounts: BindMount[], workingDir: string): string {
   const lines = ['set -e'];
+  if (mounts.length > 0) lines.push(`mkdir -p ${stagingDir}`, `mount -t tmpfs kubatch-mounts ${stagingDir}`);
+  const staged = mounts.map((m, i) => ({ ...m, stage: `${stagingDir}/${i}` }));
+  for (const m of staged) {
+    lines.push(m.file ? `: > ${m.stage}` : `mkdir ${m.stage}`, `mount --bind ${shellQuote(m.source)} ${m.stage}`);
+  }
   // Parents first, so a mount inside another volume's mountPath is not hidden by it.
-  const ordered = [...mounts].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
+  const ordered = [...staged].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
   for (const m of ordered) {
     const t = shellQuote(m.target);
     if (m.file) {
@@ -29,7 +42,7 @@ export function preludeScript(mounts: BindMount[], workingDir: string): string {
     } else {
       lines.push(`mkdir -p ${t}`);
     }
-    lines.push(`mount --bind ${shellQuote(m.source)} ${t}`);
+    lines.push(`mount --bind ${m.stage} ${t}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${t}`);
   }
   lines.push(`mkdir -p ${shellQuote(workingDir)}`, `cd ${shellQuote(workingDir)}`, 'set +e', 'exec "$@"');
