@@ -48,7 +48,10 @@ async function main(): Promise<number> {
   console.log("\nRECOGNISED TEXT (ocr-results)");
   for (const t of result.tasks) {
     if (t.recognised !== undefined) console.log(`  ${t.image}: "${t.recognised.trim()}"  CER ${((t.cer ?? 0) * 100).toFixed(1)}%`);
-    else console.log(`  ${t.image}: no result — ${t.stderrTail?.trim().split("\n").pop() ?? "see the task's stderr"}`);
+    else {
+      const lines = t.stderrTail?.trim().split("\n") ?? [];
+      console.log(`  ${t.image}: no result — ${lines.find((l) => l.startsWith("ocr-task:")) ?? lines.pop() ?? "see the task's stderr"}`);
+    }
   }
   const failed = result.tasks.filter((t) => t.result !== "Success");
   console.log(`\n${result.tasks.length - failed.length}/${result.tasks.length} tasks succeeded, ${result.resultBlobs} result blobs, character error rate ${(result.totalCer * 100).toFixed(2)}% over the recognised images`);
