@@ -3,7 +3,7 @@
 // with KUBECONFIG it uses that cluster (the operator must be installed there, and
 // AZURE_STORAGE_CONNECTION_STRING must name a storage account its nodes can reach).
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../operator/src/kube/kube-config.ts";
 import { jobWait } from "../../operator/src/cli/job-wait.ts";
 import { up } from "../cluster/control-plane.ts";
 import { deployLocal } from "../cluster/deploy-local.ts";
@@ -27,8 +27,7 @@ async function main(): Promise<number> {
     step(`Using the cluster of KUBECONFIG=${process.env.KUBECONFIG} (the operator must be installed there)`);
     if (!connectionString) throw new Error("with KUBECONFIG set, AZURE_STORAGE_CONNECTION_STRING must name the storage account to use");
   }
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const result = await runOcrDemo({
     kubeConfig: kc,
     namespace,

@@ -1,7 +1,7 @@
 // The kubatch controller manager.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "./kube/kube-config.ts";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
 import { startHealthServer } from "./manager/health-server.ts";
@@ -24,8 +24,7 @@ const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 
 async function main(): Promise<void> {
   const config = loadOperatorConfig(values.config);
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   log(`kubatch operator starting against ${kc.getCurrentCluster()?.server}`);
   const metrics = makeMetrics();
   const manager = makeControllerManager(kc, config, log, metrics);

@@ -2,7 +2,8 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
 import { readInfo, type ClusterInfo } from "../../cluster/control-plane.ts";
 import { clusterPaths } from "../../cluster/state.ts";
 
@@ -10,9 +11,7 @@ import { clusterPaths } from "../../cluster/state.ts";
 export const noCluster: string | undefined = process.env.KUBECONFIG ? undefined : "KUBECONFIG is not set: run through `make test`";
 
 export function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
+  return loadKubeConfig();
 }
 
 /** The local cluster's record, when the suite runs against the embedded cluster. */

@@ -4,6 +4,7 @@ import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-n
 import { GROUP, VERSION } from "../api/group.ts";
 import type { JobStatus } from "../api/job.ts";
 import type { TaskSpec, TaskStatus } from "../api/task.ts";
+import { loadKubeConfig } from "../kube/kube-config.ts";
 import { CliError } from "./usage.ts";
 
 export interface Cluster {
@@ -13,9 +14,7 @@ export interface Cluster {
 }
 
 export function connect(opts: { namespace?: string; kubeconfig?: string; context?: string }): Cluster {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const kc = loadKubeConfig(opts.kubeconfig);
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) throw new CliError(`--context: no context "${opts.context}" in the kubeconfig`);
     kc.setCurrentContext(opts.context);

@@ -2,7 +2,7 @@
 // start task itself when the pool does not wait for it (waitForSuccess: false), then runs
 // the tasks the operator assigns to this node until the pod is stopped.
 import { mkdir } from "node:fs/promises";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
 import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
 import { commandLineEnv } from "../contract.ts";
@@ -24,8 +24,7 @@ export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = pro
       log(`start task exited with code ${r.exitCode}${r.failure ? ` (${r.failure.code})` : ""}`),
     );
   }
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const agent = new TaskAgent({ kubeConfig: kc, namespace, node, env, log, runningReportDelayMs: Number(env.KUBATCH_RUNNING_REPORT_DELAY_MS ?? 100) });
   await agent.start();
   return new Promise((resolve) => {

@@ -1,0 +1,396 @@
+// The benchmark's phases. Each returns plain data for the report and bench.json; each is
+// bounded in time and cleans up after itself so the next phase starts from an idle pool.
+import { PatchStrategy, setHeaderOptions, type V1Job } from "@kubernetes/client-node";
+import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
+import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
+import { compareConnectionReuse } from "./connection-reuse.ts";
+import { createAtRate, createObject, createTasks, deleteTasks, getObject, group, makeBench, nowMs, phaseLabel, PooledKubeConfig, TaskTracker, version, type Bench, type CreateResult } from "./kube.ts";
+import { ProcSampler, type ProcSummary } from "./proc.ts";
+import { percentiles, round, sleep, until } from "./stats.ts";
+
+export type Env = Bench & {
+  kubectl: string;
+  kubeconfig: string;
+  clusterId: string;
+  operatorPid: () => number;
+  warmPool: string;
+  emptyPool: string;
+  slots: number;
+  /** Makes this run's job names unique, so a kept cluster can run the benchmark again. */
+  run: string;
+  /** Milliseconds left of the run's budget. */
+  left: () => number;
+};
+
+/** API requests and CPU over a phase. */
+class Meter {
+  private readonly env: Env;
+  private before?: RequestCounts;
+  private cpu0?: CpuSnapshot;
+  constructor(env: Env) {
+    this.env = env;
+  }
+  async start(): Promise<void> {
+    this.before = await scrape(this.env.kubectl, this.env.kubeconfig);
+    this.cpu0 = cpuSnapshot(this.env.clusterId);
+  }
+  async stop(): Promise<{ requests: RequestCounts; cpu: CpuUse }> {
+    const cpu = cpuUse(this.cpu0!, cpuSnapshot(this.env.clusterId));
+    const after = await scrape(this.env.kubectl, this.env.kubeconfig);
+    return { requests: delta(this.before!, after), cpu };
+  }
+}
+
+const isTask = (r: string) => r === "tasks.kubatch.dev" || r.startsWith("tasks.kubatch.dev/");
+const perTask = (w: WriteSummary, n: number) => Object.fromEntries(Object.entries(w.writes).map(([k, v]) => [k, round(v / n, 2)]));
+
+/** Writes to tasks by verb and subresource, per task, with the create excluded from the budget figure. */
+function taskWrites(requests: RequestCounts, n: number) {
+  const t = writes(requests, isTask);
+  const creates = t.writes["tasks.kubatch.dev POST"] ?? 0;
+  const all = writes(requests);
+  return {
+    perTask: perTask(t, n),
+    /** Writes to the Task after its creation (assignment, status), per task: the DESIGN budget is 3. */
+    afterCreatePerTask: round((t.total - creates) / n, 2),
+    conflicts: t.conflicts,
+    /** Every write to the API server in the phase, per task (job/pool status, events, leases…). */
+    allWritesPerTask: round(all.total / n, 2),
+    allWrites: all.writes,
+  };
+}
+
+// 1. The bare create rate: tasks for a job whose pool has no nodes, so nothing runs.
+export async function createRate(env: Env, n: number) {
+  env.log(`create rate: ${n} tasks into a job on pool ${env.emptyPool} (no nodes), 32 in flight`);
+  const job = `sink-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.emptyPool } });
+  // Warm-up (not measured): connections, the API server's schema and CEL caches, the JIT.
+  await createTasks(env, 50, (i) => ({ name: `${job}-warmup-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "sink" });
+  const meter = new Meter(env);
+  await meter.start();
+  const created = await createTasks(env, n, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "sink" });
+  await sleep(1_500);
+  const m = await meter.stop();
+  env.log(`  ${created.perSecond} creates/s`);
+  // The same from a client that keeps its connections (one TLS handshake, not one per create).
+  const pooledKc = new PooledKubeConfig();
+  pooledKc.loadFromFile(env.kubeconfig);
+  const pooled = makeBench(pooledKc, env.namespace, env.log);
+  await createTasks(pooled, 50, (i) => ({ name: `${job}-kwarmup-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "sink" });
+  const meter2 = new Meter(env);
+  await meter2.start();
+  const keptAlive = await createTasks(pooled, n, (i) => ({ name: `${job}-k${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "sink" });
+  await sleep(1_500);
+  const m2 = await meter2.stop();
+  env.log(`  ${keptAlive.perSecond} creates/s with kept-alive connections`);
+  const connections = await compareConnectionReuse(env.kubeconfig, 400, 8);
+  await deleteTasks(env, "sink");
+  return { ...created, writes: taskWrites(m.requests, n), cpu: m.cpu, keptAlive: { ...keptAlive, cpu: m2.cpu }, connectionReuse: connections };
+}
+
+type Run = { n: number; seconds: number; perSecond: number; firstCompletedSeconds?: number; create?: CreateResult };
+
+// 2a. kubatch end to end: create n no-op tasks from one client while the warm pool runs them.
+export async function kubatchThroughput(env: Env, n: number) {
+  env.log(`kubatch throughput: ${n} × /bin/true on ${env.warmPool}, created by one client (32 in flight)`);
+  const job = `tp-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool } });
+  const tracker = new TaskTracker(env, "tp");
+  await tracker.start();
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  try {
+    const [create] = await Promise.all([
+      createTasks(env, n, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "tp" }),
+      tracker.waitCompleted(n, Math.min(env.left(), 600_000), env.log),
+    ]);
+    const seconds = (tracker.lastCompletedAt - t0) / 1000;
+    await sleep(2_000);
+    const m = await meter.stop();
+    const run: Run = { n, seconds: round(seconds, 2), perSecond: round(n / seconds), create };
+    env.log(`  ${run.perSecond} tasks/s (${run.seconds} s; creates took ${create.seconds} s)`);
+    return { ...run, failed: failures(tracker), writes: taskWrites(m.requests, n), cpu: m.cpu };
+  } finally {
+    await tracker.stop();
+    await deleteTasks(env, "tp");
+  }
+}
+
+// 2b. Dispatch alone: n tasks already created in a disabled job, then the job is enabled.
+export async function dispatchThroughput(env: Env, n: number) {
+  env.log(`kubatch dispatch only: ${n} × /bin/true created in a disabled job, then the job is enabled`);
+  const job = `dp-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool }, disabled: true });
+  await createTasks(env, n, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "dp" });
+  const tracker = new TaskTracker(env, "dp");
+  await tracker.start();
+  await sleep(2_000); // the operator has seen them all
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  try {
+    await env.custom.patchNamespacedCustomObject(
+      { group, version, namespace: env.namespace, plural: "jobs", name: job, body: { spec: { disabled: false } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await tracker.waitCompleted(n, Math.min(env.left(), 600_000), env.log);
+    const seconds = (tracker.lastCompletedAt - t0) / 1000;
+    await sleep(2_000);
+    const m = await meter.stop();
+    env.log(`  ${round(n / seconds)} tasks/s (${round(seconds, 2)} s)`);
+    return { n, seconds: round(seconds, 2), perSecond: round(n / seconds), failed: failures(tracker), writes: taskWrites(m.requests, n), cpu: m.cpu };
+  } finally {
+    await tracker.stop();
+    await deleteTasks(env, "dp");
+  }
+}
+
+function failures(tracker: TaskTracker): number {
+  let failed = 0;
+  for (const s of tracker.seen.values()) if (s.obj?.status?.executionInfo?.result !== "Success") failed++;
+  return failed;
+}
+
+// 1b. The same n as one batch/v1 Indexed Job: one pod per index, parallelism = the pool's slots.
+export async function indexedJob(env: Env, n: number, parallelism: number) {
+  env.log(`batch/v1 Indexed Job: ${n} completions of /bin/true, parallelism ${parallelism}, one pod per index`);
+  const name = `tp-pods-${env.run}`;
+  const body: V1Job = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name },
+    spec: {
+      completionMode: "Indexed",
+      completions: n,
+      parallelism,
+      backoffLimit: n,
+      template: {
+        metadata: { labels: { [phaseLabel]: "pods" } },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "task", image: "busybox", command: ["/bin/true"] }] },
+      },
+    },
+  };
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  await env.batch.createNamespacedJob({ namespace: env.namespace, body });
+  let firstDone: number | undefined;
+  let status: V1Job["status"];
+  let timedOut = false;
+  let lastReport = Date.now();
+  const deadline = Date.now() + Math.min(env.left() - 120_000, 900_000);
+  for (;;) {
+    status = (await env.batch.readNamespacedJobStatus({ name, namespace: env.namespace })).status;
+    const done = (status?.succeeded ?? 0) + (status?.failed ?? 0);
+    if (done > 0 && firstDone === undefined) firstDone = nowMs();
+    if (done >= n) break;
+    if (Date.now() > deadline) {
+      timedOut = true;
+      break;
+    }
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      env.log(`  ${done}/${n} pods done`);
+    }
+    await sleep(200);
+  }
+  const t1 = nowMs();
+  const done = (status?.succeeded ?? 0) + (status?.failed ?? 0);
+  const seconds = (t1 - t0) / 1000;
+  await sleep(2_000);
+  const m = await meter.stop();
+  const all = writes(m.requests);
+  const result = {
+    n,
+    parallelism,
+    completed: done,
+    failed: status?.failed ?? 0,
+    timedOut,
+    seconds: round(seconds, 2),
+    perSecond: round(done / seconds),
+    allWritesPerTask: round(all.total / Math.max(done, 1), 2),
+    allWrites: all.writes,
+    cpu: m.cpu,
+  };
+  env.log(`  ${result.perSecond} pods/s (${result.seconds} s${timedOut ? `, timed out at ${done}/${n}` : ""})`);
+  // Remove the Job and its pods before the next phase, so the node is idle again.
+  const c0 = Date.now();
+  await env.batch.deleteNamespacedJob({ name, namespace: env.namespace, propagationPolicy: "Background" });
+  const cleanup = await until("the Job's pods to be deleted", Math.max(30_000, Math.min(env.left() - 60_000, 300_000)), 1_000, async () => {
+    const pods = await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: `${phaseLabel}=pods`, limit: 1 });
+    return pods.items.length === 0 ? true : undefined;
+  }).then(
+    () => round((Date.now() - c0) / 1000),
+    (err: unknown) => (env.log(`  ${String(err)}`), -1),
+  );
+  return { ...result, podCleanupSeconds: cleanup };
+}
+
+// 3. Latency on an idle warm pool: tasks arrive one at a time at a steady rate.
+export async function latency(env: Env, count: number, perSecond: number) {
+  env.log(`latency: ${count} tasks at ${perSecond}/s on an idle ${env.warmPool}; each runs /bin/date +%s%N`);
+  const job = `lat-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool } });
+  const tracker = new TaskTracker(env, "lat");
+  await tracker.start();
+  const sent = new Map<string, number>();
+  const answered = new Map<string, number>();
+  const meter = new Meter(env);
+  await meter.start();
+  try {
+    const { late } = await createAtRate(env, count, perSecond, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/date +%s%N" } }), { [phaseLabel]: "lat" }, (name, at) => sent.set(name, at), 16, (name, at) => answered.set(name, at));
+    await tracker.waitCompleted(count, Math.min(env.left(), 120_000), env.log);
+    await sleep(1_000);
+    const m = await meter.stop();
+    const toAssigned: number[] = [];
+    const toStart: number[] = [];
+    const toAgentStart: number[] = [];
+    const toCompleted: number[] = [];
+    const assignedToStart: number[] = [];
+    const createCall: number[] = [];
+    let unparsed = 0;
+    for (const [name, at] of sent) {
+      const s = tracker.seen.get(name);
+      if (!s?.completed) continue;
+      toCompleted.push(s.completed - at);
+      const ack = answered.get(name);
+      if (ack !== undefined) createCall.push(ack - at);
+      if (s.assigned !== undefined) toAssigned.push(s.assigned - at);
+      const info = s.obj?.status?.executionInfo;
+      if (info?.startTime) toAgentStart.push(Date.parse(String(info.startTime)) - at);
+      const ns = /^(\d{19})\s*$/.exec(s.obj?.status?.stdoutTail ?? "")?.[1];
+      if (ns) {
+        const startMs = Number(BigInt(ns) / 1000n) / 1000;
+        toStart.push(startMs - at);
+        if (s.assigned !== undefined) assignedToStart.push(startMs - s.assigned);
+      } else unparsed++;
+    }
+    const result = {
+      count,
+      perSecond,
+      lateSends: late,
+      unparsedOutputs: unparsed,
+      /** create request sent → the task's process ran `date` (its own clock reading). */
+      createToProcessStart: percentiles(toStart),
+      /** The create call itself (this client's request, a new TLS connection each, until the API server answered). */
+      createCall: percentiles(createCall),
+      /** create request sent → Completed seen by this client's watch. */
+      createToCompleted: percentiles(toCompleted),
+      /** create request sent → the assignment (node label) seen by this client's watch. */
+      createToAssignedSeen: percentiles(toAssigned),
+      /** create request sent → executionInfo.startTime written by the agent (ms resolution). */
+      createToAgentStartTime: percentiles(toAgentStart),
+      /** assignment seen by this client → process start (agent watch delivery + spawn; includes this client's watch delay with a minus sign). */
+      assignedSeenToProcessStart: percentiles(assignedToStart),
+      writes: taskWrites(m.requests, count),
+      cpu: m.cpu,
+    };
+    env.log(`  create→process start p50 ${result.createToProcessStart.p50} ms, p99 ${result.createToProcessStart.p99} ms; create→Completed p50 ${result.createToCompleted.p50} ms`);
+    return result;
+  } finally {
+    await tracker.stop();
+    await deleteTasks(env, "lat");
+  }
+}
+
+// 4. Scale: many tasks in one job; the operator's memory and CPU, the largest object, drain time.
+export async function scale(env: Env, n: number) {
+  env.log(`scale: ${n} × /bin/true in one job on ${env.warmPool}`);
+  const job = `scale-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool } });
+  const operator = new ProcSampler(env.operatorPid());
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  const sizes = { jobMax: 0, poolMax: 0 };
+  let completed = 0;
+  let polling = true;
+  let lastPool = 0;
+  const poll = async () => {
+    const obj = await getObject<{ status?: { taskCounts?: { completed?: number } } }>(env, "jobs", job);
+    sizes.jobMax = Math.max(sizes.jobMax, JSON.stringify(obj).length);
+    completed = obj.status?.taskCounts?.completed ?? 0;
+    if (Date.now() - lastPool > 5_000) {
+      lastPool = Date.now();
+      sizes.poolMax = Math.max(sizes.poolMax, JSON.stringify(await getObject(env, "pools", env.warmPool)).length);
+    }
+  };
+  const poller = (async () => {
+    while (polling) {
+      await poll().catch(() => undefined);
+      await sleep(1_000);
+    }
+  })();
+  let create: CreateResult | undefined;
+  let timedOut = false;
+  let drainedAt = 0;
+  try {
+    create = await createTasks(env, n, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/true" } }), { [phaseLabel]: "scale" });
+    env.log(`  created ${n} in ${create.seconds} s (${create.perSecond}/s); ${completed} completed so far`);
+    const deadline = Date.now() + Math.max(30_000, env.left() - 90_000);
+    let lastReport = Date.now();
+    while (completed < n) {
+      if (Date.now() > deadline) {
+        timedOut = true;
+        break;
+      }
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        const r = operator.peek();
+        env.log(`  ${completed}/${n} completed; operator RSS ${r?.rssMiB ?? "?"} MiB`);
+      }
+      await sleep(250);
+    }
+    drainedAt = nowMs();
+  } finally {
+    polling = false;
+    await poller;
+  }
+  await poll();
+  await sleep(2_000);
+  const m = await meter.stop();
+  const op: ProcSummary = operator.stop();
+  const largest = await largestObjects(env, "scale", job);
+  const seconds = (drainedAt - t0) / 1000;
+  const result = {
+    n,
+    completed,
+    timedOut,
+    create,
+    drainSeconds: round(seconds, 1),
+    perSecond: round(completed / seconds),
+    operator: op,
+    largestObjectBytes: { ...largest, jobDuringRun: sizes.jobMax, poolDuringRun: sizes.poolMax },
+    writes: taskWrites(m.requests, n),
+    cpu: m.cpu,
+  };
+  env.log(`  drained ${completed}/${n} in ${result.drainSeconds} s; operator RSS peak ${op.rssPeakMiB} MiB, ${op.cpuSeconds} CPU s`);
+  // The tasks stay: the scale phase comes last and the cluster goes down with them.
+  return result;
+}
+
+/** JSON sizes of the pool, the job, its node Deployment and the largest task (paged list). */
+async function largestObjects(env: Env, phase: string, jobName: string) {
+  const pool = JSON.stringify(await getObject(env, "pools", env.warmPool)).length;
+  const job = JSON.stringify(await getObject(env, "jobs", jobName)).length;
+  let task = 0;
+  let taskName = "";
+  let cont: string | undefined;
+  for (let page = 0; page < 1_000; page++) {
+    const list = (await env.custom.listNamespacedCustomObject({ group, version, namespace: env.namespace, plural: "tasks", labelSelector: `${phaseLabel}=${phase}`, limit: 500, _continue: cont })) as {
+      items: { metadata: { name: string } }[];
+      metadata?: { continue?: string };
+    };
+    for (const t of list.items) {
+      const size = JSON.stringify(t).length;
+      if (size > task) [task, taskName] = [size, t.metadata.name];
+    }
+    cont = list.metadata?.continue;
+    if (!cont) break;
+  }
+  const deployments = await env.custom.listNamespacedCustomObject({ group: "apps", version: "v1", namespace: env.namespace, plural: "deployments" }).catch(() => undefined) as { items?: object[] } | undefined;
+  const deployment = Math.max(0, ...(deployments?.items ?? []).map((d) => JSON.stringify(d).length));
+  return { pool, job, task, taskName, deployment };
+}
