@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const repoNode = path.join(repoRoot, 'node_modules', '.bin', 'node');
 
 /** How an image runs: its ENTRYPOINT/CMD equivalents and extra PATH entries. */

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { preludeScript, shellQuote, wrappedArgv } from './mounts.ts';
+import { hidesPath, preludeScript, shellQuote, wrappedArgv } from './mounts.ts';
 
 const quoteCases: Record<string, { in: string; want: string }> = {
   'plain': { in: '/a/b', want: "'/a/b'" },
@@ -58,4 +58,20 @@ test('wrapped process sees its volume at the mountPath, read-only', { skip: proc
   assert.equal(out, `secret-token ro\n${dir}\n`);
   // The host does not see the mount.
   assert.deepEqual(execFileSync('ls', ['-A', target], { encoding: 'utf8' }), '');
+});
+
+test('hidesPath: mounts over the checkout or its parents are refused', async (t) => {
+  const cases: Record<string, { target: string; hidden: boolean }> = {
+    'a parent (/tmp over /tmp/clone)': { target: '/tmp', hidden: true },
+    'the checkout itself': { target: '/tmp/clone', hidden: true },
+    'trailing slash': { target: '/tmp/', hidden: true },
+    'the root': { target: '/', hidden: true },
+    'a sibling': { target: '/tmp/other', hidden: false },
+    'a prefix that is not a parent': { target: '/tmp/clo', hidden: false },
+    'inside the checkout': { target: '/tmp/clone/data', hidden: false },
+    'elsewhere': { target: '/var/run/secrets/kubernetes.io/serviceaccount', hidden: false },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => assert.equal(hidesPath(tc.target, '/tmp/clone'), tc.hidden));
+  }
 });

@@ -12,6 +12,16 @@ export interface BindMount {
   file: boolean;
 }
 
+/**
+ * Pods here share the host's filesystem: a mountPath that is the repository or one of its
+ * parents (an emptyDir at /tmp while the checkout lives under /tmp) would hide the very
+ * programs the images map to. Such a mount is left out and the container uses the host's path.
+ */
+export function hidesPath(target: string, protectedPath: string): boolean {
+  const t = target.replace(/\/+$/, '') || '/';
+  return t === '/' || protectedPath === t || protectedPath.startsWith(`${t}/`);
+}
+
 export function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }

@@ -14,8 +14,8 @@ import { ContainerProcess } from './container-process.ts';
 import type { NodeFacts } from './downward.ts';
 import { ContainerConfigError, containerEnv, expandArgv, processEnv, type ObjectSource } from './env.ts';
 import { expand } from './expansion.ts';
-import { containerArgv, imageID, resolveImage, UnknownImageError, whichOnPath } from './images.ts';
-import { wrappedArgv, type BindMount } from './mounts.ts';
+import { containerArgv, imageID, repoRoot, resolveImage, UnknownImageError, whichOnPath } from './images.ts';
+import { hidesPath, wrappedArgv, type BindMount } from './mounts.ts';
 import {
   apiTime, buildPodStatus, terminatedReason,
   type ContainerRecord, type ContainerState, type PodCondition, type PodRecord, type Terminated,
@@ -279,6 +279,10 @@ export class PodRuntime {
         if (sub.startsWith('/') || sub.split('/').includes('..')) throw new ContainerConfigError(`invalid subPath "${sub}"`);
         source = path.join(source, sub);
         if (!existsSync(source)) mkdirSync(source, { recursive: true });
+      }
+      if (hidesPath(m.mountPath, repoRoot)) {
+        this.#deps.log(`pod ${this.#key()} container ${c.name}: volumeMount ${m.mountPath} would hide ${repoRoot}, where this node's programs live; not mounted`);
+        continue;
       }
       mounts.push({ source, target: m.mountPath, readOnly: m.readOnly ?? false, file: statSync(source).isFile() });
     }

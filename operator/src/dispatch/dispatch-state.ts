@@ -40,6 +40,16 @@ export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "P
 
 export type Assignment = { task: TaskEntry; node: string };
 
+/** A job's tasks by state, kept up to date on every change (never recounted). */
+export type JobTaskCounts = { active: number; running: number; succeeded: number; failed: number; assigned: number; total: number };
+
+const emptyCounts = (): JobTaskCounts => ({ active: 0, running: 0, succeeded: 0, failed: 0, assigned: 0, total: 0 });
+
+function bucket(t: TaskEntry): "active" | "running" | "succeeded" | "failed" {
+  if (t.completed) return t.result === "Success" ? "succeeded" : "failed";
+  return t.state === "Running" || t.state === "Preparing" ? "running" : "active";
+}
+
 const byKey = <T>(map: Map<string, Set<T>>, key: string): Set<T> => {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
@@ -51,17 +61,35 @@ export class DispatchState {
   readonly jobs = new Map<string, JobEntry>();
   readonly nodes = new Map<string, NodeEntry>();
   readonly pools = new Map<string, PoolEntry>();
-  private readonly tasksByJob = new Map<string, Set<string>>();
   private readonly pendingByJob = new Map<string, Set<string>>();
   private readonly assignedByNode = new Map<string, Set<string>>();
+  private readonly counts = new Map<string, JobTaskCounts>();
+  /** Each job's pending tasks in creation order, rebuilt only after a task was added. */
+  private readonly pendingOrder = new Map<string, TaskEntry[]>();
 
   upsertTask(entry: TaskEntry): void {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
-    byKey(this.tasksByJob, entry.jobKey).add(entry.key);
+    this.count(entry, 1);
     if (entry.completed) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
-    else if (!entry.invalid) byKey(this.pendingByJob, entry.jobKey).add(entry.key);
+    else if (!entry.invalid) {
+      byKey(this.pendingByJob, entry.jobKey).add(entry.key);
+      this.pendingOrder.delete(entry.jobKey);
+    }
+  }
+
+  private count(t: TaskEntry, delta: 1 | -1): void {
+    let c = this.counts.get(t.jobKey);
+    if (!c) this.counts.set(t.jobKey, (c = emptyCounts()));
+    c[bucket(t)] += delta;
+    c.total += delta;
+    if (t.node && !t.completed) c.assigned += delta;
+  }
+
+  /** The job's task counts, exact for what the informers have reported. */
+  countsOfJob(jobKey: string): JobTaskCounts {
+    return { ...(this.counts.get(jobKey) ?? emptyCounts()) };
   }
 
   deleteTask(key: string): void {
@@ -72,7 +100,7 @@ export class DispatchState {
   private removeTaskIndexes(key: string): void {
     const old = this.tasks.get(key);
     if (!old) return;
-    this.tasksByJob.get(old.jobKey)?.delete(key);
+    this.count(old, -1);
     this.pendingByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
   }
@@ -108,9 +136,6 @@ export class DispatchState {
     return n;
   }
 
-  tasksOfJob(jobKey: string): TaskEntry[] {
-    return [...(this.tasksByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
-  }
 
   /** Assigned, not completed tasks on a node (`namespace/name`). */
   tasksOnNode(nodeKey: string): TaskEntry[] {
@@ -125,12 +150,7 @@ export class DispatchState {
 
   /** Running (assigned, not completed) tasks of a job. */
   activeAssignments(jobKey: string): number {
-    let n = 0;
-    for (const key of this.tasksByJob.get(jobKey) ?? []) {
-      const t = this.tasks.get(key);
-      if (t && t.node && !t.completed) n++;
-    }
-    return n;
+    return this.counts.get(jobKey)?.assigned ?? 0;
   }
 
   /**
@@ -150,6 +170,25 @@ export class DispatchState {
   }
 
   /**
+   * The job's pending tasks by creation time then name. The sorted list is kept between plans
+   * and rebuilt only when a task joined; entries that left the queue are skipped by the caller.
+   */
+  private pendingInOrder(jobKey: string): TaskEntry[] {
+    let order = this.pendingOrder.get(jobKey);
+    if (!order) {
+      order = [...(this.pendingByJob.get(jobKey) ?? [])]
+        .map((k) => this.tasks.get(k)!)
+        .sort((a, b) => compare(a.created, b.created) || compare(a.name, b.name));
+      this.pendingOrder.set(jobKey, order);
+    } else if (order.length > 2 * (this.pendingByJob.get(jobKey)?.size ?? 0) + 64) {
+      // Mostly dispatched: drop what left so the walk stays short.
+      order = order.filter((t) => this.pendingByJob.get(jobKey)?.has(t.key) && this.tasks.get(t.key) === t);
+      this.pendingOrder.set(jobKey, order);
+    }
+    return order;
+  }
+
+  /**
    * Assignments for one pool: jobs by priority (then age), each job's tasks by creation
    * order, within maxParallelTasks, onto usable nodes with free slots, spread or packed.
    */
@@ -165,16 +204,14 @@ export class DispatchState {
     if (free.size === 0) return [];
     const jobs = [...this.jobs.values()]
       .filter((j) => j.poolKey === poolKey && j.schedulable && (this.pendingByJob.get(j.key)?.size ?? 0) > 0)
-      .sort((a, b) => b.priority - a.priority || a.created.localeCompare(b.created) || a.key.localeCompare(b.key));
+      .sort((a, b) => b.priority - a.priority || compare(a.created, b.created) || compare(a.key, b.key));
     const out: Assignment[] = [];
     for (const job of jobs) {
       let limit = job.maxParallelTasks < 0 ? Infinity : job.maxParallelTasks - this.activeAssignments(job.key);
       if (limit <= 0) continue;
-      const pending = [...this.pendingByJob.get(job.key)!]
-        .map((k) => this.tasks.get(k)!)
-        .sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
-      for (const task of pending) {
+      for (const task of this.pendingInOrder(job.key)) {
         if (limit <= 0 || free.size === 0) break;
+        if (!this.pendingByJob.get(job.key)?.has(task.key) || this.tasks.get(task.key) !== task) continue;
         const node = pickNode(free, task, pool.fill);
         if (!node) continue;
         const left = free.get(node)! - task.requiredSlots;
@@ -188,6 +225,8 @@ export class DispatchState {
     return out;
   }
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack"): string | undefined {
   if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots) return task.affinityNode;

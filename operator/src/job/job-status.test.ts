@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseJob, type Job } from "../api/job.ts";
-import type { TaskEntry } from "../dispatch/dispatch-state.ts";
+import { DispatchState, type TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobStatus } from "./job-status.ts";
 
 const now = new Date("2026-11-29T12:00:00Z");
+
+/** The job's counts as the scheduler's state keeps them, from these tasks. */
+function counts(tasks: TaskEntry[]) {
+  const state = new DispatchState();
+  for (const t of tasks) state.upsertTask(t);
+  return state.countsOfJob("ns/j");
+}
 
 function job(spec: object = {}): Job {
   const parsed = parseJob({ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", metadata: { name: "j", namespace: "ns", generation: 2 }, spec: { poolInfo: { poolId: "p" }, ...spec } });
@@ -38,7 +45,7 @@ test("jobStatus counts tasks and completes jobs as Azure Batch does", async (t) 
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, () => {
-      const s = jobStatus({ job: job(tc.spec), tasks: tc.tasks, poolExists: tc.poolExists ?? true, now });
+      const s = jobStatus({ job: job(tc.spec), counts: counts(tc.tasks), poolExists: tc.poolExists ?? true, now });
       assert.equal(s.state, tc.state);
       assert.deepEqual(s.taskCounts, tc.counts);
       assert.equal(s.executionInfo?.terminateReason, tc.reason);
@@ -49,7 +56,7 @@ test("jobStatus counts tasks and completes jobs as Azure Batch does", async (t) 
 });
 
 test("a missing pool shows as PoolReady False naming the pool", () => {
-  const s = jobStatus({ job: job(), tasks: [], poolExists: false, now });
+  const s = jobStatus({ job: job(), counts: counts([]), poolExists: false, now });
   const c = s.conditions?.find((x) => x.type === "PoolReady");
   assert.equal(c?.status, "False");
   assert.equal(c?.reason, "PoolNotFound");

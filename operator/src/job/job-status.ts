@@ -1,32 +1,23 @@
-// Job.status from the job's tasks as the scheduler's cache holds them (pure). Counts are
-// recomputed from the whole set each time, so they cannot drift.
+// Job.status from the job's task counts as the scheduler's state keeps them (pure). The counts
+// move with every task change the informers report (see DispatchState.countsOfJob).
 import { setCondition, type Condition } from "../api/conditions.ts";
 import type { Job, JobStatus } from "../api/job.ts";
-import type { TaskEntry } from "../dispatch/dispatch-state.ts";
+import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
 
-export type JobObservation = { job: Job; tasks: readonly TaskEntry[]; poolExists: boolean; now: Date };
+export type JobObservation = { job: Job; counts: JobTaskCounts; poolExists: boolean; now: Date };
 
 export type TaskCounts = Required<NonNullable<JobStatus["taskCounts"]>>;
 
-export function taskCounts(tasks: readonly TaskEntry[]): TaskCounts {
-  const counts = { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
-  for (const t of tasks) {
-    if (t.completed) {
-      counts.completed++;
-      if (t.result === "Failure") counts.failed++;
-      else counts.succeeded++;
-    } else if (t.state === "Running" || t.state === "Preparing") counts.running++;
-    else counts.active++;
-  }
-  return counts;
+export function taskCounts(c: JobTaskCounts): TaskCounts {
+  return { active: c.active, running: c.running, completed: c.succeeded + c.failed, succeeded: c.succeeded, failed: c.failed };
 }
 
 export function jobStatus(obs: JobObservation): JobStatus {
-  const { job, tasks, now } = obs;
+  const { job, now } = obs;
   const previous = job.status ?? {};
   const generation = job.metadata.generation ?? 0;
-  const counts = taskCounts(tasks);
-  const allDone = counts.completed > 0 && counts.completed === tasks.length;
+  const counts = taskCounts(obs.counts);
+  const allDone = counts.completed > 0 && counts.completed === obs.counts.total;
   const poolId = job.spec.poolInfo.poolId;
 
   let state = previous.state ?? "Active";
@@ -51,7 +42,7 @@ export function jobStatus(obs: JobObservation): JobStatus {
   };
   if (obs.poolExists) set("PoolReady", "True", "PoolFound", `pool ${poolId} exists`);
   else set("PoolReady", "False", "PoolNotFound", `pool ${poolId} does not exist in namespace ${job.metadata.namespace}; tasks wait until it does`);
-  const summary = `${counts.completed}/${tasks.length} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active`;
+  const summary = `${counts.completed}/${obs.counts.total} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active`;
   set("AllTasksComplete", allDone ? "True" : "False", allDone ? "AllTasksComplete" : "TasksPending", summary);
   set("Completed", state === "Completed" ? "True" : "False", state === "Completed" ? (terminateReason ?? "Completed") : "JobActive", state === "Completed" ? `job completed: ${terminateReason}; ${summary}` : summary);
 

@@ -39,7 +39,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     }
     const job = parsed.value;
     const poolId = job.spec.poolInfo.poolId;
-    const status = jobStatus({ job, tasks: deps.state.tasksOfJob(key), poolExists: poolId !== undefined && deps.pools.get(poolId, namespace) !== undefined, now: now() });
+    const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: poolId !== undefined && deps.pools.get(poolId, namespace) !== undefined, now: now() });
     if (status.state === "Completed" && raw.status?.state !== "Completed") deps.events.record(raw, "Normal", "JobCompleted", status.conditions?.find((c) => c.type === "Completed")?.message ?? "completed");
     if (!status.conditions?.find((c) => c.type === "PoolReady" && c.status === "True")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);
     await deps.writer.patchStatus(ref, raw.status, status);
