@@ -148,6 +148,38 @@ describe("tasks", { skip: noCluster }, () => {
     }
   });
 
+  test("dependencies: a diamond and a 1..10 fan-in run in a valid order; a failed dependency blocks", { timeout: 180_000 }, async () => {
+    const log = join(dir, "deps.log");
+    await k.create("Job", "deps", { poolInfo: { poolId: "p" }, usesTaskDependencies: true });
+    const task = (id: string, extra: object = {}, body = "sleep 0.2") => ({ name: `deps-${id.toLowerCase()}`, labels: { job: "deps" }, spec: { jobName: "deps", id, commandLine: shellTask(log, body), ...extra } });
+    // Created in reverse, so creation order alone would run the dependents first.
+    await k.createMany("Task", [
+      task("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 10 }] } }),
+      task("D", { dependsOn: { taskIds: ["B", "C"] } }),
+      task("C", { dependsOn: { taskIds: ["A"] } }),
+      task("B", { dependsOn: { taskIds: ["A"] } }),
+      task("A"),
+      ...Array.from({ length: 10 }, (_, i) => task(String(i + 1))),
+      task("bad", { constraints: { maxTaskRetryCount: 0 } }, "exit 1"),
+      task("blocked", { dependsOn: { taskIds: ["bad"] } }),
+    ], 8);
+    await eventually("all but the blocked task completed", 120_000, async () => {
+      const done = (await k.tasks("job=deps")).filter((t) => t.status?.state === "Completed");
+      return done.length === 16 ? true : undefined;
+    });
+    const runs = new Map(readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")).map(([id, , what, ns]) => [`${id}:${what}`, Number(BigInt(ns!) / 1000n)]));
+    const after = (later: string, ...earlier: string[]) => {
+      for (const e of earlier) assert.ok(runs.get(`${later}:start`)! >= runs.get(`${e}:end`)!, `${later} started before ${e} ended`);
+    };
+    after("B", "A");
+    after("C", "A");
+    after("D", "B", "C");
+    after("sum", ...Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    const blocked = await k.task("deps-blocked");
+    assert.equal(blocked.status?.state ?? "Active", "Active", "a task whose dependency failed stays Active");
+    assert.equal(blocked.metadata.labels?.["kubatch.dev/node"], undefined, "and is never assigned");
+  });
+
   test("a failed task can be reactivated and runs again; other tasks are refused", { timeout: 120_000 }, async () => {
     const flag = join(dir, "reactivate.flag");
     await k.create("Job", "again", { poolInfo: { poolId: "p" } });

@@ -104,3 +104,45 @@ test("orphanedTasks lists unfinished tasks of nodes that are gone", () => {
   d.deleteNode("ns/n1");
   assert.deepEqual(d.orphanedTasks("ns/pool").map((t) => t.name).sort(), ["a", "b"]);
 });
+
+test("dependencies: a task runs only after the tasks it depends on succeeded", async (t) => {
+  const entry = (name: string, over: Partial<TaskEntry> = {}): TaskEntry => ({
+    key: `ns/${name}`, namespace: "ns", name, id: name, jobKey: "ns/j", resourceVersion: "1",
+    created: `2026-01-01T00:00:00Z`, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...over,
+  });
+  const done = (name: string, result: "Success" | "Failure" = "Success") => entry(name, { completed: true, state: "Completed", result, node: "n1" });
+  const cases: Record<string, { tasks: TaskEntry[]; want: string[]; unmet?: [string, string[]] }> = {
+    "diamond: B and C wait for A": {
+      tasks: [entry("a"), entry("b", { dependsOn: { taskIds: ["a"] } }), entry("c", { dependsOn: { taskIds: ["a"] } })],
+      want: ["a"],
+      unmet: ["b", ["a"]],
+    },
+    "diamond: after A, B and C run; D still waits": {
+      tasks: [done("a"), entry("b", { dependsOn: { taskIds: ["a"] } }), entry("c", { dependsOn: { taskIds: ["a"] } }), entry("d", { dependsOn: { taskIds: ["b", "c"] } })],
+      want: ["b", "c"],
+      unmet: ["d", ["b", "c"]],
+    },
+    "a failed dependency blocks": { tasks: [done("a", "Failure"), entry("b", { dependsOn: { taskIds: ["a"] } })], want: [], unmet: ["b", ["a"]] },
+    "a missing dependency waits": { tasks: [entry("b", { dependsOn: { taskIds: ["later"] } })], want: [], unmet: ["b", ["later"]] },
+    "a range fan-in runs once all of 1..3 succeeded": {
+      tasks: [done("1"), done("2"), done("3"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 3 }] } })],
+      want: ["sum"],
+    },
+    "a range with one left waits for it": {
+      tasks: [done("1"), entry("2"), done("3"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 3 }] } })],
+      want: ["2"],
+      unmet: ["sum", ["2"]],
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const d = new DispatchState();
+      d.upsertPool({ key: "ns/pool", slotsPerNode: 10, fill: "Spread" });
+      d.upsertNode({ key: "ns/n1", name: "n1", poolKey: "ns/pool", usable: true });
+      d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
+      for (const x of tc.tasks) d.upsertTask(x);
+      assert.deepEqual(d.plan("ns/pool").map((a) => a.task.name).sort(), tc.want);
+      if (tc.unmet) assert.deepEqual(d.unmetDependencies(d.tasks.get(`ns/${tc.unmet[0]}`)!), tc.unmet[1]);
+    });
+  }
+});

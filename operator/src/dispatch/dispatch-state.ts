@@ -22,6 +22,9 @@ export type TaskEntry = {
   affinityNode?: string;
   /** The spec failed validation: never scheduled until it is fixed. */
   invalid?: boolean;
+  /** spec.id (default metadata.name): what other tasks' dependsOn names. */
+  id?: string;
+  dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
 };
 
 export type JobEntry = {
@@ -64,6 +67,8 @@ export class DispatchState {
   private readonly pendingByJob = new Map<string, Set<string>>();
   private readonly assignedByNode = new Map<string, Set<string>>();
   private readonly counts = new Map<string, JobTaskCounts>();
+  /** jobKey → task id → task key, for dependencies. */
+  private readonly byId = new Map<string, Map<string, string>>();
   /** Each job's pending tasks in creation order, rebuilt only after a task was added. */
   private readonly pendingOrder = new Map<string, TaskEntry[]>();
 
@@ -71,6 +76,9 @@ export class DispatchState {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
+    let ids = this.byId.get(entry.jobKey);
+    if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
+    ids.set(entry.id ?? entry.name, entry.key);
     if (entry.completed) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
     else if (!entry.invalid) {
@@ -101,6 +109,7 @@ export class DispatchState {
     const old = this.tasks.get(key);
     if (!old) return;
     this.count(old, -1);
+    this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
     this.pendingByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
   }
@@ -146,6 +155,27 @@ export class DispatchState {
     let used = 0;
     for (const t of this.tasksOnNode(nodeKey)) used += t.requiredSlots;
     return used;
+  }
+
+  /**
+   * The dependencies of a task that have not succeeded yet (Azure Batch: a dependency is met
+   * when that task completed successfully); empty when it may run. Missing tasks count as
+   * unmet: they may still be added.
+   */
+  unmetDependencies(task: TaskEntry, limit = 10): string[] {
+    const deps = task.dependsOn;
+    if (!deps) return [];
+    const ids = this.byId.get(task.jobKey);
+    const unmet: string[] = [];
+    const check = (id: string) => {
+      const key = ids?.get(id);
+      const t = key ? this.tasks.get(key) : undefined;
+      if (!t || !t.completed || t.result !== "Success") unmet.push(id);
+      return unmet.length < limit;
+    };
+    for (const id of deps.taskIds ?? []) if (!check(id)) return unmet;
+    for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) if (!check(String(i))) return unmet;
+    return unmet;
   }
 
   /** Running (assigned, not completed) tasks of a job. */
@@ -212,6 +242,7 @@ export class DispatchState {
       for (const task of this.pendingInOrder(job.key)) {
         if (limit <= 0 || free.size === 0) break;
         if (!this.pendingByJob.get(job.key)?.has(task.key) || this.tasks.get(task.key) !== task) continue;
+        if (task.dependsOn && this.unmetDependencies(task, 1).length > 0) continue;
         const node = pickNode(free, task, pool.fill);
         if (!node) continue;
         const left = free.get(node)! - task.requiredSlots;

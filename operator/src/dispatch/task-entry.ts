@@ -8,7 +8,14 @@ import { nodeLabel } from "./labels.ts";
 export type TaskObject = KubernetesObject & {
   apiVersion: string;
   kind: string;
-  spec?: { jobName?: string; jobId?: string; requiredSlots?: number; affinityInfo?: { affinityId?: string } };
+  spec?: {
+    id?: string;
+    jobName?: string;
+    jobId?: string;
+    requiredSlots?: number;
+    affinityInfo?: { affinityId?: string };
+    dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
+  };
   status?: TaskStatus;
 };
 
@@ -32,5 +39,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     requeueCount: status?.executionInfo?.requeueCount ?? 0,
     reportedNode: status?.nodeInfo?.nodeId,
     affinityNode: obj.spec?.affinityInfo?.affinityId,
+    id: obj.spec?.id ?? meta.name,
+    dependsOn: obj.spec?.dependsOn,
   };
 }
