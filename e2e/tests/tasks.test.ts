@@ -175,9 +175,18 @@ describe("tasks", { skip: noCluster }, () => {
     after("C", "A");
     after("D", "B", "C");
     after("sum", ...Array.from({ length: 10 }, (_, i) => String(i + 1)));
-    const blocked = await k.task("deps-blocked");
+    const blocked = await eventually("the blocked task to say why", 30_000, async () => {
+      const t = await k.task("deps-blocked");
+      return t.status?.conditions?.some((c) => c.reason === "DependencyFailed") ? t : undefined;
+    });
     assert.equal(blocked.status?.state ?? "Active", "Active", "a task whose dependency failed stays Active");
     assert.equal(blocked.metadata.labels?.["kubatch.dev/node"], undefined, "and is never assigned");
+    const reason = blocked.status!.conditions!.find((c) => c.type === "Schedulable")!;
+    assert.equal(reason.status, "False");
+    assert.match(reason.message, /dependency bad did not succeed/);
+    const d = await k.task("deps-d");
+    assert.equal(d.status?.executionInfo?.result, "Success");
+    assert.deepEqual(d.status?.conditions ?? [], [], "a task that waited and then ran no longer says it waits");
   });
 
   test("a failed task can be reactivated and runs again; other tasks are refused", { timeout: 120_000 }, async () => {

@@ -142,7 +142,12 @@ test("dependencies: a task runs only after the tasks it depends on succeeded", a
       d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
       for (const x of tc.tasks) d.upsertTask(x);
       assert.deepEqual(d.plan("ns/pool").map((a) => a.task.name).sort(), tc.want);
-      if (tc.unmet) assert.deepEqual(d.unmetDependencies(d.tasks.get(`ns/${tc.unmet[0]}`)!), tc.unmet[1]);
+      if (tc.unmet) {
+        assert.deepEqual(d.unmetDependencies(d.tasks.get(`ns/${tc.unmet[0]}`)!), tc.unmet[1]);
+        const blocked = d.blockedTasks("ns/pool").find((b) => b.task.name === tc.unmet![0]);
+        assert.deepEqual(blocked?.unmet, tc.unmet[1], "listed as blocked");
+        assert.deepEqual(blocked?.failed, name === "a failed dependency blocks" ? ["a"] : []);
+      }
     });
   }
 });

@@ -163,19 +163,41 @@ export class DispatchState {
    * unmet: they may still be added.
    */
   unmetDependencies(task: TaskEntry, limit = 10): string[] {
+    return this.dependencyStatus(task, limit).unmet;
+  }
+
+  /** Unmet dependencies (up to limit) and, among them, those that completed with a failure. */
+  dependencyStatus(task: TaskEntry, limit = 10): { unmet: string[]; failed: string[] } {
     const deps = task.dependsOn;
-    if (!deps) return [];
-    const ids = this.byId.get(task.jobKey);
     const unmet: string[] = [];
+    const failed: string[] = [];
+    if (!deps) return { unmet, failed };
+    const ids = this.byId.get(task.jobKey);
     const check = (id: string) => {
       const key = ids?.get(id);
       const t = key ? this.tasks.get(key) : undefined;
       if (!t || !t.completed || t.result !== "Success") unmet.push(id);
+      if (t?.completed && t.result !== "Success") failed.push(id);
       return unmet.length < limit;
     };
-    for (const id of deps.taskIds ?? []) if (!check(id)) return unmet;
-    for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) if (!check(String(i))) return unmet;
-    return unmet;
+    for (const id of deps.taskIds ?? []) if (!check(id)) return { unmet, failed };
+    for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) if (!check(String(i))) return { unmet, failed };
+    return { unmet, failed };
+  }
+
+  /** Pending tasks of a pool's schedulable jobs that wait for dependencies. */
+  blockedTasks(poolKey: string): { task: TaskEntry; unmet: string[]; failed: string[] }[] {
+    const out: { task: TaskEntry; unmet: string[]; failed: string[] }[] = [];
+    for (const job of this.jobs.values()) {
+      if (job.poolKey !== poolKey || !job.schedulable) continue;
+      for (const key of this.pendingByJob.get(job.key) ?? []) {
+        const task = this.tasks.get(key);
+        if (!task?.dependsOn) continue;
+        const status = this.dependencyStatus(task);
+        if (status.unmet.length > 0) out.push({ task, ...status });
+      }
+    }
+    return out;
   }
 
   /** Running (assigned, not completed) tasks of a job. */

@@ -90,6 +90,30 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     }
   }
 
+  // What each blocked task was last told, so it is told again only when that changes: once
+  // when it starts waiting, once more if a dependency fails. The agent clears the condition
+  // when the task runs.
+  const told = new Map<string, string>();
+  async function explainBlocked(poolKey: string): Promise<void> {
+    for (const { task, failed } of deps.state.blockedTasks(poolKey)) {
+      const [reason, message] = failed.length > 0
+        ? ["DependencyFailed", `blocked: dependency ${failed.join(", ")} did not succeed (dependencyAction Block)`]
+        : ["DependenciesNotMet", `waiting for its dependencies to succeed: ${task.dependsOn?.taskIds?.join(", ") ?? ""}${task.dependsOn?.taskIdRanges?.map((r) => ` ${r.start}..${r.end}`).join("") ?? ""}`.trim()];
+      const said = `${reason}:${message}`;
+      if (told.get(task.key) === said) continue;
+      try {
+        await deps.custom.patchNamespacedCustomObjectStatus(
+          { ...ref(task), body: { status: { conditions: [{ type: "Schedulable", status: "False", reason, message: message.slice(0, 1024), lastTransitionTime: now().toISOString() }] } } },
+          mergePatch,
+        );
+        told.set(task.key, said);
+      } catch (err) {
+        if (!isConflictOrGone(err)) throw err;
+      }
+    }
+    if (told.size > 100_000) told.clear();
+  }
+
   return async function dispatch(poolKey: string): Promise<Outcome> {
     const orphans = deps.state.orphanedTasks(poolKey);
     const option = deps.deallocation(poolKey);
@@ -100,6 +124,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
         if (!isConflictOrGone(err)) throw err;
       }
     }
+    await explainBlocked(poolKey);
     const plan = deps.state.plan(poolKey);
     for (let i = 0; i < plan.length; i += concurrency) {
       await Promise.all(plan.slice(i, i + concurrency).map((a) => assign(a.task, a.node)));

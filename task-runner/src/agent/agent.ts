@@ -131,6 +131,8 @@ export class TaskAgent {
             previousState: previous?.state ?? "Active",
             stateTransitionTime: at.toISOString(),
             nodeInfo,
+            // A blocked task's "waiting for dependencies" no longer applies.
+            conditions: null,
             executionInfo: { startTime: at.toISOString(), requeueCount, ...(restarted ? { lastRequeueTime: at.toISOString() } : {}), endTime: null, exitCode: null, result: null, failureInfo: null },
           }).then(
             (next) => void (rv = next),
@@ -185,6 +187,7 @@ function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object
     previousState: previousState === "Active" ? "Running" : previousState,
     stateTransitionTime: o.endTime.toISOString(),
     nodeInfo,
+    conditions: null,
     executionInfo: {
       startTime: o.startTime.toISOString(),
       endTime: o.endTime.toISOString(),
