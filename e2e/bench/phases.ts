@@ -1,6 +1,7 @@
 // The benchmark's phases. Each returns plain data for the report and bench.json; each is
 // bounded in time and cleans up after itself so the next phase starts from an idle pool.
-import { PatchStrategy, setHeaderOptions, type V1Job } from "@kubernetes/client-node";
+import type { V1Job } from "@kubernetes/client-node";
+import { mergePatch } from "../../operator/src/kube/apply.ts";
 import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
 import { compareConnectionReuse } from "./connection-reuse.ts";
@@ -133,7 +134,7 @@ export async function dispatchThroughput(env: Env, n: number) {
   try {
     await env.custom.patchNamespacedCustomObject(
       { group, version, namespace: env.namespace, plural: "jobs", name: job, body: { spec: { disabled: false } } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      mergePatch,
     );
     await tracker.waitCompleted(n, Math.min(env.left(), 600_000), env.log);
     const seconds = (tracker.lastCompletedAt - t0) / 1000;

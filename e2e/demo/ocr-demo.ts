@@ -4,7 +4,8 @@
 // to the work item's job, wait for them all, and read back the recognised text.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CoreV1Api, CustomObjectsApi, KubeConfig, loadYaml, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubeConfig, loadYaml } from "@kubernetes/client-node";
+import { mergePatch } from "../../operator/src/kube/apply.ts";
 import type { TaskStatus } from "../../operator/src/api/task.ts";
 import { jobName } from "../../operator/src/work-item/schedule.ts";
 import { characterErrorRate, totalCharacterErrorRate } from "../../examples/ocr/cer.ts";
@@ -17,7 +18,6 @@ import { repoRoot } from "../cluster/state.ts";
 
 const group = "kubatch.dev";
 const version = "v1alpha1";
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export type OcrDemoOptions = {
   kubeConfig: KubeConfig;

@@ -1,5 +1,6 @@
 // Creating and reading kubatch objects in the e2e suites.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { mergePatch } from "../../../operator/src/kube/apply.ts";
 import type { JobStatus } from "../../../operator/src/api/job.ts";
 import type { PoolStatus } from "../../../operator/src/api/pool.ts";
 import type { TaskStatus } from "../../../operator/src/api/task.ts";
@@ -51,6 +52,6 @@ export class Kubatch {
   }
 
   async patchSpec(plural: string, name: string, spec: object): Promise<void> {
-    await this.custom.patchNamespacedCustomObject({ group, version, namespace: this.namespace, plural, name, body: { spec } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    await this.custom.patchNamespacedCustomObject({ group, version, namespace: this.namespace, plural, name, body: { spec } }, mergePatch);
   }
 }

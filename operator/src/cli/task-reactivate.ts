@@ -1,6 +1,6 @@
 // `kubatch task reactivate TASK`: Azure Batch's reactivate — a task that completed with a
 // failure goes back to Active (retry count reset) and the scheduler runs it again.
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { mergePatch } from "../kube/apply.ts";
 import { nodeLabel } from "../dispatch/labels.ts";
 import { connect, getTask, tasksResource } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
@@ -11,8 +11,6 @@ Puts a task that completed with result Failure back into the queue, as Azure Bat
 "reactivate task": its state becomes Active, its retry count starts again from 0, and it
 runs again on a node of its job's pool. A task that succeeded or has not completed is refused.
 ${clusterOptionsHelp}`;
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export async function taskReactivate(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions } });

@@ -2,11 +2,12 @@
 // under nodeDeallocationOption Terminate), then the plan's assignments are written as the
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
 import { taskNames } from "../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { fieldManager } from "../kube/apply.ts";
+import { fieldManager, mergePatch } from "../kube/apply.ts";
+import { isConflictOrGone } from "../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { nodeLabel } from "./labels.ts";
 
@@ -22,7 +23,6 @@ export type DispatcherDeps = {
   now?: () => Date;
 };
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const concurrency = 32;
 
 export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
@@ -131,9 +131,4 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     }
     return;
   };
-}
-
-export function isConflictOrGone(err: unknown): boolean {
-  const code = (err as { code?: number }).code;
-  return code === 409 || code === 404;
 }

@@ -13,6 +13,9 @@ import {
 
 export const fieldManager = "kubatch-operator";
 
+/** Request option for JSON merge patches (client-node defaults to JSON patch). */
+export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
 export type Writer = {
   /** Server-side apply of the whole desired object (fields the operator owns). */
   apply<T extends KubernetesObject>(obj: T): Promise<T>;
@@ -35,7 +38,7 @@ export function makeWriter(kc: KubeConfig): Writer {
       const body = ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
       await custom.patchNamespacedCustomObjectStatus(
         { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body, fieldManager },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        mergePatch,
       );
       return true;
     },

@@ -23,6 +23,12 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** A write that lost a race (409) or whose object is gone (404): nothing to retry. */
+export function isConflictOrGone(err: unknown): boolean {
+  const code = (err as ApiError)?.code;
+  return code === 409 || code === 404;
+}
+
 /** Writes into a namespace being deleted fail for good; retrying them only makes noise. */
 export function isNamespaceTerminating(err: unknown): boolean {
   return (err as ApiError)?.code === 403 && (status(err)?.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");

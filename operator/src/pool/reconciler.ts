@@ -1,7 +1,7 @@
 // The Pool reconciler, shaped like Kueue's: read from the informer caches, handle deletion
 // through a finalizer, build the desired node Deployments with pure functions, apply them
 // server-side, then derive the status from what is observed and write it only if it changed.
-import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
+import { type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
 import { setCondition } from "../api/conditions.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { formatProblems } from "../api/parse.ts";
@@ -9,14 +9,12 @@ import { parsePool, poolNames, type Pool, type PoolStatus } from "../api/pool.ts
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { EventRecorder } from "../kube/events.ts";
-import type { Writer } from "../kube/apply.ts";
+import { mergePatch, type Writer } from "../kube/apply.ts";
 import { deploymentName, nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
 import type { NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { poolStatus, recheckAfterMs } from "./pool-status.ts";
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export type PoolObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: PoolStatus };
 

@@ -2,12 +2,12 @@
 // resourceVersion the agent last saw, so a task requeued or reassigned meanwhile is never
 // overwritten. On a conflict the task is read again and the write retried while it is
 // still assigned to this node.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { CustomObjectsApi } from "@kubernetes/client-node";
+import { mergePatch } from "../../../operator/src/kube/apply.ts";
 import { GROUP, VERSION } from "../../../operator/src/api/group.ts";
 import { taskNames, type TaskStatus } from "../../../operator/src/api/task.ts";
 import { nodeLabel } from "../../../operator/src/dispatch/labels.ts";
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const fieldManager = "kubatch-agent";
 
 type TaskRef = { namespace: string; name: string };
