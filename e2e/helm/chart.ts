@@ -1,15 +1,14 @@
 // Running helm against the kubatch chart in the test suites: the binary (built by
 // helm-binary.ts, or why it is not available), bounded runs, and rendered manifests.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadYaml } from "@kubernetes/client-node";
 import { cacheRoot, repoRoot } from "../cluster/state.ts";
+import { run, show, type Run } from "../tests/support/run.ts";
 import { ensureHelm, helmBinaryPath } from "./helm-binary.ts";
 
 export const chartDir = join(repoRoot, "charts", "kubatch");
 
-export type Run = { code: number | null; stdout: string; stderr: string };
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
@@ -41,29 +40,6 @@ function helmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     ...extra,
   };
 }
-
-/** Runs a command to completion, killing it after `ms` (stderr then says so). */
-export function run(command: string, args: string[], ms: number, env: NodeJS.ProcessEnv = process.env, input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => (stdout += d));
-    child.stderr?.on("data", (d: Buffer) => (stderr += d));
-    if (input !== undefined) child.stdin?.end(input);
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${ms} ms]`;
-      child.kill("SIGKILL");
-    }, ms);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-export const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
 
 export function helm(binary: string, args: string[], ms = 60_000): Promise<Run> {
   return run(binary, args, ms, helmEnv());

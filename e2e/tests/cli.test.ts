@@ -2,7 +2,6 @@
 // bulk task creation from a range and from 500 blobs in Azurite, job wait's exit codes and
 // failed-task table, task list and task output, usage errors, and the kubectl plugin link.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,34 +12,11 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
 import { eventually } from "./support/eventually.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { run, show } from "./support/run.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;
 const skip = noCluster ?? (azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`");
 const kubatchBin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "kubatch");
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-/** Runs a command to completion, killing it after `ms` (the result then says so in stderr). */
-function run(command: string, args: string[], ms: number, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${ms} ms]`;
-      child.kill("SIGKILL");
-    }, ms);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 describe("kubatch CLI", { skip }, () => {
   let ns: { name: string; remove: () => Promise<void> };
