@@ -1,6 +1,6 @@
 // The Job reconciler: status (task counts, state, conditions) from the scheduler's cache.
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { setCondition } from "../api/conditions.ts";
+import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { jobNames, parseJob, type JobStatus } from "../api/job.ts";
 import { formatProblems } from "../api/parse.ts";
@@ -31,10 +31,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace, name };
     const parsed = parseJob(raw);
     if (!parsed.ok) {
-      const message = formatProblems(parsed.problems);
-      const conditions = setCondition(raw.status?.conditions, { type: "Completed", status: "False", reason: "InvalidSpec", message, observedGeneration: raw.metadata?.generation ?? 0 }, now());
-      await deps.writer.patchStatus(ref, raw.status, { ...raw.status, conditions });
-      deps.events.record(raw, "Warning", "InvalidSpec", message);
+      await reportInvalidSpec(deps, raw, ref, "Completed", formatProblems(parsed.problems), now());
       return;
     }
     const job = parsed.value;

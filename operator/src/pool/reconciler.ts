@@ -2,7 +2,7 @@
 // through a finalizer, build the desired node Deployments with pure functions, apply them
 // server-side, then derive the status from what is observed and write it only if it changed.
 import { type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
-import { setCondition } from "../api/conditions.ts";
+import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { formatProblems } from "../api/parse.ts";
 import { parsePool, poolNames, type Pool, type PoolStatus } from "../api/pool.ts";
@@ -48,11 +48,8 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
   // a newer write (e.g. the autoscaler's targets): it fails with 409 and is recomputed.
   const statusRef = (obj: PoolObject) => ({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace: obj.metadata!.namespace!, name: obj.metadata!.name!, resourceVersion: obj.metadata!.resourceVersion });
 
-  async function invalid(raw: PoolObject, message: string): Promise<void> {
-    const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "InvalidSpec", message, observedGeneration: raw.metadata?.generation ?? 0 }, now());
-    await deps.writer.patchStatus(statusRef(raw), raw.status, { ...raw.status, observedGeneration: raw.metadata?.generation, conditions });
-    deps.events.record(raw, "Warning", "InvalidSpec", message);
-  }
+  const invalid = (raw: PoolObject, message: string) =>
+    reportInvalidSpec(deps, raw, statusRef(raw), "Ready", message, now(), { observedGeneration: raw.metadata?.generation });
 
   return async function reconcile(key: string): Promise<Outcome> {
     const [namespace, name] = key.split("/") as [string, string];

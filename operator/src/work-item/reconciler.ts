@@ -6,6 +6,7 @@ import { GROUP, VERSION, API_VERSION } from "../api/group.ts";
 import { jobNames } from "../api/job.ts";
 import { formatProblems } from "../api/parse.ts";
 import { parseWorkItem, workItemNames, type WorkItemStatus } from "../api/work-item.ts";
+import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { controllerRef, type Writer } from "../kube/apply.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -35,10 +36,7 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
     const generation = raw.metadata?.generation ?? 0;
     const parsed = parseWorkItem(raw);
     if (!parsed.ok) {
-      const message = formatProblems(parsed.problems);
-      const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "InvalidSpec", message, observedGeneration: generation }, now());
-      await deps.writer.patchStatus(ref, raw.status, { ...raw.status, conditions });
-      deps.events.record(raw, "Warning", "InvalidSpec", message);
+      await reportInvalidSpec(deps, raw, ref, "Ready", formatProblems(parsed.problems), now());
       return;
     }
     const wi = parsed.value;
