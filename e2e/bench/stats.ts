@@ -1,4 +1,5 @@
 // Small numeric helpers for the benchmark report.
+import { eventually } from "../cluster/probe.ts";
 
 /** Nearest-rank percentile (p in 0..100) of an unsorted list; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -28,20 +29,8 @@ export function round(x: number, digits = 1): number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every `everyMs` until it returns a value, or throws after `timeoutMs`. */
-export async function until<T>(what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>, detail?: () => Promise<string>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(everyMs);
-  }
-  const extra = detail ? await detail().catch(() => "") : "";
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${extra ? `: ${extra}` : ""}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+export function until<T>(what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>, detail?: () => Promise<string>): Promise<T> {
+  return eventually(what, timeoutMs, check, detail, { everyMs });
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */

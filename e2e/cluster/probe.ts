@@ -33,20 +33,38 @@ export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
-/** Polls check until it returns true; the error names what was awaited and the last failure. */
-export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, isDead?: () => string | undefined): Promise<void> {
+/**
+ * Polls `check` until it returns a value; the error names what was awaited, the state
+ * `describe` reports, and the last failure. `isDead` ends the wait at once (a process exited).
+ */
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  describe?: () => Promise<string>,
+  opts: { everyMs?: number; isDead?: () => string | undefined } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
-  while (Date.now() < deadline) {
-    const dead = isDead?.();
+  for (;;) {
+    const dead = opts.isDead?.();
     if (dead) throw new Error(`${what}: ${dead}`);
     try {
-      if (await check()) return;
+      const value = await check();
+      if (value !== undefined) return value;
       last = "";
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() > deadline) {
+      const state = describe ? await describe().catch((e: unknown) => String(e)) : "";
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${state ? `: ${state}` : ""}${last ? ` (last error: ${last})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 200));
   }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
+}
+
+/** eventually() for a yes/no check. */
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, isDead?: () => string | undefined): Promise<void> {
+  await eventually(what, timeoutMs, async () => ((await check()) ? true : undefined), undefined, { isDead });
 }

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { AppsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { repoRoot } from "../cluster/state.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 

@@ -14,7 +14,7 @@ import { runOcrDemo } from "../demo/ocr-demo.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { show } from "./support/run.ts";
 import { kubeConfig, localCluster } from "./support/cluster.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

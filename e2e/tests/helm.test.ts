@@ -18,7 +18,7 @@ import { repoRoot } from "../cluster/state.ts";
 import { chartDir, helm, helmForTests, parseManifests, plainYaml, setArgs, template, type Manifest } from "../helm/chart.ts";
 import { run, show } from "./support/run.ts";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const packageVersion = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;

@@ -12,7 +12,7 @@ import { get } from "../cluster/probe.ts";
 import { isAlive, startDetached } from "../cluster/processes.ts";
 import { clusterPaths, repoRoot } from "../cluster/state.ts";
 import { kubeConfig, localCluster } from "./support/cluster.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 

@@ -12,7 +12,7 @@ import { autoStorageSecret, deployLocal } from "../cluster/deploy-local.ts";
 import { clusterPaths } from "../cluster/state.ts";
 import { kubeConfig, kubectl, localCluster, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

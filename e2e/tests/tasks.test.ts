@@ -13,7 +13,7 @@ import { deployLocal } from "../cluster/deploy-local.ts";
 import { isAlive } from "../cluster/processes.ts";
 import { clusterPaths, repoRoot } from "../cluster/state.ts";
 import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
-import { eventually } from "./support/eventually.ts";
+import { eventually } from "../cluster/probe.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 
