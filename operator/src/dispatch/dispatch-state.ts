@@ -25,6 +25,8 @@ export type TaskEntry = {
   /** spec.id (default metadata.name): what other tasks' dependsOn names. */
   id?: string;
   dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
+  /** spec.containerSettings is set: the task runs as its own Pod, never on a pool node. */
+  runsInPod?: boolean;
 };
 
 export type JobEntry = {
@@ -79,7 +81,7 @@ export class DispatchState {
     let ids = this.byId.get(entry.jobKey);
     if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
     ids.set(entry.id ?? entry.name, entry.key);
-    if (entry.completed) return;
+    if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
     else if (!entry.invalid) {
       byKey(this.pendingByJob, entry.jobKey).add(entry.key);

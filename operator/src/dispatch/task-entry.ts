@@ -15,6 +15,7 @@ export type TaskObject = KubernetesObject & {
     requiredSlots?: number;
     affinityInfo?: { affinityId?: string };
     dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
+    containerSettings?: object;
   };
   status?: TaskStatus;
 };
@@ -41,5 +42,6 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     affinityNode: obj.spec?.affinityInfo?.affinityId,
     id: obj.spec?.id ?? meta.name,
     dependsOn: obj.spec?.dependsOn,
+    runsInPod: obj.spec?.containerSettings !== undefined,
   };
 }

@@ -1,5 +1,6 @@
 // Job.status from the job's task counts as the scheduler's state keeps them (pure). The counts
 // move with every task change the informers report (see DispatchState.countsOfJob).
+import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { setCondition, type Condition } from "../api/conditions.ts";
 import type { Job, JobStatus } from "../api/job.ts";
 import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
@@ -18,7 +19,7 @@ export function jobStatus(obs: JobObservation): JobStatus {
   const generation = job.metadata.generation ?? 0;
   const counts = taskCounts(obs.counts);
   const allDone = counts.completed > 0 && counts.completed === obs.counts.total;
-  const poolId = job.spec.poolInfo.poolId;
+  const poolId = poolIdOf(job);
 
   let state = previous.state ?? "Active";
   let terminateReason = previous.executionInfo?.terminateReason;

@@ -1,5 +1,6 @@
 // The Job reconciler: status (task counts, state, conditions) from the scheduler's cache.
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { jobNames, parseJob, type JobStatus } from "../api/job.ts";
@@ -35,7 +36,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       return;
     }
     const job = parsed.value;
-    const poolId = job.spec.poolInfo.poolId;
+    const poolId = poolIdOf(job);
     const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: poolId !== undefined && deps.pools.get(poolId, namespace) !== undefined, now: now() });
     if (status.state === "Completed" && raw.status?.state !== "Completed") deps.events.record(raw, "Normal", "JobCompleted", status.conditions?.find((c) => c.type === "Completed")?.message ?? "completed");
     if (!status.conditions?.find((c) => c.type === "PoolReady" && c.status === "True")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);

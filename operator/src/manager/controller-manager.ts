@@ -24,6 +24,7 @@ import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
+import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
 import { makeWriter } from "../kube/apply.ts";
 import { errorMessage, isNamespaceTerminating } from "../kube/errors.ts";
@@ -117,8 +118,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     list: list(jobNames.plural),
     onEvent: (kind, obj) => {
       const key = keyOf(obj);
-      const spec = (obj.spec ?? {}) as { poolInfo?: { poolId?: string }; priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean };
-      const poolKey = `${obj.metadata?.namespace}/${spec.poolInfo?.poolId ?? ""}`;
+      const spec = (obj.spec ?? {}) as { priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean };
+      const poolKey = `${obj.metadata?.namespace}/${poolIdOf(obj as Parameters<typeof poolIdOf>[0])}`;
       if (kind === "delete") state.deleteJob(key);
       else {
         const created = obj.metadata?.creationTimestamp;

@@ -14,7 +14,9 @@ import type { JobObject } from "../job/reconciler.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
 
-export const workItemLabel = "kubatch.dev/work-item";
+import { workItemLabel } from "./labels.ts";
+
+export { workItemLabel };
 
 export type WorkItemObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: WorkItemStatus };
 

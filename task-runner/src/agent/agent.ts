@@ -22,7 +22,8 @@ export type AgentOptions = {
   runningReportDelayMs?: number;
 };
 
-type Execution = { abort: AbortController; done: Promise<void> };
+/** reporting: the run has ended and this agent is writing its Completed status. */
+type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean };
 
 const cacheMs = 30_000;
 
@@ -77,7 +78,11 @@ export class TaskAgent {
       this.running.get(uid)?.abort.abort();
       return;
     }
-    if (this.stopping || this.running.has(uid)) return;
+    const current = this.running.get(uid);
+    // Completed by someone else while it runs (the job was terminated or disabled with
+    // Terminate): stop the process; the operator's status stands.
+    if (current && obj.status?.state === "Completed" && !current.reporting) current.abort.abort();
+    if (this.stopping || current) return;
     if (obj.status?.state === "Completed") {
       this.finished.delete(uid);
       return;
@@ -89,7 +94,8 @@ export class TaskAgent {
     const parsed = parseTask(obj);
     if (!parsed.ok) return; // The operator reports invalid tasks and never assigns them.
     const abort = new AbortController();
-    const done = this.run(obj, parsed.value, abort.signal)
+    const execution: Execution = { abort, done: Promise.resolve(), reporting: false };
+    execution.done = this.run(obj, parsed.value, execution)
       .catch((err: unknown) => this.opts.log(`task ${obj.metadata?.namespace}/${obj.metadata?.name}: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
         this.running.delete(uid);
@@ -98,10 +104,11 @@ export class TaskAgent {
         const current = this.informer.get(obj.metadata?.name ?? "", obj.metadata?.namespace);
         if (current && !this.stopping) this.onEvent("update", current);
       });
-    this.running.set(uid, { abort, done });
+    this.running.set(uid, execution);
   }
 
-  private async run(obj: TaskObject, task: Task, signal: AbortSignal): Promise<void> {
+  private async run(obj: TaskObject, task: Task, execution: Execution): Promise<void> {
+    const signal = execution.abort.signal;
     const ref = { namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
     const uid = obj.metadata!.uid!;
     const node = this.opts.node;
@@ -149,6 +156,7 @@ export class TaskAgent {
     clearTimeout(timer);
     if (runningWrite) await runningWrite;
     if (abortLocal.signal.aborted) return;
+    execution.reporting = true;
     try {
       rv = await writeTaskStatus(this.custom, ref, node.nodeId, rv, completedStatus(outcome, previous?.state ?? "Active", nodeInfo, requeueCount, restarted));
       this.finished.set(uid, Number(rv));

@@ -26,6 +26,8 @@ export async function writeTaskStatus(custom: CustomObjectsApi, ref: TaskRef, no
       if ((err as { code?: number }).code !== 409) throw err;
       const current = (await custom.getNamespacedCustomObject(api)) as Obj;
       if (current.metadata.labels?.[nodeLabel] !== node) throw new NotAssignedHere(`task ${ref.namespace}/${ref.name} is no longer assigned to ${node}`);
+      // Completed meanwhile by the operator (job terminated): its word stands.
+      if (current.status?.state === "Completed") throw new NotAssignedHere(`task ${ref.namespace}/${ref.name} was completed by the operator`);
       rv = current.metadata.resourceVersion;
     }
   }
