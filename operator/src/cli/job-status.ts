@@ -1,4 +1,5 @@
 // `kubatch job status JOB`: the job's state, task counts and conditions.
+import { poolIdOf } from "../auto-pool/pool-id.ts";
 import type { JobObject } from "./kube.ts";
 import { connect, getJob } from "./kube.ts";
 import { formatElapsed, formatTable } from "./task-row.ts";
@@ -23,7 +24,7 @@ export function describeJob(job: JobObject, now = Date.now()): string {
   const lines = [
     `Job:        ${job.metadata.name} (namespace ${job.metadata.namespace ?? ""})`,
     `State:      ${s.state ?? "(not yet reconciled)"}${s.stateTransitionTime ? ` since ${ago(s.stateTransitionTime, now)}` : ""}`,
-    `Pool:       ${s.executionInfo?.poolId ?? job.spec.poolInfo?.poolId ?? ""}`,
+    `Pool:       ${s.executionInfo?.poolId ?? poolIdOf(job)}`,
     `Tasks:      ${total} total: ${c.active ?? 0} active, ${c.running ?? 0} running, ${c.completed ?? 0} completed (${c.succeeded ?? 0} succeeded, ${c.failed ?? 0} failed)`,
   ];
   if (s.executionInfo?.terminateReason) lines.push(`Ended:      ${s.executionInfo.terminateReason}${s.executionInfo.endTime ? `, ${ago(s.executionInfo.endTime, now)}` : ""}`);

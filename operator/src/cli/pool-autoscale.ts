@@ -1,6 +1,7 @@
 // `kubatch pool autoscale POOL [--formula F]`: a dry run of an autoscale formula against the
 // pool as it is now (Azure Batch's "evaluate autoscale"): nothing is applied.
 import { GROUP, VERSION } from "../api/group.ts";
+import { poolIdOf } from "../auto-pool/pool-id.ts";
 import type { PoolStatus } from "../api/pool.ts";
 import { evaluateFormula } from "../autoscale/index.ts";
 import { apiMessage, connect, statusCode, type Cluster } from "./kube.ts";
@@ -20,11 +21,11 @@ ${clusterOptionsHelp}`;
 
 type PoolObject = { spec?: { autoScaleFormula?: string; taskSlotsPerNode?: number; nodeDeallocationOption?: string }; status?: PoolStatus };
 type TaskItem = { spec?: { jobName?: string; jobId?: string }; metadata?: { labels?: Record<string, string> }; status?: { state?: string } };
-type JobItem = { metadata: { name: string }; spec?: { poolInfo?: { poolId?: string } } };
+type JobItem = Parameters<typeof poolIdOf>[0] & { metadata: { name: string } };
 
 async function queue(c: Cluster, pool: string): Promise<{ active: number; running: number }> {
   const jobs = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "jobs" })) as { items: JobItem[] };
-  const ofPool = new Set(jobs.items.filter((j) => j.spec?.poolInfo?.poolId === pool).map((j) => j.metadata.name));
+  const ofPool = new Set(jobs.items.filter((j) => poolIdOf(j) === pool).map((j) => j.metadata.name));
   const tasks = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "tasks" })) as { items: TaskItem[] };
   let active = 0;
   let running = 0;

@@ -17,8 +17,13 @@ export const fieldManager = "kubatch-operator";
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export type Writer = {
-  /** Server-side apply of the whole desired object (fields the operator owns). */
-  apply<T extends KubernetesObject>(obj: T): Promise<T>;
+  /**
+   * Server-side apply of the whole desired object (fields the operator owns). `manager` names a
+   * second owner on objects where another part of the operator applies a partial object (the
+   * auto-pool controller's Pool spec beside the pool reconciler's finalizer): an apply of one
+   * manager drops whatever that manager owned but left out.
+   */
+  apply<T extends KubernetesObject>(obj: T, manager?: string): Promise<T>;
   /** Merge-patches `status` of a kubatch object unless it already equals `status`. Returns whether it wrote. */
   patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean>;
 };
@@ -29,8 +34,8 @@ export function makeWriter(kc: KubeConfig): Writer {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   return {
-    async apply<T extends KubernetesObject>(obj: T): Promise<T> {
-      return (await objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply)) as T;
+    async apply<T extends KubernetesObject>(obj: T, manager = fieldManager): Promise<T> {
+      return (await objects.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)) as T;
     },
     async patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean> {
       if (isDeepStrictEqual(stripUndefined(current), stripUndefined(status))) return false;

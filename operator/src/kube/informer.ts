@@ -29,6 +29,8 @@ export class Informer<T extends KubernetesObject> {
   private watchdog: NodeJS.Timeout | undefined;
   private hasSynced = false;
   private listed = false;
+  /** Further handlers (addHandler), called after onEvent. */
+  private readonly handlers: ((kind: EventKind, obj: T) => void)[] = [];
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
@@ -45,6 +47,7 @@ export class Informer<T extends KubernetesObject> {
       this.lastActivity = Date.now();
       this.failures = 0;
       opts.onEvent(kind, obj);
+      for (const handler of this.handlers) handler(kind, obj);
     };
     this.watchList.on("add", seen("add"));
     this.watchList.on("update", seen("update"));
@@ -80,6 +83,11 @@ export class Informer<T extends KubernetesObject> {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** Another handler of this informer's events (a second controller fed by the same cache); like onEvent it should only enqueue. */
+  addHandler(handler: (kind: EventKind, obj: T) => void): void {
+    this.handlers.push(handler);
   }
 
   get synced(): boolean {

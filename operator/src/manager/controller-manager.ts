@@ -24,7 +24,9 @@ import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
+import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem, autoPoolOwnerLabel } from "../auto-pool/auto-pool.ts";
 import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { makeAutoPoolReconciler } from "../auto-pool/reconciler.ts";
 import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
 import { makeWriter } from "../kube/apply.ts";
 import { errorMessage, isNamespaceTerminating } from "../kube/errors.ts";
@@ -259,6 +261,24 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   });
   const reconcileJob = makeJobReconciler({ jobs, pools, state, writer, events });
   const reconcileWorkItem = makeWorkItemReconciler({ workItems, jobs, writer, events });
+
+  // Auto pools (autoPoolSpecification): a job's or work item's own Pool, kept while its lifetime
+  // lasts and deleted after. Its own queue, keyed by the pool, fed by jobs, work items and auto pools.
+  const autoPoolQueue = new WorkQueue({ onError: onError("auto pool") });
+  const enqueueAutoPool = (key: string | undefined) => void (key && autoPoolQueue.add(key));
+  jobs.addHandler((_kind, obj) => enqueueAutoPool(autoPoolKeyOfJob(obj)));
+  workItems.addHandler((_kind, obj) => enqueueAutoPool(autoPoolKeyOfWorkItem(obj)));
+  pools.addHandler((_kind, obj) => enqueueAutoPool(obj.metadata?.labels?.[autoPoolOwnerLabel] ? keyOf(obj) : undefined));
+  const reconcileAutoPool = makeAutoPoolReconciler({
+    jobs,
+    workItems,
+    pools,
+    writer,
+    events,
+    deletePool: async (namespace, name) => {
+      await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace, name, propagationPolicy: "Background" }).catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 404) throw err;
+      });
   const informers = [pools, deployments, pods, jobs, tasks, workItems];
   let resync: NodeJS.Timeout | undefined;
   let gauges: NodeJS.Timeout | undefined;
@@ -274,6 +294,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         dispatchQueue.run(instrumented(metrics, "dispatch", settled(dispatch)), 4),
         jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2),
         workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1),
+        autoPoolQueue.run(instrumented(metrics, "autopool", settled(reconcileAutoPool)), 1),
       ]);
       gauges = setInterval(() => {
         for (const [name, q] of Object.entries({ pool: poolQueue, dispatch: dispatchQueue, job: jobQueue, workitem: workItemQueue })) metrics.queueDepth.set({ queue: name }, q.depth);
@@ -295,7 +316,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       clearInterval(resync);
       clearInterval(gauges);
       autoscaler.stop();
-      for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue]) q.shutdown();
+      for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue, autoPoolQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));
     },

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { Outcome } from "../controller/work-queue.ts";
+import { workItemLabel } from "../work-item/labels.ts";
+import {
+  autoPoolFieldManager,
+  autoPoolHashAnnotation,
+  autoPoolKeyOfJob,
+  autoPoolKeyOfWorkItem,
+  autoPoolOwnerKindLabel,
+  autoPoolOwnerLabel,
+  desiredAutoPool,
+  planAutoPool,
+  type AutoPoolSpec,
+  type OwnerObject,
+} from "./auto-pool.ts";
+import { makeAutoPoolReconciler } from "./reconciler.ts";
+
+const ns = "ns";
+const poolSpec = { vmSize: "small", targetDedicatedNodes: 1 };
+
+function job(name: string, auto: AutoPoolSpec | undefined, opts: { state?: string; workItem?: string; deleting?: boolean } = {}): OwnerObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: ns,
+      uid: `uid-${name}`,
+      labels: opts.workItem ? { [workItemLabel]: opts.workItem } : {},
+      deletionTimestamp: opts.deleting ? new Date(0) : undefined,
+    },
+    spec: { poolInfo: auto ? { autoPoolSpecification: auto } : { poolId: "shared" } },
+    status: opts.state ? { state: opts.state } : undefined,
+  };
+}
+
+function workItem(name: string, auto: AutoPoolSpec, opts: { state?: string; deleting?: boolean } = {}): OwnerObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "WorkItem",
+    metadata: { name, namespace: ns, uid: `uid-${name}`, deletionTimestamp: opts.deleting ? new Date(0) : undefined },
+    spec: { jobSpecification: { poolInfo: { autoPoolSpecification: auto } } },
+    status: opts.state ? { state: opts.state } : undefined,
+  };
+}
+
+const jobLifetime: AutoPoolSpec = { poolLifetimeOption: "Job", keepAlive: false, pool: poolSpec };
+const keepAlive: AutoPoolSpec = { ...jobLifetime, keepAlive: true };
+const scheduleLifetime: AutoPoolSpec = { autoPoolIdPrefix: "wi", poolLifetimeOption: "JobSchedule", keepAlive: false, pool: poolSpec };
+
+/** The pool as the API server would hold it after the plan's apply. */
+const existingFor = (owner: OwnerObject, spec: AutoPoolSpec, name: string, extra: { deleting?: boolean } = {}): KubernetesObject => {
+  const pool = desiredAutoPool(name, owner, spec);
+  return { ...pool, metadata: { ...pool.metadata, deletionTimestamp: extra.deleting ? new Date(0) : undefined, finalizers: ["kubatch.dev/pool-nodes"] } };
+};
+
+test("pool keys: a job's auto pool, a work item's shared pool, none for poolId", async (t) => {
+  const cases: Record<string, { obj: OwnerObject; key: string | undefined; of: "job" | "workItem" }> = {
+    "job on an existing pool": { obj: job("j", undefined), key: undefined, of: "job" },
+    "lifetime Job: auto-<job>": { obj: job("j", jobLifetime), key: "ns/auto-j", of: "job" },
+    "prefix": { obj: job("j", { ...jobLifetime, autoPoolIdPrefix: "ocr" }), key: "ns/ocr-j", of: "job" },
+    "JobSchedule job of a work item: <prefix>-<workitem>": { obj: job("nightly-job-0000000002", scheduleLifetime, { workItem: "nightly" }), key: "ns/wi-nightly", of: "job" },
+    "JobSchedule job without a work item: its own": { obj: job("solo", scheduleLifetime), key: "ns/wi-solo", of: "job" },
+    "work item under JobSchedule": { obj: workItem("nightly", scheduleLifetime), key: "ns/wi-nightly", of: "workItem" },
+    "work item whose jobs get pools of their own": { obj: workItem("nightly", jobLifetime), key: undefined, of: "workItem" },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => assert.equal(tc.of === "job" ? autoPoolKeyOfJob(tc.obj) : autoPoolKeyOfWorkItem(tc.obj), tc.key));
+  }
+});
+
+test("desiredAutoPool: labels, owner reference unless keepAlive, the spec as given", async (t) => {
+  const cases: Record<string, { owner: OwnerObject; spec: AutoPoolSpec; ownerRef: boolean }> = {
+    "lifetime Job: owned by the job": { owner: job("j", jobLifetime), spec: jobLifetime, ownerRef: true },
+    "lifetime JobSchedule: owned by the work item": { owner: workItem("nightly", scheduleLifetime), spec: scheduleLifetime, ownerRef: true },
+    "keepAlive: owned by nobody": { owner: job("j", keepAlive), spec: keepAlive, ownerRef: false },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const pool = desiredAutoPool("p", tc.owner, tc.spec) as KubernetesObject & { spec: unknown };
+      assert.equal(pool.kind, "Pool");
+      assert.equal(pool.metadata?.namespace, ns);
+      assert.deepEqual(pool.metadata?.labels, { [autoPoolOwnerKindLabel]: tc.owner.kind, [autoPoolOwnerLabel]: tc.owner.metadata?.name });
+      assert.deepEqual(pool.spec, poolSpec);
+      assert.match(pool.metadata?.annotations?.[autoPoolHashAnnotation] ?? "", /^[0-9a-f]{16}$/);
+      const refs = pool.metadata?.ownerReferences;
+      if (tc.ownerRef) assert.deepEqual(refs, [{ apiVersion: "kubatch.dev/v1alpha1", kind: tc.owner.kind, name: tc.owner.metadata?.name, uid: tc.owner.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+      else assert.equal(refs, undefined);
+      assert.deepEqual(desiredAutoPool("p", tc.owner, tc.spec), pool, "deterministic");
+    });
+  }
+});
+
+test("planAutoPool follows the pool's lifetime", async (t) => {
+  const active = job("j", jobLifetime);
+  const done = job("j", jobLifetime, { state: "Completed" });
+  const kept = job("j", keepAlive, { state: "Completed" });
+  const wi = workItem("nightly", scheduleLifetime);
+  const wiDone = workItem("nightly", scheduleLifetime, { state: "Completed" });
+  const wiDeleting = workItem("nightly", scheduleLifetime, { deleting: true });
+  const wiJob = (n: number, state?: string) => job(`nightly-job-000000000${n}`, scheduleLifetime, { workItem: "nightly", state });
+  const cases: Record<string, { name: string; jobs?: OwnerObject[]; workItems?: OwnerObject[]; existing?: KubernetesObject; action: string; create?: boolean; conflict?: boolean; requeue?: boolean }> = {
+    "no job or work item wants it": { name: "auto-j", action: "none" },
+    "job on a named pool: not an auto pool": { name: "shared", jobs: [job("j", undefined)], action: "none" },
+    "active job, no pool: create": { name: "auto-j", jobs: [active], action: "apply", create: true },
+    "active job, its pool applied: nothing": { name: "auto-j", jobs: [active], existing: existingFor(active, jobLifetime, "auto-j"), action: "none" },
+    "active job, its pool outdated: apply": { name: "auto-j", jobs: [active], existing: existingFor(active, { ...jobLifetime, pool: { vmSize: "large" } }, "auto-j"), action: "apply", create: false },
+    "completed job: delete its pool": { name: "auto-j", jobs: [done], existing: existingFor(active, jobLifetime, "auto-j"), action: "delete" },
+    "job being deleted: delete its pool": { name: "auto-j", jobs: [job("j", jobLifetime, { deleting: true })], existing: existingFor(active, jobLifetime, "auto-j"), action: "delete" },
+    "completed job, pool gone: nothing": { name: "auto-j", jobs: [done], action: "none" },
+    "completed job, pool already deleting: nothing": { name: "auto-j", jobs: [done], existing: existingFor(active, jobLifetime, "auto-j", { deleting: true }), action: "none" },
+    "completed job, keepAlive: the pool stays": { name: "auto-j", jobs: [kept], existing: existingFor(kept, keepAlive, "auto-j"), action: "none" },
+    "completed job never had a pool: not created": { name: "auto-j", jobs: [done], action: "none" },
+    "active job, an earlier pool of that name still draining: wait": { name: "auto-j", jobs: [active], existing: existingFor(active, jobLifetime, "auto-j", { deleting: true }), action: "none", requeue: true },
+    "a user's pool of that name: left alone, reported": { name: "auto-j", jobs: [active], existing: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "auto-j", namespace: ns } }, action: "none", conflict: true },
+    "a user's pool of that name is never deleted": { name: "auto-j", jobs: [done], existing: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "auto-j", namespace: ns } }, action: "none", conflict: true },
+    "work item before its first job: no pool yet": { name: "wi-nightly", workItems: [wi], action: "none" },
+    "work item with a job: create the shared pool": { name: "wi-nightly", workItems: [wi], jobs: [wiJob(1)], action: "apply", create: true },
+    "work item between jobs: the pool stays": { name: "wi-nightly", workItems: [wi], jobs: [wiJob(1, "Completed")], existing: existingFor(wi, scheduleLifetime, "wi-nightly"), action: "none" },
+    "work item's second job: the same pool": { name: "wi-nightly", workItems: [wi], jobs: [wiJob(1, "Completed"), wiJob(2)], existing: existingFor(wi, scheduleLifetime, "wi-nightly"), action: "none" },
+    "work item completed: delete": { name: "wi-nightly", workItems: [wiDone], jobs: [wiJob(1, "Completed")], existing: existingFor(wi, scheduleLifetime, "wi-nightly"), action: "delete" },
+    "work item being deleted: delete": { name: "wi-nightly", workItems: [wiDeleting], jobs: [wiJob(1)], existing: existingFor(wi, scheduleLifetime, "wi-nightly"), action: "delete" },
+    "work item gone, its job left: the garbage collector's": { name: "wi-nightly", jobs: [wiJob(1)], existing: existingFor(wi, scheduleLifetime, "wi-nightly"), action: "none" },
+    "work item with per-job pools: each job its own": { name: "auto-nightly-job-0000000001", workItems: [workItem("nightly", jobLifetime)], jobs: [job("nightly-job-0000000001", jobLifetime, { workItem: "nightly" })], action: "apply", create: true },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const plan = planAutoPool({ namespace: ns, name: tc.name, jobs: tc.jobs ?? [], workItems: tc.workItems ?? [], existing: tc.existing });
+      assert.equal(plan.action, tc.action);
+      if (plan.action === "apply") {
+        assert.equal(plan.create, tc.create);
+        assert.equal(plan.pool.metadata?.name, tc.name);
+      }
+      if (plan.action === "none") {
+        assert.equal(plan.conflict !== undefined, tc.conflict ?? false);
+        assert.equal(plan.requeueAfterMs !== undefined, tc.requeue ?? false);
+      }
+    });
+  }
+});
+
+test("the reconciler applies under the auto-pool field manager, deletes, and records events", async () => {
+  const store = { jobs: [job("j", jobLifetime)] as OwnerObject[], pools: new Map<string, KubernetesObject>() };
+  const calls: string[] = [];
+  const cache = <T extends KubernetesObject>(items: () => readonly T[]) => ({ get: (n: string) => items().find((i) => i.metadata?.name === n), list: () => items() });
+  const reconcile: (key: string) => Promise<Outcome> = makeAutoPoolReconciler({
+    jobs: cache(() => store.jobs),
+    workItems: cache(() => []),
+    pools: cache(() => [...store.pools.values()]),
+    writer: {
+      apply: async (obj, manager) => {
+        calls.push(`apply ${obj.metadata?.name} as ${manager}`);
+        store.pools.set(obj.metadata!.name!, obj);
+        return obj;
+      },
+      patchStatus: async () => false,
+    },
+    deletePool: async (_ns, name) => void calls.push(`delete ${name}`),
+    events: { record: (obj, type, reason) => void calls.push(`${type} ${reason} on ${obj.kind} ${obj.metadata?.name}`) },
+  });
+  await reconcile("ns/auto-j");
+  await reconcile("ns/auto-j");
+  store.jobs = [job("j", jobLifetime, { state: "Completed" })];
+  await reconcile("ns/auto-j");
+  assert.deepEqual(calls, [`apply auto-j as ${autoPoolFieldManager}`, "Normal AutoPoolCreated on Job j", "delete auto-j", "Normal AutoPoolDeleted on Job j"]);
+});
