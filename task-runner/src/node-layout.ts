@@ -10,6 +10,8 @@ export function nodeLayout(rootDir: string) {
     shared: join(rootDir, "shared"),
     startup: join(rootDir, "startup"),
     startupWd: join(rootDir, "startup", "wd"),
+    /** The job's folder on this node; its tasks, job preparation and release tasks are folders in it. */
+    jobDir: (jobId: string) => join(rootDir, "workitems", jobId, "job-1"),
     taskDir: (jobId: string, taskId: string) => join(rootDir, "workitems", jobId, "job-1", taskId),
   };
 }
@@ -26,8 +28,12 @@ export function identityFromEnv(env: NodeJS.ProcessEnv): NodeIdentity {
   };
 }
 
-/** The environment every start task and task sees, before the job's and the task's own settings. */
-export function batchEnvironment(node: NodeIdentity, task?: { jobId: string; taskId: string }): Record<string, string> {
+/**
+ * The environment every start task and task sees, before the job's and the task's own settings.
+ * jobPreparationTaskId: the job has a job preparation task and this is another of its tasks
+ * (a task or the job release task): like Azure Batch, it sees the preparation's folders.
+ */
+export function batchEnvironment(node: NodeIdentity, task?: { jobId: string; taskId: string; jobPreparationTaskId?: string }): Record<string, string> {
   const layout = nodeLayout(node.rootDir);
   const env: Record<string, string> = {
     AZ_BATCH_NODE_ROOT_DIR: layout.root,
@@ -42,6 +48,10 @@ export function batchEnvironment(node: NodeIdentity, task?: { jobId: string; tas
   if (task) {
     const dir = layout.taskDir(task.jobId, task.taskId);
     Object.assign(env, { AZ_BATCH_JOB_ID: task.jobId, AZ_BATCH_TASK_ID: task.taskId, AZ_BATCH_TASK_DIR: dir, AZ_BATCH_TASK_WORKING_DIR: join(dir, "wd") });
+    if (task.jobPreparationTaskId !== undefined) {
+      const prep = layout.taskDir(task.jobId, task.jobPreparationTaskId);
+      Object.assign(env, { AZ_BATCH_JOB_PREP_DIR: prep, AZ_BATCH_JOB_PREP_WORKING_DIR: join(prep, "wd") });
+    }
   } else {
     Object.assign(env, { AZ_BATCH_TASK_DIR: layout.startup, AZ_BATCH_TASK_WORKING_DIR: layout.startupWd });
   }

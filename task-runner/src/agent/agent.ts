@@ -1,15 +1,20 @@
 // The node agent: learns its assignments through a watch filtered on its node label, runs
 // each task once, and reports Running (only if the task is still running after a short
-// delay, so quick tasks cost one write) and then Completed.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
+// delay, so quick tasks cost one write) and then Completed. It watches its namespace's Jobs
+// too: a job's preparation task runs before the job's first task here, its release task
+// when the job ends (job-preparation.ts, job-release.ts).
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../operator/src/api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../operator/src/api/job.ts";
 import { parseTask, taskNames, type Task } from "../../../operator/src/api/task.ts";
 import { nodeLabel } from "../../../operator/src/dispatch/labels.ts";
 import type { TaskObject } from "../../../operator/src/dispatch/task-entry.ts";
-import { Informer } from "../../../operator/src/kube/informer.ts";
+import { Informer, type EventKind } from "../../../operator/src/kube/informer.ts";
 import type { NodeIdentity } from "../node-layout.ts";
-import { executeTask, type TaskOutcome } from "./task-execution.ts";
+import { JobPreparations } from "./job-preparation.ts";
+import { JobRecords } from "./job-record.ts";
+import { JobReleases } from "./job-release.ts";
+import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
 import { NotAssignedHere, writeTaskStatus } from "./status-writer.ts";
 
 export type AgentOptions = {
@@ -23,9 +28,11 @@ export type AgentOptions = {
 };
 
 /** reporting: the run has ended and this agent is writing its Completed status. */
-type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean };
+type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean; jobName: string };
 
 const cacheMs = 30_000;
+/** How long a task waits for its Job to reach the agent's cache (the two watches are not ordered). */
+const jobWaitMs = 10_000;
 
 export class TaskAgent {
   private readonly opts: AgentOptions;
@@ -35,7 +42,12 @@ export class TaskAgent {
   private readonly running = new Map<string, Execution>();
   /** uid → resourceVersion of our Completed write, until the watch shows it. */
   private readonly finished = new Map<string, number>();
-  private readonly jobs = new Map<string, { at: number; job?: Job }>();
+  private readonly jobInformer: Informer<KubernetesObject>;
+  /** Parsed jobs by name, while their resourceVersion is current. */
+  private readonly parsedJobs = new Map<string, { rv?: string; job?: Job }>();
+  private readonly jobWaiters = new Map<string, Set<() => void>>();
+  private readonly preparations: JobPreparations;
+  private readonly releases: JobReleases;
   private readonly secrets = new Map<string, { at: number; value?: string }>();
   private stopping = false;
 
@@ -53,9 +65,30 @@ export class TaskAgent {
       onEvent: (kind, obj) => this.onEvent(kind, obj),
       log: opts.log,
     });
+    this.jobInformer = new Informer<KubernetesObject>({
+      kubeConfig: opts.kubeConfig,
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${opts.namespace}/${jobNames.plural}`,
+      list: async () =>
+        (await this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: opts.namespace, plural: jobNames.plural })) as KubernetesListObject<KubernetesObject>,
+      onEvent: (kind, obj) => this.onJobEvent(kind, obj),
+      log: opts.log,
+    });
+    const records = new JobRecords(opts.node.rootDir, opts.node.nodeId);
+    const exec = (task: RunnableTask, job: Job, signal: AbortSignal) => executeTask(task, job, { ...this.executionContext(job.metadata.namespace ?? opts.namespace), signal });
+    this.preparations = new JobPreparations({ nodeId: opts.node.nodeId, records, exec, log: opts.log });
+    this.releases = new JobReleases({
+      nodeId: opts.node.nodeId,
+      records,
+      exec,
+      log: opts.log,
+      preparations: this.preparations,
+      tasksRunning: (jobName) => [...this.running.values()].filter((e) => e.jobName === jobName).map((e) => e.done),
+    });
   }
 
   async start(): Promise<void> {
+    // Jobs first, so a task's job is normally in the cache when the task arrives.
+    await this.jobInformer.start();
     await this.informer.start();
     this.opts.log(`watching tasks assigned to ${this.opts.node.nodeId} (${this.informer.list().length} now)`);
   }
@@ -64,8 +97,9 @@ export class TaskAgent {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.informer.stop();
+    await this.jobInformer.stop();
     for (const e of this.running.values()) e.abort.abort();
-    await Promise.allSettled([...this.running.values()].map((e) => e.done));
+    await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled([...this.running.values()].map((e) => e.done))]);
   }
 
   get runningCount(): number {
@@ -94,7 +128,7 @@ export class TaskAgent {
     const parsed = parseTask(obj);
     if (!parsed.ok) return; // The operator reports invalid tasks and never assigns them.
     const abort = new AbortController();
-    const execution: Execution = { abort, done: Promise.resolve(), reporting: false };
+    const execution: Execution = { abort, done: Promise.resolve(), reporting: false, jobName: parsed.value.spec.jobName };
     execution.done = this.run(obj, parsed.value, execution)
       .catch((err: unknown) => this.opts.log(`task ${obj.metadata?.namespace}/${obj.metadata?.name}: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
@@ -123,14 +157,13 @@ export class TaskAgent {
     const abortLocal = new AbortController();
     signal.addEventListener("abort", () => abortLocal.abort(), { once: true });
 
-    const job = await this.job(ref.namespace, task.spec.jobName);
-    const outcome = await executeTask(task, job, {
-      node,
-      baseEnv: this.opts.env,
-      secret: (name, key) => this.secret(ref.namespace, name, key),
-      autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
+    const job = await this.job(task.spec.jobName, abortLocal.signal);
+    // The job's preparation task first (once per node); a failed one fails the task unrun.
+    const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
+    if (abortLocal.signal.aborted) return;
+    const outcome: TaskOutcome = !ready.ok ? notRun(ready.failureInfo) : await executeTask(task.spec, job, {
+      ...this.executionContext(ref.namespace),
       signal: abortLocal.signal,
-      log: this.opts.log,
       onStarted: (at) => {
         timer = setTimeout(() => {
           runningWrite = writeTaskStatus(this.custom, ref, node.nodeId, rv, {
@@ -165,14 +198,54 @@ export class TaskAgent {
     }
   }
 
-  private async job(namespace: string, name: string): Promise<Job | undefined> {
-    const key = `${namespace}/${name}`;
-    const cached = this.jobs.get(key);
-    if (cached && Date.now() - cached.at < cacheMs) return cached.job;
-    const raw = await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: jobNames.plural, namespace, name }).catch(() => undefined);
-    const parsed = raw ? parseJob(raw) : undefined;
-    const job = parsed?.ok ? parsed.value : undefined;
-    this.jobs.set(key, { at: Date.now(), job });
+  private executionContext(namespace: string): ExecutionContext {
+    return {
+      node: this.opts.node,
+      baseEnv: this.opts.env,
+      secret: (name, key) => this.secret(namespace, name, key),
+      autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
+      log: this.opts.log,
+    };
+  }
+
+  private onJobEvent(kind: EventKind, obj: KubernetesObject): void {
+    const name = obj.metadata?.name ?? "";
+    if (kind === "delete") this.parsedJobs.delete(name);
+    // Only an ended job matters here (its release task); tasks parse their job when they start.
+    if (kind === "delete" || (obj as { status?: { state?: string } }).status?.state === "Completed") {
+      const parsed = parseJob(obj);
+      if (parsed.ok) this.releases.onJob(kind, parsed.value);
+    }
+    for (const wake of this.jobWaiters.get(name) ?? []) wake();
+  }
+
+  /** The task's Job from the watch cache; a task that arrives before its job waits for it a little. */
+  private async job(name: string, signal: AbortSignal): Promise<Job | undefined> {
+    let raw = this.jobInformer.get(name, this.opts.namespace);
+    if (!raw) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.jobWaiters.get(name) ?? new Set();
+        this.jobWaiters.set(name, waiters);
+        const wake = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", wake);
+          waiters.delete(wake);
+          if (waiters.size === 0) this.jobWaiters.delete(name);
+          resolve();
+        };
+        const timer = setTimeout(wake, jobWaitMs);
+        signal.addEventListener("abort", wake, { once: true });
+        waiters.add(wake);
+      });
+      raw = this.jobInformer.get(name, this.opts.namespace);
+      if (!raw) return undefined;
+    }
+    const rv = raw.metadata?.resourceVersion;
+    const cached = this.parsedJobs.get(name);
+    if (cached && cached.rv === rv) return cached.job;
+    const parsed = parseJob(raw);
+    const job = parsed.ok ? parsed.value : undefined;
+    this.parsedJobs.set(name, { rv, job });
     return job;
   }
 
@@ -189,6 +262,12 @@ export class TaskAgent {
   }
 }
 
+/** The outcome of a task that never ran: its job preparation task failed on this node. */
+function notRun(failureInfo: TaskOutcome["failureInfo"]): TaskOutcome {
+  const now = new Date();
+  return { result: "Failure", failureInfo, startTime: now, endTime: now, retryCount: 0 };
+}
+
 function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object, requeueCount: number, restarted: boolean): Record<string, unknown> {
   return {
     state: "Completed",
@@ -199,7 +278,7 @@ function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object
     executionInfo: {
       startTime: o.startTime.toISOString(),
       endTime: o.endTime.toISOString(),
-      exitCode: o.exitCode,
+      exitCode: o.exitCode ?? null,
       result: o.result,
       failureInfo: o.failureInfo ?? null,
       retryCount: o.retryCount,

@@ -1,5 +1,6 @@
 // Runs one task on this node: its folder, resource files, the Batch environment, the command
 // line (retried up to maxTaskRetryCount), output files; returns what the status reports.
+// The job preparation and release tasks run through here too (job-preparation.ts, job-release.ts).
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { FailureInfo } from "../../../operator/src/api/failure-info.ts";
@@ -7,14 +8,28 @@ import type { Job } from "../../../operator/src/api/job.ts";
 import type { OutputFile } from "../../../operator/src/api/output-file.ts";
 import { parseDuration } from "../../../operator/src/api/duration.ts";
 import type { ResourceFile } from "../../../operator/src/api/resource-file.ts";
-import type { Task } from "../../../operator/src/api/task.ts";
+import type { EnvironmentSetting } from "../../../operator/src/api/environment.ts";
 import { fetchResourceFiles } from "../fetch/resource-files.ts";
 import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
 import { uploadOutputFiles } from "./output-files.ts";
 
+/** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
+export type RunnableTask = {
+  jobName: string;
+  id: string;
+  commandLine: string;
+  resourceFiles?: readonly ResourceFile[];
+  outputFiles?: readonly OutputFile[];
+  environmentSettings?: readonly EnvironmentSetting[];
+  constraints: { maxWallClockTime?: string; maxTaskRetryCount?: number };
+  /** The job preparation task itself does not see AZ_BATCH_JOB_PREP_DIR; every other task of such a job does. */
+  isJobPreparation?: boolean;
+};
+
 export type TaskOutcome = {
-  exitCode: number;
+  /** Absent when the command never ran (its job preparation task failed on this node). */
+  exitCode?: number;
   result: "Success" | "Failure";
   failureInfo?: FailureInfo;
   startTime: Date;
@@ -39,9 +54,9 @@ export type ExecutionContext = {
 
 const tailBytes = 1024;
 
-export async function executeTask(task: Task, job: Job | undefined, ctx: ExecutionContext): Promise<TaskOutcome> {
+export async function executeTask(task: RunnableTask, job: Job | undefined, ctx: ExecutionContext): Promise<TaskOutcome> {
   const layout = nodeLayout(ctx.node.rootDir);
-  const dir = layout.taskDir(task.spec.jobName, task.spec.id);
+  const dir = layout.taskDir(task.jobName, task.id);
   const wd = join(dir, "wd");
   const startTime = new Date();
   const fail = (code: string, message: string, exitCode = 1): TaskOutcome => ({
@@ -55,7 +70,7 @@ export async function executeTask(task: Task, job: Job | undefined, ctx: Executi
   const secretOf = async (ref: { name: string; key: string } | undefined) => (ref ? ctx.secret(ref.name, ref.key) : undefined);
 
   try {
-    const resourceFiles: readonly ResourceFile[] = task.spec.resourceFiles ?? [];
+    const resourceFiles: readonly ResourceFile[] = task.resourceFiles ?? [];
     const secrets = await Promise.all(resourceFiles.map((f) => secretOf(f.credentialsSecretRef)));
     await fetchResourceFiles(resourceFiles, wd, { credentialFor: (_f, i) => secrets[i], autoStorageConnectionString: ctx.autoStorageConnectionString, log: ctx.log });
   } catch (err) {
@@ -64,13 +79,13 @@ export async function executeTask(task: Task, job: Job | undefined, ctx: Executi
 
   const env: NodeJS.ProcessEnv = {
     ...userEnvironment(ctx.baseEnv),
-    ...batchEnvironment(ctx.node, { jobId: task.spec.jobName, taskId: task.spec.id }),
+    ...batchEnvironment(ctx.node, { jobId: task.jobName, taskId: task.id, jobPreparationTaskId: task.isJobPreparation ? undefined : job?.spec.jobPreparationTask?.id }),
   };
   for (const s of job?.spec.commonEnvironmentSettings ?? []) env[s.name] = s.value ?? "";
-  for (const s of task.spec.environmentSettings ?? []) env[s.name] = s.value ?? "";
+  for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? "";
 
-  const maxRetries = task.spec.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
-  const maxWallClockMs = task.spec.constraints.maxWallClockTime ? parseDuration(task.spec.constraints.maxWallClockTime) : undefined;
+  const maxRetries = task.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
+  const maxWallClockMs = task.constraints.maxWallClockTime ? parseDuration(task.constraints.maxWallClockTime) : undefined;
   let retryCount = 0;
   let lastRetryTime: Date | undefined;
   let started = false;
@@ -80,12 +95,12 @@ export async function executeTask(task: Task, job: Job | undefined, ctx: Executi
       started = true;
       ctx.onStarted?.(new Date());
     }
-    run = await runProcess({ commandLine: task.spec.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
+    run = await runProcess({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
     const retriable = run.exitCode !== 0 && run.failure?.code !== "MaxWallClockTimeExceeded" && !ctx.signal?.aborted;
     if (!retriable || (maxRetries >= 0 && retryCount >= maxRetries)) break;
     retryCount++;
     lastRetryTime = new Date();
-    ctx.log?.(`task ${task.spec.jobName}/${task.spec.id} exited ${run.exitCode}; retry ${retryCount}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
+    ctx.log?.(`task ${task.jobName}/${task.id} exited ${run.exitCode}; retry ${retryCount}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
   }
 
   const succeeded = run.exitCode === 0;
@@ -96,7 +111,7 @@ export async function executeTask(task: Task, job: Job | undefined, ctx: Executi
 
   let result: "Success" | "Failure" = succeeded && !failureInfo ? "Success" : "Failure";
   try {
-    const outputs: readonly OutputFile[] = task.spec.outputFiles ?? [];
+    const outputs: readonly OutputFile[] = task.outputFiles ?? [];
     await uploadOutputFiles(outputs, wd, result === "Success", (f) => secretOf(f.destination.container.credentialsSecretRef));
   } catch (err) {
     result = "Failure";
