@@ -105,25 +105,33 @@ test("orphanedTasks lists unfinished tasks of nodes that are gone", () => {
   assert.deepEqual(d.orphanedTasks("ns/pool").map((t) => t.name).sort(), ["a", "b"]);
 });
 
-test("dependencies: a task runs only after the tasks it depends on succeeded", async (t) => {
+test("dependencies: a task runs only after its dependencies completed and let it run", async (t) => {
   const entry = (name: string, over: Partial<TaskEntry> = {}): TaskEntry => ({
     key: `ns/${name}`, namespace: "ns", name, id: name, jobKey: "ns/j", resourceVersion: "1",
     created: `2026-01-01T00:00:00Z`, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...over,
   });
-  const done = (name: string, result: "Success" | "Failure" = "Success") => entry(name, { completed: true, state: "Completed", result, node: "n1" });
-  const cases: Record<string, { tasks: TaskEntry[]; want: string[]; unmet?: [string, string[]] }> = {
-    "diamond: B and C wait for A": {
-      tasks: [entry("a"), entry("b", { dependsOn: { taskIds: ["a"] } }), entry("c", { dependsOn: { taskIds: ["a"] } })],
-      want: ["a"],
-      unmet: ["b", ["a"]],
-    },
+  const done = (name: string, result: "Success" | "Failure" = "Success", dependencyAction: "Satisfy" | "Block" = result === "Success" ? "Satisfy" : "Block") =>
+    entry(name, { completed: true, state: "Completed", result, node: "n1", dependencyAction });
+  const on = (name: string, ...ids: string[]) => entry(name, { dependsOn: { taskIds: ids } });
+  type Case = { tasks: TaskEntry[]; want: string[]; blocked?: [task: string, reason: string, says: string]; noDependencies?: boolean };
+  const cases: Record<string, Case> = {
+    "diamond: B and C wait for A": { tasks: [entry("a"), on("b", "a"), on("c", "a")], want: ["a"], blocked: ["b", "DependenciesNotMet", "a"] },
     "diamond: after A, B and C run; D still waits": {
-      tasks: [done("a"), entry("b", { dependsOn: { taskIds: ["a"] } }), entry("c", { dependsOn: { taskIds: ["a"] } }), entry("d", { dependsOn: { taskIds: ["b", "c"] } })],
+      tasks: [done("a"), on("b", "a"), on("c", "a"), on("d", "b", "c")],
       want: ["b", "c"],
-      unmet: ["d", ["b", "c"]],
+      blocked: ["d", "DependenciesNotMet", "b, c"],
     },
-    "a failed dependency blocks": { tasks: [done("a", "Failure"), entry("b", { dependsOn: { taskIds: ["a"] } })], want: [], unmet: ["b", ["a"]] },
-    "a missing dependency waits": { tasks: [entry("b", { dependsOn: { taskIds: ["later"] } })], want: [], unmet: ["b", ["later"]] },
+    "a failed dependency (Block) blocks and says which": { tasks: [done("a", "Failure"), on("b", "a")], want: [], blocked: ["b", "DependencyFailed", "dependency a did not succeed"] },
+    "a failed dependency with dependencyAction Satisfy lets it run": { tasks: [done("a", "Failure", "Satisfy"), on("b", "a")], want: ["b"] },
+    "a success with dependencyAction Block blocks": { tasks: [done("a", "Success", "Block"), on("b", "a")], want: [], blocked: ["b", "DependencyFailed", "a"] },
+    "a missing dependency is reported and waited for": { tasks: [on("b", "later")], want: [], blocked: ["b", "DependencyMissing", "do not exist in job j: later"] },
+    "a cycle is reported on each of its tasks": { tasks: [on("x", "y"), on("y", "z"), on("z", "x"), entry("free")], want: ["free"], blocked: ["y", "DependencyCycle", "x, y, z"] },
+    "a job without usesTaskDependencies refuses dependsOn": {
+      tasks: [done("a"), on("b", "a")],
+      want: [],
+      noDependencies: true,
+      blocked: ["b", "DependenciesNotEnabled", "usesTaskDependencies"],
+    },
     "a range fan-in runs once all of 1..3 succeeded": {
       tasks: [done("1"), done("2"), done("3"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 3 }] } })],
       want: ["sum"],
@@ -131,7 +139,7 @@ test("dependencies: a task runs only after the tasks it depends on succeeded", a
     "a range with one left waits for it": {
       tasks: [done("1"), entry("2"), done("3"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 3 }] } })],
       want: ["2"],
-      unmet: ["sum", ["2"]],
+      blocked: ["sum", "DependenciesNotMet", "1..3"],
     },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -139,15 +147,33 @@ test("dependencies: a task runs only after the tasks it depends on succeeded", a
       const d = new DispatchState();
       d.upsertPool({ key: "ns/pool", slotsPerNode: 10, fill: "Spread" });
       d.upsertNode({ key: "ns/n1", name: "n1", poolKey: "ns/pool", usable: true });
-      d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
+      d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true, usesTaskDependencies: !tc.noDependencies });
       for (const x of tc.tasks) d.upsertTask(x);
       assert.deepEqual(d.plan("ns/pool").map((a) => a.task.name).sort(), tc.want);
-      if (tc.unmet) {
-        assert.deepEqual(d.unmetDependencies(d.tasks.get(`ns/${tc.unmet[0]}`)!), tc.unmet[1]);
-        const blocked = d.blockedTasks("ns/pool").find((b) => b.task.name === tc.unmet![0]);
-        assert.deepEqual(blocked?.unmet, tc.unmet[1], "listed as blocked");
-        assert.deepEqual(blocked?.failed, name === "a failed dependency blocks" ? ["a"] : []);
+      const blocked = d.blockedTasks("ns/pool");
+      if (tc.blocked) {
+        const [task, reason, says] = tc.blocked;
+        const b = blocked.find((x) => x.task.name === task);
+        assert.equal(b?.reason, reason);
+        assert.ok(b?.message.includes(says), `${b?.message} mentions ${says}`);
       }
+      for (const b of blocked) assert.ok(!tc.want.includes(b.task.name), `${b.task.name} is planned, not blocked`);
     });
   }
+});
+
+test("a cycle found once is forgotten when the job's tasks change", () => {
+  const d = new DispatchState();
+  d.upsertPool({ key: "ns/pool", slotsPerNode: 10, fill: "Spread" });
+  d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true, usesTaskDependencies: true });
+  const task = (name: string, dep: string): TaskEntry => ({
+    key: `ns/${name}`, namespace: "ns", name, id: name, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, completed: false, state: "Active", requeueCount: 0,
+    dependsOn: { taskIds: [dep] },
+  });
+  d.upsertTask(task("a", "b"));
+  d.upsertTask(task("b", "a"));
+  assert.equal(d.blockReason(d.tasks.get("ns/a")!)?.reason, "DependencyCycle");
+  d.upsertTask(task("b", "c"));
+  assert.equal(d.blockReason(d.tasks.get("ns/a")!)?.reason, "DependenciesNotMet");
+  assert.equal(d.blockReason(d.tasks.get("ns/b")!)?.reason, "DependencyMissing");
 });

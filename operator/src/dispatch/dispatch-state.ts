@@ -1,3 +1,6 @@
+import type { DependencyAction, JobAction } from "../job/exit-options.ts";
+import { findCycles } from "./dependency-cycles.ts";
+
 // What the scheduler knows, kept up to date from the informers, and the plan it makes (pure,
 // no I/O). Slots are counted from assignments (the node label) of tasks that have not
 // completed, including assignments this process has written but not yet seen come back.
@@ -27,6 +30,13 @@ export type TaskEntry = {
   dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
   /** spec.containerSettings is set: the task runs as its own Pod, never on a pool node. */
   runsInPod?: boolean;
+  /** For a completed task: whether its dependents may run (its exit conditions' dependencyAction). */
+  dependencyAction?: DependencyAction;
+  /** For a completed task: the job action its exit conditions ask for, until it was applied. */
+  jobAction?: JobAction;
+  exitCode?: number;
+  /** status.executionInfo.endTime of a completed task. */
+  endTime?: string;
 };
 
 export type JobEntry = {
@@ -37,7 +47,14 @@ export type JobEntry = {
   created: string;
   /** Whether new tasks may start (job Active, not disabled or terminated). */
   schedulable: boolean;
+  /** spec.usesTaskDependencies: without it a task's dependsOn is refused. */
+  usesTaskDependencies?: boolean;
 };
+
+export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet";
+
+/** A pending task that may not run yet, and why (for its Schedulable=False condition). */
+export type BlockedTask = { task: TaskEntry; reason: BlockReason; message: string };
 
 export type NodeEntry = { key: string; name: string; poolKey: string; usable: boolean };
 
@@ -46,9 +63,12 @@ export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "P
 export type Assignment = { task: TaskEntry; node: string };
 
 /** A job's tasks by state, kept up to date on every change (never recounted). */
-export type JobTaskCounts = { active: number; running: number; succeeded: number; failed: number; assigned: number; total: number };
+export type JobTaskCounts = { active: number; running: number; succeeded: number; failed: number; assigned: number; inFlight: number; total: number };
 
-const emptyCounts = (): JobTaskCounts => ({ active: 0, running: 0, succeeded: 0, failed: 0, assigned: 0, total: 0 });
+const emptyCounts = (): JobTaskCounts => ({ active: 0, running: 0, succeeded: 0, failed: 0, assigned: 0, inFlight: 0, total: 0 });
+
+/** Started or about to start: assigned to a node, or a container task whose Pod runs. Ending a job waits for these. */
+const inFlight = (t: TaskEntry) => !t.completed && (t.node !== undefined || (t.runsInPod === true && t.state !== "Active"));
 
 function bucket(t: TaskEntry): "active" | "running" | "succeeded" | "failed" {
   if (t.completed) return t.result === "Success" ? "succeeded" : "failed";
@@ -73,14 +93,23 @@ export class DispatchState {
   private readonly byId = new Map<string, Map<string, string>>();
   /** Each job's pending tasks in creation order, rebuilt only after a task was added. */
   private readonly pendingOrder = new Map<string, TaskEntry[]>();
+  private readonly inFlightByJob = new Map<string, Set<string>>();
+  /** Completed tasks whose exit conditions ask for a job action not yet applied. */
+  private readonly actionsByJob = new Map<string, Set<string>>();
+  /** Tasks on dependency cycles per job, computed when first asked after the job's graph changed. */
+  private readonly cycles = new Map<string, Map<string, string[]>>();
 
   upsertTask(entry: TaskEntry): void {
+    const old = this.tasks.get(entry.key);
+    if (!old || old.completed !== entry.completed || JSON.stringify(old.dependsOn) !== JSON.stringify(entry.dependsOn)) this.cycles.delete(entry.jobKey);
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
     let ids = this.byId.get(entry.jobKey);
     if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
     ids.set(entry.id ?? entry.name, entry.key);
+    if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
+    if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
     else if (!entry.invalid) {
@@ -95,6 +124,7 @@ export class DispatchState {
     c[bucket(t)] += delta;
     c.total += delta;
     if (t.node && !t.completed) c.assigned += delta;
+    if (inFlight(t)) c.inFlight += delta;
   }
 
   /** The job's task counts, exact for what the informers have reported. */
@@ -103,6 +133,8 @@ export class DispatchState {
   }
 
   deleteTask(key: string): void {
+    const old = this.tasks.get(key);
+    if (old) this.cycles.delete(old.jobKey);
     this.removeTaskIndexes(key);
     this.tasks.delete(key);
   }
@@ -113,7 +145,19 @@ export class DispatchState {
     this.count(old, -1);
     this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
     this.pendingByJob.get(old.jobKey)?.delete(key);
+    this.actionsByJob.get(old.jobKey)?.delete(key);
+    this.inFlightByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
+  }
+
+  /** The job's tasks that started or are about to (see inFlight): what ending or disabling the job acts on. */
+  inFlightTasksOfJob(jobKey: string): TaskEntry[] {
+    return [...(this.inFlightByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
+  }
+
+  /** Completed tasks of the job whose exit conditions ask for a job action not yet applied. */
+  jobActionTasks(jobKey: string): TaskEntry[] {
+    return [...(this.actionsByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
   }
 
   upsertJob(job: JobEntry): void {
@@ -160,43 +204,75 @@ export class DispatchState {
   }
 
   /**
-   * The dependencies of a task that have not succeeded yet (Azure Batch: a dependency is met
-   * when that task completed successfully); empty when it may run. Missing tasks count as
-   * unmet: they may still be added.
+   * The dependencies of a task that do not let it run yet (Azure Batch: a dependency is met
+   * when that task completed and its dependencyAction is Satisfy); empty when it may run.
    */
   unmetDependencies(task: TaskEntry, limit = 10): string[] {
     return this.dependencyStatus(task, limit).unmet;
   }
 
-  /** Unmet dependencies (up to limit) and, among them, those that completed with a failure. */
-  dependencyStatus(task: TaskEntry, limit = 10): { unmet: string[]; failed: string[] } {
+  /** Unmet dependencies (up to limit) and, among them, the blocking failed and the missing ones. */
+  dependencyStatus(task: TaskEntry, limit = 10): { unmet: string[]; failed: string[]; missing: string[] } {
     const deps = task.dependsOn;
     const unmet: string[] = [];
     const failed: string[] = [];
-    if (!deps) return { unmet, failed };
+    const missing: string[] = [];
+    if (!deps) return { unmet, failed, missing };
     const ids = this.byId.get(task.jobKey);
     const check = (id: string) => {
       const key = ids?.get(id);
       const t = key ? this.tasks.get(key) : undefined;
-      if (!t || !t.completed || t.result !== "Success") unmet.push(id);
-      if (t?.completed && t.result !== "Success") failed.push(id);
+      if (t?.completed && t.dependencyAction === "Satisfy") return true;
+      unmet.push(id);
+      if (!t) missing.push(id);
+      else if (t.completed) failed.push(id);
       return unmet.length < limit;
     };
-    for (const id of deps.taskIds ?? []) if (!check(id)) return { unmet, failed };
-    for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) if (!check(String(i))) return { unmet, failed };
-    return { unmet, failed };
+    for (const id of dependencyIds(deps)) if (!check(id)) break;
+    return { unmet, failed, missing };
   }
 
-  /** Pending tasks of a pool's schedulable jobs that wait for dependencies. */
-  blockedTasks(poolKey: string): { task: TaskEntry; unmet: string[]; failed: string[] }[] {
-    const out: { task: TaskEntry; unmet: string[]; failed: string[] }[] = [];
+  /** Tasks of the job that wait on each other, with the members of their cycle. */
+  private cyclesOf(jobKey: string): Map<string, string[]> {
+    let found = this.cycles.get(jobKey);
+    if (found) return found;
+    const nodes: { id: string; deps: Iterable<string> }[] = [];
+    for (const key of this.pendingByJob.get(jobKey) ?? []) {
+      const t = this.tasks.get(key);
+      if (t?.dependsOn) nodes.push({ id: t.id ?? t.name, deps: dependencyIds(t.dependsOn) });
+    }
+    found = findCycles(nodes);
+    this.cycles.set(jobKey, found);
+    return found;
+  }
+
+  /** Why a pending task may not run yet, or undefined when its dependencies let it run. */
+  blockReason(task: TaskEntry): BlockedTask | undefined {
+    if (!task.dependsOn) return undefined;
+    const job = this.jobs.get(task.jobKey);
+    const jobName = task.jobKey.split("/")[1] ?? "";
+    if (job && !job.usesTaskDependencies) {
+      return { task, reason: "DependenciesNotEnabled", message: `spec.dependsOn: job ${jobName} does not set usesTaskDependencies: true, so its tasks may not depend on others` };
+    }
+    const { unmet, failed, missing } = this.dependencyStatus(task);
+    if (unmet.length === 0) return undefined;
+    const cycle = this.cyclesOf(task.jobKey).get(task.id ?? task.name);
+    if (cycle) return { task, reason: "DependencyCycle", message: `spec.dependsOn: dependency cycle among tasks ${cycle.slice(0, 20).join(", ")}${cycle.length > 20 ? ", …" : ""}: none of them can ever run` };
+    if (failed.length > 0) return { task, reason: "DependencyFailed", message: `blocked: dependency ${failed.join(", ")} did not succeed (its dependencyAction is Block)` };
+    if (missing.length > 0) return { task, reason: "DependencyMissing", message: `spec.dependsOn: waiting for tasks that do not exist in job ${jobName}: ${missing.join(", ")}` };
+    const wanted = [...(task.dependsOn.taskIds ?? []), ...(task.dependsOn.taskIdRanges ?? []).map((r) => `${r.start}..${r.end}`)];
+    return { task, reason: "DependenciesNotMet", message: `waiting for its dependencies to complete: ${wanted.slice(0, 20).join(", ")}${wanted.length > 20 ? ", …" : ""}` };
+  }
+
+  /** Pending tasks of a pool's schedulable jobs that may not run yet, with why. */
+  blockedTasks(poolKey: string): BlockedTask[] {
+    const out: BlockedTask[] = [];
     for (const job of this.jobs.values()) {
       if (job.poolKey !== poolKey || !job.schedulable) continue;
       for (const key of this.pendingByJob.get(job.key) ?? []) {
         const task = this.tasks.get(key);
-        if (!task?.dependsOn) continue;
-        const status = this.dependencyStatus(task);
-        if (status.unmet.length > 0) out.push({ task, ...status });
+        const blocked = task && this.blockReason(task);
+        if (blocked) out.push(blocked);
       }
     }
     return out;
@@ -266,7 +342,7 @@ export class DispatchState {
       for (const task of this.pendingInOrder(job.key)) {
         if (limit <= 0 || free.size === 0) break;
         if (!this.pendingByJob.get(job.key)?.has(task.key) || this.tasks.get(task.key) !== task) continue;
-        if (task.dependsOn && this.unmetDependencies(task, 1).length > 0) continue;
+        if (task.dependsOn && (!job.usesTaskDependencies || this.unmetDependencies(task, 1).length > 0)) continue;
         const node = pickNode(free, task, pool.fill);
         if (!node) continue;
         const left = free.get(node)! - task.requiredSlots;
@@ -279,6 +355,12 @@ export class DispatchState {
     }
     return out;
   }
+}
+
+/** The ids a task depends on: its taskIds, then every id of its ranges. */
+export function* dependencyIds(deps: NonNullable<TaskEntry["dependsOn"]>): Generator<string> {
+  yield* deps.taskIds ?? [];
+  for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) yield String(i);
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -10,6 +10,7 @@ import { fieldManager, mergePatch } from "../kube/apply.ts";
 import { isConflictOrGone } from "../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { nodeLabel } from "./labels.ts";
+import { makeTaskWrites } from "./task-writes.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;
@@ -27,52 +28,17 @@ const concurrency = 32;
 
 export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
+  const writes = makeTaskWrites(deps.custom, now);
   const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
 
   async function release(task: TaskEntry, option: string | undefined): Promise<void> {
     const ran = task.reportedNode === task.node && task.state !== "Active";
-    let resourceVersion = task.resourceVersion;
     if (option === "Terminate" && ran) {
-      const at = now().toISOString();
-      await deps.custom.patchNamespacedCustomObjectStatus(
-        {
-          ...ref(task),
-          body: {
-            metadata: { resourceVersion },
-            status: {
-              state: "Completed",
-              previousState: task.state,
-              stateTransitionTime: at,
-              executionInfo: { endTime: at, result: "Failure", failureInfo: { category: "ServerError", code: "NodeDeallocated", message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` } },
-            },
-          },
-        },
-        mergePatch,
-      );
+      await writes.end(task, { category: "ServerError", code: "NodeDeallocated", message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` });
       deps.log(`task ${task.key}: node ${task.node} is gone; terminated`);
       return;
     }
-    if (ran || task.reportedNode) {
-      // It ran (or started) there: back to Active, counted as a requeue.
-      const res = (await deps.custom.patchNamespacedCustomObjectStatus(
-        {
-          ...ref(task),
-          body: {
-            metadata: { resourceVersion },
-            status: {
-              state: "Active",
-              previousState: task.state,
-              stateTransitionTime: now().toISOString(),
-              nodeInfo: null,
-              executionInfo: { requeueCount: task.requeueCount + 1, lastRequeueTime: now().toISOString() },
-            },
-          },
-        },
-        mergePatch,
-      )) as { metadata: { resourceVersion: string } };
-      resourceVersion = res.metadata.resourceVersion;
-    }
-    await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null } } } }, mergePatch);
+    await writes.requeue(task);
     deps.onRequeued?.(task);
     deps.log(`task ${task.key}: node ${task.node} is gone; requeued`);
   }
@@ -90,15 +56,12 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     }
   }
 
-  // What each blocked task was last told, so it is told again only when that changes: once
-  // when it starts waiting, once more if a dependency fails. The agent clears the condition
-  // when the task runs.
+  // What each blocked task was last told, so it is told again only when that changes (e.g.
+  // once when it starts waiting, once more if a dependency fails). The agent clears the
+  // condition when the task runs.
   const told = new Map<string, string>();
   async function explainBlocked(poolKey: string): Promise<void> {
-    for (const { task, failed } of deps.state.blockedTasks(poolKey)) {
-      const [reason, message] = failed.length > 0
-        ? ["DependencyFailed", `blocked: dependency ${failed.join(", ")} did not succeed (dependencyAction Block)`]
-        : ["DependenciesNotMet", `waiting for its dependencies to succeed: ${task.dependsOn?.taskIds?.join(", ") ?? ""}${task.dependsOn?.taskIdRanges?.map((r) => ` ${r.start}..${r.end}`).join("") ?? ""}`.trim()];
+    for (const { task, reason, message } of deps.state.blockedTasks(poolKey)) {
       const said = `${reason}:${message}`;
       if (told.get(task.key) === said) continue;
       try {

@@ -1,9 +1,11 @@
 // The few fields of a Task the scheduler and the job counts need, read without a full parse
 // (tasks are many; the full schema check runs once per generation, see task-validity.ts).
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ExitConditions } from "../api/exit-conditions.ts";
 import type { TaskStatus } from "../api/task.ts";
+import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
-import { nodeLabel } from "./labels.ts";
+import { jobActionAppliedAnnotation, nodeLabel } from "./labels.ts";
 
 export type TaskObject = KubernetesObject & {
   apiVersion: string;
@@ -16,6 +18,7 @@ export type TaskObject = KubernetesObject & {
     affinityInfo?: { affinityId?: string };
     dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
     containerSettings?: object;
+    exitConditions?: ExitConditions;
   };
   status?: TaskStatus;
 };
@@ -25,6 +28,11 @@ export function taskEntry(obj: TaskObject): TaskEntry {
   const namespace = meta.namespace ?? "";
   const status = obj.status;
   const created = meta.creationTimestamp;
+  const completed = status?.state === "Completed";
+  const exit = completed
+    ? resolveExitOptions(obj.spec?.exitConditions, { result: status?.executionInfo?.result, exitCode: status?.executionInfo?.exitCode, failureCode: status?.executionInfo?.failureInfo?.code })
+    : undefined;
+  const applied = meta.annotations?.[jobActionAppliedAnnotation] !== undefined && meta.annotations[jobActionAppliedAnnotation] === status?.executionInfo?.endTime;
   return {
     key: `${namespace}/${meta.name}`,
     namespace,
@@ -34,7 +42,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     created: created instanceof Date ? created.toISOString() : String(created ?? ""),
     requiredSlots: obj.spec?.requiredSlots ?? 1,
     node: meta.labels?.[nodeLabel],
-    completed: status?.state === "Completed",
+    completed,
     state: status?.state ?? "Active",
     result: status?.executionInfo?.result,
     requeueCount: status?.executionInfo?.requeueCount ?? 0,
@@ -43,5 +51,9 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     id: obj.spec?.id ?? meta.name,
     dependsOn: obj.spec?.dependsOn,
     runsInPod: obj.spec?.containerSettings !== undefined,
+    dependencyAction: exit?.dependencyAction,
+    jobAction: applied ? undefined : exit?.jobAction,
+    exitCode: status?.executionInfo?.exitCode,
+    endTime: status?.executionInfo?.endTime,
   };
 }

@@ -1,16 +1,47 @@
-// Job.status from the job's task counts as the scheduler's state keeps them (pure). The counts
-// move with every task change the informers report (see DispatchState.countsOfJob).
+// Job.status from the job's spec and task counts (pure). The counts move with every task
+// change the informers report (see DispatchState.countsOfJob). The state follows Azure Batch:
+// Active → Disabling → Disabled → Enabling → Active, and → Terminating → Completed once
+// something ends the job (first reason wins and sticks): terminate (the user's reason or
+// UserTerminate), constraints.maxWallClockTime (MaxWallClockTimeExpiry), the job manager task
+// with killJobOnCompletion (JMComplete), a task's exit conditions with jobAction Terminate
+// under onTaskFailure PerformExitOptionsJobAction (TaskFailed), onAllTasksComplete
+// TerminateJob (AllTasksComplete). Terminating and Disabling last while tasks are in flight.
 import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { setCondition, type Condition } from "../api/conditions.ts";
-import type { Job, JobStatus } from "../api/job.ts";
+import { parseDuration } from "../api/duration.ts";
+import type { Job, JobState, JobStatus } from "../api/job.ts";
 import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
 
-export type JobObservation = { job: Job; counts: JobTaskCounts; poolExists: boolean; now: Date };
+/** Why the job must end besides its own spec, with who asked (for the message). */
+export type EndRequest = { reason: "TaskFailed" | "JMComplete"; detail: string };
+
+export type JobObservation = { job: Job; counts: JobTaskCounts; poolExists: boolean; now: Date; endRequest?: EndRequest };
 
 export type TaskCounts = Required<NonNullable<JobStatus["taskCounts"]>>;
 
 export function taskCounts(c: JobTaskCounts): TaskCounts {
   return { active: c.active, running: c.running, completed: c.succeeded + c.failed, succeeded: c.succeeded, failed: c.failed };
+}
+
+/** When the job's maxWallClockTime runs out, from its start; undefined without a limit. */
+export function wallClockDeadline(job: Job): number | undefined {
+  const max = job.spec.constraints.maxWallClockTime;
+  const start = job.status?.executionInfo?.startTime ?? job.metadata.creationTimestamp;
+  if (!max || !start) return undefined;
+  return new Date(start).getTime() + parseDuration(max);
+}
+
+/** The reason the job ends now, or undefined while it should go on. */
+function endReason(obs: JobObservation, allDone: boolean): { reason: string; detail?: string } | undefined {
+  const { job } = obs;
+  const previous = job.status;
+  if ((previous?.state === "Terminating" || previous?.state === "Completed") && previous.executionInfo?.terminateReason) return { reason: previous.executionInfo.terminateReason };
+  if (job.spec.terminate) return { reason: job.spec.terminateReason ?? "UserTerminate", detail: "spec.terminate is set" };
+  const deadline = wallClockDeadline(job);
+  if (deadline !== undefined && obs.now.getTime() >= deadline) return { reason: "MaxWallClockTimeExpiry", detail: `the job ran longer than constraints.maxWallClockTime ${job.spec.constraints.maxWallClockTime}` };
+  if (obs.endRequest) return { reason: obs.endRequest.reason, detail: obs.endRequest.detail };
+  if (allDone && job.spec.onAllTasksComplete === "TerminateJob") return { reason: "AllTasksComplete", detail: "every task completed (onAllTasksComplete TerminateJob)" };
+  return undefined;
 }
 
 export function jobStatus(obs: JobObservation): JobStatus {
@@ -19,20 +50,25 @@ export function jobStatus(obs: JobObservation): JobStatus {
   const generation = job.metadata.generation ?? 0;
   const counts = taskCounts(obs.counts);
   const allDone = counts.completed > 0 && counts.completed === obs.counts.total;
+  const inFlight = obs.counts.inFlight;
   const poolId = poolIdOf(job);
+  const prev: JobState = previous.state ?? "Active";
 
-  let state = previous.state ?? "Active";
+  let state: JobState = prev;
   let terminateReason = previous.executionInfo?.terminateReason;
   let endTime = previous.executionInfo?.endTime;
-  if (state !== "Completed") {
-    if (job.spec.terminate) {
-      state = "Completed";
-      terminateReason = job.spec.terminateReason ?? "UserTerminate";
-    } else if (allDone && job.spec.onAllTasksComplete === "TerminateJob") {
-      state = "Completed";
-      terminateReason = "AllTasksComplete";
+  let detail: string | undefined;
+  if (prev !== "Completed") {
+    const end = endReason(obs, allDone);
+    if (end) {
+      terminateReason = end.reason;
+      detail = end.detail;
+      state = inFlight > 0 ? "Terminating" : "Completed";
+    } else if (job.spec.disabled) {
+      // Requeue and Terminate take the running tasks away; Wait lets them finish.
+      state = inFlight > 0 ? "Disabling" : "Disabled";
     } else {
-      state = job.spec.disabled ? "Disabled" : "Active";
+      state = prev === "Disabled" || prev === "Disabling" ? "Enabling" : "Active";
     }
     if (state === "Completed") endTime = now.toISOString();
   }
@@ -45,7 +81,13 @@ export function jobStatus(obs: JobObservation): JobStatus {
   else set("PoolReady", "False", "PoolNotFound", `pool ${poolId} does not exist in namespace ${job.metadata.namespace}; tasks wait until it does`);
   const summary = `${counts.completed}/${obs.counts.total} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active`;
   set("AllTasksComplete", allDone ? "True" : "False", allDone ? "AllTasksComplete" : "TasksPending", summary);
-  set("Completed", state === "Completed" ? "True" : "False", state === "Completed" ? (terminateReason ?? "Completed") : "JobActive", state === "Completed" ? `job completed: ${terminateReason}; ${summary}` : summary);
+  if (prev === "Completed") {
+    // Set when it completed, with the reason's detail: kept as it was.
+  } else if (state === "Completed" || state === "Terminating") {
+    const why = detail ? `${terminateReason} (${detail})` : terminateReason;
+    set("Completed", state === "Completed" ? "True" : "False", state === "Completed" ? (terminateReason ?? "Completed") : "Terminating",
+      state === "Completed" ? `job completed: ${why}; ${summary}` : `terminating: ${why}; ending ${inFlight} task(s) in flight; ${summary}`);
+  } else set("Completed", "False", "JobActive", summary);
 
   return {
     observedGeneration: generation,
@@ -58,7 +100,7 @@ export function jobStatus(obs: JobObservation): JobStatus {
       startTime: previous.executionInfo?.startTime ?? now.toISOString(),
       endTime,
       poolId,
-      terminateReason,
+      terminateReason: state === "Completed" || state === "Terminating" ? terminateReason : undefined,
     },
   };
 }

@@ -1,16 +1,25 @@
-// The Job reconciler: status (task counts, state, conditions) from the scheduler's cache.
-import type { KubernetesObject } from "@kubernetes/client-node";
+// The Job reconciler: status (task counts, state, conditions) from the scheduler's cache, and
+// the job operations Azure Batch has as API calls, here driven by the spec and the tasks:
+// the job manager task is created, exit conditions' job actions are applied, a terminating
+// job ends its tasks in flight, a disabling job requeues or ends them (disableTasks), and
+// maxWallClockTime is watched.
+import type { CustomObjectsApi, KubernetesObject } from "@kubernetes/client-node";
 import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../api/group.ts";
-import { jobNames, parseJob, type JobStatus } from "../api/job.ts";
+import { jobNames, parseJob, type Job, type JobStatus } from "../api/job.ts";
 import { formatProblems } from "../api/parse.ts";
+import { taskNames } from "../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import type { DispatchState } from "../dispatch/dispatch-state.ts";
-import type { Writer } from "../kube/apply.ts";
+import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
+import { jobActionAppliedAnnotation } from "../dispatch/labels.ts";
+import type { TaskWrites } from "../dispatch/task-writes.ts";
+import { controllerRef, fieldManager, mergePatch, type Writer } from "../kube/apply.ts";
+import { isConflictOrGone } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { jobStatus } from "./job-status.ts";
+import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
+import { jobStatus, wallClockDeadline, type EndRequest } from "./job-status.ts";
 
 export type JobObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: JobStatus };
 
@@ -19,12 +28,45 @@ export type JobReconcilerDeps = {
   pools: Cache<KubernetesObject>;
   state: DispatchState;
   writer: Writer;
+  writes: TaskWrites;
+  custom: CustomObjectsApi;
   events: EventRecorder;
+  log: (line: string) => void;
   now?: () => Date;
 };
 
+const ended = (t: TaskEntry) => (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`);
+
 export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
+  const taskRef = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+
+  /** Tolerates a task that changed or went away meanwhile: its next event brings a fresh look. */
+  async function onTask(task: TaskEntry, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isConflictOrGone(err)) throw err;
+    }
+  }
+
+  /** Disable asked by a task's exit conditions: like Azure's disable call with disableTasks Requeue, once per task completion. */
+  async function applyDisable(raw: JobObject, job: Job, by: TaskEntry[]): Promise<void> {
+    const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace: job.metadata.namespace ?? "", name: job.metadata.name, fieldManager };
+    if (!job.spec.disabled) {
+      await deps.custom.patchNamespacedCustomObject({ ...ref, body: { spec: { disabled: true, disableTasks: "Requeue" } } }, mergePatch);
+      deps.events.record(raw, "Warning", "JobDisabledByTask", `task ${by[0]!.name} ${ended(by[0]!)}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
+    }
+    for (const task of by) {
+      await onTask(task, () =>
+        deps.custom.patchNamespacedCustomObject(
+          { ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } },
+          mergePatch,
+        ),
+      );
+    }
+  }
+
   return async function reconcile(key: string): Promise<Outcome> {
     const [namespace, name] = key.split("/") as [string, string];
     const raw = deps.jobs.get(name, namespace);
@@ -37,10 +79,59 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     }
     const job = parsed.value;
     const poolId = poolIdOf(job);
-    const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: poolId !== undefined && deps.pools.get(poolId, namespace) !== undefined, now: now() });
-    if (status.state === "Completed" && raw.status?.state !== "Completed") deps.events.record(raw, "Normal", "JobCompleted", status.conditions?.find((c) => c.type === "Completed")?.message ?? "completed");
+    const live = raw.status?.state !== "Completed" && raw.status?.state !== "Terminating";
+
+    const jm = job.spec.jobManagerTask;
+    const jmEntry = jm ? deps.state.tasks.get(`${namespace}/${jobManagerTaskName(name, jm.id)}`) : undefined;
+    if (jm && !jmEntry && live && !raw.metadata?.deletionTimestamp) {
+      const desired = jobManagerTask(job, controllerRef(raw), deps.state.pools.get(`${namespace}/${poolId}`)?.slotsPerNode);
+      if (desired && !raw.status?.executionInfo?.startTime) {
+        // Created once, when the job starts; a user who deletes it later is not overruled.
+        await deps.writer.apply(desired as KubernetesObject);
+        deps.events.record(raw, "Normal", "JobManagerTaskCreated", `created task ${desired.metadata.name} for jobManagerTask ${jm.id}`);
+      }
+    }
+
+    let endRequest: EndRequest | undefined;
+    if (jm?.killJobOnCompletion && jmEntry?.completed) endRequest = { reason: "JMComplete", detail: `job manager task ${jm.id} completed (${jmEntry.result ?? "Failure"})` };
+    if (job.spec.onTaskFailure === "PerformExitOptionsJobAction" && live) {
+      const asked = deps.state.jobActionTasks(key);
+      const terminateBy = asked.find((t) => t.jobAction === "Terminate");
+      if (terminateBy) endRequest ??= { reason: "TaskFailed", detail: `task ${terminateBy.name} ${ended(terminateBy)}; its exitConditions say jobAction Terminate` };
+      const disableBy = asked.filter((t) => t.jobAction === "Disable");
+      if (disableBy.length > 0 && !endRequest) {
+        await applyDisable(raw, job, disableBy);
+        return; // The job's own update event brings the next look, with spec.disabled set.
+      }
+    }
+
+    const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest });
+    const reason = status.executionInfo?.terminateReason;
+    if (status.state === "Terminating" || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
+      const message = status.state === "Terminating" ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
+      for (const task of deps.state.inFlightTasksOfJob(key)) await onTask(task, () => deps.writes.end(task, { category: "UserError", code: "TaskEnded", message }));
+    } else if (status.state === "Disabling" && job.spec.disableTasks === "Requeue") {
+      for (const task of deps.state.inFlightTasksOfJob(key)) await onTask(task, () => deps.writes.requeue(task));
+    }
+
+    if (status.state !== raw.status?.state) {
+      const said = status.conditions?.find((c) => c.type === "Completed")?.message ?? "";
+      const events: Record<string, [string, string]> = {
+        Terminating: ["JobTerminating", said],
+        Completed: ["JobCompleted", said],
+        Disabling: ["JobDisabling", `disabling: ${job.spec.disableTasks} its tasks in flight`],
+        Disabled: ["JobDisabled", "no task of the job starts until spec.disabled is false"],
+        Enabling: ["JobEnabling", "spec.disabled is false: the job's tasks may start again"],
+      };
+      const e = events[status.state ?? ""];
+      if (e) deps.events.record(raw, status.state === "Terminating" || status.state === "Completed" ? (reason === "AllTasksComplete" || reason === "JMComplete" ? "Normal" : "Warning") : "Normal", e[0], e[1]);
+    }
     if (!status.conditions?.find((c) => c.type === "PoolReady" && c.status === "True")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);
     await deps.writer.patchStatus(ref, raw.status, status);
+
+    if (status.state === "Enabling") return { requeueAfterMs: 50 };
+    const deadline = status.state === "Completed" ? undefined : wallClockDeadline({ ...job, status });
+    if (deadline !== undefined) return { requeueAfterMs: Math.max(100, deadline - now().getTime()) };
     return;
   };
 }

@@ -24,6 +24,7 @@ import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
+import { makeTaskWrites } from "../dispatch/task-writes.ts";
 import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem, autoPoolOwnerLabel } from "../auto-pool/auto-pool.ts";
 import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { makeAutoPoolReconciler } from "../auto-pool/reconciler.ts";
@@ -120,7 +121,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     list: list(jobNames.plural),
     onEvent: (kind, obj) => {
       const key = keyOf(obj);
-      const spec = (obj.spec ?? {}) as { priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean };
+      const spec = (obj.spec ?? {}) as { priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean; usesTaskDependencies?: boolean };
       const poolKey = `${obj.metadata?.namespace}/${poolIdOf(obj as Parameters<typeof poolIdOf>[0])}`;
       if (kind === "delete") state.deleteJob(key);
       else {
@@ -131,7 +132,9 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
           priority: spec.priority ?? 0,
           maxParallelTasks: spec.maxParallelTasks ?? -1,
           created: created instanceof Date ? created.toISOString() : String(created ?? ""),
-          schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Completed",
+          // Only an Active job starts tasks: not while it is being disabled, terminated or enabled.
+          schedulable: !spec.disabled && !spec.terminate && (obj.status?.state ?? "Active") === "Active",
+          usesTaskDependencies: spec.usesTaskDependencies ?? false,
         });
         jobQueue.add(key);
       }
@@ -259,7 +262,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       return (pools.get(name ?? "", namespace)?.spec as { nodeDeallocationOption?: string } | undefined)?.nodeDeallocationOption;
     },
   });
-  const reconcileJob = makeJobReconciler({ jobs, pools, state, writer, events });
+  const reconcileJob = makeJobReconciler({ jobs, pools, state, writer, writes: makeTaskWrites(custom), custom, events, log });
   const reconcileWorkItem = makeWorkItemReconciler({ workItems, jobs, writer, events });
 
   // Auto pools (autoPoolSpecification): a job's or work item's own Pool, kept while its lifetime

@@ -1,0 +1,67 @@
+// The operator's writes that take a task away from its node: back to the queue (requeue) or
+// ended as failed (end). Both carry the resourceVersion the decision was made from, so a task
+// that changed meanwhile is left alone (409, the next event brings a fresh decision). The
+// agent stops the process when its task is no longer assigned to it or completed by us.
+import type { CustomObjectsApi } from "@kubernetes/client-node";
+import type { FailureInfo } from "../api/failure-info.ts";
+import { GROUP, VERSION } from "../api/group.ts";
+import { taskNames } from "../api/task.ts";
+import { fieldManager, mergePatch } from "../kube/apply.ts";
+import type { TaskEntry } from "./dispatch-state.ts";
+import { nodeLabel } from "./labels.ts";
+
+export type TaskWrites = {
+  /** Back to Active without a node; counted as a requeue when it had started. */
+  requeue(task: TaskEntry): Promise<void>;
+  /** Completed with result Failure and this failureInfo; its process (if any) is stopped by its agent. */
+  end(task: TaskEntry, failureInfo: FailureInfo): Promise<void>;
+};
+
+export function makeTaskWrites(custom: CustomObjectsApi, now: () => Date = () => new Date()): TaskWrites {
+  const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+  return {
+    async requeue(task) {
+      let resourceVersion = task.resourceVersion;
+      if (task.state !== "Active" || task.reportedNode) {
+        const at = now().toISOString();
+        const res = (await custom.patchNamespacedCustomObjectStatus(
+          {
+            ...ref(task),
+            body: {
+              metadata: { resourceVersion },
+              status: {
+                state: "Active",
+                previousState: task.state,
+                stateTransitionTime: at,
+                nodeInfo: null,
+                executionInfo: { requeueCount: task.requeueCount + 1, lastRequeueTime: at },
+              },
+            },
+          },
+          mergePatch,
+        )) as { metadata: { resourceVersion: string } };
+        resourceVersion = res.metadata.resourceVersion;
+      }
+      await custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null } } } }, mergePatch);
+    },
+    async end(task, failureInfo) {
+      const at = now().toISOString();
+      await custom.patchNamespacedCustomObjectStatus(
+        {
+          ...ref(task),
+          body: {
+            metadata: { resourceVersion: task.resourceVersion },
+            status: {
+              state: "Completed",
+              previousState: task.state,
+              stateTransitionTime: at,
+              conditions: null,
+              executionInfo: { endTime: at, result: "Failure", failureInfo },
+            },
+          },
+        },
+        mergePatch,
+      );
+    },
+  };
+}

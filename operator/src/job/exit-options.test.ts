@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ExitConditions } from "../api/exit-conditions.ts";
+import { resolveExitOptions, type ResolvedExitOptions, type TaskEnd } from "./exit-options.ts";
+
+const rules: ExitConditions = {
+  exitCodes: [
+    { code: 0, exitOptions: { dependencyAction: "Block" } },
+    { code: 3, exitOptions: { jobAction: "Disable" } },
+    { code: 4, exitOptions: { jobAction: "None", dependencyAction: "Satisfy" } },
+  ],
+  exitCodeRanges: [{ start: 10, end: 19, exitOptions: { jobAction: "None" } }],
+  preProcessingError: { jobAction: "Disable", dependencyAction: "Satisfy" },
+  fileUploadError: { jobAction: "None" },
+  default: { jobAction: "None", dependencyAction: "Satisfy" },
+};
+
+test("exit conditions resolve to Azure Batch's job and dependency actions", async (t) => {
+  const cases: Record<string, { conditions?: ExitConditions; end: TaskEnd; want: ResolvedExitOptions }> = {
+    "success without rules: None, Satisfy": { end: { result: "Success", exitCode: 0 }, want: { jobAction: "None", dependencyAction: "Satisfy" } },
+    "failure without rules: Terminate, Block": { end: { result: "Failure", exitCode: 2 }, want: { jobAction: "Terminate", dependencyAction: "Block" } },
+    "an exit code rule wins, defaults fill the rest": { conditions: rules, end: { result: "Failure", exitCode: 3 }, want: { jobAction: "Disable", dependencyAction: "Block" } },
+    "exit code 0 may block its dependents": { conditions: rules, end: { result: "Success", exitCode: 0 }, want: { jobAction: "None", dependencyAction: "Block" } },
+    "a failure may satisfy its dependents": { conditions: rules, end: { result: "Failure", exitCode: 4 }, want: { jobAction: "None", dependencyAction: "Satisfy" } },
+    "a range matches inclusively": { conditions: rules, end: { result: "Failure", exitCode: 19 }, want: { jobAction: "None", dependencyAction: "Block" } },
+    "anything else takes default": { conditions: rules, end: { result: "Failure", exitCode: 42 }, want: { jobAction: "None", dependencyAction: "Satisfy" } },
+    "a resource file failure is a pre-processing error": {
+      conditions: rules,
+      end: { result: "Failure", exitCode: 1, failureCode: "ResourceFileDownloadFailed" },
+      want: { jobAction: "Disable", dependencyAction: "Satisfy" },
+    },
+    "a failed upload after exit 0 is a file upload error": {
+      conditions: rules,
+      end: { result: "Failure", exitCode: 0, failureCode: "FileUploadError" },
+      want: { jobAction: "None", dependencyAction: "Block" },
+    },
+    "no preProcessingError rule falls back to default": {
+      conditions: { default: { jobAction: "Disable" } },
+      end: { result: "Failure", failureCode: "ResourceFileDownloadFailed" },
+      want: { jobAction: "Disable", dependencyAction: "Block" },
+    },
+    "a success never takes default": { conditions: { default: { jobAction: "Terminate" } }, end: { result: "Success", exitCode: 0 }, want: { jobAction: "None", dependencyAction: "Satisfy" } },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    await t.test(name, () => assert.deepEqual(resolveExitOptions(c.conditions, c.end), c.want));
+  }
+});
