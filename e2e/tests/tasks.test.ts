@@ -148,24 +148,24 @@ describe("tasks", { skip: noCluster }, () => {
     }
   });
 
-  test("dependencies: a diamond and a 1..10 fan-in run in a valid order; a failed dependency blocks", { timeout: 180_000 }, async () => {
+  test("dependencies: a diamond and a 1..100 fan-in run in a valid order; a failed dependency blocks", { timeout: 180_000 }, async () => {
     const log = join(dir, "deps.log");
     await k.create("Job", "deps", { poolInfo: { poolId: "p" }, usesTaskDependencies: true });
     const task = (id: string, extra: object = {}, body = "sleep 0.2") => ({ name: `deps-${id.toLowerCase()}`, labels: { job: "deps" }, spec: { jobName: "deps", id, commandLine: shellTask(log, body), ...extra } });
     // Created in reverse, so creation order alone would run the dependents first.
     await k.createMany("Task", [
-      task("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 10 }] } }),
+      task("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 100 }] } }),
       task("D", { dependsOn: { taskIds: ["B", "C"] } }),
       task("C", { dependsOn: { taskIds: ["A"] } }),
       task("B", { dependsOn: { taskIds: ["A"] } }),
       task("A"),
-      ...Array.from({ length: 10 }, (_, i) => task(String(i + 1))),
+      ...Array.from({ length: 100 }, (_, i) => task(String(i + 1))),
       task("bad", { constraints: { maxTaskRetryCount: 0 } }, "exit 1"),
       task("blocked", { dependsOn: { taskIds: ["bad"] } }),
     ], 8);
     await eventually("all but the blocked task completed", 120_000, async () => {
       const done = (await k.tasks("job=deps")).filter((t) => t.status?.state === "Completed");
-      return done.length === 16 ? true : undefined;
+      return done.length === 106 ? true : undefined;
     });
     const runs = new Map(readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")).map(([id, , what, ns]) => [`${id}:${what}`, Number(BigInt(ns!) / 1000n)]));
     const after = (later: string, ...earlier: string[]) => {
@@ -174,7 +174,7 @@ describe("tasks", { skip: noCluster }, () => {
     after("B", "A");
     after("C", "A");
     after("D", "B", "C");
-    after("sum", ...Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    after("sum", ...Array.from({ length: 100 }, (_, i) => String(i + 1)));
     const blocked = await eventually("the blocked task to say why", 30_000, async () => {
       const t = await k.task("deps-blocked");
       return t.status?.conditions?.some((c) => c.reason === "DependencyFailed") ? t : undefined;

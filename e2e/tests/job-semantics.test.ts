@@ -1,0 +1,190 @@
+// Job semantics against the real local control plane, process node and operator: what a
+// task's end means for its dependents and its job (exit conditions), and the job operations
+// (disable with disableTasks, terminate, maxWallClockTime, the job manager task).
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { eventually } from "../cluster/probe.ts";
+import { kubeConfig, noCluster } from "./support/cluster.ts";
+import { Kubatch } from "./support/kubatch.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+describe("job semantics", { skip: noCluster }, () => {
+  let kc: KubeConfig;
+  let ns: { name: string; remove: () => Promise<void> };
+  let k: Kubatch;
+  let dir: string;
+
+  before(async () => {
+    kc = kubeConfig();
+    ns = await testNamespace(kc, "jobs");
+    k = new Kubatch(kc, ns.name);
+    dir = mkdtempSync(join(tmpdir(), "kubatch-jobs-"));
+    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 3, taskSlotsPerNode: 4 });
+    await eventually("3 idle nodes", 120_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 3 ? true : undefined), async () => JSON.stringify((await k.pool("p")).status?.nodeCounts));
+  });
+  after(async () => {
+    await ns.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const taskIn = async (name: string, what: string, ok: (t: Awaited<ReturnType<Kubatch["task"]>>) => boolean, ms = 60_000) =>
+    eventually(`task ${name} ${what}`, ms, async () => {
+      const t = await k.task(name);
+      return ok(t) ? t : undefined;
+    }, async () => JSON.stringify((await k.task(name)).status));
+  const jobIn = async (name: string, what: string, ok: (j: Awaited<ReturnType<Kubatch["job"]>>) => boolean, ms = 60_000) =>
+    eventually(`job ${name} ${what}`, ms, async () => {
+      const j = await k.job(name);
+      return ok(j) ? j : undefined;
+    }, async () => JSON.stringify((await k.job(name)).status));
+  const running = (name: string) => taskIn(name, "running", (t) => t.status?.state === "Running");
+  const completed = (name: string, ms?: number) => taskIn(name, "completed", (t) => t.status?.state === "Completed", ms);
+  const schedulable = (t: Awaited<ReturnType<Kubatch["task"]>>) => t.status?.conditions?.find((c) => c.type === "Schedulable");
+
+  test("dependencyAction decides whether dependents run; cycles, missing tasks and jobs without usesTaskDependencies are reported", { timeout: 180_000 }, async () => {
+    await k.create("Job", "deps", { poolInfo: { poolId: "p" }, usesTaskDependencies: true });
+    await k.create("Job", "nodeps", { poolInfo: { poolId: "p" } });
+    const satisfyOn3 = { exitCodes: [{ code: 3, exitOptions: { dependencyAction: "Satisfy" } }] };
+    const blockOn0 = { exitCodes: [{ code: 0, exitOptions: { dependencyAction: "Block" } }] };
+    const tasks: Record<string, { job?: string; spec: object }> = {
+      "fail-block": { spec: { commandLine: "/bin/sh -c 'exit 3'" } },
+      "after-block": { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["fail-block"] } } },
+      "fail-satisfy": { spec: { commandLine: "/bin/sh -c 'exit 3'", exitConditions: satisfyOn3 } },
+      "after-satisfy": { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["fail-satisfy"] } } },
+      "ok-block": { spec: { commandLine: "/bin/true", exitConditions: blockOn0 } },
+      "after-ok-block": { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["ok-block"] } } },
+      "cycle-x": { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["cycle-y"] } } },
+      "cycle-y": { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["cycle-x"] } } },
+      missing: { spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["nope"] } } },
+      "nodeps-a": { job: "nodeps", spec: { commandLine: "/bin/true" } },
+      "nodeps-b": { job: "nodeps", spec: { commandLine: "/bin/true", dependsOn: { taskIds: ["nodeps-a"] } } },
+    };
+    const want: Record<string, { result?: "Success" | "Failure"; reason?: string; says?: RegExp }> = {
+      "fail-block": { result: "Failure" },
+      "after-block": { reason: "DependencyFailed", says: /dependency fail-block did not succeed/ },
+      "fail-satisfy": { result: "Failure" },
+      "after-satisfy": { result: "Success" },
+      "ok-block": { result: "Success" },
+      "after-ok-block": { reason: "DependencyFailed", says: /ok-block/ },
+      "cycle-x": { reason: "DependencyCycle", says: /cycle-x, cycle-y/ },
+      "cycle-y": { reason: "DependencyCycle", says: /cycle-x, cycle-y/ },
+      missing: { reason: "DependencyMissing", says: /do not exist in job deps: nope/ },
+      "nodeps-a": { result: "Success" },
+      "nodeps-b": { reason: "DependenciesNotEnabled", says: /usesTaskDependencies/ },
+    };
+    await Promise.all(Object.entries(tasks).map(([name, t]) => k.create("Task", name, { jobName: t.job ?? "deps", id: name, ...t.spec })));
+    await Promise.all(
+      Object.entries(want).map(async ([name, w]) => {
+        if (w.result) {
+          const t = await completed(name);
+          assert.equal(t.status?.executionInfo?.result, w.result, name);
+          return;
+        }
+        const t = await taskIn(name, `to say ${w.reason}`, (x) => schedulable(x)?.reason === w.reason);
+        assert.equal(t.status?.state ?? "Active", "Active", `${name} stays Active`);
+        assert.equal(t.metadata.labels?.["kubatch.dev/node"], undefined, `${name} is never assigned`);
+        assert.equal(schedulable(t)?.status, "False");
+        assert.match(schedulable(t)?.message ?? "", w.says!, name);
+      }),
+    );
+  });
+
+  test("each jobAction of a failed task ends the job as Azure Batch documents", { timeout: 180_000 }, async () => {
+    const failOn3 = (jobAction: string) => ({ exitCodes: [{ code: 3, exitOptions: { jobAction } }] });
+    const cases: Record<string, { onTaskFailure: string; exitConditions?: object; state: string; reason?: string; disabled?: boolean; other: "ended" | "requeued" | "running" }> = {
+      terminate: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("Terminate"), state: "Completed", reason: "TaskFailed", other: "ended" },
+      "default-terminate": { onTaskFailure: "PerformExitOptionsJobAction", state: "Completed", reason: "TaskFailed", other: "ended" },
+      disable: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("Disable"), state: "Disabled", disabled: true, other: "requeued" },
+      none: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("None"), state: "Active", other: "running" },
+      "no-action": { onTaskFailure: "NoAction", exitConditions: failOn3("Terminate"), state: "Active", other: "running" },
+    };
+    await Promise.all(
+      Object.entries(cases).map(async ([job, c]) => {
+        await k.create("Job", job, { poolInfo: { poolId: "p" }, onTaskFailure: c.onTaskFailure });
+        await k.create("Task", `${job}-long`, { jobName: job, commandLine: "sleep 120" });
+        await running(`${job}-long`);
+        await k.create("Task", `${job}-fail`, { jobName: job, commandLine: "/bin/sh -c 'exit 3'", ...(c.exitConditions ? { exitConditions: c.exitConditions } : {}) });
+        await completed(`${job}-fail`);
+        const j = await jobIn(job, `in state ${c.state}`, (x) => x.status?.state === c.state && (c.state !== "Active" || x.status?.taskCounts?.failed === 1));
+        assert.equal(j.status?.executionInfo?.terminateReason, c.reason, job);
+        assert.equal(j.spec.disabled ?? false, c.disabled ?? false, `${job}: spec.disabled`);
+        const other = await k.task(`${job}-long`);
+        if (c.other === "ended") {
+          assert.equal(other.status?.state, "Completed", job);
+          assert.equal(other.status?.executionInfo?.failureInfo?.code, "TaskEnded", job);
+        } else if (c.other === "requeued") {
+          const t = await taskIn(`${job}-long`, "requeued", (x) => x.status?.state === "Active" && x.metadata.labels?.["kubatch.dev/node"] === undefined);
+          assert.equal(t.status?.executionInfo?.requeueCount, 1, job);
+        } else assert.equal(other.status?.state, "Running", job);
+        await k.patchSpec("jobs", job, { terminate: true });
+      }),
+    );
+  });
+
+  test("disableTasks Requeue, Terminate and Wait act on running tasks as Azure Batch documents; enabling runs requeued tasks again", { timeout: 180_000 }, async () => {
+    // Each task sleeps on its first run only, so a requeued task finishes quickly when it runs again.
+    const onceThenDone = (name: string, seconds: number) => `/bin/sh -c 'test -f ${dir}/${name}.ran && exit 0; touch ${dir}/${name}.ran; sleep ${seconds}'`;
+    const cases: Record<string, { sleep: number; disabling: boolean; task: { state: string; result?: string; code?: string; requeues: number } }> = {
+      requeue: { sleep: 120, disabling: false, task: { state: "Active", requeues: 1 } },
+      terminate: { sleep: 120, disabling: false, task: { state: "Completed", result: "Failure", code: "TaskEnded", requeues: 0 } },
+      wait: { sleep: 6, disabling: true, task: { state: "Completed", result: "Success", requeues: 0 } },
+    };
+    await Promise.all(
+      Object.entries(cases).map(async ([mode, c]) => {
+        const job = `disable-${mode}`;
+        await k.create("Job", job, { poolInfo: { poolId: "p" } });
+        await k.create("Task", `${job}-t`, { jobName: job, commandLine: onceThenDone(job, c.sleep) });
+        await running(`${job}-t`);
+        await k.patchSpec("jobs", job, { disabled: true, disableTasks: mode[0]!.toUpperCase() + mode.slice(1) });
+        if (c.disabling) {
+          const j = await jobIn(job, "Disabling while its task runs", (x) => x.status?.state === "Disabling");
+          assert.equal((await k.task(`${job}-t`)).status?.state, "Running");
+          assert.equal(j.status?.taskCounts?.running, 1);
+        }
+        await jobIn(job, "Disabled", (x) => x.status?.state === "Disabled", 60_000);
+        const t = await taskIn(`${job}-t`, `in state ${c.task.state}`, (x) => x.status?.state === c.task.state);
+        assert.equal(t.status?.executionInfo?.result, c.task.result, mode);
+        assert.equal(t.status?.executionInfo?.failureInfo?.code, c.task.code, mode);
+        assert.equal(t.status?.executionInfo?.requeueCount ?? 0, c.task.requeues, mode);
+        if (mode === "requeue") {
+          await k.patchSpec("jobs", job, { disabled: false });
+          const again = await completed(`${job}-t`);
+          assert.equal(again.status?.executionInfo?.result, "Success", "the requeued task ran again once enabled");
+          const j = await k.job(job);
+          assert.equal(j.status?.state, "Active");
+        }
+      }),
+    );
+  });
+
+  test("terminate, maxWallClockTime and the job manager task end the job and its running tasks with Azure Batch's reasons", { timeout: 180_000 }, async () => {
+    const cases: Record<string, { spec: object; terminateLater?: boolean; reason: string; manager?: string }> = {
+      "user-terminate": { spec: {}, terminateLater: true, reason: "Cancelled" },
+      "wall-clock": { spec: { constraints: { maxWallClockTime: "PT8S" } }, reason: "MaxWallClockTimeExpiry" },
+      manager: { spec: { jobManagerTask: { id: "Manager_1", commandLine: "sleep 3", runExclusive: false } }, reason: "JMComplete", manager: "manager-manager-1" },
+    };
+    await Promise.all(
+      Object.entries(cases).map(async ([job, c]) => {
+        await k.create("Job", job, { poolInfo: { poolId: "p" }, ...c.spec });
+        await k.create("Task", `${job}-long`, { jobName: job, commandLine: "sleep 120" });
+        await running(`${job}-long`);
+        if (c.terminateLater) await k.patchSpec("jobs", job, { terminate: true, terminateReason: c.reason });
+        const j = await jobIn(job, "Completed", (x) => x.status?.state === "Completed", 90_000);
+        assert.equal(j.status?.executionInfo?.terminateReason, c.reason, job);
+        assert.match(j.status?.conditions?.find((x) => x.type === "Completed")?.message ?? "", new RegExp(c.reason));
+        const long = await k.task(`${job}-long`);
+        assert.equal(long.status?.state, "Completed", job);
+        assert.equal(long.status?.executionInfo?.failureInfo?.code, "TaskEnded", job);
+        if (c.manager) {
+          const m = await k.task(c.manager);
+          assert.equal(m.status?.executionInfo?.result, "Success", "the job manager task ran");
+          assert.equal(m.spec.id, "Manager_1");
+        }
+      }),
+    );
+  });
+});
