@@ -1,7 +1,7 @@
 // Least privilege, checked against the real API server's RBAC authorizer:
 // - the chart's operator ServiceAccount may do what the operator does (watch kubatch objects
 //   and their node pods cluster-wide, write status, own Deployments, apply the node agents'
-//   identity) and nothing more (no Secrets, no Pods created, no Tasks created or deleted, no
+//   identity, run container tasks' Pods) and nothing more (no Secrets, no exec into Pods, no Tasks created or deleted, no
 //   RBAC beyond the Role named kubatch-node);
 // - a node agent (ServiceAccount kubatch-node, made by the operator when a Pool exists in a
 //   namespace) reads its own namespace's tasks and jobs and writes only task status: it cannot
@@ -56,8 +56,10 @@ const operatorChecks: Record<string, Check> = {
   // …and nothing more.
   "no Secrets in a namespace": ["get", "secrets", "other-ns", false],
   "no Secrets anywhere": ["list", "secrets", "all", false],
-  "no creating Pods": ["create", "pods", "other-ns", false],
-  "no deleting Pods": ["delete", "pods", "other-ns", false],
+  "create container tasks' Pods": ["create", "pods", "other-ns", true],
+  "delete container tasks' Pods": ["delete", "pods", "other-ns", true],
+  "read container tasks' logs": ["get", "pods", "other-ns", true, "log"],
+  "update task finalizers (blockOwnerDeletion)": ["update", "tasks.kubatch.dev", "other-ns", true, "finalizers"],
   "no exec into Pods": ["create", "pods", "other-ns", false, "exec"],
   "no creating Tasks": ["create", "tasks.kubatch.dev", "other-ns", false],
   "no deleting Tasks": ["delete", "tasks.kubatch.dev", "other-ns", false],
@@ -107,6 +109,9 @@ const agentChecks: Record<string, Check> = {
   "no listing Secrets": ["list", "secrets", "pool-ns", false],
   "no Secrets of another namespace": ["get", "secrets", "other-ns", false],
   "no Pods": ["create", "pods", "pool-ns", false],
+  "read a container task's Pod (upload)": ["watch", "pods", "pool-ns", true],
+  "read a container task's log (upload)": ["get", "pods", "pool-ns", true, "log"],
+  "no Pods of another namespace": ["get", "pods", "other-ns", false],
   "no Deployments": ["patch", "deployments.apps", "pool-ns", false],
   "no RBAC": ["patch", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "pool-ns", false],
 };

@@ -5,6 +5,7 @@ const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> 
   fetch: async () => (await import("./fetch/command.ts")).fetchCommand,
   agent: async () => (await import("./agent/command.ts")).agentCommand,
   "start-task": async () => (await import("./start-task/command.ts")).startTaskCommand,
+  upload: async () => (await import("./container-upload/command.ts")).uploadCommand,
 };
 
 async function main(): Promise<number> {

@@ -29,6 +29,8 @@ import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem, autoPoolOwnerLabel } from "../
 import { poolIdOf } from "../auto-pool/pool-id.ts";
 import { makeAutoPoolReconciler } from "../auto-pool/reconciler.ts";
 import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
+import { makeContainerTasks } from "../container-task/reconciler.ts";
+import { taskLabel } from "../container-task/container-pod.ts";
 import { makeWriter } from "../kube/apply.ts";
 import { errorMessage, isNamespaceTerminating } from "../kube/errors.ts";
 import { makeEventRecorder } from "../kube/events.ts";
@@ -203,6 +205,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         }
       }
       jobQueue.addAfter(entry.jobKey, jobStatusDelayMs);
+      containerTasks.onTask(kind, entry, before);
       const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
       if (!poolKey) return;
       if (!entry.node || entry.completed || kind === "delete") dispatchQueue.add(poolKey);
@@ -282,7 +285,23 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace, name, propagationPolicy: "Background" }).catch((err: unknown) => {
         if ((err as { code?: number }).code !== 404) throw err;
       });
-  const informers = [pools, deployments, pods, jobs, tasks, workItems];
+    },
+  });
+
+  // Container tasks (spec.containerSettings): one Pod per attempt, owned by the Task, labelled
+  // kubatch.dev/task; their own queue keyed by the task, fed by the Task and Pod informers.
+  const containerTaskQueue = new WorkQueue({ onError: onError("container task") });
+  const taskPods = new Informer<V1Pod>({
+    kubeConfig: kc,
+    path: "/api/v1/pods",
+    labelSelector: taskLabel,
+    list: () => core.listPodForAllNamespaces({ labelSelector: taskLabel }),
+    onEvent: (_kind, pod) => containerTasks.onPod(pod),
+    log,
+  });
+  const containerTasks = makeContainerTasks({ tasks, jobs, pods: taskPods, state, writer, core, events, config, log, enqueue: (key) => containerTaskQueue.add(key) });
+
+  const informers = [pools, deployments, pods, jobs, tasks, workItems, taskPods];
   let resync: NodeJS.Timeout | undefined;
   let gauges: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -298,6 +317,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2),
         workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1),
         autoPoolQueue.run(instrumented(metrics, "autopool", settled(reconcileAutoPool)), 1),
+        containerTaskQueue.run(instrumented(metrics, "containertask", settled(containerTasks.reconcile)), 2),
       ]);
       gauges = setInterval(() => {
         for (const [name, q] of Object.entries({ pool: poolQueue, dispatch: dispatchQueue, job: jobQueue, workitem: workItemQueue })) metrics.queueDepth.set({ queue: name }, q.depth);
@@ -319,7 +339,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       clearInterval(resync);
       clearInterval(gauges);
       autoscaler.stop();
-      for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue, autoPoolQueue]) q.shutdown();
+      for (const q of [poolQueue, dispatchQueue, jobQueue, workItemQueue, autoPoolQueue, containerTaskQueue]) q.shutdown();
       await running;
       await Promise.all(informers.map((i) => i.stop()));
     },

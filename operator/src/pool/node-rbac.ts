@@ -1,5 +1,6 @@
 // The identity of node agents in a namespace (pure): a ServiceAccount that may read tasks and
-// jobs, write task status, and read the Secrets that tasks name for their storage credentials.
+// jobs, write task status, read the Secrets that tasks name for their storage credentials, and
+// (container tasks' upload container) read Pods and their logs.
 import type { V1Role, V1RoleBinding, V1ServiceAccount } from "@kubernetes/client-node";
 import { GROUP } from "../api/group.ts";
 
@@ -18,6 +19,9 @@ export function nodeRbac(namespace: string): [V1ServiceAccount, V1Role, V1RoleBi
         { apiGroups: [GROUP], resources: ["tasks", "jobs"], verbs: ["get", "list", "watch"] },
         { apiGroups: [GROUP], resources: ["tasks/status"], verbs: ["get", "patch", "update"] },
         { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+        // The `upload` container of a container task's Pod waits for the task container's exit and saves its log.
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "watch"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
         { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
       ],
     },
