@@ -6,10 +6,10 @@ import { errorMessage, isNamespaceTerminating } from "./errors.ts";
 export type EventType = "Normal" | "Warning";
 export type EventRecorder = { record(obj: KubernetesObject, type: EventType, reason: string, message: string): void };
 
-const component = "kubatch-operator";
 const dedupeMs = 10 * 60_000;
 
-export function makeEventRecorder(kc: KubeConfig, log: (line: string) => void = console.error): EventRecorder {
+/** component: who reports (the operator, or a node agent: "kubatch-agent"). */
+export function makeEventRecorder(kc: KubeConfig, log: (line: string) => void = console.error, component = "kubatch-operator"): EventRecorder {
   const core = kc.makeApiClient(CoreV1Api);
   const recent = new Map<string, number>();
   return {

@@ -9,6 +9,7 @@ import { jobNames, parseJob, type Job } from "../../../operator/src/api/job.ts";
 import { parseTask, taskNames, type Task } from "../../../operator/src/api/task.ts";
 import { nodeLabel } from "../../../operator/src/dispatch/labels.ts";
 import type { TaskObject } from "../../../operator/src/dispatch/task-entry.ts";
+import { makeEventRecorder } from "../../../operator/src/kube/events.ts";
 import { Informer, type EventKind } from "../../../operator/src/kube/informer.ts";
 import type { NodeIdentity } from "../node-layout.ts";
 import { JobPreparations } from "./job-preparation.ts";
@@ -75,12 +76,17 @@ export class TaskAgent {
     });
     const records = new JobRecords(opts.node.rootDir, opts.node.nodeId);
     const exec = (task: RunnableTask, job: Job, signal: AbortSignal) => executeTask(task, job, { ...this.executionContext(job.metadata.namespace ?? opts.namespace), signal });
-    this.preparations = new JobPreparations({ nodeId: opts.node.nodeId, records, exec, log: opts.log });
+    // Per-node outcomes of the job preparation and release tasks, as Events on the Job.
+    const events = makeEventRecorder(opts.kubeConfig, opts.log, "kubatch-agent");
+    const report = (job: Job, type: "Normal" | "Warning", reason: string, message: string) =>
+      events.record({ apiVersion: job.apiVersion, kind: job.kind, metadata: { name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid, resourceVersion: job.metadata.resourceVersion } }, type, reason, message);
+    this.preparations = new JobPreparations({ nodeId: opts.node.nodeId, records, exec, log: opts.log, report });
     this.releases = new JobReleases({
       nodeId: opts.node.nodeId,
       records,
       exec,
       log: opts.log,
+      report,
       preparations: this.preparations,
       tasksRunning: (jobName) => [...this.running.values()].filter((e) => e.jobName === jobName).map((e) => e.done),
     });

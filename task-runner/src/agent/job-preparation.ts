@@ -17,11 +17,15 @@ export type Readiness = { ok: true } | { ok: false; failureInfo: FailureInfo };
 /** Runs a job's preparation or release task on this node (executeTask with the agent's context). */
 export type Exec = (task: RunnableTask, job: Job, signal: AbortSignal) => Promise<TaskOutcome>;
 
+/** Reports a per-node outcome on the Job (a Kubernetes Event: `kubectl events --for kjob/NAME`). */
+export type Report = (job: Job, type: "Normal" | "Warning", reason: string, message: string) => void;
+
 export type PreparationDeps = {
   nodeId: string;
   records: JobRecords;
   exec: Exec;
   log: (line: string) => void;
+  report?: Report;
 };
 
 export const preparationFailedCode = "JobPreparationTaskFailed";
@@ -168,7 +172,10 @@ export class JobPreparations {
       log(`job preparation task of ${name} stopped after ${seconds}s`);
       return { ok: false, failureInfo: { category: "UserError", code: preparationFailedCode, message: `the job preparation task ${task.id} was stopped on node ${nodeId}` } };
     }
-    log(`job preparation task of ${name} finished: exit code ${outcome.exitCode ?? "none"}, ${outcome.result}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}, ${outcome.retryCount} retries, ${seconds}s`);
+    const summary = `exit code ${outcome.exitCode ?? "none"}, ${outcome.result}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}, ${outcome.retryCount} retries, ${seconds}s`;
+    log(`job preparation task of ${name} finished: ${summary}`);
+    const failed = outcome.result !== "Success";
+    this.deps.report?.(job, failed ? "Warning" : "Normal", failed ? "JobPreparationTaskFailed" : "JobPreparationTaskCompleted", `node ${nodeId}: ${summary}${failed && outcome.stderrTail ? `: ${outcome.stderrTail.trim().slice(-256)}` : ""}`);
     const run = runRecord(outcome);
     await records.update(job.metadata.name, job.metadata.uid ?? "", (r) => ({ ...r, nodeId, preparation: run })).catch((err: unknown) =>
       log(`job preparation task of ${name}: outcome not recorded: ${err instanceof Error ? err.message : String(err)}`),

@@ -8,7 +8,7 @@
 import type { Job } from "../../../operator/src/api/job.ts";
 import type { EventKind } from "../../../operator/src/kube/informer.ts";
 import type { JobRecord, JobRecords } from "./job-record.ts";
-import { runRecord, type Exec, type JobPreparations } from "./job-preparation.ts";
+import { runRecord, type Exec, type JobPreparations, type Report } from "./job-preparation.ts";
 import type { RunnableTask } from "./task-execution.ts";
 
 export type ReleaseDeps = {
@@ -16,6 +16,7 @@ export type ReleaseDeps = {
   records: JobRecords;
   exec: Exec;
   log: (line: string) => void;
+  report?: Report;
   preparations: JobPreparations;
   /** The runs of the job's tasks on this node that have not ended yet. */
   tasksRunning: (jobName: string) => Promise<unknown>[];
@@ -95,7 +96,10 @@ export class JobReleases {
         log(`job release task of ${name} stopped after ${seconds}s (the agent is stopping)`);
         return;
       }
-      log(`job release task of ${name} finished: exit code ${outcome.exitCode ?? "none"}, ${outcome.result}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}, ${seconds}s`);
+      const summary = `exit code ${outcome.exitCode ?? "none"}, ${outcome.result}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}, ${seconds}s`;
+      log(`job release task of ${name} finished: ${summary}`);
+      const failed = outcome.result !== "Success";
+      this.deps.report?.(job, failed ? "Warning" : "Normal", failed ? "JobReleaseTaskFailed" : "JobReleaseTaskCompleted", `node ${nodeId}: ${summary}${failed && outcome.stderrTail ? `: ${outcome.stderrTail.trim().slice(-256)}` : ""}`);
       await records.update(job.metadata.name, uid, (r) => ({ ...r, release: runRecord(outcome) }));
     }
     preparations.forget(uid);

@@ -1,0 +1,154 @@
+// Job preparation and release tasks on warm nodes, against the real local control plane,
+// process node and operator: the preparation runs once per node before that node's first
+// task of the job, the release after the job completes on each node that ran it; a failed
+// preparation completes the node's tasks of the job as failed without running them.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { eventually } from "../cluster/probe.ts";
+import { kubeConfig, noCluster } from "./support/cluster.ts";
+import { Kubatch } from "./support/kubatch.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+/** A line `<what> <id> <node> <ns>` appended to a shared log on the host (the local node runs pods as host processes). */
+const mark = (log: string, what: string, id = "$AZ_BATCH_TASK_ID") => `echo ${what} ${id} $AZ_BATCH_NODE_ID $(date +%s%N) >> ${log}`;
+
+/** at: microseconds since the epoch. */
+type Line = { what: string; id: string; node: string; at: number };
+
+function lines(log: string): Line[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [what, id, node, ns] = l.split(" ");
+      return { what: what!, id: id!, node: node!, at: Number(BigInt(ns!) / 1000n) };
+    });
+}
+
+describe("job preparation and release tasks", { skip: noCluster }, () => {
+  let kc: KubeConfig;
+  let ns: { name: string; remove: () => Promise<void> };
+  let k: Kubatch;
+  let dir: string;
+
+  before(async () => {
+    kc = kubeConfig();
+    ns = await testNamespace(kc, "prep");
+    k = new Kubatch(kc, ns.name);
+    dir = mkdtempSync(join(tmpdir(), "kubatch-prep-"));
+    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 2 });
+    await eventually("2 idle nodes", 120_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 2 ? true : undefined), async () => JSON.stringify((await k.pool("p")).status?.nodeCounts));
+  });
+  after(async () => {
+    await ns.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The agents' per-node reports on a job: reason → the nodes named in the messages. */
+  const reports = async (job: string) => {
+    const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${job},source=kubatch-agent` });
+    const out = new Map<string, string[]>();
+    for (const e of list.items) out.set(e.reason!, [...(out.get(e.reason!) ?? []), /^node (\S+):/.exec(e.message ?? "")?.[1] ?? "?"].sort());
+    return out;
+  };
+
+  const completed = async (job: string, n: number, ms: number) =>
+    eventually(`${n} tasks of ${job} completed`, ms, async () => {
+      const tasks = (await k.tasks(`job=${job}`)).filter((t) => t.status?.state === "Completed");
+      return tasks.length === n ? tasks : undefined;
+    }, async () => JSON.stringify((await k.job(job)).status?.taskCounts));
+
+  test("preparation once per node before its first task; release on each node that ran the job, after it completed", { timeout: 240_000 }, async () => {
+    const log = join(dir, "run.log");
+    const n = 8;
+    await k.create("Job", "pr", {
+      poolInfo: { poolId: "p" },
+      onAllTasksComplete: "TerminateJob",
+      // The preparation takes a while, so the node's first tasks arrive while it runs and must share it.
+      jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep-start")}; sleep 1; touch ready; ${mark(log, "prep-end")}"` },
+      jobReleaseTask: { commandLine: `/bin/sh -c "${mark(log, "release")}"`, maxWallClockTime: "PT1M" },
+    });
+    await k.createMany("Task", Array.from({ length: n }, (_, i) => ({
+      name: `pr-${i}`,
+      labels: { job: "pr" },
+      // Each task checks it sees the preparation's working directory, with the file it left.
+      spec: { jobName: "pr", commandLine: `/bin/sh -c "${mark(log, "start")}; test -f $AZ_BATCH_JOB_PREP_WORKING_DIR/ready || exit 3; echo $AZ_BATCH_JOB_PREP_DIR; sleep 0.3; ${mark(log, "end")}"` },
+    })));
+    const tasks = await completed("pr", n, 120_000);
+    for (const t of tasks) {
+      assert.equal(t.status?.executionInfo?.result, "Success", `${t.metadata.name}: ${JSON.stringify(t.status?.executionInfo)} ${t.status?.stderrTail ?? ""}`);
+      assert.match(t.status?.stdoutTail ?? "", /\/workitems\/pr\/job-1\/jobpreparation\n$/, "AZ_BATCH_JOB_PREP_DIR");
+    }
+    const job = await eventually("job Completed", 30_000, async () => {
+      const j = await k.job("pr");
+      return j.status?.state === "Completed" ? j : undefined;
+    }, async () => JSON.stringify((await k.job("pr")).status));
+    const taskNodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
+    const all = await eventually(`a release line from each of ${[...taskNodes].join(", ")}`, 60_000, async () => {
+      const l = lines(log);
+      return l.filter((x) => x.what === "release").length >= taskNodes.size ? l : undefined;
+    }, async () => readFileSync(log, "utf8"));
+    // Late duplicates would show up after a short while.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const final = lines(log);
+    assert.equal(final.length, all.length, "nothing ran after the release");
+    const endTime = Date.parse(job.status!.executionInfo!.endTime!) * 1000;
+    const byNode = Map.groupBy(final, (l) => l.node);
+    assert.deepEqual(new Set(byNode.keys()), taskNodes, "only nodes that ran tasks prepared or released");
+    for (const [node, list] of byNode) {
+      const of = (what: string) => list.filter((l) => l.what === what);
+      assert.equal(of("prep-start").length, 1, `${node}: one preparation`);
+      assert.equal(of("prep-end").length, 1, `${node}: one preparation`);
+      assert.equal(of("release").length, 1, `${node}: one release`);
+      const prepEnd = of("prep-end")[0]!.at;
+      const release = of("release")[0]!.at;
+      for (const s of of("start")) assert.ok(s.at >= prepEnd, `${node}: task ${s.id} started before the preparation ended`);
+      for (const e of of("end")) assert.ok(release >= e.at, `${node}: release before task ${e.id} ended`);
+      assert.ok(release >= endTime, `${node}: release before the job completed`);
+      const ms = (us: number) => Math.round(us / 1000);
+      console.log(`# ${node}: ${of("start").length} tasks; preparation ${ms(prepEnd - of("prep-start")[0]!.at)} ms, first task ${ms(Math.min(...of("start").map((s) => s.at)) - prepEnd)} ms after it; release ${ms(release - endTime)} ms after the job's endTime`);
+    }
+    assert.equal(final.filter((l) => l.what === "start").length, n, "every task ran once");
+    // Each node reports its outcomes on the Job.
+    const nodes = [...taskNodes].sort();
+    const events = await eventually("the agents' events", 30_000, async () => {
+      const r = await reports("pr");
+      return r.get("JobReleaseTaskCompleted")?.length === nodes.length && r.get("JobPreparationTaskCompleted")?.length === nodes.length ? r : undefined;
+    }, async () => JSON.stringify([...(await reports("pr"))]));
+    assert.deepEqual(events.get("JobPreparationTaskCompleted"), nodes);
+    assert.deepEqual(events.get("JobReleaseTaskCompleted"), nodes);
+  });
+
+  test("a failed preparation (waitForSuccess) completes the node's tasks of the job as failed, unrun", { timeout: 180_000 }, async () => {
+    const log = join(dir, "bad.log");
+    const n = 4;
+    await k.create("Job", "bad", {
+      poolInfo: { poolId: "p" },
+      jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; echo cannot prepare >&2; exit 5"`, constraints: { maxTaskRetryCount: 1 } },
+    });
+    await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `bad-${i}`, labels: { job: "bad" }, spec: { jobName: "bad", commandLine: `/bin/sh -c "${mark(log, "task")}"` } })));
+    const tasks = await completed("bad", n, 120_000);
+    for (const t of tasks) {
+      const info = t.status?.executionInfo;
+      assert.equal(info?.result, "Failure", t.metadata.name);
+      assert.equal(info?.failureInfo?.code, "JobPreparationTaskFailed", t.metadata.name);
+      assert.equal(info?.failureInfo?.category, "UserError");
+      assert.match(info?.failureInfo?.message ?? "", /exited with code 5 on node .*cannot prepare/);
+      assert.equal(info?.exitCode, undefined, "the task itself never ran");
+    }
+    const l = lines(log);
+    assert.equal(l.filter((x) => x.what === "task").length, 0, "no task command ran");
+    const nodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
+    for (const node of nodes) assert.equal(l.filter((x) => x.what === "prep" && x.node === node).length, 2, `${node}: the preparation and its one retry, once for all the node's tasks`);
+    const events = await eventually("the agents' warnings", 30_000, async () => {
+      const r = await reports("bad");
+      return r.get("JobPreparationTaskFailed")?.length === nodes.size ? r : undefined;
+    }, async () => JSON.stringify([...(await reports("bad"))]));
+    assert.deepEqual(events.get("JobPreparationTaskFailed"), [...nodes].sort());
+  });
+});
