@@ -28,7 +28,11 @@ const cases: Record<string, Case> = {
       commandLine: `/bin/sh -c "cat in/greeting.txt > result.txt && echo id=$AZ_BATCH_TASK_ID common=$COMMON own=$OWN wd=$(pwd)"`,
       environmentSettings: [{ name: "OWN", value: "mine" }],
       resourceFiles: [{ storageContainerUrl: input, credentialsSecretRef: storage, filePath: "in" }],
-      outputFiles: [{ filePattern: "result.txt", destination: { container: { containerUrl: output, path: "c0/result.txt", credentialsSecretRef: storage } }, uploadOptions: { uploadCondition: "TaskSuccess" } }],
+      outputFiles: [
+        { filePattern: "result.txt", destination: { container: { containerUrl: output, path: "c0/result.txt", credentialsSecretRef: storage } }, uploadOptions: { uploadCondition: "TaskSuccess" } },
+        { filePattern: "../stdout.txt", destination: { container: { containerUrl: output, path: "c0/stdout.txt", credentialsSecretRef: storage } } },
+        { filePattern: "result.txt", destination: { container: { containerUrl: output, path: "c0/not-on-success.txt", credentialsSecretRef: storage } }, uploadOptions: { uploadCondition: "TaskFailure" } },
+      ],
     }),
     check: async (t, pods, blobs) => {
       assert.equal(t.status?.executionInfo?.exitCode, 0);
@@ -36,6 +40,8 @@ const cases: Record<string, Case> = {
       assert.match(t.status?.stdoutTail ?? "", /id=c0 common=from-job own=mine wd=\/mnt\/batch\/workitems\/j\/job-1\/c0\/wd/);
       assert.deepEqual(pods.map((p) => p.metadata?.name), ["c0-0"]);
       assert.equal((await blobs.getBlockBlobClient("c0/result.txt").downloadToBuffer()).toString(), "hello from blob\n");
+      assert.match((await blobs.getBlockBlobClient("c0/stdout.txt").downloadToBuffer()).toString(), /id=c0 common=from-job/);
+      assert.equal(await blobs.getBlockBlobClient("c0/not-on-success.txt").exists(), false, "uploadCondition TaskFailure");
     },
   },
   "exit 3, retried once: a new Pod per attempt, the exit code and the failure in status": {
@@ -56,6 +62,16 @@ const cases: Record<string, Case> = {
       assert.equal(t.status?.executionInfo?.failureInfo?.category, "UserError");
       assert.equal(t.status?.executionInfo?.failureInfo?.code, "ContainerImagePullFailed");
       assert.match(t.status?.executionInfo?.failureInfo?.message ?? "", /containerSettings\.imageName "example\.com\/no\/such-image:1"/);
+    },
+  },
+  "maxWallClockTime: stopped, MaxWallClockTimeExpiry, its Pod deleted": {
+    spec: () => ({ containerSettings: busybox, commandLine: "sleep 120", constraints: { maxWallClockTime: "3s" } }),
+    check: async (t, pods) => {
+      assert.equal(t.status?.executionInfo?.result, "Failure");
+      assert.equal(t.status?.executionInfo?.failureInfo?.code, "MaxWallClockTimeExpiry");
+      const ran = Date.parse(t.status!.executionInfo!.endTime!) - Date.parse(t.status!.executionInfo!.startTime!);
+      assert.ok(ran >= 2_000 && ran < 30_000, `ran ${ran} ms`);
+      assert.ok(pods.every((p) => p.metadata?.deletionTimestamp || ["Succeeded", "Failed"].includes(p.status?.phase ?? "")), "no Pod left running");
     },
   },
   "dependsOn: waits until its dependency succeeded": {
@@ -81,6 +97,7 @@ const names: Record<string, string> = {
   "exit 0: resource file in, output file out, AZ_BATCH_* and the job's environment": "c0",
   "exit 3, retried once: a new Pod per attempt, the exit code and the failure in status": "c3",
   "an image the node cannot pull: UserError naming containerSettings.imageName": "cpull",
+  "maxWallClockTime: stopped, MaxWallClockTimeExpiry, its Pod deleted": "cwall",
   "dependsOn: waits until its dependency succeeded": "cdep",
   "an agent task of the same job runs on the pool's node": "agent",
 };
@@ -130,10 +147,23 @@ describe("container tasks", { skip }, () => {
   test("the job counts the container tasks with the agent's", async () => {
     const counts = await eventually("job j counts every task", 30_000, async () => {
       const c = (await k.job("j")).status?.taskCounts;
-      return c && (c.succeeded ?? 0) + (c.failed ?? 0) === 5 ? c : undefined;
+      return c && (c.succeeded ?? 0) + (c.failed ?? 0) === 6 ? c : undefined;
     }, async () => JSON.stringify((await k.job("j")).status?.taskCounts));
     assert.equal(counts.succeeded, 3);
-    assert.equal(counts.failed, 2);
+    assert.equal(counts.failed, 3);
+  });
+
+  test("terminating the job completes its running container task and deletes the Pod", async () => {
+    await k.create("Job", "jt", { poolInfo: { poolId: "p" } });
+    await k.create("Task", "long", { jobName: "jt", containerSettings: busybox, commandLine: "sleep 300" });
+    await eventually("long Running", 60_000, async () => ((await k.task("long")).status?.state === "Running" ? true : undefined));
+    await k.patchSpec("jobs", "jt", { terminate: true });
+    const t = await eventually("long Completed", 60_000, async () => {
+      const x = await k.task("long");
+      return x.status?.state === "Completed" ? x : undefined;
+    });
+    assert.equal(t.status?.executionInfo?.result, "Failure");
+    await eventually("long's Pod gone", 60_000, async () => ((await podsOf("long")).length === 0 ? true : undefined), async () => JSON.stringify((await podsOf("long")).map((p) => [p.metadata?.name, p.status?.phase, p.metadata?.deletionTimestamp])));
   });
 
   test("a running container task's Pod is owned by the Task and goes when the Task is deleted", async () => {
