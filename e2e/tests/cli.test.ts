@@ -190,4 +190,52 @@ describe("kubatch CLI", { skip }, () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test("job disable, enable and terminate write the spec; the operator requeues, reruns and ends the job", { timeout: 120_000 }, async () => {
+    type Obj = { spec: Record<string, unknown>; status?: { state?: string; executionInfo?: { terminateReason?: string; requeueCount?: number; result?: string; failureInfo?: { code?: string } } } };
+    const get = async (plural: "jobs" | "tasks", name: string) => (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural, namespace: ns.name, name })) as Obj;
+    const until = (what: string, plural: "jobs" | "tasks", name: string, ok: (o: Obj) => boolean) =>
+      eventually(what, 60_000, async () => {
+        const o = await get(plural, name);
+        return ok(o) ? o : undefined;
+      }, async () => JSON.stringify((await get(plural, name)).status));
+    const marker = await mkdtemp(join(tmpdir(), "kubatch-cli-ctl-"));
+    try {
+      await createJob("ctl");
+      const task = (name: string, commandLine: string) =>
+        custom.createNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name }, spec: { jobName: "ctl", commandLine } } });
+      await task("ctl-1", `/bin/sh -c 'test -f ${marker}/ran && exit 0; touch ${marker}/ran; sleep 120'`);
+      await until("ctl-1 running", "tasks", "ctl-1", (t) => t.status?.state === "Running");
+
+      const bad = await kubatch(["job", "disable", "ctl", "--tasks", "later"]);
+      assert.equal(bad.code, 2, show(bad));
+      assert.match(bad.stderr, /--tasks: "later" is not one of requeue, terminate, wait/);
+
+      const disabled = await kubatch(["job", "disable", "ctl"]);
+      assert.equal(disabled.code, 0, show(disabled));
+      assert.equal((await get("jobs", "ctl")).spec.disableTasks, "Requeue");
+      await until("job ctl Disabled", "jobs", "ctl", (j) => j.status?.state === "Disabled");
+      const requeued = await until("ctl-1 requeued", "tasks", "ctl-1", (t) => t.status?.state === "Active");
+      assert.equal(requeued.status?.executionInfo?.requeueCount, 1);
+
+      const enabled = await kubatch(["job", "enable", "ctl"]);
+      assert.equal(enabled.code, 0, show(enabled));
+      const rerun = await until("ctl-1 ran again", "tasks", "ctl-1", (t) => t.status?.state === "Completed");
+      assert.equal(rerun.status?.executionInfo?.result, "Success");
+
+      await task("ctl-2", "sleep 120");
+      await until("ctl-2 running", "tasks", "ctl-2", (t) => t.status?.state === "Running");
+      const terminated = await kubatch(["job", "terminate", "ctl", "--reason", "StoppedByHand"]);
+      assert.equal(terminated.code, 0, show(terminated));
+      const done = await until("job ctl Completed", "jobs", "ctl", (j) => j.status?.state === "Completed");
+      assert.equal(done.status?.executionInfo?.terminateReason, "StoppedByHand");
+      assert.equal((await get("tasks", "ctl-2")).status?.executionInfo?.failureInfo?.code, "TaskEnded");
+
+      const late = await kubatch(["job", "enable", "ctl"]);
+      assert.equal(late.code, 1, show(late));
+      assert.match(late.stderr, /job "ctl" is Completed \(StoppedByHand\): it cannot be enabled/);
+    } finally {
+      await rm(marker, { recursive: true, force: true });
+    }
+  });
 });

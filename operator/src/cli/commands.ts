@@ -29,6 +29,18 @@ const jobCommands: Record<string, Subcommand> = {
     about: "a job's state, task counts and conditions",
     load: async () => import("./job-status.ts").then((m) => ({ help: m.jobStatusHelp, run: m.jobStatus })),
   },
+  disable: {
+    about: "stop a job's tasks from starting; requeue, terminate or wait for running ones",
+    load: async () => import("./job-control.ts").then((m) => ({ help: m.jobDisableHelp, run: m.jobDisable })),
+  },
+  enable: {
+    about: "let a disabled job's tasks start again",
+    load: async () => import("./job-control.ts").then((m) => ({ help: m.jobEnableHelp, run: m.jobEnable })),
+  },
+  terminate: {
+    about: "end a job: stop its running tasks, complete it with a reason",
+    load: async () => import("./job-control.ts").then((m) => ({ help: m.jobTerminateHelp, run: m.jobTerminate })),
+  },
 };
 
 const poolCommands: Record<string, Subcommand> = {

@@ -50,7 +50,8 @@ export async function runGroup(group: string, subcommands: Record<string, Subcom
   const [name, ...rest] = argv;
   const sub = name === undefined ? undefined : subcommands[name];
   if (!sub) {
-    const lines = Object.entries(subcommands).map(([n, s]) => `  ${n.padEnd(8)} ${s.about}`);
+    const width = Math.max(...Object.keys(subcommands).map((n) => n.length));
+    const lines = Object.entries(subcommands).map(([n, s]) => `  ${n.padEnd(width)}  ${s.about}`);
     const text = `usage: kubatch ${group} <command> [options]\n\n${lines.join("\n")}\n\nRun 'kubatch ${group} <command> --help' for a command's options.`;
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
       console.log(text);
