@@ -124,31 +124,52 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     assert.deepEqual(events.get("JobReleaseTaskCompleted"), nodes);
   });
 
-  test("a failed preparation (waitForSuccess) completes the node's tasks of the job as failed, unrun", { timeout: 180_000 }, async () => {
-    const log = join(dir, "bad.log");
+  test("preparation outcomes: what the job's tasks on the node do", { timeout: 180_000 }, async () => {
     const n = 4;
-    await k.create("Job", "bad", {
-      poolInfo: { poolId: "p" },
-      jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; echo cannot prepare >&2; exit 5"`, constraints: { maxTaskRetryCount: 1 } },
-    });
-    await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `bad-${i}`, labels: { job: "bad" }, spec: { jobName: "bad", commandLine: `/bin/sh -c "${mark(log, "task")}"` } })));
-    const tasks = await completed("bad", n, 120_000);
-    for (const t of tasks) {
-      const info = t.status?.executionInfo;
-      assert.equal(info?.result, "Failure", t.metadata.name);
-      assert.equal(info?.failureInfo?.code, "JobPreparationTaskFailed", t.metadata.name);
-      assert.equal(info?.failureInfo?.category, "UserError");
-      assert.match(info?.failureInfo?.message ?? "", /exited with code 5 on node .*cannot prepare/);
-      assert.equal(info?.exitCode, undefined, "the task itself never ran");
-    }
-    const l = lines(log);
-    assert.equal(l.filter((x) => x.what === "task").length, 0, "no task command ran");
-    const nodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
-    for (const node of nodes) assert.equal(l.filter((x) => x.what === "prep" && x.node === node).length, 2, `${node}: the preparation and its one retry, once for all the node's tasks`);
-    const events = await eventually("the agents' warnings", 30_000, async () => {
-      const r = await reports("bad");
-      return r.get("JobPreparationTaskFailed")?.length === nodes.size ? r : undefined;
-    }, async () => JSON.stringify([...(await reports("bad"))]));
-    assert.deepEqual(events.get("JobPreparationTaskFailed"), [...nodes].sort());
+    const cases: Record<string, { prep: object; result: string; code?: string; message?: RegExp; ran: boolean; prepRuns: number; event: string }> = {
+      "fails (waitForSuccess): the node's tasks complete as failed, unrun, after its retries": {
+        prep: { commandLine: "echo cannot prepare >&2; exit 5", constraints: { maxTaskRetryCount: 1 } },
+        result: "Failure",
+        code: "JobPreparationTaskFailed",
+        message: /exited with code 5 on node .*cannot prepare/,
+        ran: false,
+        prepRuns: 2,
+        event: "JobPreparationTaskFailed",
+      },
+      "exceeds its maxWallClockTime: the same, with the limit named": {
+        prep: { commandLine: "sleep 30", constraints: { maxWallClockTime: "1s" } },
+        result: "Failure",
+        code: "JobPreparationTaskFailed",
+        message: /exited with code 143 \(MaxWallClockTimeExpiry\)/,
+        ran: false,
+        prepRuns: 1,
+        event: "JobPreparationTaskFailed",
+      },
+      "fails without waitForSuccess: the tasks run anyway": { prep: { commandLine: "exit 5", waitForSuccess: false }, result: "Success", ran: true, prepRuns: 1, event: "JobPreparationTaskFailed" },
+    };
+    await Promise.all(Object.entries(cases).map(async ([name, tc], c) => {
+      const job = `out-${c}`;
+      const log = join(dir, `${job}.log`);
+      const { commandLine, ...prep } = tc.prep as { commandLine: string };
+      await k.create("Job", job, { poolInfo: { poolId: "p" }, jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; ${commandLine}"`, ...prep } });
+      await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `${job}-${i}`, labels: { job }, spec: { jobName: job, commandLine: `/bin/sh -c "${mark(log, "task")}"` } })));
+      const tasks = await completed(job, n, 120_000);
+      for (const t of tasks) {
+        const info = t.status?.executionInfo;
+        assert.equal(info?.result, tc.result, `${name}: ${t.metadata.name}`);
+        assert.equal(info?.failureInfo?.code, tc.code, name);
+        if (tc.message) assert.match(info?.failureInfo?.message ?? "", tc.message, name);
+        if (!tc.ran) assert.equal(info?.exitCode, undefined, `${name}: the task itself never ran`);
+      }
+      const l = lines(log);
+      assert.equal(l.filter((x) => x.what === "task").length, tc.ran ? n : 0, `${name}: task commands run`);
+      const nodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
+      for (const node of nodes) assert.equal(l.filter((x) => x.what === "prep" && x.node === node).length, tc.prepRuns, `${name}: ${node} ran the preparation once for all its tasks (with retries)`);
+      const events = await eventually(`${name}: the agents' events`, 30_000, async () => {
+        const r = await reports(job);
+        return r.get(tc.event)?.length === nodes.size ? r : undefined;
+      }, async () => JSON.stringify([...(await reports(job))]));
+      assert.deepEqual(events.get(tc.event), [...nodes].sort(), name);
+    }));
   });
 });
