@@ -25,7 +25,6 @@ import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 export type ContainerTaskDeps = {
   tasks: Cache<TaskObject>;
   jobs: Cache<JobObject>;
-  pods: Cache<V1Pod>;
   state: DispatchState;
   writer: Writer;
   core: CoreV1Api;
@@ -40,8 +39,8 @@ export type ContainerTasks = {
   reconcile(key: string): Promise<Outcome>;
   /** From the Task informer: the task itself, and tasks waiting on dependencies in its job. */
   onTask(kind: "add" | "update" | "delete", entry: TaskEntry, before: TaskEntry | undefined): void;
-  /** From the Pod informer: the task that owns the Pod. */
-  onPod(pod: V1Pod): void;
+  /** From the Pod informer: indexes the Pod by its owning task and enqueues that task. */
+  onPod(kind: "add" | "update" | "delete", pod: V1Pod): void;
 };
 
 const tailBytes = 1024;
@@ -56,6 +55,8 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
   /** jobKey → container tasks waiting for dependencies there. */
   const waiting = new Map<string, Set<string>>();
   const rbacDone = new Set<string>();
+  /** Task uid → its Pods by name, kept by onPod (a namespace may hold many container tasks). */
+  const podsByTask = new Map<string, Map<string, V1Pod>>();
 
   const statusRef = (raw: TaskObject) => ({
     group: GROUP,
@@ -122,10 +123,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     if (!parsed.ok) return;
     const task = parsed.value as Task & { apiVersion: string; kind: string };
     const uid = raw.metadata?.uid;
-    const owned = deps.pods
-      .list(namespace)
-      .filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid))
-      .sort((a, b) => retryOf(b) - retryOf(a));
+    const owned = [...(podsByTask.get(uid ?? "")?.values() ?? [])].sort((a, b) => retryOf(b) - retryOf(a));
     const status = raw.status;
     const live = owned.filter((p) => !ended(p) && !p.metadata?.deletionTimestamp);
 
@@ -227,9 +225,18 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       if (!waiters || waiters.has(entry.key)) return;
       if (kind !== "update" || before?.completed !== entry.completed || before?.result !== entry.result) for (const k of waiters) deps.enqueue(k);
     },
-    onPod(pod) {
+    onPod(kind, pod) {
       const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === taskNames.kind);
-      if (owner) deps.enqueue(`${pod.metadata?.namespace}/${owner.name}`);
+      if (!owner) return;
+      let mine = podsByTask.get(owner.uid);
+      if (kind === "delete") {
+        mine?.delete(pod.metadata?.name ?? "");
+        if (mine?.size === 0) podsByTask.delete(owner.uid);
+      } else {
+        if (!mine) podsByTask.set(owner.uid, (mine = new Map()));
+        mine.set(pod.metadata?.name ?? "", pod);
+      }
+      deps.enqueue(`${pod.metadata?.namespace}/${owner.name}`);
     },
   };
 }

@@ -88,7 +88,7 @@ const statuses: Record<string, [TaskStatus | undefined, Parameters<typeof taskSt
   "a retry's Pod waiting: retryCount and lastRetryTime, first startTime kept": [
     running,
     { ...base, podName: "t1-1", outcome: { kind: "Waiting" }, retry: 1, attemptTime: t1.toISOString() },
-    (s) => (assert.equal(s.executionInfo?.retryCount, 1), assert.equal(s.executionInfo?.lastRetryTime, t1.toISOString()), assert.equal(s.executionInfo?.startTime, t0.toISOString()), assert.equal(s.state, "Running")),
+    (s) => (assert.equal(s.executionInfo?.retryCount, 1), assert.equal(s.executionInfo?.lastRetryTime, t1.toISOString()), assert.equal(s.executionInfo?.startTime, t0.toISOString()), assert.equal(s.state, "Running"), assert.equal(s.nodeInfo?.nodeId, "t1-1")),
   ],
 };
 for (const [name, [cur, o, check]] of Object.entries(statuses)) test(`taskStatus: ${name}`, () => check(taskStatus(cur, o), cur));

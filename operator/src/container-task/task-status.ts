@@ -117,7 +117,7 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
   const out = o.outcome;
   if (out.kind === "Waiting") {
     if (o.retry === 0 || (cur.executionInfo?.retryCount ?? 0) === o.retry) return current ?? {};
-    return { ...cur, executionInfo: { ...cur.executionInfo, ...retryInfo } };
+    return { ...cur, nodeInfo: { poolId: o.poolId, nodeId: o.podName }, executionInfo: { ...cur.executionInfo, ...retryInfo } };
   }
   const nodeInfo = { poolId: o.poolId, nodeId: o.podName };
   const startTime = cur.executionInfo?.startTime ?? out.startTime ?? (out.kind === "Ended" ? out.endTime : undefined) ?? now;

@@ -296,10 +296,10 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     path: "/api/v1/pods",
     labelSelector: taskLabel,
     list: () => core.listPodForAllNamespaces({ labelSelector: taskLabel }),
-    onEvent: (_kind, pod) => containerTasks.onPod(pod),
+    onEvent: (kind, pod) => containerTasks.onPod(kind, pod),
     log,
   });
-  const containerTasks = makeContainerTasks({ tasks, jobs, pods: taskPods, state, writer, core, events, config, log, enqueue: (key) => containerTaskQueue.add(key) });
+  const containerTasks = makeContainerTasks({ tasks, jobs, state, writer, core, events, config, log, enqueue: (key) => containerTaskQueue.add(key) });
 
   const informers = [pools, deployments, pods, jobs, tasks, workItems, taskPods];
   let resync: NodeJS.Timeout | undefined;
