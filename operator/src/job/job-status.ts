@@ -77,7 +77,10 @@ export function jobStatus(obs: JobObservation): JobStatus {
   const set = (type: string, status: "True" | "False", reason: string, message: string) => {
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
   };
-  if (obs.poolExists) set("PoolReady", "True", "PoolFound", `pool ${poolId} exists`);
+  if (state === "Completed") {
+    // Its pool may go (an auto pool is deleted with the job): nothing waits for it any more.
+  } else if (obs.poolExists) set("PoolReady", "True", "PoolFound", `pool ${poolId} exists`);
+  else if (job.spec.poolInfo.autoPoolSpecification) set("PoolReady", "False", "AutoPoolPending", `auto pool ${poolId} is being created`);
   else set("PoolReady", "False", "PoolNotFound", `pool ${poolId} does not exist in namespace ${job.metadata.namespace}; tasks wait until it does`);
   const summary = `${counts.completed}/${obs.counts.total} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active`;
   set("AllTasksComplete", allDone ? "True" : "False", allDone ? "AllTasksComplete" : "TasksPending", summary);

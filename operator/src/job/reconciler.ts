@@ -126,7 +126,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       const e = events[status.state ?? ""];
       if (e) deps.events.record(raw, status.state === "Terminating" || status.state === "Completed" ? (reason === "AllTasksComplete" || reason === "JMComplete" ? "Normal" : "Warning") : "Normal", e[0], e[1]);
     }
-    if (!status.conditions?.find((c) => c.type === "PoolReady" && c.status === "True")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);
+    if (status.conditions?.find((c) => c.type === "PoolReady" && c.reason === "PoolNotFound")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);
     await deps.writer.patchStatus(ref, raw.status, status);
 
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
