@@ -115,15 +115,15 @@ test("dependencies: a task runs only after its dependencies completed and let it
   const on = (name: string, ...ids: string[]) => entry(name, { dependsOn: { taskIds: ids } });
   type Case = { tasks: TaskEntry[]; want: string[]; blocked?: [task: string, reason: string, says: string]; noDependencies?: boolean };
   const cases: Record<string, Case> = {
-    "diamond: B and C wait for A": { tasks: [entry("a"), on("b", "a"), on("c", "a")], want: ["a"], blocked: ["b", "DependenciesNotMet", "a"] },
+    "diamond: B and C wait for A": { tasks: [entry("a"), on("b", "a"), on("c", "a")], want: ["a"], blocked: ["b", "DependenciesNotMet", "to complete: a"] },
     "diamond: after A, B and C run; D still waits": {
       tasks: [done("a"), on("b", "a"), on("c", "a"), on("d", "b", "c")],
       want: ["b", "c"],
-      blocked: ["d", "DependenciesNotMet", "b, c"],
+      blocked: ["d", "DependenciesNotMet", "to complete: b, c"],
     },
     "a failed dependency (Block) blocks and says which": { tasks: [done("a", "Failure"), on("b", "a")], want: [], blocked: ["b", "DependencyFailed", "dependency a did not succeed"] },
     "a failed dependency with dependencyAction Satisfy lets it run": { tasks: [done("a", "Failure", "Satisfy"), on("b", "a")], want: ["b"] },
-    "a success with dependencyAction Block blocks": { tasks: [done("a", "Success", "Block"), on("b", "a")], want: [], blocked: ["b", "DependencyFailed", "a"] },
+    "a success with dependencyAction Block blocks": { tasks: [done("a", "Success", "Block"), on("b", "a")], want: [], blocked: ["b", "DependencyFailed", "dependency a did not succeed"] },
     "a missing dependency is reported and waited for": { tasks: [on("b", "later")], want: [], blocked: ["b", "DependencyMissing", "do not exist in job j: later"] },
     "a cycle is reported on each of its tasks": { tasks: [on("x", "y"), on("y", "z"), on("z", "x"), entry("free")], want: ["free"], blocked: ["y", "DependencyCycle", "x, y, z"] },
     "a job without usesTaskDependencies refuses dependsOn": {

@@ -101,7 +101,8 @@ export class DispatchState {
 
   upsertTask(entry: TaskEntry): void {
     const old = this.tasks.get(entry.key);
-    if (!old || old.completed !== entry.completed || JSON.stringify(old.dependsOn) !== JSON.stringify(entry.dependsOn)) this.cycles.delete(entry.jobKey);
+    // Only a new task or a changed dependsOn can make a cycle; completions never do.
+    if (entry.dependsOn && (!old || JSON.stringify(old.dependsOn) !== JSON.stringify(entry.dependsOn))) this.cycles.delete(entry.jobKey);
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);

@@ -32,7 +32,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
   const exit = completed
     ? resolveExitOptions(obj.spec?.exitConditions, { result: status?.executionInfo?.result, exitCode: status?.executionInfo?.exitCode, failureCode: status?.executionInfo?.failureInfo?.code })
     : undefined;
-  const applied = meta.annotations?.[jobActionAppliedAnnotation] !== undefined && meta.annotations[jobActionAppliedAnnotation] === status?.executionInfo?.endTime;
+  const applied = meta.annotations?.[jobActionAppliedAnnotation] !== undefined && meta.annotations[jobActionAppliedAnnotation] === (status?.executionInfo?.endTime ?? "");
   return {
     key: `${namespace}/${meta.name}`,
     namespace,

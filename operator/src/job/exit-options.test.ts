@@ -39,6 +39,13 @@ test("exit conditions resolve to Azure Batch's job and dependency actions", asyn
       end: { result: "Failure", failureCode: "ResourceFileDownloadFailed" },
       want: { jobAction: "Disable", dependencyAction: "Block" },
     },
+    "a task the operator ended (job terminated) asks for nothing": { conditions: rules, end: { result: "Failure", failureCode: "TaskEnded" }, want: { jobAction: "None", dependencyAction: "Block" } },
+    "a task whose node left asks for nothing": { end: { result: "Failure", failureCode: "NodeDeallocated" }, want: { jobAction: "None", dependencyAction: "Block" } },
+    "a container whose config is refused is a pre-processing error": {
+      conditions: rules,
+      end: { result: "Failure", failureCode: "ContainerConfigError" },
+      want: { jobAction: "Disable", dependencyAction: "Satisfy" },
+    },
     "a success never takes default": { conditions: { default: { jobAction: "Terminate" } }, end: { result: "Success", exitCode: 0 }, want: { jobAction: "None", dependencyAction: "Satisfy" } },
   };
   for (const [name, c] of Object.entries(cases)) {

@@ -12,10 +12,14 @@ export type ResolvedExitOptions = { jobAction: JobAction; dependencyAction: Depe
 export type TaskEnd = { result?: "Success" | "Failure"; exitCode?: number; failureCode?: string };
 
 /** Failure codes reported when the command line never ran. */
-const preProcessingCodes = new Set(["ResourceFileDownloadFailed", "JobPreparationTaskFailed", "ContainerImagePullFailed", "ContainerStartFailed"]);
+const preProcessingCodes = new Set(["ResourceFileDownloadFailed", "JobPreparationTaskFailed", "ContainerImagePullFailed", "ContainerConfigError"]);
+
+/** Ends the operator itself decided (job terminated or disabled, node gone): never a reason for a job action. */
+const operatorEndCodes = new Set(["TaskEnded", "NodeDeallocated"]);
 
 export function resolveExitOptions(conditions: ExitConditions | undefined, end: TaskEnd): ResolvedExitOptions {
   const success = end.result === "Success";
+  if (end.failureCode && operatorEndCodes.has(end.failureCode)) return { jobAction: "None", dependencyAction: "Block" };
   const defaults: ResolvedExitOptions = success ? { jobAction: "None", dependencyAction: "Satisfy" } : { jobAction: "Terminate", dependencyAction: "Block" };
   const matched = matchingRule(conditions, end);
   return { jobAction: matched?.jobAction ?? defaults.jobAction, dependencyAction: matched?.dependencyAction ?? defaults.dependencyAction };

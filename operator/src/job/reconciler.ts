@@ -35,6 +35,11 @@ export type JobReconcilerDeps = {
   now?: () => Date;
 };
 
+/** Task writes in parallel, at most 32 at a time (like the dispatcher's assignments). */
+async function forEachBounded(tasks: TaskEntry[], write: (t: TaskEntry) => Promise<void>): Promise<void> {
+  for (let i = 0; i < tasks.length; i += 32) await Promise.all(tasks.slice(i, i + 32).map(write));
+}
+
 const ended = (t: TaskEntry) => (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`);
 
 export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Promise<Outcome> {
@@ -84,7 +89,9 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     const jm = job.spec.jobManagerTask;
     const jmEntry = jm ? deps.state.tasks.get(`${namespace}/${jobManagerTaskName(name, jm.id)}`) : undefined;
     if (jm && !jmEntry && live && !raw.metadata?.deletionTimestamp) {
-      const desired = jobManagerTask(job, controllerRef(raw), deps.state.pools.get(`${namespace}/${poolId}`)?.slotsPerNode);
+      // An auto pool does not exist yet when the job starts: its spec says the node size.
+      const slotsPerNode = deps.state.pools.get(`${namespace}/${poolId}`)?.slotsPerNode ?? job.spec.poolInfo.autoPoolSpecification?.pool.taskSlotsPerNode;
+      const desired = jobManagerTask(job, controllerRef(raw), slotsPerNode);
       if (desired && !raw.status?.executionInfo?.startTime) {
         // Created once, when the job starts; a user who deletes it later is not overruled.
         await deps.writer.apply(desired as KubernetesObject);
@@ -107,11 +114,18 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
 
     const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest });
     const reason = status.executionInfo?.terminateReason;
-    if (status.state === "Terminating" || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
-      const message = status.state === "Terminating" ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
-      for (const task of deps.state.inFlightTasksOfJob(key)) await onTask(task, () => deps.writes.end(task, { category: "UserError", code: "TaskEnded", message }));
+    // The scheduler learns of the new state from the status event; until then it must not
+    // start another task of a job that stops here.
+    const entry = deps.state.jobs.get(key);
+    if (entry?.schedulable && status.state !== "Active") deps.state.upsertJob({ ...entry, schedulable: false });
+    const inFlight = deps.state.inFlightTasksOfJob(key);
+    const ending = status.state === "Terminating" || status.state === "Completed";
+    if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
+      // Completed too: a task that started in the instant the job completed is ended as well.
+      const message = ending ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
+      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: "TaskEnded", message })));
     } else if (status.state === "Disabling" && job.spec.disableTasks === "Requeue") {
-      for (const task of deps.state.inFlightTasksOfJob(key)) await onTask(task, () => deps.writes.requeue(task));
+      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.requeue(task)));
     }
 
     if (status.state !== raw.status?.state) {
@@ -130,7 +144,8 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     await deps.writer.patchStatus(ref, raw.status, status);
 
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
-    const deadline = status.state === "Completed" ? undefined : wallClockDeadline({ ...job, status });
+    // The wall clock matters only until something ends the job.
+    const deadline = ending ? undefined : wallClockDeadline({ ...job, status });
     if (deadline !== undefined) return { requeueAfterMs: Math.max(100, deadline - now().getTime()) };
     return;
   };
