@@ -1,6 +1,9 @@
 // Container tasks (spec.containerSettings) against the real local control plane, process node
 // and operator: each attempt is a Pod owned by its Task, beside agent tasks of the same job.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
@@ -164,6 +167,30 @@ describe("container tasks", { skip }, () => {
     });
     assert.equal(t.status?.executionInfo?.result, "Failure");
     await eventually("long's Pod gone", 60_000, async () => ((await podsOf("long")).length === 0 ? true : undefined), async () => JSON.stringify((await podsOf("long")).map((p) => [p.metadata?.name, p.status?.phase, p.metadata?.deletionTimestamp])));
+  });
+
+  test("disabling the job with Requeue puts its running container task back to Active and deletes its Pod; enabling runs it again", async () => {
+    const marker = mkdtempSync(join(tmpdir(), "kubatch-ctask-"));
+    try {
+      await k.create("Job", "jr", { poolInfo: { poolId: "p" } });
+      await k.create("Task", "requeued", { jobName: "jr", containerSettings: busybox, commandLine: `/bin/sh -c 'test -f ${marker}/ran && exit 0; touch ${marker}/ran; sleep 300'` });
+      await eventually("requeued Running", 60_000, async () => ((await k.task("requeued")).status?.state === "Running" ? true : undefined));
+      await k.patchSpec("jobs", "jr", { disabled: true, disableTasks: "Requeue" });
+      await eventually("job jr Disabled", 60_000, async () => ((await k.job("jr")).status?.state === "Disabled" ? true : undefined), async () => JSON.stringify((await k.job("jr")).status));
+      await eventually("its Pod gone", 60_000, async () => ((await podsOf("requeued")).length === 0 ? true : undefined));
+      const back = await k.task("requeued");
+      assert.equal(back.status?.state, "Active");
+      assert.equal(back.status?.executionInfo?.requeueCount, 1);
+      await k.patchSpec("jobs", "jr", { disabled: false });
+      const done = await eventually("requeued ran again", 60_000, async () => {
+        const t = await k.task("requeued");
+        return t.status?.state === "Completed" ? t : undefined;
+      }, async () => JSON.stringify((await k.task("requeued")).status));
+      assert.equal(done.status?.executionInfo?.result, "Success");
+      assert.equal(done.status?.executionInfo?.exitCode, 0);
+    } finally {
+      rmSync(marker, { recursive: true, force: true });
+    }
   });
 
   test("a running container task's Pod is owned by the Task and goes when the Task is deleted", async () => {

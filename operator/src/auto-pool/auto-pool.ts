@@ -13,6 +13,8 @@
 // owner is deleted; the pool's own finalizer then drains its nodes.
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { z } from "zod";
+import type { autoPoolSpecificationSchema } from "../api/job.ts";
 import { API_VERSION } from "../api/group.ts";
 import { poolNames } from "../api/pool.ts";
 import { controllerRef } from "../kube/apply.ts";
@@ -31,7 +33,8 @@ export const autoPoolHashAnnotation = "kubatch.dev/auto-pool-hash";
  */
 export const autoPoolFieldManager = "kubatch-operator-auto-pool";
 
-export type AutoPoolSpec = { autoPoolIdPrefix?: string; poolLifetimeOption?: "Job" | "JobSchedule"; keepAlive?: boolean; pool?: object };
+/** As written by the user (defaults not applied: the informer caches hold unparsed objects). */
+export type AutoPoolSpec = z.input<typeof autoPoolSpecificationSchema>;
 
 /** A Job or WorkItem as the informer caches hold it. */
 export type OwnerObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: { state?: string } };
@@ -48,7 +51,7 @@ const lifetimeOf = (spec: AutoPoolSpec) => spec.poolLifetimeOption ?? "Job";
 /** `namespace/pool` of a job's auto pool; undefined for a job on an existing pool. */
 export function autoPoolKeyOfJob(job: OwnerObject): string | undefined {
   if (!autoPoolSpecOf(job.spec)) return undefined;
-  const name = poolIdOf(job as Parameters<typeof poolIdOf>[0]);
+  const name = poolIdOf(job);
   return name ? `${job.metadata?.namespace}/${name}` : undefined;
 }
 

@@ -2,10 +2,11 @@
 // Deterministic, so every component (scheduler, job status, CLI, the auto-pool controller)
 // derives the same name without reading anything but the job.
 import { createHash } from "node:crypto";
+import type { JobSpecInput } from "../api/job.ts";
 import { workItemLabel } from "../work-item/labels.ts";
 
-type PoolInfoLike = { poolId?: string; autoPoolSpecification?: { autoPoolIdPrefix?: string; poolLifetimeOption?: "Job" | "JobSchedule" } };
-type JobLike = { metadata?: { name?: string; labels?: Record<string, string> }; spec?: { poolInfo?: PoolInfoLike } };
+/** A Job as read (parsed or not): only its name, labels and spec.poolInfo are looked at. */
+type JobLike = { metadata?: { name?: string; labels?: Record<string, string> }; spec?: unknown };
 
 const maxPoolName = 63;
 
@@ -19,7 +20,7 @@ export function autoPoolName(prefix: string | undefined, owner: string): string 
 
 /** The pool name of a job; "" when neither poolId nor an auto pool is given (invalid spec). */
 export function poolIdOf(job: JobLike): string {
-  const info = job.spec?.poolInfo;
+  const info = (job.spec as Partial<Pick<JobSpecInput, "poolInfo">> | undefined)?.poolInfo;
   if (info?.poolId) return info.poolId;
   const auto = info?.autoPoolSpecification;
   if (!auto) return "";

@@ -29,6 +29,11 @@ export const taskLabel = "kubatch.dev/task";
 export const jobLabel = "kubatch.dev/job";
 /** Which attempt of the task the Pod runs (0 = first run, n = n-th retry). */
 export const retryLabel = "kubatch.dev/retry";
+/**
+ * The task's status.stateTransitionTime when the Pod was made: a task that went back to Active
+ * since (requeued, reactivated) has a newer one, so its earlier Pods are told apart exactly.
+ */
+export const activeSinceAnnotation = "kubatch.dev/task-active-since";
 export const taskContainer = "task";
 export const fetchContainer = "fetch";
 export const uploadContainer = "upload";
@@ -71,6 +76,9 @@ export type PodInputs = {
   /** Seconds left of the task's maxWallClockTime (counted from its first start), if it has one. */
   deadlineSeconds?: number;
 };
+
+/** The task's current "since" mark (see activeSinceAnnotation). */
+export const activeSinceOf = (task: { status?: { stateTransitionTime?: string } }) => task.status?.stateTransitionTime ?? "";
 
 export function containerTaskPod(inputs: PodInputs): V1Pod {
   const { task, job, poolId, config, retry } = inputs;
@@ -171,6 +179,7 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
         "app.kubernetes.io/name": "kubatch-task",
         "app.kubernetes.io/managed-by": "kubatch",
       },
+      annotations: { [activeSinceAnnotation]: activeSinceOf(task) },
       ownerReferences: [controllerRef(task as never)],
     },
     spec: {

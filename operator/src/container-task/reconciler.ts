@@ -16,10 +16,10 @@ import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
 import type { TaskObject } from "../dispatch/task-entry.ts";
 import type { JobObject } from "../job/reconciler.ts";
 import type { Writer } from "../kube/apply.ts";
+import { ignoreNotFound } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { nodeRbac } from "../pool/node-rbac.ts";
-import { ContainerTaskError, containerTaskPod, retryLabel, taskContainer } from "./container-pod.ts";
+import { activeSinceAnnotation, activeSinceOf, ContainerTaskError, containerTaskPod, jobLabel, retryLabel, taskContainer } from "./container-pod.ts";
 import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 
 export type ContainerTaskDeps = {
@@ -31,12 +31,16 @@ export type ContainerTaskDeps = {
   events: EventRecorder;
   config: OperatorConfig;
   enqueue: (key: string) => void;
+  /** Applies the node agents' ServiceAccount and Role in a namespace (once per process). */
+  ensureNodeRbac: (namespace: string) => Promise<void>;
   log: (line: string) => void;
   now?: () => Date;
 };
 
 export type ContainerTasks = {
   reconcile(key: string): Promise<Outcome>;
+  /** From the Job informer: tasks of the job whose Pods exist may have to stop. */
+  onJob(jobKey: string): void;
   /** From the Task informer: the task itself, and tasks waiting on dependencies in its job. */
   onTask(kind: "add" | "update" | "delete", entry: TaskEntry, before: TaskEntry | undefined): void;
   /** From the Pod informer: indexes the Pod by its owning task and enqueues that task. */
@@ -47,14 +51,12 @@ const tailBytes = 1024;
 const jobWaitMs = 5_000;
 
 const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[retryLabel] ?? 0);
-const createdMs = (pod: V1Pod) => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
 const ended = (pod: V1Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 
 export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
   const now = deps.now ?? (() => new Date());
   /** jobKey → container tasks waiting for dependencies there. */
   const waiting = new Map<string, Set<string>>();
-  const rbacDone = new Set<string>();
   /** Task uid → its Pods by name, kept by onPod (a namespace may hold many container tasks). */
   const podsByTask = new Map<string, Map<string, V1Pod>>();
 
@@ -73,9 +75,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     return conditions === status?.conditions ? (status ?? {}) : { ...status, conditions };
   };
   const deletePod = (pod: V1Pod) =>
-    deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, propagationPolicy: "Background" }).catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 404) throw err;
-    });
+    deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, propagationPolicy: "Background" }).catch(ignoreNotFound);
   const stopWaiting = (key: string, jobKey: string) => {
     const set = waiting.get(jobKey);
     if (set?.delete(key) && set.size === 0) waiting.delete(jobKey);
@@ -93,7 +93,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
   async function startAttempt(raw: TaskObject, task: Task & { apiVersion: string; kind: string }, job: Job | undefined, jobObj: JobObject, retry: number, deadlineSeconds: number | undefined): Promise<boolean> {
     let pod: V1Pod;
     try {
-      pod = containerTaskPod({ task, job, poolId: poolIdOf(jobObj as Parameters<typeof poolIdOf>[0]), config: deps.config, retry, deadlineSeconds });
+      pod = containerTaskPod({ task, job, poolId: poolIdOf(jobObj), config: deps.config, retry, deadlineSeconds });
     } catch (err) {
       if (!(err instanceof ContainerTaskError)) throw err;
       deps.events.record(raw, "Warning", "InvalidSpec", err.message);
@@ -101,10 +101,8 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       return false;
     }
     const ns = raw.metadata!.namespace!;
-    if ((task.spec.outputFiles ?? []).length > 0 && !rbacDone.has(ns)) {
-      for (const obj of nodeRbac(ns)) await deps.writer.apply(obj);
-      rbacDone.add(ns);
-    }
+    // The upload step runs as the node agents' identity.
+    if ((task.spec.outputFiles ?? []).length > 0) await deps.ensureNodeRbac(ns);
     await deps.writer.apply(pod);
     deps.log(`container task ${ns}/${raw.metadata!.name}: pod ${pod.metadata!.name} created (attempt ${retry})`);
     return true;
@@ -136,14 +134,24 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       }
       return;
     }
-    // Reactivated (Completed → Active): the earlier attempts' Pods go first (their names are reused).
-    if ((status?.state ?? "Active") === "Active" && status?.previousState === "Completed" && status.stateTransitionTime) {
-      const since = Math.floor(Date.parse(status.stateTransitionTime) / 1000) * 1000;
-      const stale = owned.filter((p) => createdMs(p) < since);
+    // Back to Active — reactivated (from Completed) or requeued (from Running, the job was
+    // disabled with Requeue): the earlier attempts' Pods go first (their names are reused).
+    if ((status?.state ?? "Active") === "Active" && status?.previousState !== undefined && status.previousState !== "Active") {
+      const stale = owned.filter((p) => p.metadata?.annotations?.[activeSinceAnnotation] !== activeSinceOf(raw));
       if (stale.length > 0) {
         for (const p of stale) if (!p.metadata?.deletionTimestamp) await deletePod(p);
         return { requeueAfterMs: 1_000 };
       }
+    }
+
+    // Not started yet (still Active) while the job stopped starting tasks (disabled, terminating,
+    // completed): the Pod goes; the task stays Active and gets a new Pod once the job is Active.
+    if ((status?.state ?? "Active") === "Active" && live.length > 0 && deps.state.jobs.get(entry.jobKey)?.schedulable === false) {
+      for (const p of live) {
+        deps.log(`container task ${key}: its job starts no tasks now; deleting its pod ${p.metadata?.name}, which has not started`);
+        await deletePod(p);
+      }
+      return;
     }
 
     const jobObj = deps.jobs.get(task.spec.jobName, namespace);
@@ -195,7 +203,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       for (const p of live) await deletePod(p); // a Pod stuck on its image, or past its wall clock
       return;
     }
-    await write(raw, taskStatus(status, { outcome, retry, attemptTime: current.metadata?.creationTimestamp ? new Date(current.metadata.creationTimestamp).toISOString() : undefined, podName: current.metadata!.name!, poolId: poolIdOf((jobObj ?? {}) as Parameters<typeof poolIdOf>[0]), now: now() }));
+    await write(raw, taskStatus(status, { outcome, retry, attemptTime: current.metadata?.creationTimestamp ? new Date(current.metadata.creationTimestamp).toISOString() : undefined, podName: current.metadata!.name!, poolId: poolIdOf(jobObj ?? {}), now: now() }));
     if (outcome.kind === "Running" && leftMs !== undefined) return { requeueAfterMs: Math.max(100, leftMs) };
     return;
 
@@ -205,7 +213,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
         retry,
         attemptTime: pod?.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).toISOString() : undefined,
         podName: pod?.metadata?.name ?? "",
-        poolId: poolIdOf((jobObj ?? {}) as Parameters<typeof poolIdOf>[0]),
+        poolId: poolIdOf(jobObj ?? {}),
         tail,
         now: now(),
       });
@@ -219,6 +227,16 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
 
   return {
     reconcile,
+    onJob(jobKey) {
+      // Only tasks with Pods care about their job's state (the rest wait for the job anyway).
+      const [namespace, job] = jobKey.split("/");
+      for (const pods of podsByTask.values()) {
+        const pod = pods.values().next().value;
+        if (!pod || pod.metadata?.namespace !== namespace || pod.metadata?.labels?.[jobLabel] !== job) continue;
+        const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === taskNames.kind);
+        if (owner) deps.enqueue(`${namespace}/${owner.name}`);
+      }
+    },
     onTask(kind, entry, before) {
       if (entry.runsInPod) deps.enqueue(entry.key);
       const waiters = waiting.get(entry.jobKey);

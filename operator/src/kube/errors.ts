@@ -29,6 +29,11 @@ export function isConflictOrGone(err: unknown): boolean {
   return code === 409 || code === 404;
 }
 
+/** For `.catch()` of a delete or patch: an object already gone is fine, anything else is thrown. */
+export function ignoreNotFound(err: unknown): void {
+  if ((err as ApiError)?.code !== 404) throw err;
+}
+
 /** Writes into a namespace being deleted fail for good; retrying them only makes noise. */
 export function isNamespaceTerminating(err: unknown): boolean {
   return (err as ApiError)?.code === 403 && (status(err)?.details?.causes ?? []).some((c) => c.reason === "NamespaceTerminating");

@@ -32,7 +32,7 @@ import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
 import { makeContainerTasks } from "../container-task/reconciler.ts";
 import { taskLabel } from "../container-task/container-pod.ts";
 import { makeWriter } from "../kube/apply.ts";
-import { errorMessage, isNamespaceTerminating } from "../kube/errors.ts";
+import { errorMessage, ignoreNotFound, isNamespaceTerminating } from "../kube/errors.ts";
 import { makeEventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
 import { poolLabel } from "../pool/labels.ts";
@@ -124,7 +124,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     onEvent: (kind, obj) => {
       const key = keyOf(obj);
       const spec = (obj.spec ?? {}) as { priority?: number; maxParallelTasks?: number; disabled?: boolean; terminate?: boolean; usesTaskDependencies?: boolean };
-      const poolKey = `${obj.metadata?.namespace}/${poolIdOf(obj as Parameters<typeof poolIdOf>[0])}`;
+      const poolKey = `${obj.metadata?.namespace}/${poolIdOf(obj)}`;
+      const wasSchedulable = state.jobs.get(key)?.schedulable;
       if (kind === "delete") state.deleteJob(key);
       else {
         const created = obj.metadata?.creationTimestamp;
@@ -139,6 +140,9 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
           usesTaskDependencies: spec.usesTaskDependencies ?? false,
         });
         jobQueue.add(key);
+        // The job reconciler may have marked it unschedulable already: look while it is not Active.
+        const schedulable = state.jobs.get(key)?.schedulable;
+        if (!schedulable || schedulable !== wasSchedulable) containerTasks.onJob(key);
       }
       const owner = obj.metadata?.labels?.[workItemLabel];
       if (owner) workItemQueue.add(`${obj.metadata?.namespace}/${owner}`);
@@ -229,7 +233,14 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       return c;
     },
   });
+  // The node agents' identity, applied once per namespace per process (pool nodes and
+  // container tasks' upload step use it).
   const rbacDone = new Set<string>();
+  const ensureNodeRbac = async (namespace: string): Promise<void> => {
+    if (rbacDone.has(namespace)) return;
+    for (const obj of nodeRbac(namespace)) await writer.apply(obj);
+    rbacDone.add(namespace);
+  };
   const reconcilePool = makePoolReconciler({
     pools,
     deployments,
@@ -248,11 +259,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         if (stateName !== "total") metrics.poolNodes.set({ namespace: pool.metadata.namespace ?? "", pool: pool.metadata.name, state: stateName }, count ?? 0);
       }
     },
-    ensureNodeRbac: async (namespace) => {
-      if (rbacDone.has(namespace)) return;
-      for (const obj of nodeRbac(namespace)) await writer.apply(obj);
-      rbacDone.add(namespace);
-    },
+    ensureNodeRbac,
   });
   const dispatch = makeDispatcher({
     state,
@@ -282,9 +289,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     writer,
     events,
     deletePool: async (namespace, name) => {
-      await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace, name, propagationPolicy: "Background" }).catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 404) throw err;
-      });
+      await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace, name, propagationPolicy: "Background" }).catch(ignoreNotFound);
     },
   });
 
@@ -299,7 +304,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     onEvent: (kind, pod) => containerTasks.onPod(kind, pod),
     log,
   });
-  const containerTasks = makeContainerTasks({ tasks, jobs, state, writer, core, events, config, log, enqueue: (key) => containerTaskQueue.add(key) });
+  const containerTasks = makeContainerTasks({ tasks, jobs, state, writer, core, events, config, log, ensureNodeRbac, enqueue: (key) => containerTaskQueue.add(key) });
 
   const informers = [pools, deployments, pods, jobs, tasks, workItems, taskPods];
   let resync: NodeJS.Timeout | undefined;

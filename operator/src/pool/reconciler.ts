@@ -8,6 +8,7 @@ import { formatProblems } from "../api/parse.ts";
 import { parsePool, poolNames, type Pool, type PoolStatus } from "../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
+import { ignoreNotFound } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { mergePatch, type Writer } from "../kube/apply.ts";
 import { deploymentName, nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
@@ -129,6 +130,3 @@ function recordTransitions(events: EventRecorder, obj: PoolObject, before: PoolS
   if (degraded?.status === "True" && degraded.reason === "ResizeTimeout") events.record(obj, "Warning", "ResizeTimeout", degraded.message);
 }
 
-function ignoreNotFound(err: unknown): void {
-  if ((err as { code?: number }).code !== 404) throw err;
-}
