@@ -5,6 +5,7 @@ import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { FailureInfo } from "../api/failure-info.ts";
 import type { TaskStatus } from "../api/task.ts";
 import { fetchContainer, taskContainer, uploadContainer } from "./container-pod.ts";
+import { containerConfigError, containerImagePullFailed, fileUploadError, resourceFileDownloadFailed } from "../api/failure-codes.ts";
 
 export type PodOutcome =
   | { kind: "Waiting" }
@@ -33,8 +34,8 @@ function waitingProblem(s: V1ContainerStatus | undefined, what: string, category
   const w = s?.state?.waiting;
   if (!w?.reason) return undefined;
   const detail = `${w.reason}${w.message ? `: ${w.message}` : ""}`;
-  if (pullReasons.has(w.reason)) return { category, code: "ContainerImagePullFailed", message: `${what}: ${detail}`.slice(0, 4096) };
-  if (configReasons.has(w.reason)) return { category, code: "ContainerConfigError", message: `${what}: ${detail}`.slice(0, 4096) };
+  if (pullReasons.has(w.reason)) return { category, code: containerImagePullFailed, message: `${what}: ${detail}`.slice(0, 4096) };
+  if (configReasons.has(w.reason)) return { category, code: containerConfigError, message: `${what}: ${detail}`.slice(0, 4096) };
   return undefined;
 }
 
@@ -51,7 +52,7 @@ export function podOutcome(pod: V1Pod, imageName: string): PodOutcome {
     return {
       kind: "Ended",
       endTime: iso(fetched.finishedAt),
-      failureInfo: { category: "UserError", code: "ResourceFileDownloadFailed", message: (fetched.message ?? `resource file download exited with code ${fetched.exitCode}`).trim().slice(-4096) },
+      failureInfo: { category: "UserError", code: resourceFileDownloadFailed, message: (fetched.message ?? `resource file download exited with code ${fetched.exitCode}`).trim().slice(-4096) },
       retryable: false,
     };
   }
@@ -81,7 +82,7 @@ export function podOutcome(pod: V1Pod, imageName: string): PodOutcome {
       failureInfo = { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${ended.exitCode}${why}` };
     }
     if (uploaded && uploaded.exitCode !== 0) {
-      failureInfo = { category: "UserError", code: "FileUploadError", message: (uploaded.message ?? `the upload exited with code ${uploaded.exitCode}`).trim().slice(-4096) };
+      failureInfo = { category: "UserError", code: fileUploadError, message: (uploaded.message ?? `the upload exited with code ${uploaded.exitCode}`).trim().slice(-4096) };
     }
     return { kind: "Ended", startTime: iso(ended.startedAt), endTime: iso(ended.finishedAt), exitCode: ended.exitCode, failureInfo, retryable: ended.exitCode !== 0, message: ended.message };
   }

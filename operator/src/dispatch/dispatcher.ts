@@ -11,6 +11,7 @@ import { isConflictOrGone } from "../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { nodeLabel } from "./labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
+import { nodeDeallocated } from "../api/failure-codes.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;
@@ -34,7 +35,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   async function release(task: TaskEntry, option: string | undefined): Promise<void> {
     const ran = task.reportedNode === task.node && task.state !== "Active";
     if (option === "Terminate" && ran) {
-      await writes.end(task, { category: "ServerError", code: "NodeDeallocated", message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` });
+      await writes.end(task, { category: "ServerError", code: nodeDeallocated, message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` });
       deps.log(`task ${task.key}: node ${task.node} is gone; terminated`);
       return;
     }

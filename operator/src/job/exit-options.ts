@@ -4,6 +4,7 @@
 // What a rule leaves out takes Azure's defaults: for a success jobAction None and
 // dependencyAction Satisfy, for anything else Terminate and Block.
 import type { ExitConditions, ExitOptions } from "../api/exit-conditions.ts";
+import { containerConfigError, containerImagePullFailed, fileUploadError, jobPreparationTaskFailed, nodeDeallocated, resourceFileDownloadFailed, taskEnded } from "../api/failure-codes.ts";
 
 export type JobAction = "None" | "Disable" | "Terminate";
 export type DependencyAction = "Satisfy" | "Block";
@@ -12,10 +13,10 @@ export type ResolvedExitOptions = { jobAction: JobAction; dependencyAction: Depe
 export type TaskEnd = { result?: "Success" | "Failure"; exitCode?: number; failureCode?: string };
 
 /** Failure codes reported when the command line never ran. */
-const preProcessingCodes = new Set(["ResourceFileDownloadFailed", "JobPreparationTaskFailed", "ContainerImagePullFailed", "ContainerConfigError"]);
+const preProcessingCodes = new Set([resourceFileDownloadFailed, jobPreparationTaskFailed, containerImagePullFailed, containerConfigError]);
 
 /** Ends the operator itself decided (job terminated or disabled, node gone): never a reason for a job action. */
-const operatorEndCodes = new Set(["TaskEnded", "NodeDeallocated"]);
+const operatorEndCodes = new Set([taskEnded, nodeDeallocated]);
 
 export function resolveExitOptions(conditions: ExitConditions | undefined, end: TaskEnd): ResolvedExitOptions {
   const success = end.result === "Success";
@@ -28,7 +29,7 @@ export function resolveExitOptions(conditions: ExitConditions | undefined, end: 
 function matchingRule(c: ExitConditions | undefined, end: TaskEnd): ExitOptions | undefined {
   if (!c) return undefined;
   if (end.failureCode && preProcessingCodes.has(end.failureCode)) return c.preProcessingError ?? c.default;
-  if (end.failureCode === "FileUploadError") return c.fileUploadError ?? c.default;
+  if (end.failureCode === fileUploadError) return c.fileUploadError ?? c.default;
   const code = end.exitCode;
   if (code !== undefined) {
     const exact = c.exitCodes?.find((e) => e.code === code);

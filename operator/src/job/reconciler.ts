@@ -20,6 +20,7 @@ import type { EventRecorder } from "../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
 import { jobStatus, wallClockDeadline, type EndRequest } from "./job-status.ts";
+import { taskEnded } from "../api/failure-codes.ts";
 
 export type JobObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: JobStatus };
 
@@ -123,7 +124,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
       // Completed too: a task that started in the instant the job completed is ended as well.
       const message = ending ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
-      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: "TaskEnded", message })));
+      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: taskEnded, message })));
     } else if (status.state === "Disabling" && job.spec.disableTasks === "Requeue") {
       await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.requeue(task)));
     }

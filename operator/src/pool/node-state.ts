@@ -2,6 +2,7 @@
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { NodeState, PoolStatus } from "../api/pool.ts";
 import { leavingAnnotation, nodeTypeLabel } from "./labels.ts";
+import { resourceFileDownloadFailed } from "../api/failure-codes.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
 type StartTaskInfo = NonNullable<NodeInfo["startTaskInfo"]>;
@@ -68,7 +69,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
       exitCode: run.exitCode,
       retryCount: fetch.restartCount,
       result: "Failure",
-      failureInfo: { category: "UserError", code: "ResourceFileDownloadFailed", message: tail(run.message) ?? "a resource file could not be downloaded" },
+      failureInfo: { category: "UserError", code: resourceFileDownloadFailed, message: tail(run.message) ?? "a resource file could not be downloaded" },
     };
   }
   return info;

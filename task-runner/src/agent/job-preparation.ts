@@ -11,6 +11,7 @@ import type { FailureInfo } from "../../../operator/src/api/failure-info.ts";
 import type { Job } from "../../../operator/src/api/job.ts";
 import type { JobRecord, JobRecords, RunRecord } from "./job-record.ts";
 import type { RunnableTask, TaskOutcome } from "./task-execution.ts";
+import { jobPreparationTaskFailed } from "../../../operator/src/api/failure-codes.ts";
 
 export type Readiness = { ok: true } | { ok: false; failureInfo: FailureInfo };
 
@@ -27,8 +28,6 @@ export type PreparationDeps = {
   log: (line: string) => void;
   report?: Report;
 };
-
-export const preparationFailedCode = "JobPreparationTaskFailed";
 
 /**
  * Whether the preparation runs now, given the job's record on this node. A record this node
@@ -63,7 +62,7 @@ export function preparationTask(job: Job): RunnableTask | undefined {
 export function preparationFailure(nodeId: string, prepId: string, run: Pick<RunRecord, "exitCode" | "failureCode">, detail?: string): FailureInfo {
   const how = run.exitCode === undefined ? `failed (${run.failureCode ?? "unknown"})` : `exited with code ${run.exitCode}${run.failureCode && run.failureCode !== "FailureExitCode" ? ` (${run.failureCode})` : ""}`;
   const tail = detail?.trim() ? `: ${detail.trim().slice(-512)}` : "";
-  return { category: "UserError", code: preparationFailedCode, message: `the job preparation task ${prepId} ${how} on node ${nodeId}, so the job's tasks do not run there${tail}` };
+  return { category: "UserError", code: jobPreparationTaskFailed, message: `the job preparation task ${prepId} ${how} on node ${nodeId}, so the job's tasks do not run there${tail}` };
 }
 
 export function runRecord(o: TaskOutcome): RunRecord {
@@ -170,7 +169,7 @@ export class JobPreparations {
     const seconds = ((outcome.endTime.getTime() - outcome.startTime.getTime()) / 1000).toFixed(1);
     if (signal.aborted) {
       log(`job preparation task of ${name} stopped after ${seconds}s`);
-      return { ok: false, failureInfo: { category: "UserError", code: preparationFailedCode, message: `the job preparation task ${task.id} was stopped on node ${nodeId}` } };
+      return { ok: false, failureInfo: { category: "UserError", code: jobPreparationTaskFailed, message: `the job preparation task ${task.id} was stopped on node ${nodeId}` } };
     }
     const summary = `exit code ${outcome.exitCode ?? "none"}, ${outcome.result}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}, ${outcome.retryCount} retries, ${seconds}s`;
     log(`job preparation task of ${name} finished: ${summary}`);

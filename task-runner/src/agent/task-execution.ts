@@ -13,6 +13,7 @@ import { fetchResourceFiles } from "../fetch/resource-files.ts";
 import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
 import { uploadOutputFiles } from "./output-files.ts";
+import { fileUploadError, resourceFileDownloadFailed } from "../../../operator/src/api/failure-codes.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {
@@ -74,7 +75,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     const secrets = await Promise.all(resourceFiles.map((f) => secretOf(f.credentialsSecretRef)));
     await fetchResourceFiles(resourceFiles, wd, { credentialFor: (_f, i) => secrets[i], autoStorageConnectionString: ctx.autoStorageConnectionString, log: ctx.log });
   } catch (err) {
-    return fail("ResourceFileDownloadFailed", err instanceof Error ? err.message : String(err));
+    return fail(resourceFileDownloadFailed, err instanceof Error ? err.message : String(err));
   }
 
   const env: NodeJS.ProcessEnv = {
@@ -115,7 +116,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     await uploadOutputFiles(outputs, wd, result === "Success", (f) => secretOf(f.destination.container.credentialsSecretRef));
   } catch (err) {
     result = "Failure";
-    failureInfo = { category: "UserError", code: "FileUploadError", message: err instanceof Error ? err.message : String(err) };
+    failureInfo = { category: "UserError", code: fileUploadError, message: err instanceof Error ? err.message : String(err) };
   }
   return {
     exitCode: run.exitCode,
