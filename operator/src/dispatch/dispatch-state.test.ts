@@ -177,3 +177,38 @@ test("a cycle found once is forgotten when the job's tasks change", () => {
   assert.equal(d.blockReason(d.tasks.get("ns/a")!)?.reason, "DependenciesNotMet");
   assert.equal(d.blockReason(d.tasks.get("ns/b")!)?.reason, "DependencyMissing");
 });
+
+test("a node where the job's preparation task failed gets no more of that job's tasks", () => {
+  const d = new DispatchState();
+  d.upsertPool({ key: "ns/pool", slotsPerNode: 4, fill: "Spread" });
+  for (const n of ["n1", "n2"]) d.upsertNode({ key: `ns/${n}`, name: n, poolKey: "ns/pool", usable: true });
+  for (const j of ["j", "other"]) d.upsertJob({ key: `ns/${j}`, poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
+  const task = (name: string, job: string, over: Partial<TaskEntry> = {}): TaskEntry => ({
+    key: `ns/${name}`, namespace: "ns", name, jobKey: `ns/${job}`, resourceVersion: "1", created: name, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...over,
+  });
+  d.upsertTask(task("failed", "j", { completed: true, state: "Completed", result: "Failure", node: "n1", reportedNode: "n1", failureCode: "JobPreparationTaskFailed" }));
+  for (const name of ["a", "b", "c"]) d.upsertTask(task(name, "j", name === "c" ? { affinityNode: "n1" } : {}));
+  d.upsertTask(task("x", "other"));
+  const plan = d.plan("ns/pool").map((a) => `${a.task.name}→${a.node}`).sort();
+  assert.deepEqual(plan.filter((p) => !p.startsWith("x")), ["a→n2", "b→n2", "c→n2"], "even its affinity to n1 is not honoured");
+  assert.equal(plan.filter((p) => p.startsWith("x")).length, 1, "another job may still use n1");
+  d.deleteTask("ns/failed");
+  assert.ok(d.plan("ns/pool").some((a) => a.node === "n1" && a.task.jobKey === "ns/j"), "the node is usable again once that task is gone (e.g. reactivated)");
+});
+
+test("when the preparation failed on every node, the job's waiting tasks say so", () => {
+  const d = new DispatchState();
+  d.upsertPool({ key: "ns/pool", slotsPerNode: 1, fill: "Spread" });
+  d.upsertNode({ key: "ns/n1", name: "n1", poolKey: "ns/pool", usable: true });
+  d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
+  const base = { namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, requeueCount: 0 };
+  d.upsertTask({ ...base, key: "ns/f", name: "f", completed: true, state: "Completed", result: "Failure", reportedNode: "n1", node: "n1", failureCode: "JobPreparationTaskFailed" });
+  d.upsertTask({ ...base, key: "ns/w", name: "w", completed: false, state: "Active" });
+  assert.deepEqual(d.plan("ns/pool"), []);
+  const [blocked] = d.blockedTasks("ns/pool");
+  assert.equal(blocked?.reason, "JobPreparationTaskFailed");
+  assert.match(blocked?.message ?? "", /failed on every node of the pool \(n1\)/);
+  d.upsertNode({ key: "ns/n2", name: "n2", poolKey: "ns/pool", usable: true });
+  assert.deepEqual(d.blockedTasks("ns/pool"), [], "a new node may take them");
+  assert.deepEqual(d.plan("ns/pool").map((a) => a.node), ["n2"]);
+});

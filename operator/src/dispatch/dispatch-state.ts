@@ -1,3 +1,4 @@
+import { jobPreparationTaskFailed } from "../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
 import { findCycles } from "./dependency-cycles.ts";
 
@@ -35,6 +36,8 @@ export type TaskEntry = {
   /** For a completed task: the job action its exit conditions ask for, until it was applied. */
   jobAction?: JobAction;
   exitCode?: number;
+  /** status.executionInfo.failureInfo.code of a completed task. */
+  failureCode?: string;
   /** status.executionInfo.endTime of a completed task. */
   endTime?: string;
 };
@@ -51,7 +54,7 @@ export type JobEntry = {
   usesTaskDependencies?: boolean;
 };
 
-export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet";
+export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed";
 
 /** A pending task that may not run yet, and why (for its Schedulable=False condition). */
 export type BlockedTask = { task: TaskEntry; reason: BlockReason; message: string };
@@ -96,6 +99,8 @@ export class DispatchState {
   private readonly inFlightByJob = new Map<string, Set<string>>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
   private readonly actionsByJob = new Map<string, Set<string>>();
+  /** jobKey → nodes where the job's preparation task failed (count of tasks that say so). */
+  private readonly prepFailed = new Map<string, Map<string, number>>();
   /** Tasks on dependency cycles per job, computed when first asked after the job's graph changed. */
   private readonly cycles = new Map<string, Map<string, string[]>>();
 
@@ -125,6 +130,13 @@ export class DispatchState {
     c[bucket(t)] += delta;
     c.total += delta;
     if (t.node && !t.completed) c.assigned += delta;
+    if (t.completed && t.failureCode === jobPreparationTaskFailed && t.reportedNode) {
+      let nodes = this.prepFailed.get(t.jobKey);
+      if (!nodes) this.prepFailed.set(t.jobKey, (nodes = new Map()));
+      const n = (nodes.get(t.reportedNode) ?? 0) + delta;
+      if (n > 0) nodes.set(t.reportedNode, n);
+      else nodes.delete(t.reportedNode);
+    }
     if (inFlight(t)) c.inFlight += delta;
   }
 
@@ -270,13 +282,24 @@ export class DispatchState {
     const out: BlockedTask[] = [];
     for (const job of this.jobs.values()) {
       if (job.poolKey !== poolKey || !job.schedulable) continue;
+      const noNode = this.preparationFailedEverywhere(job.key, poolKey);
       for (const key of this.pendingByJob.get(job.key) ?? []) {
         const task = this.tasks.get(key);
-        const blocked = task && this.blockReason(task);
+        const blocked = task && (this.blockReason(task) ?? (noNode ? { task, reason: "JobPreparationTaskFailed" as const, message: noNode } : undefined));
         if (blocked) out.push(blocked);
       }
     }
     return out;
+  }
+
+  /** Why none of the pool's usable nodes may take the job's tasks (its preparation failed on each), else undefined. */
+  private preparationFailedEverywhere(jobKey: string, poolKey: string): string | undefined {
+    const failed = this.prepFailed.get(jobKey);
+    if (!failed || failed.size === 0) return undefined;
+    const usable = [...this.nodes.values()].filter((n) => n.poolKey === poolKey && n.usable);
+    if (usable.length === 0 || usable.some((n) => !failed.has(n.name))) return undefined;
+    const names = usable.map((n) => n.name).sort();
+    return `the job preparation task failed on every node of the pool (${names.slice(0, 10).join(", ")}${names.length > 10 ? ", …" : ""}); the job's tasks wait for a node where it succeeds`;
   }
 
   /** Running (assigned, not completed) tasks of a job. */
@@ -340,11 +363,13 @@ export class DispatchState {
     for (const job of jobs) {
       let limit = job.maxParallelTasks < 0 ? Infinity : job.maxParallelTasks - this.activeAssignments(job.key);
       if (limit <= 0) continue;
+      // Azure Batch runs no more of a job's tasks on a node where its preparation task failed.
+      const avoid = this.prepFailed.get(job.key);
       for (const task of this.pendingInOrder(job.key)) {
         if (limit <= 0 || free.size === 0) break;
         if (!this.pendingByJob.get(job.key)?.has(task.key) || this.tasks.get(task.key) !== task) continue;
         if (task.dependsOn && (!job.usesTaskDependencies || this.unmetDependencies(task, 1).length > 0)) continue;
-        const node = pickNode(free, task, pool.fill);
+        const node = pickNode(free, task, pool.fill, avoid);
         if (!node) continue;
         const left = free.get(node)! - task.requiredSlots;
         if (left > 0) free.set(node, left);
@@ -366,12 +391,12 @@ export function* dependencyIds(deps: NonNullable<TaskEntry["dependsOn"]>): Gener
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack"): string | undefined {
-  if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots) return task.affinityNode;
+function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack", avoid?: Map<string, number>): string | undefined {
+  if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots && !avoid?.has(task.affinityNode)) return task.affinityNode;
   let best: string | undefined;
   let bestRoom = 0;
   for (const [name, room] of free) {
-    if (room < task.requiredSlots) continue;
+    if (room < task.requiredSlots || avoid?.has(name)) continue;
     const better = best === undefined || (fill === "Spread" ? room > bestRoom : room < bestRoom) || (room === bestRoom && name < best);
     if (better) {
       best = name;

@@ -54,6 +54,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     dependencyAction: exit?.dependencyAction,
     jobAction: applied ? undefined : exit?.jobAction,
     exitCode: status?.executionInfo?.exitCode,
+    failureCode: status?.executionInfo?.failureInfo?.code,
     endTime: status?.executionInfo?.endTime,
   };
 }
