@@ -42,7 +42,10 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     k = new Kubatch(kc, ns.name);
     dir = mkdtempSync(join(tmpdir(), "kubatch-prep-"));
     await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 2 });
-    await eventually("2 idle nodes", 120_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 2 ? true : undefined), async () => JSON.stringify((await k.pool("p")).status?.nodeCounts));
+    // Room for every task of the outcome cases at once: a node whose preparation failed gets
+    // no more of that job's tasks, so each case's tasks must all be placed before it fails.
+    await k.create("Pool", "q", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 6 });
+    for (const pool of ["p", "q"]) await eventually(`2 idle nodes in ${pool}`, 120_000, async () => ((await k.pool(pool)).status?.nodeCounts?.idle === 2 ? true : undefined), async () => JSON.stringify((await k.pool(pool)).status?.nodeCounts));
   });
   after(async () => {
     await ns.remove();
@@ -151,9 +154,22 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
       const job = `out-${c}`;
       const log = join(dir, `${job}.log`);
       const { commandLine, ...prep } = tc.prep as { commandLine: string };
-      await k.create("Job", job, { poolInfo: { poolId: "p" }, jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; ${commandLine}"`, ...prep } });
+      // The tasks first, then their job: the scheduler places them all in one plan, before any
+      // preparation can fail (after which a node gets no more of the job's tasks).
       await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `${job}-${i}`, labels: { job }, spec: { jobName: job, commandLine: `/bin/sh -c "${mark(log, "task")}"` } })));
+      await k.create("Job", job, { poolInfo: { poolId: "q" }, jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; ${commandLine}"`, ...prep } });
       const tasks = await completed(job, n, 120_000);
+      if (!tc.ran) {
+        // Every node failed the preparation: a later task goes to none of them and says why.
+        await k.create("Task", `${job}-late`, { jobName: job, commandLine: `/bin/sh -c "${mark(log, "task")}"` }, { job });
+        const late = await eventually(`${name}: the late task says why it waits`, 30_000, async () => {
+          const t = await k.task(`${job}-late`);
+          return t.status?.conditions?.some((x) => x.reason === "JobPreparationTaskFailed") ? t : undefined;
+        }, async () => JSON.stringify((await k.task(`${job}-late`)).status));
+        assert.equal(late.status?.state ?? "Active", "Active", name);
+        assert.equal(late.metadata.labels?.["kubatch.dev/node"], undefined, `${name}: not assigned to a node whose preparation failed`);
+        assert.match(late.status?.conditions?.find((x) => x.type === "Schedulable")?.message ?? "", /failed on every node of the pool/);
+      }
       for (const t of tasks) {
         const info = t.status?.executionInfo;
         assert.equal(info?.result, tc.result, `${name}: ${t.metadata.name}`);

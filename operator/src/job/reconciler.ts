@@ -116,11 +116,11 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest });
     const reason = status.executionInfo?.terminateReason;
     // The scheduler learns of the new state from the status event; until then it must not
-    // start another task of a job that stops here.
-    const entry = deps.state.jobs.get(key);
-    if (entry?.schedulable && status.state !== "Active") deps.state.upsertJob({ ...entry, schedulable: false });
-    const inFlight = deps.state.inFlightTasksOfJob(key);
+    // start another task of a job that ends here.
     const ending = status.state === "Terminating" || status.state === "Completed";
+    const entry = deps.state.jobs.get(key);
+    if (entry?.schedulable && ending) deps.state.upsertJob({ ...entry, schedulable: false });
+    const inFlight = deps.state.inFlightTasksOfJob(key);
     if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
       // Completed too: a task that started in the instant the job completed is ended as well.
       const message = ending ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";

@@ -135,8 +135,9 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
           priority: spec.priority ?? 0,
           maxParallelTasks: spec.maxParallelTasks ?? -1,
           created: created instanceof Date ? created.toISOString() : String(created ?? ""),
-          // Only an Active job starts tasks: not while it is being disabled, terminated or enabled.
-          schedulable: !spec.disabled && !spec.terminate && (obj.status?.state ?? "Active") === "Active",
+          // A disabled job starts no tasks, nor one that is ending (terminate, or whatever else
+          // ended it: its status says Terminating or Completed). Enabling starts them at once.
+          schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Terminating" && obj.status?.state !== "Completed",
           usesTaskDependencies: spec.usesTaskDependencies ?? false,
         });
         jobQueue.add(key);
