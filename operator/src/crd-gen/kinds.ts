@@ -77,6 +77,9 @@ export const kinds: KindDefinition[] = [
       { name: "Succeeded", type: "integer", jsonPath: ".status.taskCounts.succeeded" },
       { name: "Failed", type: "integer", jsonPath: ".status.taskCounts.failed" },
       { name: "Priority", type: "integer", jsonPath: ".spec.priority", priority: 1 },
+      // The pool actually used (an auto pool's generated name) and why the job ended.
+      { name: "Runs On", type: "string", jsonPath: ".status.executionInfo.poolId", priority: 1 },
+      { name: "Terminate Reason", type: "string", jsonPath: ".status.executionInfo.terminateReason", priority: 1 },
       age,
     ],
   },
