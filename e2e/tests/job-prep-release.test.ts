@@ -41,11 +41,9 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     ns = await testNamespace(kc, "prep");
     k = new Kubatch(kc, ns.name);
     dir = mkdtempSync(join(tmpdir(), "kubatch-prep-"));
-    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 2 });
-    // Room for every task of the outcome cases at once: a node whose preparation failed gets
-    // no more of that job's tasks, so each case's tasks must all be placed before it fails.
-    await k.create("Pool", "q", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 6 });
-    for (const pool of ["p", "q"]) await eventually(`2 idle nodes in ${pool}`, 120_000, async () => ((await k.pool(pool)).status?.nodeCounts?.idle === 2 ? true : undefined), async () => JSON.stringify((await k.pool(pool)).status?.nodeCounts));
+    // q has room for every task of the outcome cases at once: a node whose preparation failed
+    // gets no more of that job's tasks, so each case's tasks must all be placed before it fails.
+    await Promise.all([k.warmPool("p", 2, { taskSlotsPerNode: 2 }), k.warmPool("q", 2, { taskSlotsPerNode: 6 })]);
   });
   after(async () => {
     await ns.remove();

@@ -29,8 +29,7 @@ describe("the operator process", { skip }, () => {
     kc = kubeConfig();
     ns = await testNamespace(kc, "operator");
     k = new Kubatch(kc, ns.name);
-    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 2 });
-    await eventually("2 idle nodes", 90_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 2 ? true : undefined));
+    await k.warmPool("p", 2, { taskSlotsPerNode: 2 });
   });
   after(() => ns.remove());
 

@@ -73,8 +73,7 @@ describe("tasks", { skip: noCluster }, () => {
     ns = await testNamespace(kc, "tasks");
     k = new Kubatch(kc, ns.name);
     dir = mkdtempSync(join(tmpdir(), "kubatch-tasks-"));
-    await k.create("Pool", "p", { vmSize: "small", targetDedicatedNodes: 4, taskSlotsPerNode: 2 });
-    await eventually("4 idle nodes", 120_000, async () => ((await k.pool("p")).status?.nodeCounts?.idle === 4 ? true : undefined), async () => JSON.stringify((await k.pool("p")).status?.nodeCounts));
+    await k.warmPool("p", 4, { taskSlotsPerNode: 2 });
   });
   after(async () => {
     await ns.remove();

@@ -1,6 +1,7 @@
 // Creating and reading kubatch objects in the e2e suites.
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { mergePatch } from "../../../operator/src/kube/apply.ts";
+import { eventually } from "../../cluster/probe.ts";
 import type { JobStatus } from "../../../operator/src/api/job.ts";
 import type { PoolStatus } from "../../../operator/src/api/pool.ts";
 import type { TaskStatus } from "../../../operator/src/api/task.ts";
@@ -33,6 +34,12 @@ export class Kubatch {
     for (let i = 0; i < items.length; i += inFlight) {
       await Promise.all(items.slice(i, i + inFlight).map((t) => this.create(kind, t.name, t.spec, t.labels)));
     }
+  }
+
+  /** Creates a Pool (vmSize small) of `nodes` dedicated nodes and waits, bounded, until all are idle. */
+  async warmPool(name: string, nodes: number, spec: object = {}, ms = 120_000): Promise<void> {
+    await this.create("Pool", name, { vmSize: "small", targetDedicatedNodes: nodes, ...spec });
+    await eventually(`${nodes} idle nodes in pool ${name}`, ms, async () => ((await this.pool(name)).status?.nodeCounts?.idle === nodes ? true : undefined), async () => JSON.stringify((await this.pool(name)).status?.nodeCounts));
   }
 
   async pool(name: string): Promise<Obj<PoolStatus>> {
