@@ -4,7 +4,7 @@
 // Prints a table, writes <state-dir>/bench.json, and brings the cluster down at the end.
 //
 //   node e2e/bench/main.ts [--tasks N] [--scale 10000] [--large] [--latency-tasks 500]
-//     [--rate 20] [--nodes 2] [--slots 4] [--only create,tp,dispatch,job,latency,scale]
+//     [--rate 20] [--nodes 2] [--slots 4] [--only create,tp,pod,job,dispatch,latency,scale]
 //     [--state-dir .kubatch/bench] [--cpu-prof] [--keep] [--budget-minutes 19]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,12 +19,12 @@ import { get, waitFor } from "../cluster/probe.ts";
 import { isAlive, startDetached } from "../cluster/processes.ts";
 import { clusterPaths, repoRoot, type ClusterPaths } from "../cluster/state.ts";
 import { createObject, getObject, makeBench } from "./kube.ts";
-import { createRate, dispatchThroughput, indexedJob, kubatchThroughput, latency, scale, type Env } from "./phases.ts";
+import { createRate, dispatchThroughput, indexedJob, kubatchThroughput, latency, podModeThroughput, scale, type Env } from "./phases.ts";
 import { summarizeProfile, type ProfileSummary } from "./profile.ts";
 import { printReport } from "./report.ts";
 import { round, sleep, until } from "./stats.ts";
 
-const allPhases = ["create", "tp", "dispatch", "job", "latency", "scale"] as const;
+const allPhases = ["create", "tp", "pod", "job", "dispatch", "latency", "scale"] as const;
 type Phase = (typeof allPhases)[number];
 
 const { values } = parseArgs({
@@ -132,6 +132,7 @@ async function main(): Promise<number> {
     };
     await run("create", () => createRate(env, tasks));
     await run("tp", () => kubatchThroughput(env, tasks));
+    await run("pod", () => podModeThroughput(env, tasks));
     await run("job", () => indexedJob(env, tasks, nodes * slots));
     await run("dispatch", () => dispatchThroughput(env, tasks));
     await run("latency", () => latency(env, latencyTasks, rate));
@@ -155,7 +156,7 @@ async function main(): Promise<number> {
     settings: { tasks, nodes, slotsPerNode: slots, latencyTasks, rate, scale: scaleN, createInFlight: 32 },
     totalSeconds: round((Date.now() - started) / 1000),
     ...results,
-    podMode: "not measured: Pod mode (Task.spec.containerSettings, one Pod per task) does not exist yet",
+    podMode: podModeVs(results),
     profile,
     errors,
   };
@@ -208,6 +209,21 @@ async function stopProfiledOperator(paths: ClusterPaths, pid: number): Promise<(
   writeFileSync(join(dir, file.replace(/\.cpuprofile$/, ".summary.json")), JSON.stringify(summary, null, 2) + "\n");
   log(`operator CPU profile: ${join(dir, file)}`);
   return summary;
+}
+
+/** Pod mode next to warm nodes and the Indexed Job, measured in this run (what was not run says so). */
+function podModeVs(results: Record<string, unknown>) {
+  const rate = (k: string) => (results[k] as { perSecond?: number } | undefined)?.perSecond;
+  const [pod, warm, job] = [rate("pod"), rate("tp"), rate("job")];
+  if (!pod) return { measured: false, note: `not measured: ${phases.has("pod") ? "the pod phase failed or was skipped (see errors)" : "the pod phase was not selected (--only)"}` };
+  return {
+    measured: true,
+    podModeTasksPerSecond: pod,
+    warmNodeTasksPerSecond: warm ?? null,
+    indexedJobPodsPerSecond: job ?? null,
+    warmNodeOverPodMode: warm ? round(warm / pod, 2) : null,
+    podModeOverIndexedJob: job ? round(pod / job, 2) : null,
+  };
 }
 
 /** The commit measured, and whether the working tree differed from it (read-only git). */

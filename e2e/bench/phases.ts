@@ -1,6 +1,7 @@
 // The benchmark's phases. Each returns plain data for the report and bench.json; each is
 // bounded in time and cleans up after itself so the next phase starts from an idle pool.
 import type { V1Job } from "@kubernetes/client-node";
+import { jobLabel as containerJobLabel } from "../../operator/src/container-task/container-pod.ts";
 import { mergePatch } from "../../operator/src/kube/apply.ts";
 import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
@@ -119,6 +120,76 @@ export async function kubatchThroughput(env: Env, n: number) {
   }
 }
 
+/** The image of the Pod-mode tasks; on the local process node busybox runs the host's tools (e2e/node/images.ts). */
+export const podModeImage = "busybox:1.36";
+
+// 2c. Pod mode: the same n × /bin/true as container tasks (spec.containerSettings), so each
+// task runs as its own Pod made by the operator, created by one client (32 in flight) like tp.
+// No slot limit applies to container tasks: every Pod is created at once and the node runs
+// what kube-scheduler binds (the local node allows 110 pods).
+export async function podModeThroughput(env: Env, n: number) {
+  env.log(`kubatch Pod mode: ${n} container tasks (${podModeImage}, /bin/true), one Pod each, created by one client (32 in flight)`);
+  const job = `pod-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool } });
+  const tracker = new TaskTracker(env, "pod");
+  await tracker.start();
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  // Leaves two minutes of the budget for deleting the tasks and their Pods.
+  const waitMs = Math.max(30_000, Math.min(env.left() - 120_000, 600_000));
+  let timedOut = false;
+  try {
+    const [create] = await Promise.all([
+      createTasks(env, n, (i) => ({ name: `${job}-${i}`, spec: { jobName: job, commandLine: "/bin/true", containerSettings: { imageName: podModeImage } } }), { [phaseLabel]: "pod" }),
+      tracker.waitCompleted(n, waitMs, env.log).catch((err: unknown) => {
+        timedOut = true;
+        env.log(`  stopped waiting: ${err instanceof Error ? err.message : String(err)}`);
+      }),
+    ]);
+    const done = tracker.completedCount;
+    const seconds = ((timedOut ? nowMs() : tracker.lastCompletedAt) - t0) / 1000;
+    await sleep(2_000);
+    const m = await meter.stop();
+    const podWrites = writes(m.requests, (r) => r === "pods" || r.startsWith("pods/"));
+    const first = Math.min(...[...tracker.seen.values()].map((x) => x.completed ?? Infinity));
+    const run: Run = { n, seconds: round(seconds, 2), perSecond: round(done / seconds), firstCompletedSeconds: Number.isFinite(first) ? round((first - t0) / 1000, 2) : undefined, create };
+    env.log(`  ${run.perSecond} tasks/s (${run.seconds} s; first Completed at ${run.firstCompletedSeconds ?? "—"} s; creates took ${create.seconds} s${timedOut ? `; timed out at ${done}/${n}` : ""})`);
+    return {
+      ...run,
+      image: podModeImage,
+      completed: done,
+      timedOut,
+      failed: failures(tracker),
+      writes: taskWrites(m.requests, n),
+      /** Writes to Pods (create, binding, status, delete…) per container task. */
+      podWritesPerTask: { ...perTask(podWrites, n), total: round(podWrites.total / n, 2) },
+      cpu: m.cpu,
+      podCleanupSeconds: await deleteContainerTasks(env, job),
+    };
+  } finally {
+    await tracker.stop();
+  }
+}
+
+/** Deletes the pod phase's tasks, then waits (bounded by the budget) until their Pods are gone too; seconds, or -1. */
+async function deleteContainerTasks(env: Env, job: string): Promise<number> {
+  const c0 = Date.now();
+  const bound = Math.max(30_000, Math.min(env.left() - 60_000, 300_000));
+  try {
+    await deleteTasks(env, "pod", bound);
+    // The garbage collector deletes the Pods the tasks own; the next phase starts from an idle node.
+    await until("the container tasks' Pods to be deleted", Math.max(10_000, bound - (Date.now() - c0)), 1_000, async () => {
+      const pods = await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: `${containerJobLabel}=${job}`, limit: 1 });
+      return pods.items.length === 0 ? true : undefined;
+    });
+    return round((Date.now() - c0) / 1000);
+  } catch (err) {
+    env.log(`  ${String(err)}`);
+    return -1;
+  }
+}
+
 // 2b. Dispatch alone: n tasks already created in a disabled job, then the job is enabled.
 export async function dispatchThroughput(env: Env, n: number) {
   env.log(`kubatch dispatch only: ${n} × /bin/true created in a disabled job, then the job is enabled`);
@@ -148,9 +219,10 @@ export async function dispatchThroughput(env: Env, n: number) {
   }
 }
 
+/** Tasks seen Completed with a result other than Success (a task not completed yet is not counted). */
 function failures(tracker: TaskTracker): number {
   let failed = 0;
-  for (const s of tracker.seen.values()) if (s.obj?.status?.executionInfo?.result !== "Success") failed++;
+  for (const s of tracker.seen.values()) if (s.completed !== undefined && s.obj?.status?.executionInfo?.result !== "Success") failed++;
   return failed;
 }
 

@@ -11,6 +11,7 @@ type Report = {
   create?: { perSecond: number; seconds: number; writes: Writes; cpu: Cpu; keptAlive?: { perSecond: number }; connectionReuse?: Record<string, { ms: number; clientCpuMsPerRequest: number; newConnections: number }> };
   tp?: { perSecond: number; seconds: number; failed: number; create?: { seconds: number; perSecond: number }; writes: Writes; cpu: Cpu };
   dispatch?: { perSecond: number; seconds: number; failed: number; writes: Writes; cpu: Cpu };
+  pod?: { perSecond: number; seconds: number; firstCompletedSeconds?: number; completed: number; n: number; failed: number; timedOut: boolean; image: string; create?: { seconds: number; perSecond: number }; writes: Writes; podWritesPerTask: Record<string, number>; cpu: Cpu; podCleanupSeconds: number };
   job?: { perSecond: number; seconds: number; completed: number; n: number; timedOut: boolean; allWritesPerTask: number; cpu: Cpu; podCleanupSeconds: number };
   latency?: { count: number; perSecond: number; createToProcessStart: P; createToCompleted: P; createToAssignedSeen: P; createToAgentStartTime: P; createCall?: P; assignedSeenToProcessStart?: P; writes: Writes; cpu: Cpu };
   scale?: {
@@ -25,7 +26,7 @@ type Report = {
     writes: Writes;
     cpu: Cpu;
   };
-  podMode: string;
+  podMode: { measured: false; note: string } | { measured: true; podModeTasksPerSecond: number; warmNodeTasksPerSecond: number | null; indexedJobPodsPerSecond: number | null; warmNodeOverPodMode: number | null; podModeOverIndexedJob: number | null };
   errors: string[];
 };
 
@@ -47,6 +48,18 @@ export function printReport(r: Report): void {
   add("  kubatch, dispatch only (pre-created, job enabled)", r.dispatch ? `${f(r.dispatch.perSecond)} tasks/s` : "—", r.dispatch ? `${f(r.dispatch.seconds, 2)} s` : undefined);
   add("  batch/v1 Indexed Job, one pod per index", r.job ? `${f(r.job.perSecond)} pods/s` : "—", r.job ? `${f(r.job.seconds, 2)} s, ${r.job.completed}/${r.job.n}${r.job.timedOut ? " TIMED OUT" : ""}` : undefined);
   add("  ratio kubatch / Job", ratio ? `${f(ratio)}×${ok(ratio >= 10)}` : "—", "target ≥ 10×");
+  const pm = r.podMode;
+  if (!pm.measured) add(`POD MODE  ${pm.note}`, "");
+  else {
+    const p = r.pod!;
+    add(`POD MODE  ${p.n} container tasks (containerSettings ${p.image}, /bin/true), one Pod each, no slot limit`, "");
+    add("  kubatch Pod mode, created by one client meanwhile", `${f(p.perSecond)} tasks/s`, `${f(p.seconds, 2)} s, ${p.completed}/${p.n} Completed${p.timedOut ? " TIMED OUT" : ""}, first at ${f(p.firstCompletedSeconds, 2)} s, creates done at ${f(p.create?.seconds, 2)} s, ${p.failed} not Success`);
+    add("  ratio warm node / Pod mode", pm.warmNodeOverPodMode !== null ? `${f(pm.warmNodeOverPodMode, 2)}×` : "—", "same run, tp phase");
+    add("  ratio Pod mode / Indexed Job", pm.podModeOverIndexedJob !== null ? `${f(pm.podModeOverIndexedJob, 2)}×` : "—", "same run, job phase");
+    add("  task writes after its creation (Pod mode)", f(p.writes.afterCreatePerTask, 2), Object.entries(p.writes.perTask).filter(([k]) => !k.endsWith(" POST")).map(([k, v]) => `${k} ${f(v, 2)}`).join(", "));
+    add("  Pod writes per task (Pod mode)", f(p.podWritesPerTask.total, 2), Object.entries(p.podWritesPerTask).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${f(v, 2)}`).join(", "));
+    add("  every API write, per task (Pod mode)", f(p.writes.allWritesPerTask, 2), Object.keys(p.writes.conflicts).length ? `conflicts: ${JSON.stringify(p.writes.conflicts)}` : "no 409s on tasks");
+  }
   add("CREATE RATE  one client, 32 in flight, pool without nodes", "");
   add("  bare Task creates (client-node default)", r.create ? `${f(r.create.perSecond)} /s` : "—", "a new TLS connection per request, like `kubatch task add`");
   add("  bare Task creates, kept-alive connections", r.create?.keptAlive ? `${f(r.create.keptAlive.perSecond)} /s` : "—", "one shared undici dispatcher");
@@ -80,13 +93,12 @@ export function printReport(r: Report): void {
     const max = Math.max(big.pool, big.job, big.task, big.deployment, big.jobDuringRun, big.poolDuringRun);
     add("  largest object (JSON bytes)", `pool ${big.pool}, job ${big.job}, task ${big.task}, deployment ${big.deployment}${ok(max <= 256 * 1024)}`, "target ≤ 256 KiB");
   }
-  add(`POD MODE  ${r.podMode}`, "");
   const body = rows.filter((x) => x[1] !== "");
   const w = Math.max(...body.map((x) => x[0].length));
   const v = Math.max(...body.map((x) => x[1].length));
   console.log(`\nkubatch bench — ${r.when}, ${r.machine.cpus} × ${r.machine.cpuModel ?? "?"}, ${r.machine.node}, ${f(r.totalSeconds)} s total`);
   for (const [label, value, note] of rows) console.log(value === "" ? label : `${label.padEnd(w)}  ${value.padEnd(v)}  ${note ?? ""}`.trimEnd());
   console.log("\nCPU seconds by component per phase (this cluster's long-lived processes):");
-  for (const [name, phase] of [["create", r.create], ["kubatch", r.tp], ["Job", r.job], ["dispatch", r.dispatch], ["latency", r.latency], ["scale", r.scale]] as const) if (phase) console.log(`  ${name.padEnd(9)} ${busiest(phase.cpu)}`);
+  for (const [name, phase] of [["create", r.create], ["kubatch", r.tp], ["Pod mode", r.pod], ["Job", r.job], ["dispatch", r.dispatch], ["latency", r.latency], ["scale", r.scale]] as const) if (phase) console.log(`  ${name.padEnd(9)} ${busiest(phase.cpu)}`);
   if (r.errors.length) console.log(`\nERRORS:\n  ${r.errors.join("\n  ")}`);
 }
