@@ -323,7 +323,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2),
         workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1),
         autoPoolQueue.run(instrumented(metrics, "autopool", settled(reconcileAutoPool)), 1),
-        containerTaskQueue.run(instrumented(metrics, "containertask", settled(containerTasks.reconcile)), 2),
+        containerTaskQueue.run(instrumented(metrics, "containertask", settled(containerTasks.reconcile)), 4),
       ]);
       gauges = setInterval(() => {
         for (const [name, q] of Object.entries({ pool: poolQueue, dispatch: dispatchQueue, job: jobQueue, workitem: workItemQueue })) metrics.queueDepth.set({ queue: name }, q.depth);
