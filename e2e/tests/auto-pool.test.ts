@@ -2,6 +2,9 @@
 // the pool appears with its job (or work item), runs its tasks, and goes when its lifetime
 // ends — unless keepAlive.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { autoPoolOwnerKindLabel, autoPoolOwnerLabel } from "../../operator/src/auto-pool/auto-pool.ts";
@@ -86,6 +89,29 @@ describe("auto pools", { skip: noCluster }, () => {
         await del("pools", tc.pool);
         await eventually(`pool ${tc.pool} gone`, 60_000, () => poolGone(tc.pool));
       });
+    }
+  });
+
+  test("a job's release task runs to its end on the auto pool's node before the pool goes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubatch-auto-release-"));
+    try {
+      await k.create("Job", "rel", {
+        poolInfo: { autoPoolSpecification: { poolLifetimeOption: "Job", pool: poolSpec } },
+        onAllTasksComplete: "TerminateJob",
+        // Slow on purpose: without the wait, the pool's deletion would stop it half way.
+        jobReleaseTask: { commandLine: `/bin/sh -c "sleep 3; echo $AZ_BATCH_NODE_ID > ${dir}/released"` },
+      });
+      await eventually("pool auto-rel", 30_000, () => readPool("auto-rel"));
+      await runTask("rel");
+      await completed("rel");
+      await sleep(1_000);
+      assert.equal((await readPool("auto-rel")).metadata.deletionTimestamp, undefined, "kept while the release task runs");
+      await eventually("pool auto-rel and its nodes gone", 90_000, () => poolGone("auto-rel"));
+      assert.match(readFileSync(join(dir, "released"), "utf8"), /^auto-rel-/, "the release task ran to its end on the pool's node");
+      const events = (await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=rel` })).items.map((e) => e.reason);
+      assert.ok(events.includes("AutoPoolKeptForRelease") && events.includes("JobReleaseTaskCompleted") && events.includes("AutoPoolDeleted"), events.join(", "));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

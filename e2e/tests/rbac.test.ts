@@ -45,6 +45,7 @@ const operatorChecks: Record<string, Check> = {
   "watch pods everywhere": ["watch", "pods", "all", true],
   "patch pods (deletion cost)": ["patch", "pods", "other-ns", true],
   "create events": ["create", "events", "other-ns", true],
+  "list events (release outcomes, for auto pools)": ["list", "events", "other-ns", true],
   "apply the node ServiceAccount": ["patch", `serviceaccounts/${nodeServiceAccount}`, "other-ns", true],
   "apply the node Role": ["patch", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "other-ns", true],
   "escalate into the node Role": ["escalate", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "other-ns", true],

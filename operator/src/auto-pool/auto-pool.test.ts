@@ -15,6 +15,7 @@ import {
   type AutoPoolSpec,
   type OwnerObject,
 } from "./auto-pool.ts";
+import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeAutoPoolReconciler } from "./reconciler.ts";
 
 const ns = "ns";
@@ -159,10 +160,41 @@ test("the reconciler applies under the auto-pool field manager, deletes, and rec
     },
     deletePool: async (_ns, name) => void calls.push(`delete ${name}`),
     events: { record: (obj, type, reason) => void calls.push(`${type} ${reason} on ${obj.kind} ${obj.metadata?.name}`) },
+    state: new DispatchState(),
+    listEvents: async () => [],
   });
   await reconcile("ns/auto-j");
   await reconcile("ns/auto-j");
   store.jobs = [job("j", jobLifetime, { state: "Completed" })];
   await reconcile("ns/auto-j");
   assert.deepEqual(calls, [`apply auto-j as ${autoPoolFieldManager}`, "Normal AutoPoolCreated on Job j", "delete auto-j", "Normal AutoPoolDeleted on Job j"]);
+});
+
+test("the pool of a completed job stays until its nodes ran the job release task", async () => {
+  const released: { reason?: string; message?: string }[] = [];
+  const calls: string[] = [];
+  const state = new DispatchState();
+  state.upsertNode({ key: `${ns}/auto-r-node-1`, name: "auto-r-node-1", poolKey: `${ns}/auto-r`, usable: true });
+  state.upsertTask({ key: `${ns}/t`, namespace: ns, name: "t", jobKey: `${ns}/r`, resourceVersion: "1", created: "", requiredSlots: 1, completed: true, state: "Completed", result: "Success", requeueCount: 0, node: "auto-r-node-1", reportedNode: "auto-r-node-1" });
+  const done = job("r", jobLifetime, { state: "Completed" });
+  Object.assign(done.spec as object, { jobReleaseTask: { commandLine: "cleanup", maxWallClockTime: "PT1M" } });
+  (done.status as { executionInfo?: object }).executionInfo = { endTime: "2026-11-29T12:00:00Z" };
+  const existing = existingFor(done, jobLifetime, "auto-r");
+  const cache = <T extends KubernetesObject>(items: readonly T[]) => ({ get: (n: string) => items.find((i) => i.metadata?.name === n), list: () => items });
+  const reconcile = makeAutoPoolReconciler({
+    jobs: cache([done]),
+    workItems: cache([]),
+    pools: cache([existing]),
+    writer: { apply: async (obj) => obj, patchStatus: async () => false },
+    deletePool: async (_ns, name) => void calls.push(`delete ${name}`),
+    events: { record: (_obj, _type, reason, message) => void calls.push(`${reason}: ${message}`) },
+    state,
+    listEvents: async (_ns, uid) => (uid === "uid-r" ? released : []),
+    now: () => new Date("2026-11-29T12:00:05Z"),
+  });
+  assert.deepEqual(await reconcile(`${ns}/auto-r`), { requeueAfterMs: 1_000 });
+  assert.deepEqual(calls, ["AutoPoolKeptForRelease: pool auto-r is kept until the job release task ran on auto-r-node-1 (at most 85 s more)"]);
+  released.push({ reason: "JobReleaseTaskCompleted", message: "node auto-r-node-1: exit code 0 in 0.1 s" });
+  assert.equal(await reconcile(`${ns}/auto-r`), undefined);
+  assert.deepEqual(calls.slice(1), ["delete auto-r", "AutoPoolDeleted: deleted pool auto-r: Job r completed"]);
 });

@@ -289,6 +289,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     pools,
     writer,
     events,
+    state,
+    listEvents: async (namespace, uid) => (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.uid=${uid}` })).items,
     deletePool: async (namespace, name) => {
       await custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: poolNames.plural, namespace, name, propagationPolicy: "Background" }).catch(ignoreNotFound);
     },
