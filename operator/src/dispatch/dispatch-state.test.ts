@@ -212,3 +212,16 @@ test("when the preparation failed on every node, the job's waiting tasks say so"
   assert.deepEqual(d.blockedTasks("ns/pool"), [], "a new node may take them");
   assert.deepEqual(d.plan("ns/pool").map((a) => a.node), ["n2"]);
 });
+
+test("a cycle through a container task is found too", () => {
+  const d = new DispatchState();
+  d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true, usesTaskDependencies: true });
+  const task = (name: string, dep: string, runsInPod = false): TaskEntry => ({
+    key: `ns/${name}`, namespace: "ns", name, id: name, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, completed: false, state: "Active", requeueCount: 0,
+    dependsOn: { taskIds: [dep] }, runsInPod,
+  });
+  d.upsertTask(task("node-task", "pod-task"));
+  d.upsertTask(task("pod-task", "node-task", true));
+  assert.equal(d.blockReason(d.tasks.get("ns/node-task")!)?.reason, "DependencyCycle");
+  assert.equal(d.blockReason(d.tasks.get("ns/pod-task")!)?.reason, "DependencyCycle");
+});

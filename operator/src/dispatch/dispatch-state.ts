@@ -97,6 +97,8 @@ export class DispatchState {
   /** Each job's pending tasks in creation order, rebuilt only after a task was added. */
   private readonly pendingOrder = new Map<string, TaskEntry[]>();
   private readonly inFlightByJob = new Map<string, Set<string>>();
+  /** Container tasks not completed, per job: never pending here, but part of the dependency graph. */
+  private readonly podTasksByJob = new Map<string, Set<string>>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
   private readonly actionsByJob = new Map<string, Set<string>>();
   /** jobKey → nodes where the job's preparation task failed (count of tasks that say so). */
@@ -116,6 +118,7 @@ export class DispatchState {
     ids.set(entry.id ?? entry.name, entry.key);
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
+    if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
     else if (!entry.invalid) {
@@ -160,6 +163,7 @@ export class DispatchState {
     this.pendingByJob.get(old.jobKey)?.delete(key);
     this.actionsByJob.get(old.jobKey)?.delete(key);
     this.inFlightByJob.get(old.jobKey)?.delete(key);
+    this.podTasksByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
   }
 
@@ -250,9 +254,11 @@ export class DispatchState {
     let found = this.cycles.get(jobKey);
     if (found) return found;
     const nodes: { id: string; deps: Iterable<string> }[] = [];
-    for (const key of this.pendingByJob.get(jobKey) ?? []) {
-      const t = this.tasks.get(key);
-      if (t?.dependsOn) nodes.push({ id: t.id ?? t.name, deps: dependencyIds(t.dependsOn) });
+    for (const keys of [this.pendingByJob.get(jobKey), this.podTasksByJob.get(jobKey)]) {
+      for (const key of keys ?? []) {
+        const t = this.tasks.get(key);
+        if (t?.dependsOn) nodes.push({ id: t.id ?? t.name, deps: dependencyIds(t.dependsOn) });
+      }
     }
     found = findCycles(nodes);
     this.cycles.set(jobKey, found);
