@@ -234,6 +234,12 @@ describe("kubatch CLI", { skip }, () => {
       const late = await kubatch(["job", "enable", "ctl"]);
       assert.equal(late.code, 1, show(late));
       assert.match(late.stderr, /job "ctl" is Completed \(StoppedByHand\): it cannot be enabled/);
+
+      // A task added to the ended job never runs: job wait stops on the job's end, not at its timeout.
+      await task("ctl-3", "/bin/true");
+      const waited = await kubatch(["job", "wait", "ctl", "--timeout", "60s"]);
+      assert.equal(waited.code, 1, show(waited));
+      assert.match(waited.stdout, /job ctl ended \(StoppedByHand\) after .* before all its tasks completed: 2\/3 completed \(1 succeeded, 1 failed\), 0 running, 1 active/);
     } finally {
       await rm(marker, { recursive: true, force: true });
     }

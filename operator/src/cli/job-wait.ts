@@ -12,14 +12,18 @@ Waits until every task of job JOB (jobs.kubatch.dev) has completed, like Azure B
 TaskStateMonitor.WaitAll, following the tasks with a watch. Shows a progress bar on a
 terminal and a line every few seconds otherwise (both on stderr), then a summary and the
 failed tasks (name, exit code, failure code, first line of stderr) on stdout.
-A job without tasks is waited on until tasks appear.
+A job without tasks is waited on until tasks appear. A job that ends before all its tasks
+completed (terminated, a task's jobAction, maxWallClockTime) ends the wait too.
 
       --timeout DURATION   give up after this long ("90s", "10m", "PT1H"; default: no limit)
       --interval DURATION  how often to print a progress line when not on a terminal (default 5s)
 ${clusterOptionsHelp}
 
-Exit status: 0 when all tasks succeeded, 1 when any failed (or on an error),
-2 on timeout (or a usage error).`;
+Exit status: 0 when all tasks succeeded, 1 when any failed or the job ended first (or on an
+error), 2 on timeout (or a usage error).`;
+
+/** How often the job itself is read, to notice that it ended before its tasks did. */
+const jobCheckMs = 2_000;
 
 /** Every task present has completed, and there is at least one. */
 export function allCompleted(c: Counts): boolean {
@@ -56,8 +60,9 @@ export async function jobWait(argv: string[]): Promise<number> {
   const started = Date.now();
   const progress = new ProgressLine(process.stderr, { plainMs: intervalMs });
   const render = (force = false) => progress.update(formatWaitProgress(watch.tally.counts, { tty: progress.tty, elapsedMs: Date.now() - started }), force);
-  let finish: (how: "done" | "timeout") => void = () => {};
-  const finished = new Promise<"done" | "timeout">((resolve) => (finish = resolve));
+  let finish: (how: "done" | "timeout" | "ended") => void = () => {};
+  const finished = new Promise<"done" | "timeout" | "ended">((resolve) => (finish = resolve));
+  let endedAs: string | undefined;
   const watch: JobTaskWatch = new JobTaskWatch(
     cluster,
     job,
@@ -73,6 +78,17 @@ export async function jobWait(argv: string[]): Promise<number> {
   // Redraw periodically too: the elapsed time moves even when no task does.
   const ticker = setInterval(() => render(), progress.tty ? 1_000 : intervalMs);
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish("timeout"), timeoutMs);
+  const jobCheck = setInterval(() => {
+    getJob(cluster, job).then(
+      (j) => {
+        if (j.status?.state !== "Completed") return;
+        endedAs = j.status.executionInfo?.terminateReason ?? "Completed";
+        // Give the task watch a moment to deliver the last completions first.
+        setTimeout(() => finish(allCompleted(watch.tally.counts) ? "done" : "ended"), 500);
+      },
+      () => undefined, // the next check, or the task watch, reports trouble
+    );
+  }, jobCheckMs);
   try {
     await watch.start();
     const how = await finished;
@@ -80,6 +96,11 @@ export async function jobWait(argv: string[]): Promise<number> {
     progress.done();
     const c = watch.tally.counts;
     const elapsed = formatElapsed(Date.now() - started);
+    if (how === "ended") {
+      console.log(`job ${job} ended (${endedAs}) after ${elapsed} before all its tasks completed: ${c.succeeded + c.failed}/${c.total} completed (${c.succeeded} succeeded, ${c.failed} failed), ${c.running} running, ${c.active} active`);
+      if (c.failed > 0) console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
+      return 1;
+    }
     if (how === "timeout") {
       console.log(`timed out after ${values.timeout}: job ${job}: ${c.succeeded + c.failed}/${c.total} tasks completed (${c.succeeded} succeeded, ${c.failed} failed), ${c.running} running, ${c.active} active`);
       if (c.failed > 0) console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
@@ -91,6 +112,7 @@ export async function jobWait(argv: string[]): Promise<number> {
     return 1;
   } finally {
     clearInterval(ticker);
+    clearInterval(jobCheck);
     clearTimeout(timer);
     watch.stop();
   }
