@@ -4,7 +4,8 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesLis
 import type { TaskObject } from "../../operator/src/dispatch/task-entry.ts";
 import { nodeLabel } from "../../operator/src/dispatch/labels.ts";
 import { Informer } from "../../operator/src/kube/informer.ts";
-import { forEachBounded, sleep, until } from "./stats.ts";
+import { forEachBounded } from "../../operator/src/controller/bounded.ts";
+import { sleep, until } from "./stats.ts";
 
 export const group = "kubatch.dev";
 export const version = "v1alpha1";

@@ -33,14 +33,3 @@ export function until<T>(what: string, timeoutMs: number, everyMs: number, check
   return eventually(what, timeoutMs, check, detail, { everyMs });
 }
 
-/** Runs `fn` over items with at most `limit` in flight. */
-export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

@@ -12,6 +12,7 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
 import { eventually } from "../cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { forEachBounded } from "../../operator/src/controller/bounded.ts";
 import { run, show } from "./support/run.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;
@@ -95,9 +96,7 @@ describe("kubatch CLI", { skip }, () => {
     const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`cli-${ns.name}`);
     await container.createIfNotExists();
     const names = Array.from({ length: 500 }, (_, i) => `scans/page-${String(i).padStart(3, "0")}.txt`);
-    for (let i = 0; i < names.length; i += 50) {
-      await Promise.all(names.slice(i, i + 50).map((n) => container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
-    }
+    await forEachBounded(names, 50, async (n) => void (await container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
     await container.getBlockBlobClient("other/not-me.txt").upload("x", 1);
     await createJob("ocr");
 

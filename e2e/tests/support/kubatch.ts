@@ -1,5 +1,6 @@
 // Creating and reading kubatch objects in the e2e suites.
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { forEachBounded } from "../../../operator/src/controller/bounded.ts";
 import { mergePatch } from "../../../operator/src/kube/apply.ts";
 import { eventually } from "../../cluster/probe.ts";
 import type { JobStatus } from "../../../operator/src/api/job.ts";
@@ -31,9 +32,7 @@ export class Kubatch {
 
   /** Creates many objects with bounded concurrency. */
   async createMany(kind: "Task", items: { name: string; spec: object; labels?: Record<string, string> }[], inFlight = 32): Promise<void> {
-    for (let i = 0; i < items.length; i += inFlight) {
-      await Promise.all(items.slice(i, i + inFlight).map((t) => this.create(kind, t.name, t.spec, t.labels)));
-    }
+    await forEachBounded(items, inFlight, async (t) => void (await this.create(kind, t.name, t.spec, t.labels)));
   }
 
   /** Creates a Pool (vmSize small) of `nodes` dedicated nodes and waits, bounded, until all are idle. */

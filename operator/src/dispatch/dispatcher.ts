@@ -4,6 +4,7 @@
 // cache was stale: the assumption is dropped and the next event brings a fresh plan.
 import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
+import { forEachBounded } from "../controller/bounded.ts";
 import { taskNames } from "../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { fieldManager, mergePatch } from "../kube/apply.ts";
@@ -90,9 +91,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     }
     await explainBlocked(poolKey);
     const plan = deps.state.plan(poolKey);
-    for (let i = 0; i < plan.length; i += concurrency) {
-      await Promise.all(plan.slice(i, i + concurrency).map((a) => assign(a.task, a.node)));
-    }
+    await forEachBounded(plan, concurrency, (a) => assign(a.task, a.node));
     return;
   };
 }

@@ -5,6 +5,7 @@
 // maxWallClockTime is watched.
 import type { CustomObjectsApi, KubernetesObject } from "@kubernetes/client-node";
 import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { forEachBounded } from "../controller/bounded.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../api/group.ts";
 import { jobNames, parseJob, type Job, type JobStatus } from "../api/job.ts";
@@ -36,10 +37,8 @@ export type JobReconcilerDeps = {
   now?: () => Date;
 };
 
-/** Task writes in parallel, at most 32 at a time (like the dispatcher's assignments). */
-async function forEachBounded(tasks: TaskEntry[], write: (t: TaskEntry) => Promise<void>): Promise<void> {
-  for (let i = 0; i < tasks.length; i += 32) await Promise.all(tasks.slice(i, i + 32).map(write));
-}
+/** Task writes in flight at once (as many as the dispatcher's assignments). */
+const concurrency = 32;
 
 const ended = (t: TaskEntry) => (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`);
 
@@ -124,9 +123,9 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
       // Completed too: a task that started in the instant the job completed is ended as well.
       const message = ending ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
-      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: taskEnded, message })));
+      await forEachBounded(inFlight, concurrency, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: taskEnded, message })));
     } else if (status.state === "Disabling" && job.spec.disableTasks === "Requeue") {
-      await forEachBounded(inFlight, (task) => onTask(task, () => deps.writes.requeue(task)));
+      await forEachBounded(inFlight, concurrency, (task) => onTask(task, () => deps.writes.requeue(task)));
     }
 
     if (status.state !== raw.status?.state) {
