@@ -8,7 +8,7 @@ import { forEachBounded } from "../controller/bounded.ts";
 import { taskNames } from "../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { fieldManager, mergePatch } from "../kube/apply.ts";
-import { isConflictOrGone } from "../kube/errors.ts";
+import { ignoreConflictOrGone, isConflictOrGone } from "../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { nodeLabel } from "./labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
@@ -66,15 +66,12 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     for (const { task, reason, message } of deps.state.blockedTasks(poolKey)) {
       const said = `${reason}:${message}`;
       if (told.get(task.key) === said) continue;
-      try {
-        await deps.custom.patchNamespacedCustomObjectStatus(
+      await deps.custom
+        .patchNamespacedCustomObjectStatus(
           { ...ref(task), body: { status: { conditions: [{ type: "Schedulable", status: "False", reason, message: message.slice(0, 1024), lastTransitionTime: now().toISOString() }] } } },
           mergePatch,
-        );
-        told.set(task.key, said);
-      } catch (err) {
-        if (!isConflictOrGone(err)) throw err;
-      }
+        )
+        .then(() => void told.set(task.key, said), ignoreConflictOrGone);
     }
     if (told.size > 100_000) told.clear();
   }
@@ -82,13 +79,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   return async function dispatch(poolKey: string): Promise<Outcome> {
     const orphans = deps.state.orphanedTasks(poolKey);
     const option = deps.deallocation(poolKey);
-    for (const task of orphans) {
-      try {
-        await release(task, option);
-      } catch (err) {
-        if (!isConflictOrGone(err)) throw err;
-      }
-    }
+    for (const task of orphans) await release(task, option).catch(ignoreConflictOrGone);
     await explainBlocked(poolKey);
     const plan = deps.state.plan(poolKey);
     await forEachBounded(plan, concurrency, (a) => assign(a.task, a.node));

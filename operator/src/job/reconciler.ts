@@ -16,7 +16,7 @@ import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobActionAppliedAnnotation } from "../dispatch/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
 import { controllerRef, fieldManager, mergePatch, type Writer } from "../kube/apply.ts";
-import { isConflictOrGone } from "../kube/errors.ts";
+import { ignoreConflictOrGone } from "../kube/errors.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
@@ -46,15 +46,6 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
   const now = deps.now ?? (() => new Date());
   const taskRef = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
 
-  /** Tolerates a task that changed or went away meanwhile: its next event brings a fresh look. */
-  async function onTask(task: TaskEntry, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      if (!isConflictOrGone(err)) throw err;
-    }
-  }
-
   /** Disable asked by a task's exit conditions: like Azure's disable call with disableTasks Requeue, once per task completion. */
   async function applyDisable(raw: JobObject, job: Job, by: TaskEntry[]): Promise<void> {
     const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace: job.metadata.namespace ?? "", name: job.metadata.name, fieldManager };
@@ -63,12 +54,9 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       deps.events.record(raw, "Warning", "JobDisabledByTask", `task ${by[0]!.name} ${ended(by[0]!)}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
     }
     for (const task of by) {
-      await onTask(task, () =>
-        deps.custom.patchNamespacedCustomObject(
-          { ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } },
-          mergePatch,
-        ),
-      );
+      await deps.custom
+        .patchNamespacedCustomObject({ ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } }, mergePatch)
+        .catch(ignoreConflictOrGone);
     }
   }
 
@@ -123,9 +111,9 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
       // Completed too: a task that started in the instant the job completed is ended as well.
       const message = ending ? `the job is being terminated (${reason})` : "the job was disabled with disableTasks Terminate";
-      await forEachBounded(inFlight, concurrency, (task) => onTask(task, () => deps.writes.end(task, { category: "UserError", code: taskEnded, message })));
+      await forEachBounded(inFlight, concurrency, (task) => deps.writes.end(task, { category: "UserError", code: taskEnded, message }).catch(ignoreConflictOrGone));
     } else if (status.state === "Disabling" && job.spec.disableTasks === "Requeue") {
-      await forEachBounded(inFlight, concurrency, (task) => onTask(task, () => deps.writes.requeue(task)));
+      await forEachBounded(inFlight, concurrency, (task) => deps.writes.requeue(task).catch(ignoreConflictOrGone));
     }
 
     if (status.state !== raw.status?.state) {

@@ -29,6 +29,11 @@ export function isConflictOrGone(err: unknown): boolean {
   return code === 409 || code === 404;
 }
 
+/** For `.catch()` of a write made from the cache: a lost race or a gone object is fine (the next event brings a fresh look). */
+export function ignoreConflictOrGone(err: unknown): void {
+  if (!isConflictOrGone(err)) throw err;
+}
+
 /** For `.catch()` of a delete or patch: an object already gone is fine, anything else is thrown. */
 export function ignoreNotFound(err: unknown): void {
   if ((err as ApiError)?.code !== 404) throw err;
