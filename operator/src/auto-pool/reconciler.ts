@@ -42,7 +42,7 @@ export function makeAutoPoolReconciler(deps: AutoPoolReconcilerDeps): (key: stri
       if (job.status?.state !== "Completed" || !job.spec?.jobReleaseTask || poolIdOf(job) !== pool) continue;
       const jobKey = `${namespace}/${job.metadata?.name}`;
       const ranOn = new Set<string>();
-      for (const t of deps.state.tasks.values()) if (t.jobKey === jobKey && t.reportedNode && live.has(t.reportedNode)) ranOn.add(t.reportedNode);
+      for (const t of deps.state.tasksOfJob(jobKey)) if (t.reportedNode && live.has(t.reportedNode)) ranOn.add(t.reportedNode);
       if (ranOn.size === 0) continue;
       const events = await deps.listEvents(namespace, job.metadata?.uid ?? "");
       const reported = events.filter((e) => (releaseReasons as readonly string[]).includes(e.reason ?? "")).map((e) => e.message ?? "");

@@ -140,12 +140,16 @@ export class DispatchState {
       if (n > 0) nodes.set(t.reportedNode, n);
       else nodes.delete(t.reportedNode);
     }
-    if (inFlight(t)) c.inFlight += delta;
   }
 
   /** The job's task counts, exact for what the informers have reported. */
   countsOfJob(jobKey: string): JobTaskCounts {
-    return { ...(this.counts.get(jobKey) ?? emptyCounts()) };
+    return { ...(this.counts.get(jobKey) ?? emptyCounts()), inFlight: this.inFlightByJob.get(jobKey)?.size ?? 0 };
+  }
+
+  /** The tasks of the job the informers have reported, one per task id (through the id index). */
+  tasksOfJob(jobKey: string): TaskEntry[] {
+    return [...(this.byId.get(jobKey)?.values() ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
   }
 
   deleteTask(key: string): void {
