@@ -2,9 +2,9 @@ import { z } from "zod";
 import { conditionsSchema } from "./conditions.ts";
 import { jobConstraintsSchema } from "./constraints.ts";
 import { environmentSettings } from "./environment.ts";
-import { API_VERSION, type KindNames } from "./group.ts";
+import type { KindNames } from "./group.ts";
 import { jobManagerTaskSchema, jobPreparationTaskSchema, jobReleaseTaskSchema } from "./job-tasks.ts";
-import { metadataListSchema, objectMetaSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema } from "./metadata.ts";
 import { objectName, timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { poolSpecSchema } from "./pool.ts";
@@ -137,14 +137,7 @@ export const jobStatusSchema = z
   .describe("Observed state of the job.");
 
 /** The whole object, as read from the API server. */
-export const jobSchema = z.object({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal(jobNames.kind),
-  metadata: objectMetaSchema(jobNames.maxNameLength),
-  spec: jobSpecSchema,
-  status: jobStatusSchema.optional(),
-});
-
+export const jobSchema = objectSchema(jobNames, jobSpecSchema, jobStatusSchema);
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { API_VERSION, type KindNames } from "./group.ts";
 
 /** A name-value pair attached to a pool, job or work item (Azure Batch MetadataItem); kubatch does not interpret it. */
 export const metadataItemSchema = z.strictObject({
@@ -35,3 +36,14 @@ export function objectMetaSchema(maxNameLength: number) {
 }
 
 export type ObjectMeta = z.infer<ReturnType<typeof objectMetaSchema>>;
+
+/** A whole kubatch object as read from the API server: apiVersion, kind, metadata, spec, optional status. */
+export function objectSchema<Spec extends z.ZodType, Status extends z.ZodType>(names: KindNames, spec: Spec, status: Status) {
+  return z.object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal(names.kind),
+    metadata: objectMetaSchema(names.maxNameLength),
+    spec,
+    status: status.optional(),
+  });
+}

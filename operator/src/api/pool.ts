@@ -2,9 +2,9 @@ import { z } from "zod";
 import { conditionsSchema } from "./conditions.ts";
 import { duration } from "./duration.ts";
 import { failureInfoSchema } from "./failure-info.ts";
-import { API_VERSION, type KindNames } from "./group.ts";
+import type { KindNames } from "./group.ts";
 import { affinitySchema, freeForm, nodeSelectorSchema, resourcesSchema, tolerationsSchema } from "./kubernetes.ts";
-import { metadataListSchema, objectMetaSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema } from "./metadata.ts";
 import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { taskSlots } from "./retry.ts";
@@ -209,14 +209,7 @@ export const poolStatusSchema = z
   .describe("Observed state of the pool.");
 
 /** The whole object, as read from the API server. */
-export const poolSchema = z.object({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal(poolNames.kind),
-  metadata: objectMetaSchema(poolNames.maxNameLength),
-  spec: poolSpecSchema,
-  status: poolStatusSchema.optional(),
-});
-
+export const poolSchema = objectSchema(poolNames, poolSpecSchema, poolStatusSchema);
 
 export type PoolSpec = z.infer<typeof poolSpecSchema>;
 export type PoolSpecInput = z.input<typeof poolSpecSchema>;

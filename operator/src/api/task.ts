@@ -6,8 +6,8 @@ import { containerSettingsSchema } from "./container-settings.ts";
 import { environmentSettings } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
-import { API_VERSION, type KindNames } from "./group.ts";
-import { objectMetaSchema } from "./metadata.ts";
+import type { KindNames } from "./group.ts";
+import { objectSchema } from "./metadata.ts";
 import { batchId, objectName, timestamp } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
@@ -104,13 +104,7 @@ export const taskStatusSchema = z
   })
   .describe("Observed state of the task.");
 
-const taskObject = z.object({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal(taskNames.kind),
-  metadata: objectMetaSchema(taskNames.maxNameLength),
-  spec: taskSpecSchema,
-  status: taskStatusSchema.optional(),
-});
+const taskObject = objectSchema(taskNames, taskSpecSchema, taskStatusSchema);
 
 /** A Task with the defaults that need the whole object resolved: spec.id (metadata.name) and spec.jobName (jobId). */
 export const taskSchema = taskObject.transform((t) => ({

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { conditionsSchema } from "./conditions.ts";
 import { duration } from "./duration.ts";
-import { API_VERSION, type KindNames } from "./group.ts";
+import type { KindNames } from "./group.ts";
 import { jobSpecSchema } from "./job.ts";
-import { metadataListSchema, objectMetaSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema } from "./metadata.ts";
 import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 
@@ -60,14 +60,7 @@ export const workItemStatusSchema = z
   .describe("Observed state of the work item.");
 
 /** The whole object, as read from the API server. */
-export const workItemSchema = z.object({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal(workItemNames.kind),
-  metadata: objectMetaSchema(workItemNames.maxNameLength),
-  spec: workItemSpecSchema,
-  status: workItemStatusSchema.optional(),
-});
-
+export const workItemSchema = objectSchema(workItemNames, workItemSpecSchema, workItemStatusSchema);
 
 export type WorkItemSpec = z.infer<typeof workItemSpecSchema>;
 export type WorkItemSpecInput = z.input<typeof workItemSpecSchema>;
