@@ -15,6 +15,7 @@ const binaries = {
   "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
   "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
   kubectl: "k8s.io/kubernetes/cmd/kubectl",
+  kubelet: "k8s.io/kubernetes/cmd/kubelet",
   etcd: "go.etcd.io/etcd/server/v3",
 } as const;
 
