@@ -4,9 +4,9 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { down, up } from "./cluster/control-plane.ts";
-import { deployLocal } from "./cluster/deploy-local.ts";
-import { clusterPaths, repoRoot } from "./cluster/state.ts";
+import { down, up } from "../local-cluster/control-plane.ts";
+import { deployLocal } from "../local-cluster/deploy-local.ts";
+import { clusterPaths, repoRoot } from "../local-cluster/state.ts";
 
 const { values } = parseArgs({ options: { unit: { type: "boolean" } } });
 
@@ -21,7 +21,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 const node = process.execPath;
-const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "examples/**/*.test.ts", "e2e/**/*.test.ts"];
+const patterns = ["operator/**/*.test.ts", "task-runner/**/*.test.ts", "local-cluster/**/*.test.ts", "examples/**/*.test.ts", "e2e/**/*.test.ts"];
 
 async function main(): Promise<number> {
   console.log("== typecheck");

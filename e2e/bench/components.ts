@@ -2,7 +2,7 @@
 // and the whole machine's CPU from /proc/stat, as deltas over a phase: which process
 // was busy, and how much of the machine other work took meanwhile.
 import { readFileSync } from "node:fs";
-import { clusterProcesses } from "../cluster/processes.ts";
+import { clusterProcesses } from "../../local-cluster/processes.ts";
 import { readProc } from "./proc.ts";
 
 export type CpuSnapshot = { at: number; byPid: Map<number, { component: string; cpu: number }>; machineBusy: number; machineTotal: number };

@@ -2,7 +2,7 @@
 // time the process was idle, garbage collecting or running JavaScript.
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { repoRoot } from "../cluster/state.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
 type Profile = { nodes: Node[]; startTime: number; endTime: number; samples?: number[]; timeDeltas?: number[] };

@@ -1,5 +1,5 @@
 // Small numeric helpers for the benchmark report.
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 
 /** Nearest-rank percentile (p in 0..100) of an unsorted list; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {

@@ -5,8 +5,8 @@
 import { parseArgs } from "node:util";
 import { loadKubeConfig } from "../../operator/src/kube/kube-config.ts";
 import { jobWait } from "../../operator/src/cli/job-wait.ts";
-import { up } from "../cluster/control-plane.ts";
-import { deployLocal } from "../cluster/deploy-local.ts";
+import { up } from "../../local-cluster/control-plane.ts";
+import { deployLocal } from "../../local-cluster/deploy-local.ts";
 import { runOcrDemo } from "./ocr-demo.ts";
 
 const { values } = parseArgs({ options: { namespace: { type: "string", default: "kubatch-demo" }, "with-corrupt": { type: "boolean" } } });

@@ -12,9 +12,9 @@ import { characterErrorRate, totalCharacterErrorRate } from "../../examples/ocr/
 import { CORRUPT_IMAGE } from "../../examples/ocr/make-images.ts";
 import { ocrTaskManifest } from "../../examples/ocr/tasks.ts";
 import { clearResults, loadSampleImages, readResults, uploadSample } from "../../examples/ocr/upload.ts";
-import { waitFor } from "../cluster/probe.ts";
-import { autoStorageSecret } from "../cluster/deploy-local.ts";
-import { repoRoot } from "../cluster/state.ts";
+import { waitFor } from "../../local-cluster/probe.ts";
+import { autoStorageSecret } from "../../local-cluster/deploy-local.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 
 const group = "kubatch.dev";
 const version = "v1alpha1";

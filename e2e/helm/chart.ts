@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadYaml } from "@kubernetes/client-node";
-import { cacheRoot, repoRoot } from "../cluster/state.ts";
+import { cacheRoot, repoRoot } from "../../local-cluster/state.ts";
 import { run, show, type Run } from "../tests/support/run.ts";
 import { ensureHelm, helmBinaryPath } from "./helm-binary.ts";
 

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { goBuild } from "../cluster/go-build.ts";
-import { cacheRoot, repoRoot } from "../cluster/state.ts";
+import { goBuild } from "../../local-cluster/go-build.ts";
+import { cacheRoot, repoRoot } from "../../local-cluster/state.ts";
 
 export const helmModuleDir = join(repoRoot, "e2e", "helm", "build");
 const helmPackage = "helm.sh/helm/v3/cmd/helm";

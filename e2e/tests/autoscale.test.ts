@@ -6,9 +6,9 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AppsV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { repoRoot } from "../cluster/state.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 

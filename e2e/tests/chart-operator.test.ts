@@ -7,14 +7,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { jobWait } from "../../operator/src/cli/job-wait.ts";
-import { deployLocal, type LocalOperator } from "../cluster/deploy-local.ts";
-import { isAlive } from "../cluster/processes.ts";
-import { clusterPaths } from "../cluster/state.ts";
+import { deployLocal, type LocalOperator } from "../../local-cluster/deploy-local.ts";
+import { isAlive } from "../../local-cluster/processes.ts";
+import { clusterPaths } from "../../local-cluster/state.ts";
 import { runOcrDemo } from "../demo/ocr-demo.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { show } from "./support/run.ts";
 import { kubeConfig, localCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 import { forEachBounded } from "../../operator/src/controller/bounded.ts";
 import { run, show } from "./support/run.ts";

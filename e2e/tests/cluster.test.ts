@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { down, readInfo, up } from "../cluster/control-plane.ts";
-import { kubeVersion } from "../cluster/kube-build.ts";
-import { clusterProcesses } from "../cluster/processes.ts";
-import { clusterPaths } from "../cluster/state.ts";
+import { down, readInfo, up } from "../../local-cluster/control-plane.ts";
+import { kubeVersion } from "../../local-cluster/kube-build.ts";
+import { clusterProcesses } from "../../local-cluster/processes.ts";
+import { clusterPaths } from "../../local-cluster/state.ts";
 import { kubectl, localCluster, noCluster } from "./support/cluster.ts";
 
 const local = localCluster() ? undefined : "not the embedded local cluster";

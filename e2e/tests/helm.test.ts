@@ -14,11 +14,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { operatorConfigSchema } from "../../operator/src/config/operator-config.ts";
-import { repoRoot } from "../cluster/state.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 import { chartDir, helm, helmForTests, parseManifests, plainYaml, setArgs, template, type Manifest } from "../helm/chart.ts";
 import { run, show } from "./support/run.ts";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const packageVersion = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventually } from '../cluster/probe.ts';
+import { eventually } from '../../local-cluster/probe.ts';
 import { testNamespace } from './support/namespace.ts';
 import {
   AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions,

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { test } from "node:test";
 import { jobWait } from "../../operator/src/cli/job-wait.ts";
 import { runOcrDemo } from "../demo/ocr-demo.ts";
-import { repoRoot } from "../cluster/state.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, kubectl, noCluster } from "./support/cluster.ts";
 import { testNamespace } from "./support/namespace.ts";
 

@@ -8,11 +8,11 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConf
 import type { PoolStatus } from "../../operator/src/api/pool.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { autoStorageSecret, deployLocal } from "../cluster/deploy-local.ts";
-import { clusterPaths } from "../cluster/state.ts";
+import { autoStorageSecret, deployLocal } from "../../local-cluster/deploy-local.ts";
+import { clusterPaths } from "../../local-cluster/state.ts";
 import { kubeConfig, kubectl, localCluster, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

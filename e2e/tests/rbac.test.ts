@@ -16,7 +16,7 @@ import { fieldManager } from "../../operator/src/kube/apply.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { run, show } from "./support/run.ts";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 

@@ -9,11 +9,11 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { TaskStatus } from "../../operator/src/api/task.ts";
-import { deployLocal } from "../cluster/deploy-local.ts";
-import { isAlive } from "../cluster/processes.ts";
-import { clusterPaths, repoRoot } from "../cluster/state.ts";
+import { deployLocal } from "../../local-cluster/deploy-local.ts";
+import { isAlive } from "../../local-cluster/processes.ts";
+import { clusterPaths, repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 

@@ -8,7 +8,7 @@ import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { JobStatus } from "../../operator/src/api/job.ts";
 import type { PoolStatus } from "../../operator/src/api/pool.ts";
 import type { WorkItemStatus } from "../../operator/src/api/work-item.ts";
-import { eventually } from "../cluster/probe.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
-import { readInfo, type ClusterInfo } from "../../cluster/control-plane.ts";
-import { clusterPaths } from "../../cluster/state.ts";
+import { readInfo, type ClusterInfo } from "../../../local-cluster/control-plane.ts";
+import { clusterPaths } from "../../../local-cluster/state.ts";
 
 /** Why cluster tests cannot run, or undefined when KUBECONFIG points at a cluster. */
 export const noCluster: string | undefined = process.env.KUBECONFIG ? undefined : "KUBECONFIG is not set: run through `make test`";

@@ -2,7 +2,7 @@
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { forEachBounded } from "../../../operator/src/controller/bounded.ts";
 import { mergePatch } from "../../../operator/src/kube/apply.ts";
-import { eventually } from "../../cluster/probe.ts";
+import { eventually } from "../../../local-cluster/probe.ts";
 import type { JobStatus } from "../../../operator/src/api/job.ts";
 import type { PoolStatus } from "../../../operator/src/api/pool.ts";
 import type { TaskStatus } from "../../../operator/src/api/task.ts";

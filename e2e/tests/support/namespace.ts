@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { eventually } from "../../cluster/probe.ts";
+import { eventually } from "../../../local-cluster/probe.ts";
 
 /** A fresh namespace with its default ServiceAccount; the returned function deletes it. */
 export async function testNamespace(kc: KubeConfig, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {

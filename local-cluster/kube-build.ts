@@ -1,4 +1,4 @@
-// Builds the control-plane binaries from the wrapper module e2e/kube-build into a cache
+// Builds the control-plane binaries from the wrapper module local-cluster/kube-build into a cache
 // outside the repository, keyed by the Kubernetes release and the module's go.mod/go.sum.
 // A complete cache entry is reused as is; a build happens only when a binary is missing.
 import { createHash } from "node:crypto";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { goBuild } from "./go-build.ts";
 import { cacheRoot, repoRoot } from "./state.ts";
 
-const moduleDir = join(repoRoot, "e2e", "kube-build");
+const moduleDir = join(repoRoot, "local-cluster", "kube-build");
 
 /** Binary name → Go package. etcd's main package is the root of go.etcd.io/etcd/server/v3. */
 const binaries = {
@@ -25,7 +25,7 @@ export type KubeBinaries = { version: string; binDir: string; path: (name: Binar
 
 export function kubeVersion(goMod = readFileSync(join(moduleDir, "go.mod"), "utf8")): string {
   const match = /^\s*k8s\.io\/kubernetes\s+(v\d+\.\d+\.\d+)\s*(\/\/.*)?$/m.exec(goMod);
-  if (!match?.[1]) throw new Error(`e2e/kube-build/go.mod: no k8s.io/kubernetes requirement`);
+  if (!match?.[1]) throw new Error(`local-cluster/kube-build/go.mod: no k8s.io/kubernetes requirement`);
   return match[1];
 }
 

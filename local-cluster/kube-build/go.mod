@@ -1,7 +1,7 @@
 // Wrapper module that builds the local control plane from upstream Go modules.
 // k8s.io/kubernetes pins its staging modules at v0.0.0 and its own replace lines
 // are ignored for a dependency, so each staging module is replaced here.
-// Regenerate with: node e2e/cluster/kube-build-mod.ts <version> (see docs/local-cluster.md).
+// Regenerate with: node local-cluster/kube-build-mod.ts <version> (see docs/local-cluster.md).
 module kubatch.dev/kube-build
 
 go 1.24.0

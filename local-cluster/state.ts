@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const repoRoot = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 export type ClusterPaths = {
   stateDir: string;
