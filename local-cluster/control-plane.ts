@@ -1,10 +1,17 @@
 // Brings one local cluster up and down: etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler, the local process node and Azurite, all on loopback.
+// kube-scheduler, a real node (containerd, runc, the kubelet, kube-proxy) and Azurite. The
+// control plane's own links stay on loopback; the API server and Azurite listen on the host's
+// end of the node's link (node/network.ts), the only address pods can reach.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { ensureKubeBinaries } from "./kube-build.ts";
 import { ensurePki, type Pki } from "./pki.ts";
+import { ensureImages } from "./images/build.ts";
+import { ensureHostPackages } from "./images/host-packages.ts";
+import { createNetwork, freeSlot, networkPlan, type NodeNetwork } from "./node/network.ts";
+import { nodeLeftovers, startRealNode } from "./node/real-node.ts";
+import { removeNodeLeftovers } from "./node/cleanup.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./ports.ts";
 import { get, portOpen, waitFor } from "./probe.ts";
@@ -25,6 +32,7 @@ export type ClusterInfo = {
   server: string;
   kubeconfig: string;
   azuriteConnectionString: string;
+  network: NodeNetwork;
   processes: Started[];
   startedAt: string;
 };
@@ -32,6 +40,31 @@ export type ClusterInfo = {
 export function readInfo(paths: ClusterPaths): ClusterInfo | undefined {
   if (!existsSync(paths.info)) return undefined;
   return JSON.parse(readFileSync(paths.info, "utf8")) as ClusterInfo;
+}
+
+function pkiOf(paths: ClusterPaths, net: NodeNetwork): Pki {
+  return ensurePki(paths.pki, { apiserverIp: net.hostIp, nodeIp: net.nodeIp, nodeName });
+}
+
+/** The network slot this state folder last used (kept beside the cluster so `down` finds it after a crash). */
+function networkFile(paths: ClusterPaths): string {
+  return join(paths.stateDir, "network.json");
+}
+
+function lastNetwork(paths: ClusterPaths): NodeNetwork | undefined {
+  if (!existsSync(networkFile(paths))) return undefined;
+  return networkPlan((JSON.parse(readFileSync(networkFile(paths), "utf8")) as { slot: number }).slot);
+}
+
+/** Stops every process of this state folder and removes what its node left on the host. */
+async function stopCluster(paths: ClusterPaths, log: (line: string) => void): Promise<number> {
+  const stopped = await stopAll(paths.stateDir, 10_000, log);
+  const net = lastNetwork(paths);
+  if (net) {
+    await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, net), log);
+    rmSync(networkFile(paths), { force: true });
+  }
+  return stopped;
 }
 
 export async function apiserverReady(info: ClusterInfo, pki: Pki): Promise<boolean> {
@@ -49,26 +82,32 @@ export type UpOptions = { paths?: ClusterPaths; azurite?: boolean; node?: boolea
 export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   const paths = opts.paths ?? clusterPaths();
   const log = opts.log ?? console.log;
+  ensureHostPackages(log);
   const bins = await ensureKubeBinaries(log);
   const existing = readInfo(paths);
-  if (existing && (await apiserverReady(existing, ensurePki(paths.pki)))) {
+  if (existing && (await apiserverReady(existing, pkiOf(paths, existing.network)))) {
     log(`Cluster already running (${existing.server}); kubeconfig: ${existing.kubeconfig}`);
     return existing;
   }
   const id = paths.stateDir;
-  if (clusterProcesses(id).length > 0) {
+  if (clusterProcesses(id).length > 0 || lastNetwork(paths)) {
     log("Stopping the leftovers of an earlier cluster in this state folder");
-    await stopAll(id);
+    await stopCluster(paths, log);
   }
+  const images = opts.node === false ? [] : Object.values(await ensureImages(log));
   // A cluster starts from empty data each time; certificates are kept.
   for (const dir of [paths.etcdData, paths.nodeDir, paths.azuriteDir]) rmSync(dir, { recursive: true, force: true });
   rmSync(paths.info, { force: true });
   for (const dir of [paths.clusterDir, paths.etcdData, paths.nodeDir, paths.azuriteDir, paths.logs]) mkdirSync(dir, { recursive: true });
 
   const started = Date.now();
-  const pki = ensurePki(paths.pki);
+  const net = networkPlan(freeSlot());
+  writeFileSync(networkFile(paths), JSON.stringify({ slot: net.slot }) + "\n");
+  createNetwork(net);
+  log(`node network ${net.netns}: API server and Azurite on ${net.hostIp}, node ${net.nodeIp}, pods ${net.podCidr}`);
+  const pki = pkiOf(paths, net);
   const ports = await freePorts(portNames);
-  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const server = `https://${net.hostIp}:${ports.apiserver}`;
   const processes: Started[] = [];
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const p = startDetached(name, command, args, { clusterId: id, logDir: paths.logs, env, cwd: paths.clusterDir });
@@ -95,18 +134,18 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
 
     const apiserver = start("kube-apiserver", bins.path("kube-apiserver"), [
       `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
+      `--bind-address=${net.hostIp}`,
+      `--advertise-address=${net.hostIp}`,
       `--secure-port=${ports.apiserver}`,
-      "--endpoint-reconciler-type=none",
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
       `--client-ca-file=${pki.clientCa}`,
-      "--authorization-mode=RBAC",
+      "--authorization-mode=Node,RBAC",
+      "--enable-admission-plugins=NodeRestriction",
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      "--service-cluster-ip-range=10.0.0.0/24",
+      `--service-cluster-ip-range=${net.serviceCidr}`,
       "--allow-privileged=true",
       `--kubelet-client-certificate=${pki.kubeletClient.cert}`,
       `--kubelet-client-key=${pki.kubeletClient.key}`,
@@ -125,7 +164,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       ports,
       server,
       kubeconfig: paths.kubeconfig,
-      azuriteConnectionString: azuriteConnectionString(ports.azurite),
+      azuriteConnectionString: azuriteConnectionString(net.hostIp, ports.azurite),
+      network: net,
       processes,
       startedAt: new Date().toISOString(),
     };
@@ -159,31 +199,14 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--leader-elect=false",
       "--v=1",
     ]);
-    if (opts.node !== false) start(
-      "local-node",
-      process.execPath,
-      [
-        join(repoRoot, "e2e", "node", "main.ts"),
-        `--kubeconfig=${paths.kubeconfig}`,
-        `--name=${nodeName}`,
-        `--state-dir=${paths.nodeDir}`,
-        `--tls-cert-file=${pki.kubeletServing.cert}`,
-        `--tls-private-key-file=${pki.kubeletServing.key}`,
-        `--port=${ports.kubelet}`,
-        // Pods here are host processes: the node advertises room for many small node pods
-        // (a pool's vmSize requests) rather than the machine's 2 cores.
-        "--cpu=64",
-        "--memory=256Gi",
-        "--pods=1000",
-      ],
-      // Pods find the release's kubectl and this Node first, as if they were in their images.
-      { PATH: `${bins.binDir}:${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` },
-    );
+    if (opts.node !== false) {
+      await startRealNode({ nodeDir: paths.nodeDir, clusterDir: paths.clusterDir, net, nodeName, server, pki, kubeletPort: ports.kubelet, binDir: bins.binDir, imageArchives: images, start, log });
+    }
     if (opts.azurite !== false) {
-      const az = azuriteCommand(ports.azurite, paths.azuriteDir);
+      const az = azuriteCommand(net.hostIp, ports.azurite, paths.azuriteDir);
       const azurite = start("azurite", az.command, az.args);
-      await waitFor("azurite", 30_000, () => portOpen(ports.azurite), deadCheck(azurite));
-      log(`azurite ready on 127.0.0.1:${ports.azurite}`);
+      await waitFor("azurite", 30_000, () => portOpen(ports.azurite, net.hostIp), deadCheck(azurite));
+      log(`azurite ready on ${net.hostIp}:${ports.azurite}`);
     }
     writeFileSync(paths.info, JSON.stringify(info, null, 2) + "\n");
 
@@ -195,7 +218,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
       const tainted = node.spec?.taints?.some((t) => t.key === "node.kubernetes.io/not-ready");
       return Boolean(ready) && !tainted;
-    }, deadCheck(processes.find((p) => p.name === "local-node")!));
+    }, deadCheck(processes.find((p) => p.name === "kubelet")!));
     await waitFor("the default ServiceAccount and kube-root-ca.crt", 60_000, async () => {
       await core.readNamespacedServiceAccount({ name: "default", namespace: "default" });
       await core.readNamespacedConfigMap({ name: "kube-root-ca.crt", namespace: "default" });
@@ -205,7 +228,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
     return info;
   } catch (err) {
     log(`Cluster failed to start; logs are in ${paths.logs}. Stopping what was started.`);
-    await stopAll(id);
+    await stopCluster(paths, log);
     throw err;
   }
 }
@@ -213,7 +236,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
 export async function down(opts: { paths?: ClusterPaths; log?: (line: string) => void } = {}): Promise<void> {
   const paths = opts.paths ?? clusterPaths();
   const log = opts.log ?? console.log;
-  const stopped = await stopAll(paths.stateDir, 10_000, log);
+  const stopped = await stopCluster(paths, log);
   for (const dir of [paths.etcdData, paths.nodeDir, paths.azuriteDir]) rmSync(dir, { recursive: true, force: true });
   rmSync(paths.info, { force: true });
   rmSync(paths.kubeconfig, { force: true });
@@ -228,6 +251,6 @@ export async function status(paths = clusterPaths()): Promise<Status> {
   const info = readInfo(paths);
   if (!info) return { running: clusterProcesses(paths.stateDir).length > 0, ready: false, alive: [] };
   const alive = info.processes.map((p) => ({ name: p.name, pid: p.pid, alive: isAlive(p.pid) }));
-  const ready = await apiserverReady(info, ensurePki(paths.pki));
+  const ready = await apiserverReady(info, pkiOf(paths, info.network));
   return { running: alive.some((p) => p.alive), ready, info, alive };
 }

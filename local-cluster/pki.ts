@@ -12,6 +12,8 @@ export type Pki = {
   apiserver: KeyPair;
   kubeletServing: KeyPair;
   kubeletClient: KeyPair;
+  nodeClient: KeyPair;
+  kubeProxy: KeyPair;
   admin: KeyPair;
   controllerManager: KeyPair;
   scheduler: KeyPair;
@@ -23,20 +25,29 @@ export type KeyPair = { cert: string; key: string };
 
 type CertSpec = { name: string; ca: "serving" | "client"; subject: string; usage: "serverAuth" | "clientAuth"; sans?: string[] };
 
-const certs: Record<Exclude<keyof Pki, "dir" | "servingCa" | "clientCa" | "serviceAccountKey" | "serviceAccountPub">, CertSpec> = {
+/** The addresses the serving certificates name: they change with the cluster's network slot. */
+export type PkiAddresses = { apiserverIp: string; nodeIp: string; nodeName: string };
+
+type CertName = Exclude<keyof Pki, "dir" | "servingCa" | "clientCa" | "serviceAccountKey" | "serviceAccountPub">;
+
+const certs = (a: PkiAddresses): Record<CertName, CertSpec> => ({
   apiserver: {
     name: "apiserver",
     ca: "serving",
     subject: "/CN=kube-apiserver",
     usage: "serverAuth",
-    sans: ["IP:127.0.0.1", "IP:10.0.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"],
+    sans: [`IP:${a.apiserverIp}`, "IP:127.0.0.1", "IP:10.0.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"],
   },
-  kubeletServing: { name: "kubelet-serving", ca: "serving", subject: "/CN=kubatch-local-node", usage: "serverAuth", sans: ["IP:127.0.0.1", "DNS:localhost"] },
+  kubeletServing: { name: "kubelet-serving", ca: "serving", subject: `/CN=${a.nodeName}`, usage: "serverAuth", sans: [`IP:${a.nodeIp}`, `DNS:${a.nodeName}`] },
   kubeletClient: { name: "apiserver-kubelet-client", ca: "client", subject: "/O=system:masters/CN=kube-apiserver-kubelet-client", usage: "clientAuth" },
+  // The node's identity: the Node authorizer and NodeRestriction apply to it.
+  nodeClient: { name: "node-client", ca: "client", subject: `/O=system:nodes/CN=system:node:${a.nodeName}`, usage: "clientAuth" },
+  // Bound to system:node-proxier by the API server's default policy.
+  kubeProxy: { name: "kube-proxy", ca: "client", subject: "/CN=system:kube-proxy", usage: "clientAuth" },
   admin: { name: "admin", ca: "client", subject: "/O=system:masters/CN=kubatch-admin", usage: "clientAuth" },
   controllerManager: { name: "controller-manager", ca: "client", subject: "/CN=system:kube-controller-manager", usage: "clientAuth" },
   scheduler: { name: "scheduler", ca: "client", subject: "/CN=system:kube-scheduler", usage: "clientAuth" },
-};
+});
 
 function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
@@ -50,10 +61,13 @@ function makeCa(dir: string, name: string, cn: string): void {
 
 function makeCert(dir: string, spec: CertSpec): KeyPair {
   const pair = { cert: join(dir, `${spec.name}.crt`), key: join(dir, `${spec.name}.key`) };
-  if (existsSync(pair.cert)) return pair;
-  const ext = [`keyUsage=critical,digitalSignature,keyEncipherment`, `extendedKeyUsage=${spec.usage}`, `basicConstraints=CA:FALSE`];
+  const ext = [`keyUsage=critical,digitalSignature,keyEncipherment`, `extendedKeyUsage=${spec.usage}`, `basicConstraints=CA:FALSE`, `# subject ${spec.subject}`];
   if (spec.sans) ext.push(`subjectAltName=${spec.sans.join(",")}`);
-  writeFileSync(join(dir, `${spec.name}.ext`), ext.join("\n") + "\n");
+  const extFile = join(dir, `${spec.name}.ext`);
+  const extText = ext.join("\n") + "\n";
+  // Kept while it still names the same subject and addresses.
+  if (existsSync(pair.cert) && existsSync(extFile) && readFileSync(extFile, "utf8") === extText) return pair;
+  writeFileSync(extFile, extText);
   openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${spec.name}.key`], dir);
   openssl(["req", "-new", "-key", `${spec.name}.key`, "-subj", spec.subject, "-out", `${spec.name}.csr`], dir);
   const ca = `${spec.ca}-ca`;
@@ -62,7 +76,7 @@ function makeCert(dir: string, spec: CertSpec): KeyPair {
 }
 
 /** Creates what is missing under dir and returns every path; existing files are kept. */
-export function ensurePki(dir: string): Pki {
+export function ensurePki(dir: string, addresses: PkiAddresses): Pki {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   makeCa(dir, "serving-ca", "kubatch-serving-ca");
   makeCa(dir, "client-ca", "kubatch-client-ca");
@@ -70,7 +84,7 @@ export function ensurePki(dir: string): Pki {
     openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.key"], dir);
     openssl(["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
   }
-  const pairs = Object.fromEntries(Object.entries(certs).map(([k, spec]) => [k, makeCert(dir, spec)])) as Record<keyof typeof certs, KeyPair>;
+  const pairs = Object.fromEntries(Object.entries(certs(addresses)).map(([k, spec]) => [k, makeCert(dir, spec)])) as Record<CertName, KeyPair>;
   return {
     dir,
     servingCa: join(dir, "serving-ca.crt"),
