@@ -2,7 +2,7 @@
 // bounded in time and cleans up after itself so the next phase starts from an idle pool.
 import type { V1Job } from "@kubernetes/client-node";
 import { jobLabel as containerJobLabel } from "../../operator/src/container-task/container-pod.ts";
-import { mergePatch } from "../../operator/src/kube/apply.ts";
+import { mergePatch } from "../../kube/apply.ts";
 import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
 import { compareConnectionReuse } from "./connection-reuse.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Outcome } from "../controller/work-queue.ts";
-import { workItemLabel } from "../work-item/labels.ts";
+import { workItemLabel } from "../../../api/labels.ts";
 import {
   autoPoolFieldManager,
   autoPoolHashAnnotation,

@@ -14,12 +14,12 @@
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { z } from "zod";
-import type { autoPoolSpecificationSchema } from "../api/job.ts";
-import { API_VERSION } from "../api/group.ts";
-import { poolNames } from "../api/pool.ts";
-import { controllerRef } from "../kube/apply.ts";
-import { workItemLabel } from "../work-item/labels.ts";
-import { autoPoolName, poolIdOf } from "./pool-id.ts";
+import type { autoPoolSpecificationSchema } from "../../../api/job.ts";
+import { API_VERSION } from "../../../api/group.ts";
+import { poolNames } from "../../../api/pool.ts";
+import { controllerRef } from "../../../kube/apply.ts";
+import { workItemLabel } from "../../../api/labels.ts";
+import { autoPoolName, poolIdOf } from "../../../api/pool-id.ts";
 
 /** On an auto pool: the kind (Job or WorkItem) and name of the object it was created for. */
 export const autoPoolOwnerKindLabel = "kubatch.dev/auto-pool-owner-kind";

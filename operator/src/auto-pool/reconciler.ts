@@ -5,11 +5,11 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState } from "../dispatch/dispatch-state.ts";
-import type { Writer } from "../kube/apply.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../../../kube/apply.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { autoPoolFieldManager, planAutoPool, type OwnerObject } from "./auto-pool.ts";
-import { poolIdOf } from "./pool-id.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
 import { pendingReleases, releaseReasons } from "./release-wait.ts";
 
 export type AutoPoolReconcilerDeps = {

@@ -8,12 +8,12 @@
 // API token (the namespace's kubatch-node identity): the user's code gets none.
 import { createHash } from "node:crypto";
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import type { Job } from "../api/job.ts";
-import type { Task } from "../api/task.ts";
+import type { Job } from "../../../api/job.ts";
+import type { Task } from "../../../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import { controllerRef } from "../kube/apply.ts";
+import { controllerRef } from "../../../kube/apply.ts";
 import { nodeServiceAccount } from "../pool/node-rbac.ts";
-import { splitCommandLine } from "../../../task-runner/src/command-line/split.ts";
+import { splitCommandLine } from "../../../api/command-line-split.ts";
 import {
   autoStorageEnv,
   credentialEnv,
@@ -22,8 +22,8 @@ import {
   podNameEnv,
   resourceFilesEnv,
   taskContainerEnv,
-} from "../../../task-runner/src/contract.ts";
-import { batchEnvironment } from "../../../task-runner/src/node-layout.ts";
+} from "../../../api/node-contract.ts";
+import { batchEnvironment } from "../../../api/node-layout.ts";
 
 export const taskLabel = "kubatch.dev/task";
 export const jobLabel = "kubatch.dev/job";

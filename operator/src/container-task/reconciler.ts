@@ -4,23 +4,22 @@
 // only when it changed. The scheduler never dispatches these tasks; dependencies and the job's
 // state are checked here against the same DispatchState.
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
-import { setCondition, type ConditionUpdate } from "../api/conditions.ts";
-import { parseDuration } from "../api/duration.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { parseJob, type Job } from "../api/job.ts";
-import { parseTask, taskNames, type Task, type TaskStatus } from "../api/task.ts";
-import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { setCondition, type ConditionUpdate } from "../../../api/conditions.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { parseJob, type Job } from "../../../api/job.ts";
+import { parseTask, taskNames, type Task, type TaskStatus } from "../../../api/task.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
-import type { TaskObject } from "../dispatch/task-entry.ts";
-import type { JobObject } from "../job/reconciler.ts";
-import type { Writer } from "../kube/apply.ts";
-import { ignoreNotFound } from "../kube/errors.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../../../kube/apply.ts";
+import { ignoreNotFound } from "../../../kube/errors.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { activeSinceAnnotation, activeSinceOf, ContainerTaskError, containerTaskPod, jobLabel, retryLabel, taskContainer } from "./container-pod.ts";
 import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
+import type { TaskObject, JobObject } from "../../../kube/objects.ts";
 
 export type ContainerTaskDeps = {
   tasks: Cache<TaskObject>;

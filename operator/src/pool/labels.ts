@@ -1,5 +1,5 @@
 // Labels and annotations on what the pool controller creates.
-import type { Pool } from "../api/pool.ts";
+import type { Pool } from "../../../api/pool.ts";
 
 export const poolLabel = "kubatch.dev/pool";
 export const nodeTypeLabel = "kubatch.dev/node-type";

@@ -47,3 +47,11 @@ export function objectSchema<Spec extends z.ZodType, Status extends z.ZodType>(n
     status: status.optional(),
   });
 }
+
+/**
+ * A kubatch object as a cache or a list holds it, before parsing: the spec as written (any
+ * field may be absent, defaults not applied) and the status as stored. Cheap to read, which
+ * matters for the many tasks; parse it (parseTask, …) for the defaults and the rules. The
+ * metadata comes from whoever read it (client-node's KubernetesObject, or ObjectMeta).
+ */
+export type Stored<Spec, Status> = { apiVersion: string; kind: string; spec?: Partial<Spec>; status?: Status };

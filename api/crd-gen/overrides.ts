@@ -1,16 +1,16 @@
 /**
  * Where the CRDs carry CEL rules (`x-kubernetes-validations`), keyed by schema path.
- * Each rule is defined once, beside its zod check, in operator/src/api; this table says
+ * Each rule is defined once, beside its zod check, in api/; this table says
  * where each schema appears in each kind. A path that does not exist fails generation, and
- * crd-gen.test.ts fails when a schema carrying rules appears somewhere not listed here.
+ * crds.test.ts fails when a schema carrying rules appears somewhere not listed here.
  */
-import { exitCodeRangeRules } from "../api/exit-conditions.ts";
-import { jobSpecRules, poolInfoRules } from "../api/job.ts";
-import { poolSpecRules } from "../api/pool.ts";
-import { resourceFileRules } from "../api/resource-file.ts";
-import { celValidations, type CelValidation, type CrossFieldRule } from "../api/rules.ts";
-import { taskIdRangeRules } from "../api/task-dependencies.ts";
-import { taskSpecRules } from "../api/task.ts";
+import { exitCodeRangeRules } from "../exit-conditions.ts";
+import { jobSpecRules, poolInfoRules } from "../job.ts";
+import { poolSpecRules } from "../pool.ts";
+import { resourceFileRules } from "../resource-file.ts";
+import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
+import { taskIdRangeRules } from "../task-dependencies.ts";
+import { taskSpecRules } from "../task.ts";
 
 export interface SchemaOverride {
   /** `spec.startTask.resourceFiles[*]`; "" is the object's root. */

@@ -1,9 +1,9 @@
 // `kubatch pool autoscale POOL [--formula F]`: a dry run of an autoscale formula against the
 // pool as it is now (Azure Batch's "evaluate autoscale"): nothing is applied.
 import { GROUP, VERSION } from "../api/group.ts";
-import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { poolIdOf } from "../api/pool-id.ts";
 import type { PoolStatus } from "../api/pool.ts";
-import { evaluateFormula } from "../autoscale/index.ts";
+import { evaluateFormula } from "../operator/src/autoscale/index.ts";
 import { apiMessage, connect, statusCode, type Cluster } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
 

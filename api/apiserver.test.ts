@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { invalidCases, validCases } from "./manifest-cases.ts";
 
-const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const repo = fileURLToPath(new URL("../", import.meta.url));
 const defaultKubeconfig = join(repo, ".kubatch", "kubeconfig");
 const kubeconfig = process.env.KUBATCH_TEST_KUBECONFIG ?? (existsSync(defaultKubeconfig) ? defaultKubeconfig : undefined);
 const namespace = "kubatch-api-test";

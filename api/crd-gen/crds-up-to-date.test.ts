@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { checkCrds, writeCrds } from "./main.ts";
 
 describe("crds/", () => {
-  it("matches what the zod schemas generate (run `node operator/src/crd-gen/main.ts` to update)", () => {
+  it("matches what the zod schemas generate (run `node api/crd-gen/main.ts` to update)", () => {
     assert.deepEqual(checkCrds(), []);
   });
 

@@ -1,5 +1,5 @@
 // `kubatch job status JOB`: the job's state, task counts and conditions.
-import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { poolIdOf } from "../api/pool-id.ts";
 import type { JobObject } from "./kube.ts";
 import { connect, getJob } from "./kube.ts";
 import { formatElapsed, formatTable } from "./task-row.ts";

@@ -2,8 +2,8 @@
 // Deterministic, so every component (scheduler, job status, CLI, the auto-pool controller)
 // derives the same name without reading anything but the job.
 import { createHash } from "node:crypto";
-import type { JobSpecInput } from "../api/job.ts";
-import { workItemLabel } from "../work-item/labels.ts";
+import type { JobSpecInput } from "./job.ts";
+import { workItemLabel } from "./labels.ts";
 
 /** A Job as read (parsed or not): only its name, labels and spec.poolInfo are looked at. */
 type JobLike = { metadata?: { name?: string; labels?: Record<string, string> }; spec?: unknown };

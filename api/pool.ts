@@ -4,7 +4,7 @@ import { duration } from "./duration.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
 import { affinitySchema, freeForm, nodeSelectorSchema, resourcesSchema, tolerationsSchema } from "./kubernetes.ts";
-import { metadataListSchema, objectSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema, type Stored } from "./metadata.ts";
 import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { taskSlots } from "./retry.ts";
@@ -216,6 +216,8 @@ export type PoolSpecInput = z.input<typeof poolSpecSchema>;
 export type PoolStatus = z.infer<typeof poolStatusSchema>;
 export type Pool = z.infer<typeof poolSchema>;
 export type PoolInput = z.input<typeof poolSchema>;
+/** A Pool as a cache or list holds it, unparsed (see Stored). */
+export type StoredPool = Stored<PoolSpecInput, PoolStatus>;
 export type NodeState = (typeof nodeStates)[number];
 
 /** Parses a Pool read from the API server: the typed object with defaults applied, or every problem with its field path. */

@@ -1,10 +1,10 @@
 /** What the CRDs say beyond the schemas: names, subresources and printer columns. */
 import type { z } from "zod";
-import { CATEGORY, type KindNames } from "../api/group.ts";
-import { jobNames, jobSpecSchema, jobStatusSchema } from "../api/job.ts";
-import { poolNames, poolSpecSchema, poolStatusSchema } from "../api/pool.ts";
-import { taskNames, taskSpecSchema, taskStatusSchema } from "../api/task.ts";
-import { workItemNames, workItemSpecSchema, workItemStatusSchema } from "../api/work-item.ts";
+import { CATEGORY, type KindNames } from "../group.ts";
+import { jobNames, jobSpecSchema, jobStatusSchema } from "../job.ts";
+import { poolNames, poolSpecSchema, poolStatusSchema } from "../pool.ts";
+import { taskNames, taskSpecSchema, taskStatusSchema } from "../task.ts";
+import { workItemNames, workItemSpecSchema, workItemStatusSchema } from "../work-item.ts";
 
 export interface PrinterColumn {
   name: string;

@@ -3,7 +3,7 @@ import { conditionsSchema } from "./conditions.ts";
 import { duration } from "./duration.ts";
 import type { KindNames } from "./group.ts";
 import { jobSpecSchema } from "./job.ts";
-import { metadataListSchema, objectSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema, type Stored } from "./metadata.ts";
 import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 
@@ -67,6 +67,8 @@ export type WorkItemSpecInput = z.input<typeof workItemSpecSchema>;
 export type WorkItemStatus = z.infer<typeof workItemStatusSchema>;
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type WorkItemInput = z.input<typeof workItemSchema>;
+/** A WorkItem as a cache or list holds it, unparsed (see Stored). */
+export type StoredWorkItem = Stored<WorkItemSpecInput, WorkItemStatus>;
 
 /** Parses a WorkItem read from the API server. */
 export function parseWorkItem(input: unknown): ParseResult<WorkItem> {

@@ -1,18 +1,18 @@
 /**
- * Generates crds/<plural>.kubatch.dev.yaml from the zod schemas in operator/src/api.
- *   node operator/src/crd-gen/main.ts           write the files
- *   node operator/src/crd-gen/main.ts --check   exit 1 (with a diff) when the committed files differ
+ * Generates crds/<plural>.kubatch.dev.yaml from the zod schemas in api/.
+ *   node api/crd-gen/main.ts           write the files
+ *   node api/crd-gen/main.ts --check   exit 1 (with a diff) when the committed files differ
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GROUP } from "../api/group.ts";
+import { GROUP } from "../group.ts";
 import { lineDiff } from "./diff.ts";
 import { renderCrds } from "./render.ts";
 
-export const CRDS_DIR = resolve(fileURLToPath(new URL("../../../crds", import.meta.url)));
+export const CRDS_DIR = resolve(fileURLToPath(new URL("../../crds", import.meta.url)));
 /** The Helm chart ships the same files (its test fails when they drift from crds/). */
-export const CHART_CRDS_DIR = resolve(fileURLToPath(new URL("../../../charts/kubatch/files/crds", import.meta.url)));
+export const CHART_CRDS_DIR = resolve(fileURLToPath(new URL("../../charts/kubatch/files/crds", import.meta.url)));
 
 /** Differences between the generated CRDs and the files in `dir` (empty when up to date). */
 export function checkCrds(dir: string = CRDS_DIR): string[] {
@@ -21,7 +21,7 @@ export function checkCrds(dir: string = CRDS_DIR): string[] {
   for (const [file, content] of generated) {
     const path = join(dir, file);
     if (!existsSync(path)) {
-      problems.push(`crds/${file}: missing (run node operator/src/crd-gen/main.ts)`);
+      problems.push(`crds/${file}: missing (run node api/crd-gen/main.ts)`);
       continue;
     }
     const committed = readFileSync(path, "utf8");
@@ -54,7 +54,7 @@ if (import.meta.main) {
     const problems = checkCrds();
     if (problems.length > 0) {
       console.error(problems.join("\n\n"));
-      console.error("\nThe CRDs are out of date: run `node operator/src/crd-gen/main.ts` and commit crds/.");
+      console.error("\nThe CRDs are out of date: run `node api/crd-gen/main.ts` and commit crds/.");
       process.exit(1);
     }
     console.log("crds/ is up to date");

@@ -4,7 +4,7 @@ import { jobConstraintsSchema } from "./constraints.ts";
 import { environmentSettings } from "./environment.ts";
 import type { KindNames } from "./group.ts";
 import { jobManagerTaskSchema, jobPreparationTaskSchema, jobReleaseTaskSchema } from "./job-tasks.ts";
-import { metadataListSchema, objectSchema } from "./metadata.ts";
+import { metadataListSchema, objectSchema, type Stored } from "./metadata.ts";
 import { objectName, timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { poolSpecSchema } from "./pool.ts";
@@ -145,6 +145,8 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 export type JobState = (typeof jobStates)[number];
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
+/** A Job as a cache or list holds it, unparsed (see Stored). */
+export type StoredJob = Stored<JobSpecInput, JobStatus>;
 
 /** Parses a Job (jobs.kubatch.dev) read from the API server. */
 export function parseJob(input: unknown): ParseResult<Job> {

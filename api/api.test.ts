@@ -47,7 +47,7 @@ describe("invalid manifests are refused naming the field", () => {
 });
 
 describe("the examples parse", () => {
-  const dir = new URL("../../../examples/", import.meta.url);
+  const dir = new URL("../examples/", import.meta.url);
   const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
   it("has one example per kind", () => {
     const kinds = files.map((f) => String(loadYaml<Record<string, unknown>>(readFileSync(new URL(f, dir), "utf8")).kind)).sort();

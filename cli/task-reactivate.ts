@@ -1,7 +1,7 @@
 // `kubatch task reactivate TASK`: Azure Batch's reactivate — a task that completed with a
 // failure goes back to Active (retry count reset) and the scheduler runs it again.
 import { mergePatch } from "../kube/apply.ts";
-import { nodeLabel } from "../dispatch/labels.ts";
+import { nodeLabel } from "../api/labels.ts";
 import { connect, getTask, tasksResource } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
 

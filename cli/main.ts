@@ -4,7 +4,7 @@ const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, { about: string; run: (argv: string[]) => Promise<number> }> = {
   cluster: {
     about: "up|down|status of the local Kubernetes control plane, process node and Azurite",
-    run: async (argv) => (await import("../../../local-cluster/cli.ts")).clusterCommand(argv),
+    run: async (argv) => (await import("../local-cluster/cli.ts")).clusterCommand(argv),
   },
   task: {
     about: "add (in bulk), list, output, reactivate: a job's tasks",

@@ -6,7 +6,7 @@ import { formatProblems, parseWith } from "../api/parse.ts";
 import type { ResourceFile } from "../api/resource-file.ts";
 import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
 import { API_VERSION } from "../api/group.ts";
-import { forEachBounded } from "../controller/bounded.ts";
+import { forEachBounded } from "../kube/bounded.ts";
 import { apiMessage, connect, getJob, jobLabel, statusCode, tasksResource } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
 import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";

@@ -7,7 +7,7 @@ import { environmentSettings } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
-import { objectSchema } from "./metadata.ts";
+import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, objectName, timestamp } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
@@ -118,6 +118,8 @@ export type TaskStatus = z.infer<typeof taskStatusSchema>;
 export type TaskState = (typeof taskStates)[number];
 export type Task = z.infer<typeof taskSchema>;
 export type TaskInput = z.input<typeof taskSchema>;
+/** A Task as a cache or list holds it, unparsed (see Stored). */
+export type StoredTask = Stored<TaskSpecInput, TaskStatus>;
 
 /** Parses a Task read from the API server; spec.id and spec.jobName are always set in the result. */
 export function parseTask(input: unknown): ParseResult<Task> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { splitCommandLine } from "./split.ts";
+import { splitCommandLine } from "./command-line-split.ts";
 
 test("splitCommandLine splits words like a shell without expanding anything", async (t) => {
   const cases: Record<string, { line: string; want?: string[]; error?: RegExp }> = {
