@@ -3,10 +3,11 @@
 // derives the same name without reading anything but the job.
 import { createHash } from "node:crypto";
 import type { JobSpecInput } from "./job.ts";
+import type { ObjectMeta } from "./metadata.ts";
 import { workItemLabel } from "./labels.ts";
 
 /** A Job as read (parsed or not): only its name, labels and spec.poolInfo are looked at. */
-type JobLike = { metadata?: { name?: string; labels?: Record<string, string> }; spec?: unknown };
+type JobLike = { metadata?: Partial<Pick<ObjectMeta, "name" | "labels">>; spec?: Partial<Pick<JobSpecInput, "poolInfo">> };
 
 const maxPoolName = 63;
 
@@ -20,7 +21,7 @@ export function autoPoolName(prefix: string | undefined, owner: string): string 
 
 /** The pool name of a job; "" when neither poolId nor an auto pool is given (invalid spec). */
 export function poolIdOf(job: JobLike): string {
-  const info = (job.spec as Partial<Pick<JobSpecInput, "poolInfo">> | undefined)?.poolInfo;
+  const info = job.spec?.poolInfo;
   if (info?.poolId) return info.poolId;
   const auto = info?.autoPoolSpecification;
   if (!auto) return "";

@@ -65,6 +65,7 @@ export const workItemSchema = objectSchema(workItemNames, workItemSpecSchema, wo
 export type WorkItemSpec = z.infer<typeof workItemSpecSchema>;
 export type WorkItemSpecInput = z.input<typeof workItemSpecSchema>;
 export type WorkItemStatus = z.infer<typeof workItemStatusSchema>;
+export type WorkItemState = (typeof workItemStates)[number];
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type WorkItemInput = z.input<typeof workItemSchema>;
 /** A WorkItem as a cache or list holds it, unparsed (see Stored). */

@@ -1,9 +1,9 @@
 // `kubatch job status JOB`: the job's state, task counts and conditions.
 import { poolIdOf } from "../api/pool-id.ts";
-import type { JobObject } from "./kube.ts";
 import { connect, getJob } from "./kube.ts";
 import { formatElapsed, formatTable } from "./task-row.ts";
 import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import type { JobObject } from "../kube/objects.ts";
 
 export const jobStatusHelp = `usage: kubatch job status JOB [-o json] [options]
 
@@ -22,7 +22,7 @@ export function describeJob(job: JobObject, now = Date.now()): string {
   const c = s.taskCounts ?? {};
   const total = (c.active ?? 0) + (c.running ?? 0) + (c.completed ?? 0);
   const lines = [
-    `Job:        ${job.metadata.name} (namespace ${job.metadata.namespace ?? ""})`,
+    `Job:        ${job.metadata?.name ?? ""} (namespace ${job.metadata?.namespace ?? ""})`,
     `State:      ${s.state ?? "(not yet reconciled)"}${s.stateTransitionTime ? ` since ${ago(s.stateTransitionTime, now)}` : ""}`,
     `Pool:       ${s.executionInfo?.poolId ?? poolIdOf(job)}`,
     `Tasks:      ${total} total: ${c.active ?? 0} active, ${c.running ?? 0} running, ${c.completed ?? 0} completed (${c.succeeded ?? 0} succeeded, ${c.failed ?? 0} failed)`,

@@ -2,9 +2,8 @@
 // (paged lists; server-side filtering when the Task CRD offers spec.jobName as a field).
 import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
-import type { JobStatus } from "../api/job.ts";
-import type { TaskSpec, TaskStatus } from "../api/task.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
+import type { JobObject, TaskObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
 
 export interface Cluster {
@@ -27,24 +26,8 @@ export function connect(opts: { namespace?: string; kubeconfig?: string; context
 export const tasksResource = { group: GROUP, version: VERSION, plural: "tasks" } as const;
 export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } as const;
 
-/** The label `kubatch task add` puts on its tasks. */
-export const jobLabel = "kubatch.dev/job";
-
-/** The parts of a Task the CLI reads (objects from the API server, unparsed for speed). */
-export interface TaskObject {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string; creationTimestamp?: string };
-  spec: Partial<TaskSpec>;
-  status?: TaskStatus;
-}
-
-export interface JobObject {
-  metadata: { name: string; namespace?: string };
-  spec: { poolInfo?: { poolId?: string } };
-  status?: JobStatus;
-}
-
 export function taskJob(t: TaskObject): string | undefined {
-  return t.spec.jobName ?? t.spec.jobId;
+  return t.spec?.jobName ?? t.spec?.jobId;
 }
 
 export function statusCode(err: unknown): number | undefined {

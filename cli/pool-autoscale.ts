@@ -2,7 +2,7 @@
 // pool as it is now (Azure Batch's "evaluate autoscale"): nothing is applied.
 import { GROUP, VERSION } from "../api/group.ts";
 import { poolIdOf } from "../api/pool-id.ts";
-import type { PoolStatus } from "../api/pool.ts";
+import type { JobObject, PoolObject, TaskObject } from "../kube/objects.ts";
 import { evaluateFormula } from "../operator/src/autoscale/index.ts";
 import { apiMessage, connect, statusCode, type Cluster } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
@@ -19,14 +19,11 @@ Batch does. The operator keeps the real history; status.autoScaleRun shows its l
       --formula F    a formula to try instead of the pool's own
 ${clusterOptionsHelp}`;
 
-type PoolObject = { spec?: { autoScaleFormula?: string; taskSlotsPerNode?: number; nodeDeallocationOption?: string }; status?: PoolStatus };
-type TaskItem = { spec?: { jobName?: string; jobId?: string }; metadata?: { labels?: Record<string, string> }; status?: { state?: string } };
-type JobItem = Parameters<typeof poolIdOf>[0] & { metadata: { name: string } };
 
 async function queue(c: Cluster, pool: string): Promise<{ active: number; running: number }> {
-  const jobs = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "jobs" })) as { items: JobItem[] };
-  const ofPool = new Set(jobs.items.filter((j) => poolIdOf(j) === pool).map((j) => j.metadata.name));
-  const tasks = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "tasks" })) as { items: TaskItem[] };
+  const jobs = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "jobs" })) as { items: JobObject[] };
+  const ofPool = new Set(jobs.items.filter((j) => poolIdOf(j) === pool).map((j) => j.metadata?.name));
+  const tasks = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "tasks" })) as { items: TaskObject[] };
   let active = 0;
   let running = 0;
   for (const t of tasks.items) {

@@ -7,12 +7,13 @@ import type { ResourceFile } from "../api/resource-file.ts";
 import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
 import { API_VERSION } from "../api/group.ts";
 import { forEachBounded } from "../kube/bounded.ts";
-import { apiMessage, connect, getJob, jobLabel, statusCode, tasksResource } from "./kube.ts";
+import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
 import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
 import { formatElapsed } from "./task-row.ts";
 import { checkTemplate, defaultNameTemplate, dnsSafeName, expandTemplate, type TemplateVars } from "./template.ts";
 import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { addedTaskJobLabel } from "../api/labels.ts";
 
 export const taskAddHelp = `usage: kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE [options]
 
@@ -87,7 +88,7 @@ export function buildTasks(items: readonly Item[], o: AddOptions): { name: strin
     }
     const checked = parseWith(taskSpecSchema, spec);
     if (!checked.ok) throw new UsageError(`task ${name} (item "${item.item}") would be invalid: ${formatProblems(checked.problems.map((p) => ({ ...p, path: `spec.${p.path}` })))}`);
-    return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [jobLabel]: o.job } }, spec } };
+    return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job } }, spec } };
   });
 }
 

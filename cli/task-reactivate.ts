@@ -26,7 +26,7 @@ export async function taskReactivate(argv: string[]): Promise<number> {
   // The assignment goes first: a node must not see its old task turn Active and run it
   // itself; the scheduler assigns it afresh once it is Active and unassigned.
   const res = (await cluster.custom.patchNamespacedCustomObject(
-    { ...api, body: { metadata: { resourceVersion: task.metadata.resourceVersion, labels: { [nodeLabel]: null } } } },
+    { ...api, body: { metadata: { resourceVersion: task.metadata?.resourceVersion, labels: { [nodeLabel]: null } } } },
     mergePatch,
   )) as { metadata: { resourceVersion: string } };
   await cluster.custom.patchNamespacedCustomObjectStatus(

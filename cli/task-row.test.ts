@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { TaskObject } from "./kube.ts";
 import { compareNames, firstLine, formatElapsed, taskRow, type Outcome } from "./task-row.ts";
+import type { TaskObject } from "../kube/objects.ts";
 
-const task = (status: TaskObject["status"]): TaskObject => ({ metadata: { name: "t" }, spec: { jobName: "j", commandLine: "x" }, status });
+const task = (status: TaskObject["status"]): TaskObject => ({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "t" }, spec: { jobName: "j", commandLine: "x" }, status });
 const t0 = "2026-01-01T00:00:00Z";
 
 const cases: Record<string, { status: TaskObject["status"]; outcome: Outcome; durationMs?: number; exitCode?: number }> = {

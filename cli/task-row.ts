@@ -1,7 +1,8 @@
 // One line per task for `task list` and `job wait`: the status fields a user scans for,
 // derived from the Task object alone (pure, so it is unit-tested).
-import type { TaskObject } from "./kube.ts";
+import { nodeLabel } from "../api/labels.ts";
 import { taskJob } from "./kube.ts";
+import type { TaskObject } from "../kube/objects.ts";
 
 export type Outcome = "active" | "running" | "succeeded" | "failed";
 
@@ -48,11 +49,11 @@ export function taskRow(t: TaskObject, now = Date.now()): TaskRow {
   const outcome = outcomeOf(t);
   const durationMs = start === undefined ? undefined : outcome === "running" ? now - start : end !== undefined && end >= start ? end - start : undefined;
   return {
-    name: t.metadata.name,
+    name: t.metadata?.name ?? "",
     job: taskJob(t) ?? "",
     state: t.status?.state ?? "Active",
     result: e?.result ?? "",
-    node: t.status?.nodeInfo?.nodeId ?? t.metadata.labels?.["kubatch.dev/node"] ?? "",
+    node: t.status?.nodeInfo?.nodeId ?? t.metadata?.labels?.[nodeLabel] ?? "",
     pool: t.status?.nodeInfo?.poolId ?? "",
     exitCode: e?.exitCode,
     retries: e?.retryCount ?? 0,
@@ -60,8 +61,8 @@ export function taskRow(t: TaskObject, now = Date.now()): TaskRow {
     durationMs,
     failureCode: e?.failureInfo?.code ?? "",
     failureMessage: e?.failureInfo?.message ?? "",
-    item: t.spec.displayName ?? "",
-    commandLine: t.spec.commandLine ?? "",
+    item: t.spec?.displayName ?? "",
+    commandLine: t.spec?.commandLine ?? "",
     outcome,
   };
 }

@@ -2,10 +2,10 @@
 // its resourceVersion (relist on 410 Gone, re-watch when the stream ends). Only the small
 // summary each task needs is kept, so 100,000 tasks stay cheap.
 import { Watch } from "@kubernetes/client-node";
-import type { Cluster, TaskObject } from "./kube.ts";
-import { jobFieldSelector, listJobTasks, taskJob, tasksResource } from "./kube.ts";
+import { jobFieldSelector, listJobTasks, taskJob, tasksResource, type Cluster } from "./kube.ts";
 import type { Counts } from "./progress.ts";
 import { firstLine, outcomeOf, type Outcome } from "./task-row.ts";
+import type { TaskObject } from "../kube/objects.ts";
 
 export interface TaskSummary {
   outcome: Outcome;
@@ -77,7 +77,7 @@ export class JobTaskWatch {
   private async relist(): Promise<void> {
     const { tasks, resourceVersion } = await listJobTasks(this.cluster, this.job, this.fieldSelector);
     this.tally.reset();
-    for (const t of tasks) this.tally.set(t.metadata.name, summarize(t));
+    for (const t of tasks) this.tally.set(t.metadata?.name ?? "", summarize(t));
     this.resourceVersion = resourceVersion;
     this.onChange();
   }
@@ -105,7 +105,7 @@ export class JobTaskWatch {
           }
           if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
           if (phase === "BOOKMARK" || taskJob(obj) !== this.job) return;
-          this.tally.set(obj.metadata.name, phase === "DELETED" ? undefined : summarize(obj));
+          this.tally.set(obj.metadata?.name ?? "", phase === "DELETED" ? undefined : summarize(obj));
           this.onChange();
         },
         ended,

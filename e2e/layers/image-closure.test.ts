@@ -4,12 +4,13 @@
 // the files and npm packages it imports in the image; the npm packages must be among those
 // the deps stage keeps. Images are not built here (no container engine); this reads the files.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, posix, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, posix } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { imageFiles, inContext, keptDependencies, parseDockerfile, stageChain } from "./dockerfile.ts";
 import { importsOf, packageOf, resolveRelative, runtimeClosure } from "./imports.ts";
+import { filesUnder } from "./packages.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,21 +20,6 @@ const images: Record<string, { dockerfile: string; target?: string; entries: str
   // The OCR sample's node image runs its task program beside the agent.
   "task-runner-ocr": { dockerfile: "images/task-runner.Dockerfile", target: "ocr", entries: ["task-runner/src/main.ts", "examples/ocr/ocr-task.ts"] },
 };
-
-/** Every file of the working tree a build context could hold (repository paths). */
-function repositoryFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else out.push(relative(root, path));
-    }
-  };
-  walk(root);
-  return out.concat(readdirSync(root).filter((f) => f.startsWith(".") === false && f.endsWith(".json")));
-}
 
 describe("dockerignore rules", () => {
   const ignore = "*\n!package.json\n!api/**\n!operator/src/**\n**/*.test.ts\napi/crd-gen\n";
@@ -48,7 +34,7 @@ describe("dockerignore rules", () => {
 });
 
 describe("image contents", () => {
-  const files = [...new Set(repositoryFiles())];
+  const files = filesUnder(root, ".");
   const allDependencies = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies);
   for (const [name, image] of Object.entries(images)) {
     it(`${name}: holds its entry points' import closure, and every copied file can load`, () => {

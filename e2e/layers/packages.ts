@@ -44,17 +44,22 @@ export function violation(from: string, to: string): string | undefined {
   return `${source.dir}/ may import only ${[...source.mayImport, ...(source.mayImportModules ?? [])].join(", ") || "itself"}, not ${target.dir}/`;
 }
 
-/** Every .ts file under the packages' folders (repository paths). */
-export function sourceFiles(root: string): string[] {
+/** Every file below `dir` (repository paths), without node_modules and dot folders. */
+export function filesUnder(root: string, dir: string): string[] {
   const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-      const path = join(dir, entry.name);
+      const path = join(at, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".ts")) out.push(relative(root, path));
+      else out.push(relative(root, path));
     }
   };
-  for (const p of packages) walk(join(root, p.dir));
+  walk(join(root, dir));
   return out.sort();
+}
+
+/** Every .ts file under the packages' folders (repository paths). */
+export function sourceFiles(root: string): string[] {
+  return packages.flatMap((p) => filesUnder(root, p.dir)).filter((f) => f.endsWith(".ts"));
 }

@@ -23,17 +23,9 @@ import {
   resourceFilesEnv,
   taskContainerEnv,
 } from "../../../api/node-contract.ts";
+import { containerPodActiveSinceAnnotation, containerPodJobLabel, containerPodRetryLabel, containerPodTaskLabel } from "../../../api/labels.ts";
 import { batchEnvironment } from "../../../api/node-layout.ts";
 
-export const taskLabel = "kubatch.dev/task";
-export const jobLabel = "kubatch.dev/job";
-/** Which attempt of the task the Pod runs (0 = first run, n = n-th retry). */
-export const retryLabel = "kubatch.dev/retry";
-/**
- * The task's status.stateTransitionTime when the Pod was made: a task that went back to Active
- * since (requeued, reactivated) has a newer one, so its earlier Pods are told apart exactly.
- */
-export const activeSinceAnnotation = "kubatch.dev/task-active-since";
 export const taskContainer = "task";
 export const fetchContainer = "fetch";
 export const uploadContainer = "upload";
@@ -77,7 +69,7 @@ export type PodInputs = {
   deadlineSeconds?: number;
 };
 
-/** The task's current "since" mark (see activeSinceAnnotation). */
+/** The task's current "since" mark (see containerPodActiveSinceAnnotation). */
 export const activeSinceOf = (task: { status?: { stateTransitionTime?: string } }) => task.status?.stateTransitionTime ?? "";
 
 export function containerTaskPod(inputs: PodInputs): V1Pod {
@@ -173,13 +165,13 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
       name,
       namespace: task.metadata.namespace,
       labels: {
-        [taskLabel]: boundedName(task.metadata.name),
-        [jobLabel]: task.spec.jobName,
-        [retryLabel]: String(retry),
+        [containerPodTaskLabel]: boundedName(task.metadata.name),
+        [containerPodJobLabel]: task.spec.jobName,
+        [containerPodRetryLabel]: String(retry),
         "app.kubernetes.io/name": "kubatch-task",
         "app.kubernetes.io/managed-by": "kubatch",
       },
-      annotations: { [activeSinceAnnotation]: activeSinceOf(task) },
+      annotations: { [containerPodActiveSinceAnnotation]: activeSinceOf(task) },
       ownerReferences: [controllerRef(task as never)],
     },
     spec: {

@@ -17,9 +17,10 @@ import type { Writer } from "../../../kube/apply.ts";
 import { ignoreNotFound } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { activeSinceAnnotation, activeSinceOf, ContainerTaskError, containerTaskPod, jobLabel, retryLabel, taskContainer } from "./container-pod.ts";
+import { activeSinceOf, ContainerTaskError, containerTaskPod, taskContainer } from "./container-pod.ts";
 import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 import type { TaskObject, JobObject } from "../../../kube/objects.ts";
+import { containerPodActiveSinceAnnotation, containerPodJobLabel, containerPodRetryLabel } from "../../../api/labels.ts";
 
 export type ContainerTaskDeps = {
   tasks: Cache<TaskObject>;
@@ -49,7 +50,7 @@ export type ContainerTasks = {
 const tailBytes = 1024;
 const jobWaitMs = 5_000;
 
-const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[retryLabel] ?? 0);
+const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[containerPodRetryLabel] ?? 0);
 const ended = (pod: V1Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 
 export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
@@ -136,7 +137,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     // Back to Active — reactivated (from Completed) or requeued (from Running, the job was
     // disabled with Requeue): the earlier attempts' Pods go first (their names are reused).
     if ((status?.state ?? "Active") === "Active" && status?.previousState !== undefined && status.previousState !== "Active") {
-      const stale = owned.filter((p) => p.metadata?.annotations?.[activeSinceAnnotation] !== activeSinceOf(raw));
+      const stale = owned.filter((p) => p.metadata?.annotations?.[containerPodActiveSinceAnnotation] !== activeSinceOf(raw));
       if (stale.length > 0) {
         for (const p of stale) if (!p.metadata?.deletionTimestamp) await deletePod(p);
         return { requeueAfterMs: 1_000 };
@@ -231,7 +232,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       const [namespace, job] = jobKey.split("/");
       for (const pods of podsByTask.values()) {
         const pod = pods.values().next().value;
-        if (!pod || pod.metadata?.namespace !== namespace || pod.metadata?.labels?.[jobLabel] !== job) continue;
+        if (!pod || pod.metadata?.namespace !== namespace || pod.metadata?.labels?.[containerPodJobLabel] !== job) continue;
         const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === taskNames.kind);
         if (owner) deps.enqueue(`${namespace}/${owner.name}`);
       }

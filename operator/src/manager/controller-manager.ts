@@ -25,18 +25,16 @@ import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
 import { taskEntry } from "../dispatch/task-entry.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
-import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem, autoPoolOwnerLabel } from "../auto-pool/auto-pool.ts";
-import { workItemLabel } from "../../../api/labels.ts";
+import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem } from "../auto-pool/auto-pool.ts";
+import { autoPoolOwnerLabel, containerPodTaskLabel, poolLabel, workItemLabel } from "../../../api/labels.ts";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { makeAutoPoolReconciler } from "../auto-pool/reconciler.ts";
 import { makeJobReconciler } from "../job/reconciler.ts";
 import { makeContainerTasks } from "../container-task/reconciler.ts";
-import { taskLabel } from "../container-task/container-pod.ts";
 import { makeWriter } from "../../../kube/apply.ts";
 import { errorMessage, ignoreNotFound, isNamespaceTerminating } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
 import { Informer } from "../../../kube/informer.ts";
-import { poolLabel } from "../pool/labels.ts";
 import { nodeRbac } from "../pool/node-rbac.ts";
 import { isUsable, nodeInfo } from "../pool/node-state.ts";
 import { makePoolReconciler } from "../pool/reconciler.ts";
@@ -304,8 +302,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const taskPods = new Informer<V1Pod>({
     kubeConfig: kc,
     path: "/api/v1/pods",
-    labelSelector: taskLabel,
-    list: () => core.listPodForAllNamespaces({ labelSelector: taskLabel }),
+    labelSelector: containerPodTaskLabel,
+    list: () => core.listPodForAllNamespaces({ labelSelector: containerPodTaskLabel }),
     onEvent: (kind, pod) => containerTasks.onPod(kind, pod),
     log,
   });

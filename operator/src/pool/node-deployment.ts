@@ -9,9 +9,10 @@ import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
 import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
-import { deploymentName, nodeSelectorLabels, specHashAnnotation, type NodeType } from "./labels.ts";
+import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "./node-rbac.ts";
+import { specHashAnnotation } from "../../../api/labels.ts";
 
 export const nodeRootVolume = "node-root";
 

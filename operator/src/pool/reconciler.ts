@@ -11,12 +11,13 @@ import type { Outcome } from "../controller/work-queue.ts";
 import { ignoreNotFound } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import { mergePatch, type Writer } from "../../../kube/apply.ts";
-import { deploymentName, nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
+import { deploymentName, type NodeType } from "./deployment-names.ts";
 import type { NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { poolStatus, recheckAfterMs } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
+import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 
 
 export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };

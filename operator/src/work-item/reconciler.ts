@@ -14,8 +14,7 @@ import type { Cache } from "../pool/reconciler.ts";
 import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
 
 import { workItemLabel } from "../../../api/labels.ts";
-import type { WorkItemObject } from "../../../kube/objects.ts";
-import type { JobObject } from "../../../kube/objects.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 
 
 
