@@ -20,10 +20,10 @@ node_modules/.setup-done: package.json package-lock.json
 
 # CRD YAML from the zod schemas; crds-check fails when crds/ differs from what they generate.
 crds: setup
-	$(NODE) operator/src/crd-gen/main.ts
+	$(NODE) api/crd-gen/main.ts
 
 crds-check: setup
-	$(NODE) operator/src/crd-gen/main.ts --check
+	$(NODE) api/crd-gen/main.ts --check
 
 typecheck: setup
 	$(NODE_BIN)/tsc -p tsconfig.json

@@ -35,9 +35,11 @@ ENV NODE_ENV=production \
 COPY --from=deps /build/node_modules ./node_modules
 # package.json: "type": "module" and the version the operator reports.
 COPY package.json ./
+# The operator's import closure (e2e/layers/image-closure.test.ts checks it): the API, the
+# Kubernetes plumbing and the operator itself, laid out as in the repository.
+COPY api ./api
+COPY kube ./kube
 COPY operator/src ./operator/src
-# The operator imports the task-runner's assignment contract (labels and annotations).
-COPY task-runner/src/contract.ts ./task-runner/src/contract.ts
 # Owned by root and read-only for the process; the chart also mounts the root fs read-only.
 USER 65532:65532
 EXPOSE 8080 8081

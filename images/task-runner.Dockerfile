@@ -42,11 +42,11 @@ ENV NODE_ENV=production \
     HOME=/tmp
 COPY --from=deps /build/node_modules ./node_modules
 COPY package.json ./
+# The agent's import closure (e2e/layers/image-closure.test.ts checks it): the API, the
+# Kubernetes plumbing and the task-runner itself, laid out as in the repository.
+COPY api ./api
+COPY kube ./kube
 COPY task-runner/src ./task-runner/src
-# The API types, duration parsing and dispatch labels the agent shares with the operator.
-COPY operator/src/api ./operator/src/api
-COPY operator/src/dispatch ./operator/src/dispatch
-COPY operator/src/kube/informer.ts ./operator/src/kube/informer.ts
 USER 65532:65532
 ENTRYPOINT ["node", "/opt/kubatch/task-runner/src/main.ts"]
 CMD ["agent"]

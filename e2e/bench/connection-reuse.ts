@@ -8,7 +8,7 @@ import dc from "node:diagnostics_channel";
 import { parseArgs } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { PooledKubeConfig } from "./kube.ts";
-import { forEachBounded } from "../../operator/src/controller/bounded.ts";
+import { forEachBounded } from "../../kube/bounded.ts";
 
 let connects = 0;
 dc.subscribe("undici:client:beforeConnect", () => connects++);

@@ -1,11 +1,11 @@
 // The benchmark's client side: creating tasks at a bounded concurrency or a steady rate,
 // and a task informer that notes when each task was first seen assigned, running, completed.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
-import type { TaskObject } from "../../operator/src/dispatch/task-entry.ts";
-import { nodeLabel } from "../../operator/src/dispatch/labels.ts";
-import { Informer } from "../../operator/src/kube/informer.ts";
-import { forEachBounded } from "../../operator/src/controller/bounded.ts";
+import { nodeLabel } from "../../api/labels.ts";
+import { Informer } from "../../kube/informer.ts";
+import { forEachBounded } from "../../kube/bounded.ts";
 import { sleep, until } from "./stats.ts";
+import type { TaskObject } from "../../kube/objects.ts";
 
 export const group = "kubatch.dev";
 export const version = "v1alpha1";
@@ -190,4 +190,4 @@ export async function deleteTasks(b: Bench, phase: string, timeoutMs = 120_000):
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export { PooledKubeConfig } from "../../operator/src/kube/kube-config.ts";
+export { PooledKubeConfig } from "../../kube/kube-config.ts";

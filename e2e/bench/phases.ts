@@ -1,14 +1,14 @@
 // The benchmark's phases. Each returns plain data for the report and bench.json; each is
 // bounded in time and cleans up after itself so the next phase starts from an idle pool.
 import type { V1Job } from "@kubernetes/client-node";
-import { jobLabel as containerJobLabel } from "../../operator/src/container-task/container-pod.ts";
-import { mergePatch } from "../../operator/src/kube/apply.ts";
+import { mergePatch } from "../../kube/apply.ts";
 import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
 import { compareConnectionReuse } from "./connection-reuse.ts";
 import { createAtRate, createObject, createTasks, deleteTasks, getObject, group, makeBench, nowMs, phaseLabel, PooledKubeConfig, TaskTracker, version, type Bench, type CreateResult } from "./kube.ts";
 import { ProcSampler, type ProcSummary } from "./proc.ts";
 import { percentiles, round, sleep, until } from "./stats.ts";
+import { containerPodJobLabel } from "../../api/labels.ts";
 
 export type Env = Bench & {
   kubectl: string;
@@ -180,7 +180,7 @@ async function deleteContainerTasks(env: Env, job: string): Promise<number> {
     await deleteTasks(env, "pod", bound);
     // The garbage collector deletes the Pods the tasks own; the next phase starts from an idle node.
     await until("the container tasks' Pods to be deleted", Math.max(10_000, bound - (Date.now() - c0)), 1_000, async () => {
-      const pods = await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: `${containerJobLabel}=${job}`, limit: 1 });
+      const pods = await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: `${containerPodJobLabel}=${job}`, limit: 1 });
       return pods.items.length === 0 ? true : undefined;
     });
     return round((Date.now() - c0) / 1000);

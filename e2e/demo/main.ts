@@ -3,8 +3,8 @@
 // with KUBECONFIG it uses that cluster (the operator must be installed there, and
 // AZURE_STORAGE_CONNECTION_STRING must name a storage account its nodes can reach).
 import { parseArgs } from "node:util";
-import { loadKubeConfig } from "../../operator/src/kube/kube-config.ts";
-import { jobWait } from "../../operator/src/cli/job-wait.ts";
+import { loadKubeConfig } from "../../kube/kube-config.ts";
+import { jobWait } from "../../cli/job-wait.ts";
 import { up } from "../../local-cluster/control-plane.ts";
 import { deployLocal } from "../../local-cluster/deploy-local.ts";
 import { runOcrDemo } from "./ocr-demo.ts";

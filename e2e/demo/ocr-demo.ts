@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, loadYaml } from "@kubernetes/client-node";
-import { mergePatch } from "../../operator/src/kube/apply.ts";
-import type { TaskStatus } from "../../operator/src/api/task.ts";
+import { mergePatch } from "../../kube/apply.ts";
+import type { TaskStatus } from "../../api/task.ts";
 import { jobName } from "../../operator/src/work-item/schedule.ts";
 import { characterErrorRate, totalCharacterErrorRate } from "../../examples/ocr/cer.ts";
 import { CORRUPT_IMAGE } from "../../examples/ocr/make-images.ts";

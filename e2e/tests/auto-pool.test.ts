@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { autoPoolOwnerKindLabel, autoPoolOwnerLabel } from "../../operator/src/auto-pool/auto-pool.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { autoPoolOwnerKindLabel, autoPoolOwnerLabel } from "../../api/labels.ts";
 
 const api = { group: "kubatch.dev", version: "v1alpha1" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

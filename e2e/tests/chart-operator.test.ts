@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { jobWait } from "../../operator/src/cli/job-wait.ts";
+import { jobWait } from "../../cli/job-wait.ts";
 import { deployLocal, type LocalOperator } from "../../local-cluster/deploy-local.ts";
 import { isAlive } from "../../local-cluster/processes.ts";
 import { clusterPaths } from "../../local-cluster/state.ts";

@@ -12,7 +12,7 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
-import { forEachBounded } from "../../operator/src/controller/bounded.ts";
+import { forEachBounded } from "../../kube/bounded.ts";
 import { run, show } from "./support/run.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import type { TaskStatus } from "../../operator/src/api/task.ts";
+import type { TaskStatus } from "../../api/task.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";

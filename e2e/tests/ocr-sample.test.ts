@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "node:test";
-import { jobWait } from "../../operator/src/cli/job-wait.ts";
+import { jobWait } from "../../cli/job-wait.ts";
 import { runOcrDemo } from "../demo/ocr-demo.ts";
 import { repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, kubectl, noCluster } from "./support/cluster.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
-import type { PoolStatus } from "../../operator/src/api/pool.ts";
+import type { PoolStatus } from "../../api/pool.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { autoStorageSecret, deployLocal } from "../../local-cluster/deploy-local.ts";

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { nodeRbac, nodeServiceAccount } from "../../operator/src/pool/node-rbac.ts";
-import { fieldManager } from "../../operator/src/kube/apply.ts";
+import { fieldManager } from "../../kube/apply.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { run, show } from "./support/run.ts";
 import { kubeConfig, kubectlPath, noCluster } from "./support/cluster.ts";

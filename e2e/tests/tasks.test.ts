@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import type { TaskStatus } from "../../operator/src/api/task.ts";
+import type { TaskStatus } from "../../api/task.ts";
 import { deployLocal } from "../../local-cluster/deploy-local.ts";
 import { isAlive } from "../../local-cluster/processes.ts";
 import { clusterPaths, repoRoot } from "../../local-cluster/state.ts";

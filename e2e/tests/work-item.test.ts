@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import type { JobStatus } from "../../operator/src/api/job.ts";
-import type { PoolStatus } from "../../operator/src/api/pool.ts";
-import type { WorkItemStatus } from "../../operator/src/api/work-item.ts";
+import type { JobStatus } from "../../api/job.ts";
+import type { PoolStatus } from "../../api/pool.ts";
+import type { WorkItemStatus } from "../../api/work-item.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";

@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { loadYaml } from "@kubernetes/client-node";
-import { parsePool } from "../../operator/src/api/pool.ts";
-import { parseTask } from "../../operator/src/api/task.ts";
-import { parseWorkItem } from "../../operator/src/api/work-item.ts";
-import { splitCommandLine } from "../../task-runner/src/command-line/split.ts";
+import { parsePool } from "../../api/pool.ts";
+import { parseTask } from "../../api/task.ts";
+import { parseWorkItem } from "../../api/work-item.ts";
+import { splitCommandLine } from "../../api/command-line-split.ts";
 import { ocrCommandLine, ocrTaskManifest } from "./tasks.ts";
 
 const manifest = (file: string) => loadYaml(readFileSync(new URL(file, import.meta.url), "utf8"));

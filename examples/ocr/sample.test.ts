@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { splitCommandLine } from "../../task-runner/src/command-line/split.ts";
+import { splitCommandLine } from "../../api/command-line-split.ts";
 import { EXIT } from "./ocr-task.ts";
 import { CONTAINERS, namedContainer } from "./storage.ts";
 import { ocrCommandLine } from "./tasks.ts";

@@ -1,6 +1,6 @@
 // The OCR job's tasks, as the Azure Batch sample submits them: task_no_0, task_no_1, … one
 // per image, each running the wrapper that the pool's start task put into the shared folder.
-import type { TaskInput } from "../../operator/src/api/task.ts";
+import type { TaskInput } from "../../api/task.ts";
 import { WRAPPER_NAME } from "./upload.ts";
 
 export interface OcrTaskOptions {

@@ -1,7 +1,7 @@
 // The kubatch controller manager.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { loadKubeConfig } from "./kube/kube-config.ts";
+import { loadKubeConfig } from "../../kube/kube-config.ts";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
 import { startHealthServer } from "./manager/health-server.ts";

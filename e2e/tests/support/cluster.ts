@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
+import { loadKubeConfig } from "../../../kube/kube-config.ts";
 import { readInfo, type ClusterInfo } from "../../../local-cluster/control-plane.ts";
 import { clusterPaths } from "../../../local-cluster/state.ts";
 

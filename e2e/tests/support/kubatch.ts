@@ -1,11 +1,11 @@
 // Creating and reading kubatch objects in the e2e suites.
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { forEachBounded } from "../../../operator/src/controller/bounded.ts";
-import { mergePatch } from "../../../operator/src/kube/apply.ts";
+import { forEachBounded } from "../../../kube/bounded.ts";
+import { mergePatch } from "../../../kube/apply.ts";
 import { eventually } from "../../../local-cluster/probe.ts";
-import type { JobStatus } from "../../../operator/src/api/job.ts";
-import type { PoolStatus } from "../../../operator/src/api/pool.ts";
-import type { TaskStatus } from "../../../operator/src/api/task.ts";
+import type { JobStatus } from "../../../api/job.ts";
+import type { PoolStatus } from "../../../api/pool.ts";
+import type { TaskStatus } from "../../../api/task.ts";
 
 const group = "kubatch.dev";
 const version = "v1alpha1";

@@ -2,26 +2,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Outcome } from "../controller/work-queue.ts";
-import { workItemLabel } from "../work-item/labels.ts";
-import {
-  autoPoolFieldManager,
-  autoPoolHashAnnotation,
-  autoPoolKeyOfJob,
-  autoPoolKeyOfWorkItem,
-  autoPoolOwnerKindLabel,
-  autoPoolOwnerLabel,
-  desiredAutoPool,
-  planAutoPool,
-  type AutoPoolSpec,
-  type OwnerObject,
-} from "./auto-pool.ts";
+import { autoPoolHashAnnotation, autoPoolOwnerKindLabel, autoPoolOwnerLabel, workItemLabel } from "../../../api/labels.ts";
+import type { JobState } from "../../../api/job.ts";
+import type { WorkItemState } from "../../../api/work-item.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
+import { autoPoolFieldManager, autoPoolKeyOfJob, autoPoolKeyOfWorkItem, desiredAutoPool, planAutoPool, type AutoPoolSpec, type OwnerObject } from "./auto-pool.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeAutoPoolReconciler } from "./reconciler.ts";
 
 const ns = "ns";
 const poolSpec = { vmSize: "small", targetDedicatedNodes: 1 };
 
-function job(name: string, auto: AutoPoolSpec | undefined, opts: { state?: string; workItem?: string; deleting?: boolean } = {}): OwnerObject {
+function job(name: string, auto: AutoPoolSpec | undefined, opts: { state?: JobState; workItem?: string; deleting?: boolean } = {}): JobObject {
   return {
     apiVersion: "kubatch.dev/v1alpha1",
     kind: "Job",
@@ -37,7 +29,7 @@ function job(name: string, auto: AutoPoolSpec | undefined, opts: { state?: strin
   };
 }
 
-function workItem(name: string, auto: AutoPoolSpec, opts: { state?: string; deleting?: boolean } = {}): OwnerObject {
+function workItem(name: string, auto: AutoPoolSpec, opts: { state?: WorkItemState; deleting?: boolean } = {}): WorkItemObject {
   return {
     apiVersion: "kubatch.dev/v1alpha1",
     kind: "WorkItem",
@@ -58,7 +50,7 @@ const existingFor = (owner: OwnerObject, spec: AutoPoolSpec, name: string, extra
 };
 
 test("pool keys: a job's auto pool, a work item's shared pool, none for poolId", async (t) => {
-  const cases: Record<string, { obj: OwnerObject; key: string | undefined; of: "job" | "workItem" }> = {
+  const cases: Record<string, { obj: JobObject | WorkItemObject; key: string | undefined; of: "job" | "workItem" }> = {
     "job on an existing pool": { obj: job("j", undefined), key: undefined, of: "job" },
     "lifetime Job: auto-<job>": { obj: job("j", jobLifetime), key: "ns/auto-j", of: "job" },
     "prefix": { obj: job("j", { ...jobLifetime, autoPoolIdPrefix: "ocr" }), key: "ns/ocr-j", of: "job" },
@@ -68,7 +60,7 @@ test("pool keys: a job's auto pool, a work item's shared pool, none for poolId",
     "work item whose jobs get pools of their own": { obj: workItem("nightly", jobLifetime), key: undefined, of: "workItem" },
   };
   for (const [name, tc] of Object.entries(cases)) {
-    await t.test(name, () => assert.equal(tc.of === "job" ? autoPoolKeyOfJob(tc.obj) : autoPoolKeyOfWorkItem(tc.obj), tc.key));
+    await t.test(name, () => assert.equal(tc.of === "job" ? autoPoolKeyOfJob(tc.obj as JobObject) : autoPoolKeyOfWorkItem(tc.obj as WorkItemObject), tc.key));
   }
 });
 
@@ -101,8 +93,8 @@ test("planAutoPool follows the pool's lifetime", async (t) => {
   const wi = workItem("nightly", scheduleLifetime);
   const wiDone = workItem("nightly", scheduleLifetime, { state: "Completed" });
   const wiDeleting = workItem("nightly", scheduleLifetime, { deleting: true });
-  const wiJob = (n: number, state?: string) => job(`nightly-job-000000000${n}`, scheduleLifetime, { workItem: "nightly", state });
-  const cases: Record<string, { name: string; jobs?: OwnerObject[]; workItems?: OwnerObject[]; existing?: KubernetesObject; action: string; create?: boolean; conflict?: boolean; requeue?: boolean }> = {
+  const wiJob = (n: number, state?: JobState) => job(`nightly-job-000000000${n}`, scheduleLifetime, { workItem: "nightly", state });
+  const cases: Record<string, { name: string; jobs?: JobObject[]; workItems?: WorkItemObject[]; existing?: KubernetesObject; action: string; create?: boolean; conflict?: boolean; requeue?: boolean }> = {
     "no job or work item wants it": { name: "auto-j", action: "none" },
     "job on a named pool: not an auto pool": { name: "shared", jobs: [job("j", undefined)], action: "none" },
     "active job, no pool: create": { name: "auto-j", jobs: [active], action: "apply", create: true },
@@ -143,7 +135,7 @@ test("planAutoPool follows the pool's lifetime", async (t) => {
 });
 
 test("the reconciler applies under the auto-pool field manager, deletes, and records events", async () => {
-  const store = { jobs: [job("j", jobLifetime)] as OwnerObject[], pools: new Map<string, KubernetesObject>() };
+  const store = { jobs: [job("j", jobLifetime)], pools: new Map<string, KubernetesObject>() };
   const calls: string[] = [];
   const cache = <T extends KubernetesObject>(items: () => readonly T[]) => ({ get: (n: string) => items().find((i) => i.metadata?.name === n), list: () => items() });
   const reconcile: (key: string) => Promise<Outcome> = makeAutoPoolReconciler({

@@ -14,18 +14,14 @@
 import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { z } from "zod";
-import type { autoPoolSpecificationSchema } from "../api/job.ts";
-import { API_VERSION } from "../api/group.ts";
-import { poolNames } from "../api/pool.ts";
-import { controllerRef } from "../kube/apply.ts";
-import { workItemLabel } from "../work-item/labels.ts";
-import { autoPoolName, poolIdOf } from "./pool-id.ts";
+import type { autoPoolSpecificationSchema } from "../../../api/job.ts";
+import { API_VERSION } from "../../../api/group.ts";
+import { poolNames } from "../../../api/pool.ts";
+import { controllerRef } from "../../../kube/apply.ts";
+import { autoPoolHashAnnotation, autoPoolOwnerKindLabel, autoPoolOwnerLabel, workItemLabel } from "../../../api/labels.ts";
+import { autoPoolName, poolIdOf } from "../../../api/pool-id.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 
-/** On an auto pool: the kind (Job or WorkItem) and name of the object it was created for. */
-export const autoPoolOwnerKindLabel = "kubatch.dev/auto-pool-owner-kind";
-export const autoPoolOwnerLabel = "kubatch.dev/auto-pool-owner";
-/** Hash of the applied auto pool, so an unchanged one is not applied again on every job event. */
-export const autoPoolHashAnnotation = "kubatch.dev/auto-pool-hash";
 /**
  * The field manager of the auto pool's fields. Not the operator's main one: the pool
  * reconciler applies the Pool's finalizer alone under that one, and an apply drops the fields
@@ -37,7 +33,7 @@ export const autoPoolFieldManager = "kubatch-operator-auto-pool";
 export type AutoPoolSpec = z.input<typeof autoPoolSpecificationSchema>;
 
 /** A Job or WorkItem as the informer caches hold it. */
-export type OwnerObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: { state?: string } };
+export type OwnerObject = JobObject | WorkItemObject;
 
 type PoolInfoHolder = { poolInfo?: { autoPoolSpecification?: AutoPoolSpec } } | undefined;
 
@@ -49,15 +45,15 @@ export function autoPoolSpecOf(jobSpec: unknown): AutoPoolSpec | undefined {
 const lifetimeOf = (spec: AutoPoolSpec) => spec.poolLifetimeOption ?? "Job";
 
 /** `namespace/pool` of a job's auto pool; undefined for a job on an existing pool. */
-export function autoPoolKeyOfJob(job: OwnerObject): string | undefined {
+export function autoPoolKeyOfJob(job: JobObject): string | undefined {
   if (!autoPoolSpecOf(job.spec)) return undefined;
   const name = poolIdOf(job);
   return name ? `${job.metadata?.namespace}/${name}` : undefined;
 }
 
 /** `namespace/pool` of a work item's shared auto pool (JobSchedule lifetime); else undefined. */
-export function autoPoolKeyOfWorkItem(workItem: OwnerObject): string | undefined {
-  const spec = autoPoolSpecOf((workItem.spec as { jobSpecification?: unknown } | undefined)?.jobSpecification);
+export function autoPoolKeyOfWorkItem(workItem: WorkItemObject): string | undefined {
+  const spec = autoPoolSpecOf(workItem.spec?.jobSpecification);
   if (!spec || lifetimeOf(spec) !== "JobSchedule") return undefined;
   return `${workItem.metadata?.namespace}/${autoPoolName(spec.autoPoolIdPrefix, workItem.metadata?.name ?? "")}`;
 }
@@ -81,8 +77,8 @@ export type AutoPoolObservation = {
   /** The pool's name (the queue key's name). */
   name: string;
   /** Jobs and work items of the namespace, from the caches. */
-  jobs: readonly OwnerObject[];
-  workItems: readonly OwnerObject[];
+  jobs: readonly JobObject[];
+  workItems: readonly WorkItemObject[];
   /** The Pool of that name, if one exists. */
   existing?: KubernetesObject;
 };

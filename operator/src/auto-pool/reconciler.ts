@@ -5,16 +5,17 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState } from "../dispatch/dispatch-state.ts";
-import type { Writer } from "../kube/apply.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../../../kube/apply.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { autoPoolFieldManager, planAutoPool, type OwnerObject } from "./auto-pool.ts";
-import { poolIdOf } from "./pool-id.ts";
+import { autoPoolFieldManager, planAutoPool } from "./auto-pool.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
 import { pendingReleases, releaseReasons } from "./release-wait.ts";
 
 export type AutoPoolReconcilerDeps = {
-  jobs: Cache<OwnerObject>;
-  workItems: Cache<OwnerObject>;
+  jobs: Cache<JobObject>;
+  workItems: Cache<WorkItemObject>;
   pools: Cache<KubernetesObject>;
   writer: Writer;
   /** Deletes the Pool (background propagation); a pool already gone is not an error. */
@@ -27,8 +28,6 @@ export type AutoPoolReconcilerDeps = {
   now?: () => Date;
 };
 
-type CompletedJob = OwnerObject & { spec?: { jobReleaseTask?: { maxWallClockTime?: string } }; status?: { state?: string; executionInfo?: { endTime?: string } } };
-
 export function makeAutoPoolReconciler(deps: AutoPoolReconcilerDeps): (key: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const told = new Set<string>();
@@ -38,7 +37,7 @@ export function makeAutoPoolReconciler(deps: AutoPoolReconcilerDeps): (key: stri
     const poolKey = `${namespace}/${pool}`;
     const live = new Set([...deps.state.nodes.values()].filter((n) => n.poolKey === poolKey).map((n) => n.name));
     let owed: { nodes: string[]; waitMs: number } | undefined;
-    for (const job of deps.jobs.list(namespace) as CompletedJob[]) {
+    for (const job of deps.jobs.list(namespace)) {
       if (job.status?.state !== "Completed" || !job.spec?.jobReleaseTask || poolIdOf(job) !== pool) continue;
       const jobKey = `${namespace}/${job.metadata?.name}`;
       const ranOn = new Set<string>();

@@ -5,7 +5,7 @@
 // the pool goes once every node of it that ran the job has reported, or when the release
 // task's maxWallClockTime (plus a margin) has passed since the job ended — events are best
 // effort, so the wait is bounded. Pure: the reconciler gathers what it needs.
-import { parseDuration } from "../api/duration.ts";
+import { parseDuration } from "../../../api/duration.ts";
 
 export const releaseReasons = ["JobReleaseTaskCompleted", "JobReleaseTaskFailed"] as const;
 

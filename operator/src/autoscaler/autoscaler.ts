@@ -3,17 +3,17 @@
 // and the result — new targets, or an error with its position — goes into status, where the
 // pool reconciler applies the targets through the usual resize path. A failing formula keeps
 // the last good targets and never stops the operator.
-import { parseDuration } from "../api/duration.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { poolNames, type PoolStatus } from "../api/pool.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { poolNames, type PoolStatus } from "../../../api/pool.ts";
 import { evaluateFormula, type FormulaInputs } from "../autoscale/index.ts";
 import type { DispatchState } from "../dispatch/dispatch-state.ts";
-import type { Writer } from "../kube/apply.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../../../kube/apply.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import type { PoolObject } from "../pool/reconciler.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { SampleHistory } from "./sample-history.ts";
+import type { PoolObject } from "../../../kube/objects.ts";
 
 export const minEvaluationIntervalMs = 5_000;
 

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { loadYaml } from "@kubernetes/client-node";
 import { z } from "zod";
-import { resourcesSchema, secretKeyRefSchema } from "../api/kubernetes.ts";
-import { formatPath } from "../api/parse.ts";
+import { resourcesSchema, secretKeyRefSchema } from "../../../api/kubernetes.ts";
+import { formatPath } from "../../../api/parse.ts";
 import packageJson from "../../../package.json" with { type: "json" };
 
 export const operatorConfigSchema = z.strictObject({

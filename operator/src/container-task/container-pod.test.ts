@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { parseJob } from "../api/job.ts";
-import { parseTask, type Task } from "../api/task.ts";
+import { parseJob } from "../../../api/job.ts";
+import { parseTask, type Task } from "../../../api/task.ts";
 import { defaultOperatorConfig } from "../config/operator-config.ts";
 import { ContainerTaskError, containerTaskPod, literal, podName } from "./container-pod.ts";
 

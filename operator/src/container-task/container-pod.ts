@@ -8,12 +8,12 @@
 // API token (the namespace's kubatch-node identity): the user's code gets none.
 import { createHash } from "node:crypto";
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import type { Job } from "../api/job.ts";
-import type { Task } from "../api/task.ts";
+import type { Job } from "../../../api/job.ts";
+import type { Task } from "../../../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import { controllerRef } from "../kube/apply.ts";
+import { controllerRef } from "../../../kube/apply.ts";
 import { nodeServiceAccount } from "../pool/node-rbac.ts";
-import { splitCommandLine } from "../../../task-runner/src/command-line/split.ts";
+import { splitCommandLine } from "../../../api/command-line-split.ts";
 import {
   autoStorageEnv,
   credentialEnv,
@@ -22,18 +22,10 @@ import {
   podNameEnv,
   resourceFilesEnv,
   taskContainerEnv,
-} from "../../../task-runner/src/contract.ts";
-import { batchEnvironment } from "../../../task-runner/src/node-layout.ts";
+} from "../../../api/node-contract.ts";
+import { containerPodActiveSinceAnnotation, containerPodJobLabel, containerPodRetryLabel, containerPodTaskLabel } from "../../../api/labels.ts";
+import { batchEnvironment } from "../../../api/node-layout.ts";
 
-export const taskLabel = "kubatch.dev/task";
-export const jobLabel = "kubatch.dev/job";
-/** Which attempt of the task the Pod runs (0 = first run, n = n-th retry). */
-export const retryLabel = "kubatch.dev/retry";
-/**
- * The task's status.stateTransitionTime when the Pod was made: a task that went back to Active
- * since (requeued, reactivated) has a newer one, so its earlier Pods are told apart exactly.
- */
-export const activeSinceAnnotation = "kubatch.dev/task-active-since";
 export const taskContainer = "task";
 export const fetchContainer = "fetch";
 export const uploadContainer = "upload";
@@ -77,7 +69,7 @@ export type PodInputs = {
   deadlineSeconds?: number;
 };
 
-/** The task's current "since" mark (see activeSinceAnnotation). */
+/** The task's current "since" mark (see containerPodActiveSinceAnnotation). */
 export const activeSinceOf = (task: { status?: { stateTransitionTime?: string } }) => task.status?.stateTransitionTime ?? "";
 
 export function containerTaskPod(inputs: PodInputs): V1Pod {
@@ -173,13 +165,13 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
       name,
       namespace: task.metadata.namespace,
       labels: {
-        [taskLabel]: boundedName(task.metadata.name),
-        [jobLabel]: task.spec.jobName,
-        [retryLabel]: String(retry),
+        [containerPodTaskLabel]: boundedName(task.metadata.name),
+        [containerPodJobLabel]: task.spec.jobName,
+        [containerPodRetryLabel]: String(retry),
         "app.kubernetes.io/name": "kubatch-task",
         "app.kubernetes.io/managed-by": "kubatch",
       },
-      annotations: { [activeSinceAnnotation]: activeSinceOf(task) },
+      annotations: { [containerPodActiveSinceAnnotation]: activeSinceOf(task) },
       ownerReferences: [controllerRef(task as never)],
     },
     spec: {

@@ -4,23 +4,23 @@
 // only when it changed. The scheduler never dispatches these tasks; dependencies and the job's
 // state are checked here against the same DispatchState.
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
-import { setCondition, type ConditionUpdate } from "../api/conditions.ts";
-import { parseDuration } from "../api/duration.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { parseJob, type Job } from "../api/job.ts";
-import { parseTask, taskNames, type Task, type TaskStatus } from "../api/task.ts";
-import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { setCondition, type ConditionUpdate } from "../../../api/conditions.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { parseJob, type Job } from "../../../api/job.ts";
+import { parseTask, taskNames, type Task, type TaskStatus } from "../../../api/task.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
-import type { TaskObject } from "../dispatch/task-entry.ts";
-import type { JobObject } from "../job/reconciler.ts";
-import type { Writer } from "../kube/apply.ts";
-import { ignoreNotFound } from "../kube/errors.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import type { Writer } from "../../../kube/apply.ts";
+import { ignoreNotFound } from "../../../kube/errors.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { activeSinceAnnotation, activeSinceOf, ContainerTaskError, containerTaskPod, jobLabel, retryLabel, taskContainer } from "./container-pod.ts";
+import { activeSinceOf, ContainerTaskError, containerTaskPod, taskContainer } from "./container-pod.ts";
 import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
+import type { TaskObject, JobObject } from "../../../kube/objects.ts";
+import { containerPodActiveSinceAnnotation, containerPodJobLabel, containerPodRetryLabel } from "../../../api/labels.ts";
 
 export type ContainerTaskDeps = {
   tasks: Cache<TaskObject>;
@@ -50,7 +50,7 @@ export type ContainerTasks = {
 const tailBytes = 1024;
 const jobWaitMs = 5_000;
 
-const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[retryLabel] ?? 0);
+const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[containerPodRetryLabel] ?? 0);
 const ended = (pod: V1Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 
 export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
@@ -137,7 +137,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     // Back to Active — reactivated (from Completed) or requeued (from Running, the job was
     // disabled with Requeue): the earlier attempts' Pods go first (their names are reused).
     if ((status?.state ?? "Active") === "Active" && status?.previousState !== undefined && status.previousState !== "Active") {
-      const stale = owned.filter((p) => p.metadata?.annotations?.[activeSinceAnnotation] !== activeSinceOf(raw));
+      const stale = owned.filter((p) => p.metadata?.annotations?.[containerPodActiveSinceAnnotation] !== activeSinceOf(raw));
       if (stale.length > 0) {
         for (const p of stale) if (!p.metadata?.deletionTimestamp) await deletePod(p);
         return { requeueAfterMs: 1_000 };
@@ -232,7 +232,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       const [namespace, job] = jobKey.split("/");
       for (const pods of podsByTask.values()) {
         const pod = pods.values().next().value;
-        if (!pod || pod.metadata?.namespace !== namespace || pod.metadata?.labels?.[jobLabel] !== job) continue;
+        if (!pod || pod.metadata?.namespace !== namespace || pod.metadata?.labels?.[containerPodJobLabel] !== job) continue;
         const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === taskNames.kind);
         if (owner) deps.enqueue(`${namespace}/${owner.name}`);
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
-import type { TaskStatus } from "../api/task.ts";
+import type { TaskStatus } from "../../../api/task.ts";
 import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 
 const t0 = new Date("2026-01-01T00:00:00Z");

@@ -2,10 +2,10 @@
 // the Task status that follows. The status only ever gains or changes fields, so an unchanged
 // Pod gives an equal status and nothing is written.
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
-import type { FailureInfo } from "../api/failure-info.ts";
-import type { TaskStatus } from "../api/task.ts";
+import type { FailureInfo } from "../../../api/failure-info.ts";
+import type { TaskStatus } from "../../../api/task.ts";
 import { fetchContainer, taskContainer, uploadContainer } from "./container-pod.ts";
-import { containerConfigError, containerImagePullFailed, fileUploadError, resourceFileDownloadFailed } from "../api/failure-codes.ts";
+import { containerConfigError, containerImagePullFailed, fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
 
 export type PodOutcome =
   | { kind: "Waiting" }

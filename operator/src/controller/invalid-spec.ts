@@ -2,9 +2,9 @@
 // operator cannot use: a False condition with reason InvalidSpec naming the fields, and a
 // Warning event (recorded once per message).
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { setCondition, type Condition } from "../api/conditions.ts";
-import type { StatusRef, Writer } from "../kube/apply.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import { setCondition, type Condition } from "../../../api/conditions.ts";
+import type { StatusRef, Writer } from "../../../kube/apply.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 
 type WithConditions = KubernetesObject & { status?: { conditions?: Condition[] } };
 

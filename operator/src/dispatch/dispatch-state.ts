@@ -1,4 +1,4 @@
-import { jobPreparationTaskFailed } from "../api/failure-codes.ts";
+import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
 import { findCycles } from "./dependency-cycles.ts";
 

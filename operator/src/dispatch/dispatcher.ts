@@ -3,16 +3,16 @@
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan.
 import type { CustomObjectsApi } from "@kubernetes/client-node";
-import { GROUP, VERSION } from "../api/group.ts";
-import { forEachBounded } from "../controller/bounded.ts";
-import { taskNames } from "../api/task.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { forEachBounded } from "../../../kube/bounded.ts";
+import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { fieldManager, mergePatch } from "../kube/apply.ts";
-import { ignoreConflictOrGone, isConflictOrGone } from "../kube/errors.ts";
+import { fieldManager, mergePatch } from "../../../kube/apply.ts";
+import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
-import { nodeLabel } from "./labels.ts";
+import { nodeLabel } from "../../../api/labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
-import { nodeDeallocated } from "../api/failure-codes.ts";
+import { nodeDeallocated } from "../../../api/failure-codes.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;

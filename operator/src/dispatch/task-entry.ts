@@ -1,27 +1,9 @@
 // The few fields of a Task the scheduler and the job counts need, read without a full parse
 // (tasks are many; the full schema check runs once per generation, see task-validity.ts).
-import type { KubernetesObject } from "@kubernetes/client-node";
-import type { ExitConditions } from "../api/exit-conditions.ts";
-import type { TaskStatus } from "../api/task.ts";
 import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
-import { jobActionAppliedAnnotation, nodeLabel } from "./labels.ts";
-
-export type TaskObject = KubernetesObject & {
-  apiVersion: string;
-  kind: string;
-  spec?: {
-    id?: string;
-    jobName?: string;
-    jobId?: string;
-    requiredSlots?: number;
-    affinityInfo?: { affinityId?: string };
-    dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
-    containerSettings?: object;
-    exitConditions?: ExitConditions;
-  };
-  status?: TaskStatus;
-};
+import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
+import type { TaskObject } from "../../../kube/objects.ts";
 
 export function taskEntry(obj: TaskObject): TaskEntry {
   const meta = obj.metadata ?? {};

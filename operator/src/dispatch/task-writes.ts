@@ -3,12 +3,12 @@
 // that changed meanwhile is left alone (409, the next event brings a fresh decision). The
 // agent stops the process when its task is no longer assigned to it or completed by us.
 import type { CustomObjectsApi } from "@kubernetes/client-node";
-import type { FailureInfo } from "../api/failure-info.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { taskNames } from "../api/task.ts";
-import { fieldManager, mergePatch } from "../kube/apply.ts";
+import type { FailureInfo } from "../../../api/failure-info.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { taskNames } from "../../../api/task.ts";
+import { fieldManager, mergePatch } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
-import { nodeLabel } from "./labels.ts";
+import { nodeLabel } from "../../../api/labels.ts";
 
 export type TaskWrites = {
   /** Back to Active without a node; counted as a requeue when it had started. */

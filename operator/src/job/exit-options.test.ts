@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ExitConditions } from "../api/exit-conditions.ts";
+import type { ExitConditions } from "../../../api/exit-conditions.ts";
 import { resolveExitOptions, type ResolvedExitOptions, type TaskEnd } from "./exit-options.ts";
 
 const rules: ExitConditions = {

@@ -3,8 +3,8 @@
 // (the command never ran), a file upload error, the exit code, an exit code range, default.
 // What a rule leaves out takes Azure's defaults: for a success jobAction None and
 // dependencyAction Satisfy, for anything else Terminate and Block.
-import type { ExitConditions, ExitOptions } from "../api/exit-conditions.ts";
-import { containerConfigError, containerImagePullFailed, fileUploadError, jobPreparationTaskFailed, nodeDeallocated, resourceFileDownloadFailed, taskEnded } from "../api/failure-codes.ts";
+import type { ExitConditions, ExitOptions } from "../../../api/exit-conditions.ts";
+import { containerConfigError, containerImagePullFailed, fileUploadError, jobPreparationTaskFailed, nodeDeallocated, resourceFileDownloadFailed, taskEnded } from "../../../api/failure-codes.ts";
 
 export type JobAction = "None" | "Disable" | "Terminate";
 export type DependencyAction = "Satisfy" | "Block";

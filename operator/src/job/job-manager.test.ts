@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseJob } from "../api/job.ts";
-import { parseTask } from "../api/task.ts";
+import { parseJob } from "../../../api/job.ts";
+import { parseTask } from "../../../api/task.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
 
 const owner = { apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "render", uid: "u1", controller: true, blockOwnerDeletion: true };

@@ -2,11 +2,11 @@
 // creates when the job starts, owned by the job. runExclusive takes every slot of a node, so
 // nothing else runs beside it. With killJobOnCompletion its completion ends the job (JMComplete).
 import type { V1OwnerReference } from "@kubernetes/client-node";
-import { API_VERSION } from "../api/group.ts";
-import type { Job } from "../api/job.ts";
-import { taskNames, type TaskInput } from "../api/task.ts";
+import { API_VERSION } from "../../../api/group.ts";
+import { jobManagerLabel } from "../../../api/labels.ts";
+import type { Job } from "../../../api/job.ts";
+import { taskNames, type TaskInput } from "../../../api/task.ts";
 
-export const jobManagerLabel = "kubatch.dev/job-manager";
 
 /** `<job>-<id>` as a Kubernetes name (ids allow upper case and '_'). */
 export function jobManagerTaskName(jobName: string, id: string): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseJob, type Job } from "../api/job.ts";
+import { parseJob, type Job } from "../../../api/job.ts";
 import { DispatchState, type TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobStatus, wallClockDeadline, type EndRequest } from "./job-status.ts";
 

@@ -6,10 +6,10 @@
 // with killJobOnCompletion (JMComplete), a task's exit conditions with jobAction Terminate
 // under onTaskFailure PerformExitOptionsJobAction (TaskFailed), onAllTasksComplete
 // TerminateJob (AllTasksComplete). Terminating and Disabling last while tasks are in flight.
-import { poolIdOf } from "../auto-pool/pool-id.ts";
-import { setCondition, type Condition } from "../api/conditions.ts";
-import { parseDuration } from "../api/duration.ts";
-import type { Job, JobState, JobStatus } from "../api/job.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
+import { setCondition, type Condition } from "../../../api/conditions.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import type { Job, JobState, JobStatus } from "../../../api/job.ts";
 import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
 
 /** Why the job must end besides its own spec, with who asked (for the message). */

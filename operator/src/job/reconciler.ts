@@ -4,26 +4,26 @@
 // job ends its tasks in flight, a disabling job requeues or ends them (disableTasks), and
 // maxWallClockTime is watched.
 import type { CustomObjectsApi, KubernetesObject } from "@kubernetes/client-node";
-import { poolIdOf } from "../auto-pool/pool-id.ts";
-import { forEachBounded } from "../controller/bounded.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
+import { forEachBounded } from "../../../kube/bounded.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { jobNames, parseJob, type Job, type JobStatus } from "../api/job.ts";
-import { formatProblems } from "../api/parse.ts";
-import { taskNames } from "../api/task.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { jobNames, parseJob, type Job, type JobStatus } from "../../../api/job.ts";
+import { formatProblems } from "../../../api/parse.ts";
+import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
-import { jobActionAppliedAnnotation } from "../dispatch/labels.ts";
+import { jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
-import { controllerRef, fieldManager, mergePatch, type Writer } from "../kube/apply.ts";
-import { ignoreConflictOrGone } from "../kube/errors.ts";
-import type { EventRecorder } from "../kube/events.ts";
+import { controllerRef, fieldManager, mergePatch, type Writer } from "../../../kube/apply.ts";
+import { ignoreConflictOrGone } from "../../../kube/errors.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
 import { jobStatus, wallClockDeadline, type EndRequest } from "./job-status.ts";
-import { taskEnded } from "../api/failure-codes.ts";
+import { taskEnded } from "../../../api/failure-codes.ts";
+import type { JobObject } from "../../../kube/objects.ts";
 
-export type JobObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: JobStatus };
 
 export type JobReconcilerDeps = {
   jobs: Cache<JobObject>;

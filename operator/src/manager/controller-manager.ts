@@ -10,36 +10,36 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { parseDuration } from "../api/duration.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { jobNames } from "../api/job.ts";
-import { formatProblems } from "../api/parse.ts";
-import { poolNames } from "../api/pool.ts";
-import { parseTask, taskNames } from "../api/task.ts";
-import { workItemNames } from "../api/work-item.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { jobNames } from "../../../api/job.ts";
+import { formatProblems } from "../../../api/parse.ts";
+import { poolNames } from "../../../api/pool.ts";
+import { parseTask, taskNames } from "../../../api/task.ts";
+import { workItemNames } from "../../../api/work-item.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { WorkQueue, type Outcome } from "../controller/work-queue.ts";
 import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
 import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeDispatcher } from "../dispatch/dispatcher.ts";
-import { taskEntry, type TaskObject } from "../dispatch/task-entry.ts";
+import { taskEntry } from "../dispatch/task-entry.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
-import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem, autoPoolOwnerLabel } from "../auto-pool/auto-pool.ts";
-import { poolIdOf } from "../auto-pool/pool-id.ts";
+import { autoPoolKeyOfJob, autoPoolKeyOfWorkItem } from "../auto-pool/auto-pool.ts";
+import { autoPoolOwnerLabel, containerPodTaskLabel, poolLabel, workItemLabel } from "../../../api/labels.ts";
+import { poolIdOf } from "../../../api/pool-id.ts";
 import { makeAutoPoolReconciler } from "../auto-pool/reconciler.ts";
-import { makeJobReconciler, type JobObject } from "../job/reconciler.ts";
+import { makeJobReconciler } from "../job/reconciler.ts";
 import { makeContainerTasks } from "../container-task/reconciler.ts";
-import { taskLabel } from "../container-task/container-pod.ts";
-import { makeWriter } from "../kube/apply.ts";
-import { errorMessage, ignoreNotFound, isNamespaceTerminating } from "../kube/errors.ts";
-import { makeEventRecorder } from "../kube/events.ts";
-import { Informer } from "../kube/informer.ts";
-import { poolLabel } from "../pool/labels.ts";
+import { makeWriter } from "../../../kube/apply.ts";
+import { errorMessage, ignoreNotFound, isNamespaceTerminating } from "../../../kube/errors.ts";
+import { makeEventRecorder } from "../../../kube/events.ts";
+import { Informer } from "../../../kube/informer.ts";
 import { nodeRbac } from "../pool/node-rbac.ts";
 import { isUsable, nodeInfo } from "../pool/node-state.ts";
-import { makePoolReconciler, type PoolObject } from "../pool/reconciler.ts";
-import { makeWorkItemReconciler, workItemLabel, type WorkItemObject } from "../work-item/reconciler.ts";
+import { makePoolReconciler } from "../pool/reconciler.ts";
+import { makeWorkItemReconciler } from "../work-item/reconciler.ts";
+import type { TaskObject, JobObject, PoolObject, WorkItemObject } from "../../../kube/objects.ts";
 
 export type ControllerManager = { start(): Promise<void>; stop(): Promise<void>; ready(): boolean; state: DispatchState };
 
@@ -302,8 +302,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const taskPods = new Informer<V1Pod>({
     kubeConfig: kc,
     path: "/api/v1/pods",
-    labelSelector: taskLabel,
-    list: () => core.listPodForAllNamespaces({ labelSelector: taskLabel }),
+    labelSelector: containerPodTaskLabel,
+    list: () => core.listPodForAllNamespaces({ labelSelector: containerPodTaskLabel }),
     onEvent: (kind, pod) => containerTasks.onPod(kind, pod),
     log,
   });

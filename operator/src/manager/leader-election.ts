@@ -3,7 +3,7 @@
 // process exits, so a fresh start rebuilds every cache) when renewing fails for renewDeadline.
 // Writes use the Lease's resourceVersion, so two replicas can never both take it.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { errorMessage } from "../kube/errors.ts";
+import { errorMessage } from "../../../kube/errors.ts";
 
 export type LeaderElectionOptions = {
   kubeConfig: KubeConfig;

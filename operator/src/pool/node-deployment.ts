@@ -5,13 +5,14 @@
 // terminationMessagePolicy FallbackToLogsOnError.
 import { createHash } from "node:crypto";
 import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
-import type { Pool } from "../api/pool.ts";
+import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
-import { controllerRef } from "../kube/apply.ts";
-import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../task-runner/src/contract.ts";
-import { deploymentName, nodeSelectorLabels, specHashAnnotation, type NodeType } from "./labels.ts";
+import { controllerRef } from "../../../kube/apply.ts";
+import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
+import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "./node-rbac.ts";
+import { specHashAnnotation } from "../../../api/labels.ts";
 
 export const nodeRootVolume = "node-root";
 

@@ -2,7 +2,7 @@
 // jobs, write task status, read the Secrets that tasks name for their storage credentials, and
 // (container tasks' upload container) read Pods and their logs.
 import type { V1Role, V1RoleBinding, V1ServiceAccount } from "@kubernetes/client-node";
-import { GROUP } from "../api/group.ts";
+import { GROUP } from "../../../api/group.ts";
 
 export const nodeServiceAccount = "kubatch-node";
 

@@ -1,8 +1,8 @@
 // A node pod as Azure Batch would describe the compute node (pure): its state and start task.
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
-import type { NodeState, PoolStatus } from "../api/pool.ts";
-import { leavingAnnotation, nodeTypeLabel } from "./labels.ts";
-import { resourceFileDownloadFailed } from "../api/failure-codes.ts";
+import type { NodeState, PoolStatus } from "../../../api/pool.ts";
+import { resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
+import { leavingAnnotation, nodeTypeLabel } from "../../../api/labels.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
 type StartTaskInfo = NonNullable<NodeInfo["startTaskInfo"]>;

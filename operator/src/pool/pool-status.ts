@@ -1,9 +1,9 @@
 // Pool.status from what is observed (pure): node pods, the work on them, the previous status.
 import type { V1Pod } from "@kubernetes/client-node";
-import { setCondition, type Condition } from "../api/conditions.ts";
-import { parseDuration } from "../api/duration.ts";
-import type { Pool, PoolStatus } from "../api/pool.ts";
-import { nodeSelectorLabels, selectorString } from "./labels.ts";
+import { setCondition, type Condition } from "../../../api/conditions.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import type { Pool, PoolStatus } from "../../../api/pool.ts";
+import { nodeSelectorLabels, selectorString } from "./deployment-names.ts";
 import { isUsable, nodeInfo, type NodeInfo, type NodeWork } from "./node-state.ts";
 
 export type PoolObservation = {

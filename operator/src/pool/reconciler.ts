@@ -3,21 +3,22 @@
 // server-side, then derive the status from what is observed and write it only if it changed.
 import { type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
-import { GROUP, VERSION } from "../api/group.ts";
-import { formatProblems } from "../api/parse.ts";
-import { parsePool, poolNames, type Pool, type PoolStatus } from "../api/pool.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { formatProblems } from "../../../api/parse.ts";
+import { parsePool, poolNames, type Pool, type PoolStatus } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { ignoreNotFound } from "../kube/errors.ts";
-import type { EventRecorder } from "../kube/events.ts";
-import { mergePatch, type Writer } from "../kube/apply.ts";
-import { deploymentName, nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation, type NodeType } from "./labels.ts";
+import { ignoreNotFound } from "../../../kube/errors.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
+import { mergePatch, type Writer } from "../../../kube/apply.ts";
+import { deploymentName, type NodeType } from "./deployment-names.ts";
 import type { NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { poolStatus, recheckAfterMs } from "./pool-status.ts";
+import type { PoolObject } from "../../../kube/objects.ts";
+import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 
-export type PoolObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: PoolStatus };
 
 export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };
 

@@ -2,8 +2,8 @@
 // (pure). Idle and unusable nodes leave first. Requeue and Terminate remove nodes at once;
 // TaskCompletion and RetainedData keep a leaving node until its tasks are done.
 import type { V1Pod } from "@kubernetes/client-node";
-import { leavingAnnotation, podDeletionCostAnnotation } from "./labels.ts";
 import { isUsable, nodeInfo, type NodeWork } from "./node-state.ts";
+import { leavingAnnotation, podDeletionCostAnnotation } from "../../../api/labels.ts";
 
 export type ScaleInPlan = {
   /** Deployment replicas to set now. */

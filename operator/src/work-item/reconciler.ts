@@ -1,24 +1,22 @@
 // The WorkItem reconciler: creates the schedule's jobs (server-side apply, owned by the work
 // item so they go with it) and reports state, nextRunTime and recentJob.
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { setCondition } from "../api/conditions.ts";
-import { GROUP, VERSION, API_VERSION } from "../api/group.ts";
-import { jobNames } from "../api/job.ts";
-import { formatProblems } from "../api/parse.ts";
-import { parseWorkItem, workItemNames, type WorkItemStatus } from "../api/work-item.ts";
+import { setCondition } from "../../../api/conditions.ts";
+import { GROUP, VERSION, API_VERSION } from "../../../api/group.ts";
+import { jobNames } from "../../../api/job.ts";
+import { formatProblems } from "../../../api/parse.ts";
+import { parseWorkItem, workItemNames, type WorkItemStatus } from "../../../api/work-item.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { controllerRef, type Writer } from "../kube/apply.ts";
-import type { EventRecorder } from "../kube/events.ts";
-import type { JobObject } from "../job/reconciler.ts";
+import { controllerRef, type Writer } from "../../../kube/apply.ts";
+import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
 
-import { workItemLabel } from "./labels.ts";
+import { workItemLabel } from "../../../api/labels.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 
-export { workItemLabel };
 
-export type WorkItemObject = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; status?: WorkItemStatus };
 
 export type WorkItemReconcilerDeps = {
   workItems: Cache<WorkItemObject>;

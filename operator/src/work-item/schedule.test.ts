@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseWorkItem, type WorkItem } from "../api/work-item.ts";
+import { parseWorkItem, type WorkItem } from "../../../api/work-item.ts";
 import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
 
 const t0 = Date.parse("2026-11-29T10:00:00Z");

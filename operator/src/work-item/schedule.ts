@@ -2,8 +2,8 @@
 // complete. Jobs are named `<workitem>-job-0000000001`, … ; at most one is active at a time;
 // a run that could not start within its startWindow (the previous job was still active) is
 // skipped.
-import { parseDuration } from "../api/duration.ts";
-import type { WorkItem } from "../api/work-item.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import type { WorkItem } from "../../../api/work-item.ts";
 
 export type OwnedJob = { name: string; index: number; completed: boolean; created: number };
 

@@ -4,19 +4,19 @@
 // too: a job's preparation task runs before the job's first task here, its release task
 // when the job ends (job-preparation.ts, job-release.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
-import { GROUP, VERSION } from "../../../operator/src/api/group.ts";
-import { jobNames, parseJob, type Job } from "../../../operator/src/api/job.ts";
-import { parseTask, taskNames, type Task } from "../../../operator/src/api/task.ts";
-import { nodeLabel } from "../../../operator/src/dispatch/labels.ts";
-import type { TaskObject } from "../../../operator/src/dispatch/task-entry.ts";
-import { makeEventRecorder } from "../../../operator/src/kube/events.ts";
-import { Informer, type EventKind } from "../../../operator/src/kube/informer.ts";
-import type { NodeIdentity } from "../node-layout.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { jobNames, parseJob, type Job } from "../../../api/job.ts";
+import { parseTask, taskNames, type Task } from "../../../api/task.ts";
+import { nodeLabel } from "../../../api/labels.ts";
+import { makeEventRecorder } from "../../../kube/events.ts";
+import { Informer, type EventKind } from "../../../kube/informer.ts";
+import type { NodeIdentity } from "../../../api/node-layout.ts";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
 import { NotAssignedHere, writeTaskStatus } from "./status-writer.ts";
+import type { TaskObject } from "../../../kube/objects.ts";
 
 export type AgentOptions = {
   kubeConfig: KubeConfig;

@@ -2,10 +2,10 @@
 // start task itself when the pool does not wait for it (waitForSuccess: false), then runs
 // the tasks the operator assigns to this node until the pod is stopped.
 import { mkdir } from "node:fs/promises";
-import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
-import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../node-layout.ts";
+import { loadKubeConfig } from "../../../kube/kube-config.ts";
+import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
-import { commandLineEnv } from "../contract.ts";
+import { commandLineEnv } from "../../../api/node-contract.ts";
 import { TaskAgent } from "./agent.ts";
 
 export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -1,5 +1,5 @@
 // Jobs and a fake executor for the unit tests of the job preparation and release tasks.
-import { parseJob, type Job } from "../../../operator/src/api/job.ts";
+import { parseJob, type Job } from "../../../api/job.ts";
 import type { Exec } from "./job-preparation.ts";
 import type { RunnableTask, TaskOutcome } from "./task-execution.ts";
 

@@ -7,11 +7,11 @@
 // visible at once instead of leaving the tasks queued forever. The outcome is kept in the
 // job's record on the node (job-record.ts), so an agent restarted in the same node pod does
 // not run it again.
-import type { FailureInfo } from "../../../operator/src/api/failure-info.ts";
-import type { Job } from "../../../operator/src/api/job.ts";
+import type { FailureInfo } from "../../../api/failure-info.ts";
+import type { Job } from "../../../api/job.ts";
 import type { JobRecord, JobRecords, RunRecord } from "./job-record.ts";
 import type { RunnableTask, TaskOutcome } from "./task-execution.ts";
-import { jobPreparationTaskFailed } from "../../../operator/src/api/failure-codes.ts";
+import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 
 export type Readiness = { ok: true } | { ok: false; failureInfo: FailureInfo };
 

@@ -5,7 +5,7 @@
 // node pod starts with an empty root directory and knows nothing.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { nodeLayout } from "../node-layout.ts";
+import { nodeLayout } from "../../../api/node-layout.ts";
 
 export type RunRecord = { result: "Success" | "Failure"; exitCode?: number; startTime: string; endTime: string; retryCount?: number; failureCode?: string };
 

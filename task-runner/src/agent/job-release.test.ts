@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { EventKind } from "../../../operator/src/kube/informer.ts";
+import type { EventKind } from "../../../kube/informer.ts";
 import { fakeExec, job } from "./job-fixtures.ts";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords, type JobRecord } from "./job-record.ts";

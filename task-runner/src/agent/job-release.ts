@@ -5,8 +5,8 @@
 // without retries. The outcome goes into the job's record on the node (job-record.ts), so
 // an agent that starts later (restart in the same node pod) runs the release tasks it still
 // owes and never one twice.
-import type { Job } from "../../../operator/src/api/job.ts";
-import type { EventKind } from "../../../operator/src/kube/informer.ts";
+import type { Job } from "../../../api/job.ts";
+import type { EventKind } from "../../../kube/informer.ts";
 import type { JobRecord, JobRecords } from "./job-record.ts";
 import { runRecord, type Exec, type JobPreparations, type Report } from "./job-preparation.ts";
 import type { RunnableTask } from "./task-execution.ts";

@@ -2,7 +2,7 @@
 // the task's working directory (so `../stdout.txt` names the task's stdout.txt).
 import { glob, stat } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
-import type { OutputFile } from "../../../operator/src/api/output-file.ts";
+import type { OutputFile } from "../../../api/output-file.ts";
 import { containerClient, parseCredential } from "../fetch/blob-access.ts";
 
 export type Uploaded = { file: string; blob: string; bytes: number };

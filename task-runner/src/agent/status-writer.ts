@@ -3,10 +3,10 @@
 // overwritten. On a conflict the task is read again and the write retried while it is
 // still assigned to this node.
 import type { CustomObjectsApi } from "@kubernetes/client-node";
-import { mergePatch } from "../../../operator/src/kube/apply.ts";
-import { GROUP, VERSION } from "../../../operator/src/api/group.ts";
-import { taskNames, type TaskStatus } from "../../../operator/src/api/task.ts";
-import { nodeLabel } from "../../../operator/src/dispatch/labels.ts";
+import { mergePatch } from "../../../kube/apply.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
+import { taskNames, type TaskStatus } from "../../../api/task.ts";
+import { nodeLabel } from "../../../api/labels.ts";
 
 const fieldManager = "kubatch-agent";
 

@@ -3,17 +3,17 @@
 // The job preparation and release tasks run through here too (job-preparation.ts, job-release.ts).
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import type { FailureInfo } from "../../../operator/src/api/failure-info.ts";
-import type { Job } from "../../../operator/src/api/job.ts";
-import type { OutputFile } from "../../../operator/src/api/output-file.ts";
-import { parseDuration } from "../../../operator/src/api/duration.ts";
-import type { ResourceFile } from "../../../operator/src/api/resource-file.ts";
-import type { EnvironmentSetting } from "../../../operator/src/api/environment.ts";
+import type { FailureInfo } from "../../../api/failure-info.ts";
+import type { Job } from "../../../api/job.ts";
+import type { OutputFile } from "../../../api/output-file.ts";
+import { parseDuration } from "../../../api/duration.ts";
+import type { ResourceFile } from "../../../api/resource-file.ts";
+import type { EnvironmentSetting } from "../../../api/environment.ts";
 import { fetchResourceFiles } from "../fetch/resource-files.ts";
-import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../node-layout.ts";
+import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
 import { uploadOutputFiles } from "./output-files.ts";
-import { fileUploadError, resourceFileDownloadFailed } from "../../../operator/src/api/failure-codes.ts";
+import { fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {

@@ -8,10 +8,10 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CoreV1Api, Log, Watch, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { outputFileSchema } from "../../../operator/src/api/output-file.ts";
-import { loadKubeConfig } from "../../../operator/src/kube/kube-config.ts";
+import { outputFileSchema } from "../../../api/output-file.ts";
+import { loadKubeConfig } from "../../../kube/kube-config.ts";
 import { uploadOutputFiles } from "../agent/output-files.ts";
-import { outputCredentialEnv, outputFilesEnv, podNameEnv, taskContainerEnv } from "../contract.ts";
+import { outputCredentialEnv, outputFilesEnv, podNameEnv, taskContainerEnv } from "../../../api/node-contract.ts";
 
 export async function uploadCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = outputFileSchema.array().safeParse(JSON.parse(env[outputFilesEnv] ?? "[]"));

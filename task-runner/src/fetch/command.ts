@@ -1,8 +1,8 @@
 // `task-runner fetch --dest DIR`: the start task's first init container. The resource files
 // come as JSON in KUBATCH_RESOURCE_FILES, their credentials in per-file variables.
 import { parseArgs } from "node:util";
-import { resourceFileSchema } from "../../../operator/src/api/resource-file.ts";
-import { autoStorageEnv, credentialEnv, resourceFilesEnv } from "../contract.ts";
+import { resourceFileSchema } from "../../../api/resource-file.ts";
+import { autoStorageEnv, credentialEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
 import { fetchResourceFiles } from "./resource-files.ts";
 
 export async function fetchCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

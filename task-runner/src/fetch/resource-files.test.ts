@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
-import { resourceFileSchema, type ResourceFile } from "../../../operator/src/api/resource-file.ts";
+import { resourceFileSchema, type ResourceFile } from "../../../api/resource-file.ts";
 import { fetchResourceFiles, inside } from "./resource-files.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;

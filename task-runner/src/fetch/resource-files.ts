@@ -6,7 +6,7 @@ import { dirname, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { ResourceFile } from "../../../operator/src/api/resource-file.ts";
+import type { ResourceFile } from "../../../api/resource-file.ts";
 import { autoStorageContainer, blobClient, containerClient, parseCredential } from "./blob-access.ts";
 
 export type FetchOptions = {

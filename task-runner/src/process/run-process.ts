@@ -5,7 +5,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { appendFile, mkdir } from "node:fs/promises";
-import { splitCommandLine } from "../command-line/split.ts";
+import { splitCommandLine } from "../../../api/command-line-split.ts";
 
 export type ProcessResult = {
   exitCode: number;

@@ -3,9 +3,9 @@
 // its output in startup/stdout.txt and stderr.txt and echoed to the container log (so the
 // termination message carries its tail), and exits with the last attempt's exit code.
 import { mkdir } from "node:fs/promises";
-import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../node-layout.ts";
+import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
-import { commandLineEnv, maxRetriesEnv } from "../contract.ts";
+import { commandLineEnv, maxRetriesEnv } from "../../../api/node-contract.ts";
 
 export async function startTaskCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const commandLine = env[commandLineEnv];

@@ -1,0 +1,138 @@
+/**
+ * The API server and the zod schemas agree: every manifest of manifest-cases.ts is accepted or
+ * refused by both, and the API server's refusal names the field. Also the acceptance checks of
+ * the CRDs themselves (apply twice, explain, get by category and short name, scale).
+ *
+ * Runs against the project's local control plane (.kubatch/kubeconfig, or KUBATCH_TEST_KUBECONFIG);
+ * skipped when there is none. It applies crds/ and creates objects in the namespace kubatch-api-test.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { invalidCases, validCases } from "./manifest-cases.ts";
+
+const repo = fileURLToPath(new URL("../", import.meta.url));
+const defaultKubeconfig = join(repo, ".kubatch", "kubeconfig");
+const kubeconfig = process.env.KUBATCH_TEST_KUBECONFIG ?? (existsSync(defaultKubeconfig) ? defaultKubeconfig : undefined);
+const namespace = "kubatch-api-test";
+
+/** The kubectl built with the local control plane (matching its version), else the one on PATH. */
+function kubectlBinary(): string {
+  const root = join(homedir(), ".cache", "kubatch", "kube");
+  if (existsSync(root)) {
+    for (const version of readdirSync(root).sort().reverse()) {
+      const candidate = join(root, version, "bin", "kubectl");
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return "kubectl";
+}
+
+const kubectlPath = kubectlBinary();
+
+function kubectl(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(kubectlPath, ["--kubeconfig", kubeconfig!, ...args], { input, encoding: "utf8", timeout: 60_000 });
+  return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
+}
+
+function ok(args: string[], input?: string): string {
+  const r = kubectl(args, input);
+  assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function reachable(): boolean {
+  return kubeconfig !== undefined && kubectl(["get", "--raw", "/readyz", "--request-timeout=5s"]).code === 0;
+}
+
+const skip = reachable() ? false : "no reachable local control plane (.kubatch/kubeconfig)";
+
+describe("against the API server", { skip }, () => {
+  const examples = join(repo, "examples");
+  const crds = join(repo, "crds");
+
+  before(() => {
+    ok(["apply", "--server-side", "--force-conflicts", "-f", crds]);
+    ok(["wait", "--for=condition=Established", "--timeout=60s", "-f", crds]);
+    ok(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }));
+    kubectl(["-n", namespace, "delete", "--ignore-not-found", "--wait", "-f", examples]);
+  });
+
+  after(() => {
+    kubectl(["-n", namespace, "delete", "--ignore-not-found", "--wait=false", "-f", examples]);
+  });
+
+  describe("accepts every valid manifest", () => {
+    for (const [name, object] of Object.entries(validCases)) {
+      it(name, () => {
+        ok(["-n", namespace, "create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(object));
+      });
+    }
+  });
+
+  describe("refuses every invalid manifest naming the field", () => {
+    for (const [name, tc] of Object.entries(invalidCases)) {
+      it(name, () => {
+        const r = kubectl(["-n", namespace, "create", "--dry-run=server", "-o", "name", "-f", "-"], JSON.stringify(tc.object));
+        assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
+        const named = r.stderr.includes(`${tc.field}:`) || r.stderr.includes(`"${tc.field}"`) || r.stderr.includes(`${tc.field} in body`);
+        assert.ok(named, `the message does not name ${tc.field}: ${r.stderr}`);
+      });
+    }
+  });
+
+  describe("the CRDs and the examples", () => {
+    // Generations, not resourceVersions: the operator may write status (and a finalizer) meanwhile;
+    // re-applying the same manifests must not change what the user owns.
+    const resourceVersions = () =>
+      ok(["-n", namespace, "get", "kubatch", "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.generation}:{.spec} {end}"]);
+
+    it("apply server-side, and applying again changes nothing", () => {
+      const crdVersions = () => ok(["get", "-f", crds, "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}"]);
+      const crdsBefore = crdVersions();
+      ok(["apply", "--server-side", "-f", crds]);
+      assert.equal(crdVersions(), crdsBefore);
+
+      ok(["-n", namespace, "apply", "--server-side", "-f", examples]);
+      const first = resourceVersions();
+      assert.equal(first.match(/=\d+:/g)?.length, 4, first);
+      ok(["-n", namespace, "apply", "--server-side", "-f", examples]);
+      assert.equal(resourceVersions(), first);
+    });
+
+    it("kubectl get kubatch and kubectl get kjob list them", () => {
+      const all = ok(["-n", namespace, "get", "kubatch", "-o", "name"]);
+      for (const name of ["pool.kubatch.dev/ocr-pool", "workitem.kubatch.dev/ocr-nightly", "job.kubatch.dev/ocr-job", "task.kubatch.dev/ocr-page-0001"]) {
+        assert.ok(all.includes(name), all);
+      }
+      const jobs = ok(["-n", namespace, "get", "kjob"]);
+      assert.match(jobs, /^NAME\s+STATE\s+POOL\s+ACTIVE\s+RUNNING\s+SUCCEEDED\s+FAILED\s+AGE$/m);
+      assert.match(jobs, /^ocr-job\s+(Active\s+)?ocr-pool\s/m); // the operator, if running, fills STATE
+      assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
+      assert.match(ok(["-n", namespace, "get", "kpool"]), /^NAME\s+STATE\s+CURRENT\s+TARGET\s+AUTOSCALE\s+AGE$/m);
+      assert.match(ok(["-n", namespace, "get", "kwi"]), /^NAME\s+STATE\s+NEXT RUN\s+RECENT JOB\s+AGE$/m);
+    });
+
+    it("kubectl explain pools.spec.startTask documents the fields", () => {
+      const out = ok(["explain", "pools.spec.startTask"]);
+      assert.match(out, /commandLine\s+<string> -required-/);
+      assert.match(out, /resourceFiles\s+<\[\]Object>/);
+    });
+
+    it("kubectl scale kpool sets targetDedicatedNodes", () => {
+      ok(["-n", namespace, "scale", "kpool/ocr-pool", "--replicas=4"]);
+      assert.equal(ok(["-n", namespace, "get", "kpool", "ocr-pool", "-o", "jsonpath={.spec.targetDedicatedNodes}"]), "4");
+    });
+
+    it("applies the defaults the zod schemas apply", () => {
+      const spec = JSON.parse(ok(["-n", namespace, "get", "kjob", "ocr-job", "-o", "jsonpath={.spec}"]));
+      assert.equal(spec.priority, 0);
+      assert.equal(spec.maxParallelTasks, -1);
+      assert.equal(spec.onTaskFailure, "NoAction");
+    });
+  });
+});

@@ -1,0 +1,103 @@
+/** What the CRDs say beyond the schemas: names, subresources and printer columns. */
+import type { z } from "zod";
+import { CATEGORY, type KindNames } from "../group.ts";
+import { jobNames, jobSpecSchema, jobStatusSchema } from "../job.ts";
+import { poolNames, poolSpecSchema, poolStatusSchema } from "../pool.ts";
+import { taskNames, taskSpecSchema, taskStatusSchema } from "../task.ts";
+import { workItemNames, workItemSpecSchema, workItemStatusSchema } from "../work-item.ts";
+
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+export interface KindDefinition {
+  names: KindNames;
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  printerColumns: PrinterColumn[];
+  scale?: ScaleSubresource;
+}
+
+const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+
+export const kinds: KindDefinition[] = [
+  {
+    names: poolNames,
+    description: "A Pool of warm compute nodes (node pods), each prepared once by a start task (Azure Batch pool).",
+    spec: poolSpecSchema,
+    status: poolStatusSchema,
+    printerColumns: [
+      { name: "State", type: "string", jsonPath: ".status.allocationState", description: "Steady, Resizing or Stopping." },
+      { name: "Current", type: "integer", jsonPath: ".status.currentDedicatedNodes", description: "Dedicated nodes now." },
+      { name: "Target", type: "integer", jsonPath: ".status.targetDedicatedNodes", description: "Dedicated nodes wanted." },
+      { name: "AutoScale", type: "boolean", jsonPath: ".spec.enableAutoScale", description: "Whether a formula sizes the pool." },
+      { name: "Size", type: "string", jsonPath: ".spec.vmSize", description: "Named node size.", priority: 1 },
+      { name: "LowPriority", type: "integer", jsonPath: ".status.currentLowPriorityNodes", description: "Low-priority nodes now.", priority: 1 },
+      age,
+    ],
+    scale: {
+      specReplicasPath: ".spec.targetDedicatedNodes",
+      statusReplicasPath: ".status.currentDedicatedNodes",
+      labelSelectorPath: ".status.selector",
+    },
+  },
+  {
+    names: workItemNames,
+    description: "A WorkItem creates Jobs on a schedule (Azure Batch job schedule).",
+    spec: workItemSpecSchema,
+    status: workItemStatusSchema,
+    printerColumns: [
+      { name: "State", type: "string", jsonPath: ".status.state" },
+      { name: "Next Run", type: "date", jsonPath: ".status.executionInfo.nextRunTime", description: "When the next job is due." },
+      { name: "Recent Job", type: "string", jsonPath: ".status.executionInfo.recentJob.name", description: "The most recent job." },
+      age,
+    ],
+  },
+  {
+    names: jobNames,
+    description: "A Job: a collection of Tasks run on a Pool (Azure Batch job). Address it as jobs.kubatch.dev or kjob.",
+    spec: jobSpecSchema,
+    status: jobStatusSchema,
+    printerColumns: [
+      { name: "State", type: "string", jsonPath: ".status.state" },
+      { name: "Pool", type: "string", jsonPath: ".spec.poolInfo.poolId" },
+      { name: "Active", type: "integer", jsonPath: ".status.taskCounts.active" },
+      { name: "Running", type: "integer", jsonPath: ".status.taskCounts.running" },
+      { name: "Succeeded", type: "integer", jsonPath: ".status.taskCounts.succeeded" },
+      { name: "Failed", type: "integer", jsonPath: ".status.taskCounts.failed" },
+      { name: "Priority", type: "integer", jsonPath: ".spec.priority", priority: 1 },
+      // The pool actually used (an auto pool's generated name) and why the job ended.
+      { name: "Runs On", type: "string", jsonPath: ".status.executionInfo.poolId", priority: 1 },
+      { name: "Terminate Reason", type: "string", jsonPath: ".status.executionInfo.terminateReason", priority: 1 },
+      age,
+    ],
+  },
+  {
+    names: taskNames,
+    description: "A Task: a command line run on a node of its job's pool (Azure Batch task).",
+    spec: taskSpecSchema,
+    status: taskStatusSchema,
+    printerColumns: [
+      { name: "State", type: "string", jsonPath: ".status.state" },
+      { name: "Node", type: "string", jsonPath: ".status.nodeInfo.nodeId" },
+      { name: "Exit Code", type: "integer", jsonPath: ".status.executionInfo.exitCode" },
+      { name: "Retries", type: "integer", jsonPath: ".status.executionInfo.retryCount" },
+      { name: "Result", type: "string", jsonPath: ".status.executionInfo.result", priority: 1 },
+      { name: "Job", type: "string", jsonPath: ".spec.jobName", priority: 1 },
+      age,
+    ],
+  },
+];
+
+export { CATEGORY };

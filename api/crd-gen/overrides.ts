@@ -1,0 +1,60 @@
+/**
+ * Where the CRDs carry CEL rules (`x-kubernetes-validations`), keyed by schema path.
+ * Each rule is defined once, beside its zod check, in api/; this table says
+ * where each schema appears in each kind. A path that does not exist fails generation, and
+ * crds.test.ts fails when a schema carrying rules appears somewhere not listed here.
+ */
+import { exitCodeRangeRules } from "../exit-conditions.ts";
+import { jobSpecRules, poolInfoRules } from "../job.ts";
+import { poolSpecRules } from "../pool.ts";
+import { resourceFileRules } from "../resource-file.ts";
+import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
+import { taskIdRangeRules } from "../task-dependencies.ts";
+import { taskSpecRules } from "../task.ts";
+
+export interface SchemaOverride {
+  /** `spec.startTask.resourceFiles[*]`; "" is the object's root. */
+  path: string;
+  validations: CelValidation[];
+}
+
+type AnyRules = readonly CrossFieldRule<never>[];
+
+const at = (path: string, rules: AnyRules): SchemaOverride => ({ path, validations: celValidations(rules) });
+const join = (prefix: string, path: string) => (prefix === "" ? path : `${prefix}.${path}`);
+
+function resourceFilesAt(prefix: string): SchemaOverride[] {
+  return [at(join(prefix, "resourceFiles[*]"), resourceFileRules)];
+}
+
+function poolSpecAt(prefix: string): SchemaOverride[] {
+  return [at(prefix, poolSpecRules), ...resourceFilesAt(join(prefix, "startTask"))];
+}
+
+function jobSpecAt(prefix: string): SchemaOverride[] {
+  return [
+    at(prefix, jobSpecRules),
+    at(join(prefix, "poolInfo"), poolInfoRules),
+    ...poolSpecAt(join(prefix, "poolInfo.autoPoolSpecification.pool")),
+    ...resourceFilesAt(join(prefix, "jobPreparationTask")),
+    ...resourceFilesAt(join(prefix, "jobReleaseTask")),
+    ...resourceFilesAt(join(prefix, "jobManagerTask")),
+  ];
+}
+
+function taskSpecAt(prefix: string): SchemaOverride[] {
+  return [
+    at(prefix, taskSpecRules),
+    ...resourceFilesAt(prefix),
+    at(join(prefix, "exitConditions.exitCodeRanges[*]"), exitCodeRangeRules),
+    at(join(prefix, "dependsOn.taskIdRanges[*]"), taskIdRangeRules),
+  ];
+}
+
+/** Overrides per kind (by plural), paths relative to the CRD's openAPIV3Schema. */
+export const overrides: Record<string, SchemaOverride[]> = {
+  pools: poolSpecAt("spec"),
+  workitems: jobSpecAt("spec.jobSpecification"),
+  jobs: jobSpecAt("spec"),
+  tasks: taskSpecAt("spec"),
+};

@@ -1,0 +1,49 @@
+// Every label, annotation and finalizer key kubatch writes, defined once (readers and writers
+// import them from here). The values are what the cluster holds: renaming one is an API change.
+
+// --- Tasks
+/** The node a task is assigned to: the operator's single assignment record, in the Task's labels. */
+export const nodeLabel = "kubatch.dev/node";
+/** On a task whose exit conditions disabled its job: the action was applied (once per completion). */
+export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
+/** On the job manager Task the job reconciler creates: the job's name. */
+export const jobManagerLabel = "kubatch.dev/job-manager";
+/**
+ * On Tasks `kubatch task add` creates: the job they were added to, for `kubectl get ktask -l`.
+ * Only a convenience for people: tasks from manifests lack it, so kubatch reads spec.jobName.
+ * Same key as containerPodJobLabel, on another kind.
+ */
+export const addedTaskJobLabel = "kubatch.dev/job";
+
+// --- Jobs
+/** On every job a work item created: the work item's name. */
+export const workItemLabel = "kubatch.dev/work-item";
+
+// --- Pools and their node pods
+export const poolLabel = "kubatch.dev/pool";
+export const nodeTypeLabel = "kubatch.dev/node-type";
+/** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
+export const leavingAnnotation = "kubatch.dev/leaving";
+/** Hash of the desired Deployment, so an unchanged one is not applied again. */
+export const specHashAnnotation = "kubatch.dev/spec-hash";
+/** Kubernetes' own: which pods a shrinking ReplicaSet removes first. */
+export const podDeletionCostAnnotation = "controller.kubernetes.io/pod-deletion-cost";
+export const poolFinalizer = "kubatch.dev/pool-nodes";
+/** On an auto pool: the kind (Job or WorkItem) and name of the object it was created for. */
+export const autoPoolOwnerKindLabel = "kubatch.dev/auto-pool-owner-kind";
+export const autoPoolOwnerLabel = "kubatch.dev/auto-pool-owner";
+/** Hash of the applied auto pool, so an unchanged one is not applied again on every job event. */
+export const autoPoolHashAnnotation = "kubatch.dev/auto-pool-hash";
+
+// --- Container tasks' Pods
+/** On a container task's Pod: the Task it runs. */
+export const containerPodTaskLabel = "kubatch.dev/task";
+/** On a container task's Pod: its Task's job (the operator finds a job's Pods by it). */
+export const containerPodJobLabel = "kubatch.dev/job";
+/** Which attempt of the task the Pod runs (0 = first run, n = n-th retry). */
+export const containerPodRetryLabel = "kubatch.dev/retry";
+/**
+ * The task's status.stateTransitionTime when the Pod was made: a task that went back to Active
+ * since (requeued, reactivated) has a newer one, so its earlier Pods are told apart exactly.
+ */
+export const containerPodActiveSinceAnnotation = "kubatch.dev/task-active-since";

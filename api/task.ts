@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { commandLine } from "./command-line.ts";
+import { conditionsSchema } from "./conditions.ts";
+import { taskConstraintsSchema } from "./constraints.ts";
+import { containerSettingsSchema } from "./container-settings.ts";
+import { environmentSettings } from "./environment.ts";
+import { exitConditionsSchema } from "./exit-conditions.ts";
+import { failureInfoSchema } from "./failure-info.ts";
+import type { KindNames } from "./group.ts";
+import { objectSchema, type Stored } from "./metadata.ts";
+import { batchId, objectName, timestamp } from "./names.ts";
+import { outputFiles } from "./output-file.ts";
+import { parseWith, type ParseResult } from "./parse.ts";
+import { resourceFiles } from "./resource-file.ts";
+import { taskSlots } from "./retry.ts";
+import { withRules, type CrossFieldRule } from "./rules.ts";
+import { taskDependenciesSchema } from "./task-dependencies.ts";
+
+export const taskNames: KindNames = {
+  kind: "Task",
+  listKind: "TaskList",
+  plural: "tasks",
+  singular: "task",
+  shortNames: ["ktask"],
+  maxNameLength: 253,
+};
+
+const taskSpecObject = z.strictObject({
+  jobName: objectName("Name of the Job (jobs.kubatch.dev) in the same namespace that the task belongs to.")
+    .max(63)
+    .optional(),
+  jobId: objectName("Alias of jobName, for Azure Batch users.").max(63).optional(),
+  id: batchId("The task's id within its job (default: metadata.name); dependsOn refers to it.").optional(),
+  displayName: z.string().max(1024).optional().describe("A display name for the task."),
+  commandLine: commandLine("The task's command line, run in its working directory $AZ_BATCH_TASK_WORKING_DIR."),
+  resourceFiles: resourceFiles("Files downloaded into the task's working directory before it runs."),
+  outputFiles: outputFiles("Files uploaded after the task ends."),
+  environmentSettings: environmentSettings("Environment variables of the task (they win over the job's commonEnvironmentSettings)."),
+  constraints: taskConstraintsSchema.prefault({}),
+  exitConditions: exitConditionsSchema.optional(),
+  dependsOn: taskDependenciesSchema.optional(),
+  requiredSlots: taskSlots("Task slots the task needs on its node (1..256, at most the pool's taskSlotsPerNode; default 1).").default(1),
+  affinityInfo: z
+    .strictObject({
+      affinityId: z.string().min(1).max(253).describe("Prefer this node (a node name from the pool's status.nodes)."),
+    })
+    .optional()
+    .describe("A hint to run the task on a given node."),
+  containerSettings: containerSettingsSchema.optional(),
+});
+
+type TaskSpecObject = z.output<typeof taskSpecObject>;
+
+export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
+  {
+    rule: "has(self.jobName) || has(self.jobId)",
+    message: "jobName is required (or its alias jobId)",
+    fieldPath: ".jobName",
+    holds: (s) => s.jobName !== undefined || s.jobId !== undefined,
+  },
+  {
+    rule: "!has(self.jobName) || !has(self.jobId) || self.jobName == self.jobId",
+    message: "jobId is an alias of jobName: when both are set they must be equal",
+    fieldPath: ".jobId",
+    holds: (s) => s.jobName === undefined || s.jobId === undefined || s.jobName === s.jobId,
+  },
+];
+
+/** Task.spec (Azure Batch Task). */
+export const taskSpecSchema = withRules(taskSpecObject, taskSpecRules).describe("A task: a command line run once on a node of the job's pool.");
+
+export const taskStates = ["Active", "Preparing", "Running", "Completed"] as const;
+
+export const taskStatusSchema = z
+  .strictObject({
+    observedGeneration: z.int().min(0).optional().describe("The .metadata.generation this status reflects."),
+    conditions: conditionsSchema,
+    state: z.enum(taskStates).optional().describe("Active (waiting), Preparing, Running or Completed."),
+    stateTransitionTime: timestamp("When state last changed.").optional(),
+    previousState: z.enum(taskStates).optional().describe("The state before the current one."),
+    nodeInfo: z
+      .strictObject({
+        poolId: z.string().max(253).optional().describe("The pool of the node the task is assigned to."),
+        nodeId: z.string().max(253).optional().describe("The node (node pod name) the task is assigned to."),
+      })
+      .optional()
+      .describe("Where the task runs (its assignment)."),
+    executionInfo: z
+      .strictObject({
+        startTime: timestamp("When the task last started running.").optional(),
+        endTime: timestamp("When the task completed.").optional(),
+        exitCode: z.int().optional().describe("Exit code of the task's command line."),
+        result: z.enum(["Success", "Failure"]).optional().describe("Success or Failure."),
+        failureInfo: failureInfoSchema.optional(),
+        retryCount: z.int().min(0).optional().describe("How many times the task was retried after failing."),
+        requeueCount: z.int().min(0).optional().describe("How many times the task was requeued (its node was lost or removed)."),
+        lastRetryTime: timestamp("When the task was last retried.").optional(),
+        lastRequeueTime: timestamp("When the task was last requeued.").optional(),
+      })
+      .optional()
+      .describe("Execution information of the task."),
+    stdoutTail: z.string().max(4096).optional().describe("The last bytes of stdout.txt."),
+    stderrTail: z.string().max(4096).optional().describe("The last bytes of stderr.txt."),
+  })
+  .describe("Observed state of the task.");
+
+const taskObject = objectSchema(taskNames, taskSpecSchema, taskStatusSchema);
+
+/** A Task with the defaults that need the whole object resolved: spec.id (metadata.name) and spec.jobName (jobId). */
+export const taskSchema = taskObject.transform((t) => ({
+  ...t,
+  spec: { ...t.spec, id: t.spec.id ?? t.metadata.name, jobName: t.spec.jobName ?? t.spec.jobId ?? "" },
+}));
+
+export type TaskSpec = z.infer<typeof taskSpecSchema>;
+export type TaskSpecInput = z.input<typeof taskSpecSchema>;
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+export type TaskState = (typeof taskStates)[number];
+export type Task = z.infer<typeof taskSchema>;
+export type TaskInput = z.input<typeof taskSchema>;
+/** A Task as a cache or list holds it, unparsed (see Stored). */
+export type StoredTask = Stored<TaskSpecInput, TaskStatus>;
+
+/** Parses a Task read from the API server; spec.id and spec.jobName are always set in the result. */
+export function parseTask(input: unknown): ParseResult<Task> {
+  return parseWith(taskSchema, input);
+}

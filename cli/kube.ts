@@ -1,0 +1,101 @@
+// The CLI's view of the cluster: kubeconfig and namespace like kubectl, the job's tasks
+// (paged lists; server-side filtering when the Task CRD offers spec.jobName as a field).
+import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { GROUP, VERSION } from "../api/group.ts";
+import { loadKubeConfig } from "../kube/kube-config.ts";
+import type { JobObject, TaskObject } from "../kube/objects.ts";
+import { CliError } from "./usage.ts";
+
+export interface Cluster {
+  kc: KubeConfig;
+  custom: CustomObjectsApi;
+  namespace: string;
+}
+
+export function connect(opts: { namespace?: string; kubeconfig?: string; context?: string }): Cluster {
+  const kc = loadKubeConfig(opts.kubeconfig);
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new CliError(`--context: no context "${opts.context}" in the kubeconfig`);
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) throw new CliError("no cluster in the kubeconfig: set KUBECONFIG or pass --kubeconfig");
+  const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+  return { kc, custom: kc.makeApiClient(CustomObjectsApi), namespace };
+}
+
+export const tasksResource = { group: GROUP, version: VERSION, plural: "tasks" } as const;
+export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } as const;
+
+export function taskJob(t: TaskObject): string | undefined {
+  return t.spec?.jobName ?? t.spec?.jobId;
+}
+
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown; statusCode?: unknown })?.code ?? (err as { statusCode?: unknown })?.statusCode;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** The API server's message for a failed request (its Status.message), else the error's. */
+export function apiMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = err.body as unknown;
+    try {
+      const status = (typeof body === "string" ? JSON.parse(body) : body) as { message?: string };
+      if (status?.message) return status.message;
+    } catch {
+      // not JSON: fall through
+    }
+    return `HTTP ${err.code}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function getJob(c: Cluster, name: string): Promise<JobObject> {
+  try {
+    return (await c.custom.getNamespacedCustomObject({ ...jobsResource, namespace: c.namespace, name })) as JobObject;
+  } catch (err) {
+    if (statusCode(err) === 404) throw new CliError(`job "${name}" not found in namespace "${c.namespace}" (jobs.kubatch.dev)`);
+    throw new CliError(`reading job "${name}": ${apiMessage(err)}`);
+  }
+}
+
+export async function getTask(c: Cluster, name: string): Promise<TaskObject> {
+  try {
+    return (await c.custom.getNamespacedCustomObject({ ...tasksResource, namespace: c.namespace, name })) as TaskObject;
+  } catch (err) {
+    if (statusCode(err) === 404) throw new CliError(`task "${name}" not found in namespace "${c.namespace}" (tasks.kubatch.dev)`);
+    throw new CliError(`reading task "${name}": ${apiMessage(err)}`);
+  }
+}
+
+/** `spec.jobName=<job>` when the API server can filter Tasks by it, else undefined (filter here). */
+export async function jobFieldSelector(c: Cluster, job: string): Promise<string | undefined> {
+  const fieldSelector = `spec.jobName=${job}`;
+  try {
+    await c.custom.listNamespacedCustomObject({ ...tasksResource, namespace: c.namespace, fieldSelector, limit: 1 });
+    return fieldSelector;
+  } catch (err) {
+    if (statusCode(err) === 400) return undefined;
+    throw new CliError(`listing tasks in namespace "${c.namespace}": ${apiMessage(err)}`);
+  }
+}
+
+/** Every task of the job (paged), and the resourceVersion to watch from. */
+export async function listJobTasks(c: Cluster, job: string, fieldSelector?: string): Promise<{ tasks: TaskObject[]; resourceVersion: string }> {
+  const tasks: TaskObject[] = [];
+  let cont: string | undefined;
+  let resourceVersion = "";
+  do {
+    let page: { items: TaskObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+    try {
+      page = (await c.custom.listNamespacedCustomObject({ ...tasksResource, namespace: c.namespace, fieldSelector, limit: 1000, _continue: cont })) as typeof page;
+    } catch (err) {
+      throw new CliError(`listing tasks in namespace "${c.namespace}": ${apiMessage(err)}`);
+    }
+    for (const t of page.items) if (taskJob(t) === job) tasks.push(t);
+    cont = page.metadata?.continue || undefined;
+    resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+  } while (cont);
+  return { tasks, resourceVersion };
+}

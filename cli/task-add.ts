@@ -1,0 +1,223 @@
+// `kubatch task add JOB`: many tasks in one command (Azure Batch's AddTaskCollection), from
+// blobs under a prefix, local files, or a number range, through a command-line template.
+import { parseDuration, durationProblem } from "../api/duration.ts";
+import type { EnvironmentSetting } from "../api/environment.ts";
+import { formatProblems, parseWith } from "../api/parse.ts";
+import type { ResourceFile } from "../api/resource-file.ts";
+import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
+import { API_VERSION } from "../api/group.ts";
+import { forEachBounded } from "../kube/bounded.ts";
+import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
+import { ProgressLine } from "./progress.ts";
+import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
+import { formatElapsed } from "./task-row.ts";
+import { checkTemplate, defaultNameTemplate, dnsSafeName, expandTemplate, type TemplateVars } from "./template.ts";
+import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { addedTaskJobLabel } from "../api/labels.ts";
+
+export const taskAddHelp = `usage: kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE [options]
+
+Creates one task of job JOB (jobs.kubatch.dev) per input item. Idempotent: a task whose
+name exists already counts as existing, so re-running the command adds only what is missing.
+
+Input (exactly one):
+      --from-blobs URL       one task per blob in the container URL (or container name with a
+                             connection string); a SAS in the URL is used as is
+      --prefix P             only blobs whose names start with P
+      --connection-string S  storage connection string (default: $AZURE_STORAGE_CONNECTION_STRING)
+      --sas-expiry DURATION  with a connection string: {blobUrl} carries a read-only SAS valid this long
+      --from-files GLOB      one task per local file matching GLOB (quote it)
+      --range A..B           one task per integer A..B (inclusive)
+
+Task:
+      --command TEMPLATE     the task's command line (run without a shell; use /bin/sh -c "…" for one)
+      --name-template T      task names (default: <job>-task-{index}); made DNS-safe, at most 63 chars
+      --max-retries N        constraints.maxTaskRetryCount (-1 = unlimited, 0..100)
+      --max-wall-clock D     constraints.maxWallClockTime ("90s", "1h", "PT15M")
+      --env K=V              an environment setting (repeatable; the value is a template)
+      --resource-file [PATH=]URL  download URL into the working directory as PATH (default: its
+                             base name) before the task runs (repeatable; a template)
+      --concurrency N        creates in flight (default 32)
+${clusterOptionsHelp}
+
+Placeholders in templates:
+  {} or {item}  the blob name, the file's absolute path, or the number
+  {index}       0-based position of the item     {name}      base name of the blob or file
+  {blobUrl}     the blob's URL (with SAS)        {blobName}  the blob's full name
+  {{ and }} are literal braces; \${VAR} is left for the shell.
+
+Examples:
+  kubatch task add ocr --from-blobs http://127.0.0.1:10000/devstoreaccount1/images --prefix scans/ \\
+    --sas-expiry 2h --command '/bin/sh -c "curl -so {name} \\"{blobUrl}\\" && ocr.sh {name}"'
+  kubatch task add sweep --range 1..500 --command 'simulate --seed {}' --max-retries 2
+
+Exit status: 0 when every task was created or existed, 1 when some failed, 2 on a usage error.`;
+
+export interface AddOptions {
+  job: string;
+  command: string;
+  nameTemplate: string;
+  maxRetries?: number;
+  maxWallClock?: string;
+  env: { name: string; value: string }[];
+  resourceFiles: { url: string; path?: string }[];
+}
+
+/** The Task objects for the items (pure): names checked for duplicates, specs for validity. */
+export function buildTasks(items: readonly Item[], o: AddOptions): { name: string; body: object }[] {
+  const seen = new Map<string, string>();
+  return items.map((item, index) => {
+    const vars: TemplateVars = { ...item, index };
+    const name = dnsSafeName(expandTemplate(o.nameTemplate, vars));
+    const clash = seen.get(name);
+    if (clash !== undefined) {
+      throw new UsageError(`--name-template: "${o.nameTemplate}" gives the name ${name} to both "${clash}" and "${item.item}" (use {index} or {name})`);
+    }
+    seen.set(name, item.item);
+    const spec: TaskSpecInput = { jobName: o.job, commandLine: expandTemplate(o.command, vars), displayName: item.item.slice(0, 1024) };
+    if (o.maxRetries !== undefined || o.maxWallClock !== undefined) {
+      spec.constraints = { maxTaskRetryCount: o.maxRetries, maxWallClockTime: o.maxWallClock };
+    }
+    if (o.env.length > 0) spec.environmentSettings = o.env.map((e): EnvironmentSetting => ({ name: e.name, value: expandTemplate(e.value, vars) }));
+    if (o.resourceFiles.length > 0) {
+      spec.resourceFiles = o.resourceFiles.map((r): ResourceFile => {
+        const url = expandTemplate(r.url, vars);
+        const filePath = r.path === undefined ? baseNameOfUrl(url) : expandTemplate(r.path, vars);
+        return { httpUrl: url, filePath, fileMode: "0770" };
+      });
+    }
+    const checked = parseWith(taskSpecSchema, spec);
+    if (!checked.ok) throw new UsageError(`task ${name} (item "${item.item}") would be invalid: ${formatProblems(checked.problems.map((p) => ({ ...p, path: `spec.${p.path}` })))}`);
+    return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job } }, spec } };
+  });
+}
+
+function baseNameOfUrl(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split("/").at(-1) ?? "");
+  } catch {
+    throw new UsageError(`--resource-file: "${url}" is not a URL`);
+  }
+}
+
+function parseEnv(entries: string[]): AddOptions["env"] {
+  return entries.map((e) => {
+    const eq = e.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--env: "${e}" is not NAME=VALUE`);
+    return { name: e.slice(0, eq), value: e.slice(eq + 1) };
+  });
+}
+
+function parseResourceFiles(entries: string[]): AddOptions["resourceFiles"] {
+  // PATH=URL as in `az batch task create --resource-files`; a bare URL (its query may hold '=') keeps its base name.
+  return entries.map((e) => {
+    const bare = /^(https?:\/\/|\{)/.test(e);
+    const eq = e.indexOf("=");
+    const [path, url] = bare || eq < 0 ? [undefined, e] : [e.slice(0, eq), e.slice(eq + 1)];
+    if (!/^(https?:\/\/|\{)/.test(url) || path === "") throw new UsageError(`--resource-file: "${e}" is not [PATH=]URL with an http(s) URL`);
+    return { url, path };
+  });
+}
+
+function intOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${name}: "${text}" must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+export async function taskAdd(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...clusterOptions,
+      "from-blobs": { type: "string" },
+      prefix: { type: "string" },
+      "connection-string": { type: "string" },
+      "sas-expiry": { type: "string" },
+      "from-files": { type: "string" },
+      range: { type: "string" },
+      command: { type: "string" },
+      "name-template": { type: "string" },
+      "max-retries": { type: "string" },
+      "max-wall-clock": { type: "string" },
+      env: { type: "string", multiple: true },
+      "resource-file": { type: "string", multiple: true },
+      concurrency: { type: "string" },
+    },
+  });
+  const [job] = positionalArgs(positionals, ["JOB"]) as [string];
+  const sources = (["from-blobs", "from-files", "range"] as const).filter((k) => values[k] !== undefined);
+  if (sources.length !== 1) throw new UsageError(sources.length === 0 ? "one of --from-blobs, --from-files, --range is required" : `only one of --${sources.join(", --")} may be given`);
+  if (values.prefix !== undefined && !values["from-blobs"]) throw new UsageError("--prefix applies only to --from-blobs");
+  if (values.command === undefined || values.command.trim() === "") throw new UsageError("--command is required (the task's command-line template)");
+  const wallClock = values["max-wall-clock"];
+  if (wallClock !== undefined && durationProblem(wallClock)) throw new UsageError(`--max-wall-clock: ${durationProblem(wallClock)}`);
+  const sasExpiry = values["sas-expiry"];
+  if (sasExpiry !== undefined && durationProblem(sasExpiry)) throw new UsageError(`--sas-expiry: ${durationProblem(sasExpiry)}`);
+  const opts: AddOptions = {
+    job,
+    command: values.command,
+    nameTemplate: values["name-template"] ?? defaultNameTemplate(job),
+    maxRetries: intOption("--max-retries", values["max-retries"], -1, 100),
+    maxWallClock: wallClock,
+    env: parseEnv(values.env ?? []),
+    resourceFiles: parseResourceFiles(values["resource-file"] ?? []),
+  };
+  const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
+  const available = values["from-blobs"] ? ["item", "index", "name", "blobUrl", "blobName"] : ["item", "index", "name"];
+  checkTemplate(opts.command, "--command", available);
+  checkTemplate(opts.nameTemplate, "--name-template", available);
+  for (const e of opts.env) checkTemplate(e.value, `--env ${e.name}`, available);
+  for (const r of opts.resourceFiles) checkTemplate(`${r.url}${r.path ?? ""}`, "--resource-file", available);
+
+  const cluster = connect(values);
+  await getJob(cluster, job); // fail before reading any input when the job is missing
+
+  const items = values.range !== undefined
+    ? rangeItems(values.range)
+    : values["from-files"] !== undefined
+      ? await fileItems(values["from-files"])
+      : await blobItems({
+          containerUrl: values["from-blobs"]!,
+          prefix: values.prefix ?? "",
+          connectionString: values["connection-string"] ?? process.env.AZURE_STORAGE_CONNECTION_STRING,
+          sasMs: sasExpiry === undefined ? undefined : parseDuration(sasExpiry),
+        });
+  const tasks = buildTasks(items, opts);
+
+  const started = Date.now();
+  const progress = new ProgressLine(process.stderr, { plainMs: 2_000 });
+  const counts = { created: 0, existing: 0, failed: 0 };
+  const failures: string[] = [];
+  const line = () => `adding tasks to job ${job}: ${counts.created + counts.existing + counts.failed}/${tasks.length} (${counts.created} created, ${counts.existing} existing, ${counts.failed} failed)`;
+  // Give up early when nothing gets through (RBAC, a missing CRD, a webhook): every request would fail alike.
+  const hopeless = () => counts.failed >= 20 && counts.created + counts.existing === 0;
+  await forEachBounded(tasks, concurrency, async (t) => {
+    try {
+      await cluster.custom.createNamespacedCustomObject({ ...tasksResource, namespace: cluster.namespace, body: t.body });
+      counts.created++;
+    } catch (err) {
+      if (statusCode(err) === 409) counts.existing++;
+      else {
+        counts.failed++;
+        if (failures.length < 10) failures.push(`  ${t.name}: ${apiMessage(err)}`);
+      }
+    }
+    progress.update(line());
+  }, hopeless);
+  progress.update(line(), true);
+  progress.done();
+  const ms = Date.now() - started;
+  const skipped = tasks.length - counts.created - counts.existing - counts.failed;
+  console.log(
+    `job ${job} (namespace ${cluster.namespace}): ${tasks.length} tasks: ${counts.created} created, ${counts.existing} existing, ${counts.failed} failed` +
+      `${skipped > 0 ? `, ${skipped} not attempted` : ""} in ${formatElapsed(ms)} (${Math.round((counts.created / Math.max(ms, 1)) * 1000)}/s)`,
+  );
+  if (failures.length > 0) {
+    console.error(`failed${counts.failed > failures.length ? ` (first ${failures.length} of ${counts.failed})` : ""}:\n${failures.join("\n")}`);
+  }
+  if (skipped > 0) throw new CliError("stopped: the first 20 creates all failed");
+  return counts.failed > 0 ? 1 : 0;
+}
