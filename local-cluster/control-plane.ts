@@ -61,7 +61,7 @@ async function stopCluster(paths: ClusterPaths, log: (line: string) => void): Pr
   const stopped = await stopAll(paths.stateDir, 10_000, log);
   const net = lastNetwork(paths);
   if (net) {
-    await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, net), log);
+    await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, paths.imageStore, net), log);
     rmSync(networkFile(paths), { force: true });
   }
   return stopped;
@@ -200,7 +200,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--v=1",
     ]);
     if (opts.node !== false) {
-      await startRealNode({ nodeDir: paths.nodeDir, clusterDir: paths.clusterDir, net, nodeName, server, pki, kubeletPort: ports.kubelet, binDir: bins.binDir, imageArchives: images, start, log });
+      await startRealNode({ nodeDir: paths.nodeDir, imageStore: paths.imageStore, clusterDir: paths.clusterDir, net, nodeName, server, pki, kubeletPort: ports.kubelet, binDir: bins.binDir, imageArchives: images, start, log });
     }
     if (opts.azurite !== false) {
       const az = azuriteCommand(net.hostIp, ports.azurite, paths.azuriteDir);

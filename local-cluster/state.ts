@@ -13,6 +13,8 @@ export type ClusterPaths = {
   pki: string;
   etcdData: string;
   nodeDir: string;
+  /** containerd's root (images, snapshots): kept across down/up so images load once. */
+  imageStore: string;
   azuriteDir: string;
   logs: string;
   info: string;
@@ -28,6 +30,7 @@ export function clusterPaths(stateDir = process.env.KUBATCH_STATE_DIR ?? join(re
     pki: join(clusterDir, "pki"),
     etcdData: join(clusterDir, "etcd"),
     nodeDir: join(clusterDir, "node"),
+    imageStore: join(root, "image-store"),
     azuriteDir: join(clusterDir, "azurite"),
     logs: join(root, "logs"),
     info: join(clusterDir, "cluster.json"),

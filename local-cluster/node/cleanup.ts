@@ -135,12 +135,12 @@ export function removeLogLinks(podLogsDir: string): void {
   }
 }
 
-export type NodeLeftovers = { net: NodeNetwork; cgroupRoot: string; nodeDir: string; podLogsDir: string };
+export type NodeLeftovers = { net: NodeNetwork; cgroupRoot: string; mountRoots: string[]; podLogsDir: string };
 
 /** Runs after the node's own processes stopped: nothing of the node stays on the host. */
 export async function removeNodeLeftovers(l: NodeLeftovers, log: (line: string) => void): Promise<void> {
   await removeCgroups(l.cgroupRoot, log);
-  unmountUnder(l.nodeDir, log);
+  for (const dir of l.mountRoots) unmountUnder(dir, log);
   removeNetwork(l.net);
   removeLogLinks(l.podLogsDir);
 }

@@ -6,11 +6,11 @@ import { join } from "node:path";
 
 export type ContainerdPaths = { dir: string; root: string; state: string; socket: string; config: string; cniConfDir: string };
 
-export function containerdPaths(nodeDir: string): ContainerdPaths {
+export function containerdPaths(nodeDir: string, imageStore: string): ContainerdPaths {
   const dir = join(nodeDir, "containerd");
   return {
     dir,
-    root: join(dir, "root"),
+    root: imageStore,
     state: join(dir, "state"),
     // A socket path must stay under 108 bytes: kept short and beside the rest.
     socket: join(dir, "c.sock"),

@@ -1,14 +1,14 @@
 // The local cluster's node: containerd + runc, the kubelet and kube-proxy, all in the node's
 // network namespace, with the locally built images imported into containerd.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { cniBinDir } from "../images/host-packages.ts";
 import { writeKubeconfig } from "../kubeconfig.ts";
 import type { Pki } from "../pki.ts";
 import { portOpen, waitFor } from "../probe.ts";
 import { isAlive, type Started } from "../processes.ts";
-import { containerdConfig, containerdPaths } from "./containerd.ts";
+import { containerdConfig, containerdPaths, type ContainerdPaths } from "./containerd.ts";
 import { cgroupRoot, kubeletArgs, kubeletConfig, kubeletPaths, kubeProxyConfig } from "./kubelet.ts";
 import { cniConflist, inNetns, type NodeNetwork } from "./network.ts";
 import { createCgroups } from "./cleanup.ts";
@@ -17,6 +17,7 @@ type Start = (name: string, command: string, args: string[], env?: NodeJS.Proces
 
 export type RealNodeInput = {
   nodeDir: string;
+  imageStore: string;
   clusterDir: string;
   net: NodeNetwork;
   nodeName: string;
@@ -37,7 +38,7 @@ export function ctr(socket: string, args: string[]): string {
 }
 
 export async function startRealNode(i: RealNodeInput): Promise<void> {
-  const cd = containerdPaths(i.nodeDir);
+  const cd = containerdPaths(i.nodeDir, i.imageStore);
   const kl = kubeletPaths(i.nodeDir);
   for (const d of [cd.root, cd.state, cd.cniConfDir, kl.rootDir, kl.podLogsDir]) mkdirSync(d, { recursive: true });
   writeFileSync(cd.config, containerdConfig(cd, cniBinDir));
@@ -51,9 +52,12 @@ export async function startRealNode(i: RealNodeInput): Promise<void> {
   const containerd = i.start("containerd", c.command, c.args, env);
   await waitFor("containerd's socket", 30_000, async () => existsSync(cd.socket) && versionOk(cd.socket), dead(containerd));
 
+  // The store outlives clusters for its images; the containers of an earlier cluster go.
+  const old = ctr(cd.socket, ["containers", "list", "--quiet"]).split("\n").filter(Boolean);
+  if (old.length > 0) ctr(cd.socket, ["containers", "delete", ...old]);
   const importStarted = Date.now();
-  for (const archive of i.imageArchives) ctr(cd.socket, ["images", "import", "--no-unpack=false", archive]);
-  i.log(`containerd ${ctr(cd.socket, ["version"]).match(/Version:\s+(\S+)/)?.[1] ?? "?"} ready; ${i.imageArchives.length} local images imported in ${((Date.now() - importStarted) / 1000).toFixed(1)}s`);
+  const loaded = loadImages(cd, i.imageArchives);
+  i.log(`containerd ${ctr(cd.socket, ["version"]).match(/Version:\s+(\S+)/)?.[1] ?? "?"} ready; ${loaded} of ${i.imageArchives.length} local images imported in ${((Date.now() - importStarted) / 1000).toFixed(1)}s`);
 
   createCgroups(cgroupRoot(i.net));
   const kubeletKubeconfig = join(i.clusterDir, "kubelet.kubeconfig");
@@ -74,6 +78,24 @@ export async function startRealNode(i: RealNodeInput): Promise<void> {
   await waitFor("the kubelet's port", 60_000, () => portOpen(i.kubeletPort, i.net.nodeIp), dead(kubelet));
 }
 
+/**
+ * Imports the archives containerd does not hold yet (an archive's name carries its image id;
+ * the store records which it imported). Returns how many it imported.
+ */
+export function loadImages(cd: ContainerdPaths, archives: string[]): number {
+  const record = join(cd.root, "kubatch-imported.json");
+  const done = new Set<string>(existsSync(record) ? (JSON.parse(readFileSync(record, "utf8")) as string[]) : []);
+  let loaded = 0;
+  for (const archive of archives) {
+    if (done.has(basename(archive))) continue;
+    ctr(cd.socket, ["images", "import", archive]);
+    done.add(basename(archive));
+    loaded++;
+    writeFileSync(record, JSON.stringify([...done], null, 2) + "\n");
+  }
+  return loaded;
+}
+
 function versionOk(socket: string): boolean {
   try {
     ctr(socket, ["version"]);
@@ -83,6 +105,6 @@ function versionOk(socket: string): boolean {
   }
 }
 
-export function nodeLeftovers(nodeDir: string, net: NodeNetwork) {
-  return { net, cgroupRoot: cgroupRoot(net), nodeDir, podLogsDir: kubeletPaths(nodeDir).podLogsDir };
+export function nodeLeftovers(nodeDir: string, imageStore: string, net: NodeNetwork) {
+  return { net, cgroupRoot: cgroupRoot(net), mountRoots: [nodeDir, imageStore], podLogsDir: kubeletPaths(nodeDir).podLogsDir };
 }
