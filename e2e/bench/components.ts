@@ -18,7 +18,7 @@ export function component(pid: number): string {
   if (cmd.includes("kube-apiserver")) return "kube-apiserver";
   if (cmd.includes("kube-controller-manager")) return "kube-controller-manager";
   if (cmd.includes("kube-scheduler")) return "kube-scheduler";
-  if (cmd.includes("e2e/node/main.ts")) return "local-node";
+  if (/\/kubelet |containerd|kube-proxy/.test(cmd)) return "node";
   if (cmd.includes("operator/src/main.ts")) return "operator";
   if (cmd.includes("task-runner/src/main.ts agent")) return "agents";
   if (cmd.includes("azurite")) return "azurite";

@@ -9,6 +9,7 @@ import { createAtRate, createObject, createTasks, deleteTasks, getObject, group,
 import { ProcSampler, type ProcSummary } from "./proc.ts";
 import { percentiles, round, sleep, until } from "./stats.ts";
 import { containerPodJobLabel } from "../../api/labels.ts";
+import { localImages } from "../../local-cluster/images/build.ts";
 
 export type Env = Bench & {
   kubectl: string;
@@ -120,8 +121,8 @@ export async function kubatchThroughput(env: Env, n: number) {
   }
 }
 
-/** The image of the Pod-mode tasks; on the local process node busybox runs the host's tools (e2e/node/images.ts). */
-export const podModeImage = "busybox:1.36";
+/** The image of the Pod-mode tasks: the local cluster's busybox (local-cluster/images). */
+export const podModeImage = localImages.busybox;
 
 // 2c. Pod mode: the same n × /bin/true as container tasks (spec.containerSettings), so each
 // task runs as its own Pod made by the operator, created by one client (32 in flight) like tp.
@@ -241,7 +242,7 @@ export async function indexedJob(env: Env, n: number, parallelism: number) {
       backoffLimit: n,
       template: {
         metadata: { labels: { [phaseLabel]: "pods" } },
-        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "task", image: "busybox", command: ["/bin/true"] }] },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "task", image: podModeImage, imagePullPolicy: "IfNotPresent", command: ["/bin/true"] }] },
       },
     },
   };

@@ -12,6 +12,7 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { localImages } from "../../local-cluster/images/build.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;
 const skip = noCluster ?? (azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`");
@@ -22,7 +23,8 @@ type Case = {
 };
 
 const storage = { name: "storage", key: "connectionString" };
-const busybox = { imageName: "busybox:1.36" };
+// The local cluster's busybox (local-cluster/images): no registry to pull from.
+const busybox = { imageName: localImages.busybox };
 
 const cases: Record<string, Case> = {
   "exit 0: resource file in, output file out, AZ_BATCH_* and the job's environment": {
@@ -170,27 +172,25 @@ describe("container tasks", { skip }, () => {
   });
 
   test("disabling the job with Requeue puts its running container task back to Active and deletes its Pod; enabling runs it again", async () => {
-    const marker = mkdtempSync(join(tmpdir(), "kubatch-ctask-"));
-    try {
-      await k.create("Job", "jr", { poolInfo: { poolId: "p" } });
-      await k.create("Task", "requeued", { jobName: "jr", containerSettings: busybox, commandLine: `/bin/sh -c 'test -f ${marker}/ran && exit 0; touch ${marker}/ran; sleep 300'` });
-      await eventually("requeued Running", 60_000, async () => ((await k.task("requeued")).status?.state === "Running" ? true : undefined));
-      await k.patchSpec("jobs", "jr", { disabled: true, disableTasks: "Requeue" });
-      await eventually("job jr Disabled", 60_000, async () => ((await k.job("jr")).status?.state === "Disabled" ? true : undefined), async () => JSON.stringify((await k.job("jr")).status));
-      await eventually("its Pod gone", 60_000, async () => ((await podsOf("requeued")).length === 0 ? true : undefined));
-      const back = await k.task("requeued");
-      assert.equal(back.status?.state, "Active");
-      assert.equal(back.status?.executionInfo?.requeueCount, 1);
-      await k.patchSpec("jobs", "jr", { disabled: false });
-      const done = await eventually("requeued ran again", 60_000, async () => {
-        const t = await k.task("requeued");
-        return t.status?.state === "Completed" ? t : undefined;
-      }, async () => JSON.stringify((await k.task("requeued")).status));
-      assert.equal(done.status?.executionInfo?.result, "Success");
-      assert.equal(done.status?.executionInfo?.exitCode, 0);
-    } finally {
-      rmSync(marker, { recursive: true, force: true });
-    }
+    // The second run differs from the first by the job's environment, changed while the job
+    // is disabled (the container sees nothing of this machine's files).
+    await k.create("Job", "jr", { poolInfo: { poolId: "p" }, commonEnvironmentSettings: [{ name: "RUN_MODE", value: "slow" }] });
+    await k.create("Task", "requeued", { jobName: "jr", containerSettings: busybox, commandLine: `/bin/sh -c 'test "$RUN_MODE" = quick && exit 0; sleep 300'` });
+    await eventually("requeued Running", 60_000, async () => ((await k.task("requeued")).status?.state === "Running" ? true : undefined));
+    await k.patchSpec("jobs", "jr", { disabled: true, disableTasks: "Requeue" });
+    await eventually("job jr Disabled", 60_000, async () => ((await k.job("jr")).status?.state === "Disabled" ? true : undefined), async () => JSON.stringify((await k.job("jr")).status));
+    await eventually("its Pod gone", 60_000, async () => ((await podsOf("requeued")).length === 0 ? true : undefined));
+    const back = await k.task("requeued");
+    assert.equal(back.status?.state, "Active");
+    assert.equal(back.status?.executionInfo?.requeueCount, 1);
+    await k.patchSpec("jobs", "jr", { commonEnvironmentSettings: [{ name: "RUN_MODE", value: "quick" }] });
+    await k.patchSpec("jobs", "jr", { disabled: false });
+    const done = await eventually("requeued ran again", 60_000, async () => {
+      const t = await k.task("requeued");
+      return t.status?.state === "Completed" ? t : undefined;
+    }, async () => JSON.stringify((await k.task("requeued")).status));
+    assert.equal(done.status?.executionInfo?.result, "Success");
+    assert.equal(done.status?.executionInfo?.exitCode, 0);
   });
 
   test("a running container task's Pod is owned by the Task and goes when the Task is deleted", async () => {

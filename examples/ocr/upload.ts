@@ -16,10 +16,10 @@ export const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url)).replac
 export const WRAPPER_NAME = "tesseract-wrapper";
 
 /**
- * The wrapper a task runs. Assumption: tasks run as host processes on the local process
- * node, so this checkout is on the same filesystem; the script uses its Node 24
- * (node_modules/.bin/node), else whatever `node` is first on PATH (the node puts the
- * repo's Node first). KUBATCH_REPO overrides the checkout's path.
+ * The wrapper a task runs: examples/ocr/ocr-task.ts of a kubatch checkout, with that
+ * checkout's Node 24 (node_modules/.bin/node) when it has one, else the `node` on PATH. On
+ * the pool's nodes the checkout is the `ocr` node image's /opt/kubatch (KUBATCH_REPO, set by
+ * images/task-runner.Dockerfile); the default is this checkout, for running it by hand.
  */
 export function wrapperScript(repoDir: string = REPO_DIR): string {
   return [

@@ -1,0 +1,120 @@
+// The local cluster's node is a real kubelet with containerd and runc: what a host-process
+// stand-in could not give — namespaces, the image's own root filesystem, an enforced security
+// context — and the kubelet's streaming endpoints (logs, exec, port-forward).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import { CoreV1Api, type KubeConfig, type V1Pod, type V1SecurityContext } from "@kubernetes/client-node";
+import { localImages } from "../../local-cluster/images/build.ts";
+import { eventually, get } from "../../local-cluster/probe.ts";
+import { freePort } from "../../local-cluster/ports.ts";
+import { kubeConfig, kubectl, kubectlPath, localCluster, noCluster } from "./support/cluster.ts";
+import { testNamespace } from "./support/namespace.ts";
+
+const skip = noCluster ?? (localCluster() ? undefined : "not the embedded local cluster");
+
+describe("the real node", { skip }, () => {
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let ns: { name: string; remove: () => Promise<void> };
+  before(async () => {
+    kc = kubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    ns = await testNamespace(kc, "real-node");
+  });
+  after(async () => ns?.remove());
+
+  async function runPod(name: string, script: string, securityContext?: V1SecurityContext): Promise<V1Pod> {
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name },
+        spec: { restartPolicy: "Never", containers: [{ name: "main", image: localImages.busybox, imagePullPolicy: "Never", command: ["sh", "-c", script], securityContext }] },
+      },
+    });
+    return eventually(`pod ${name} to finish`, 60_000, async () => {
+      const pod = await core.readNamespacedPod({ name, namespace: ns.name });
+      return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed" ? pod : undefined;
+    });
+  }
+
+  const log = (name: string) => core.readNamespacedPodLog({ name, namespace: ns.name });
+
+  test("kubectl shows containerd as the node's runtime", async () => {
+    const { stdout } = await kubectl("get", "nodes", "-o", "wide");
+    assert.match(stdout, /containerd:\/\/\d/);
+  });
+
+  test("a container has its own PID namespace, hostname and the image's root filesystem", async () => {
+    const pod = await runPod("isolated", 'echo "pid=$$"; echo "host=$(hostname)"; ls /; test -e /work && echo host-fs-visible; test -e /usr/lib/os-release && echo os-release; echo "procs=$(ls /proc | grep -c "^[0-9]")"');
+    assert.equal(pod.status?.phase, "Succeeded");
+    const out = await log("isolated");
+    assert.match(out, /^pid=1$/m, "the shell is PID 1 of its own namespace");
+    assert.match(out, /^host=isolated$/m, "the hostname is the pod's name");
+    assert.match(out, /^bin$/m);
+    assert.doesNotMatch(out, /host-fs-visible|os-release/, "nothing of the host's root or a Debian image");
+    assert.match(out, /^procs=[12]$/m, "only its own processes");
+    assert.match(pod.status?.containerStatuses?.[0]?.containerID ?? "", /^containerd:\/\//);
+  });
+
+  test("the security context is enforced: a read-only root filesystem and a non-root user", async () => {
+    const pod = await runPod("restricted", "id -u; touch /made-here && echo wrote-root; exit 0", { runAsUser: 65532, runAsGroup: 65532, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    assert.equal(pod.status?.phase, "Succeeded");
+    const out = await log("restricted");
+    assert.match(out, /^65532$/m);
+    assert.doesNotMatch(out, /wrote-root/);
+    // A non-root image user whose runAsNonRoot cannot be verified is refused by the kubelet.
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: { metadata: { name: "root-refused" }, spec: { restartPolicy: "Never", containers: [{ name: "main", image: localImages.busybox, imagePullPolicy: "Never", command: ["true"], securityContext: { runAsNonRoot: true } }] } },
+    });
+    const waiting = await eventually("root-refused to be refused", 60_000, async () => {
+      const p = await core.readNamespacedPod({ name: "root-refused", namespace: ns.name });
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError" ? p.status.containerStatuses[0].state.waiting : undefined;
+    });
+    assert.match(waiting.message ?? "", /non-root/);
+  });
+
+  test("kubectl logs, exec and port-forward reach a running container", async () => {
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name: "web" },
+        spec: {
+          containers: [{ name: "web", image: localImages.busybox, imagePullPolicy: "Never", command: ["sh", "-c", "mkdir -p /www && echo served-from-the-pod > /www/index.html && echo web-started && exec httpd -f -p 8080 -h /www"] }],
+        },
+      },
+    });
+    await eventually("web running", 60_000, async () => ((await core.readNamespacedPod({ name: "web", namespace: ns.name })).status?.phase === "Running" ? true : undefined));
+    const logs = await eventually("web's log", 20_000, async () => ((await kubectl("logs", "-n", ns.name, "web")).stdout.includes("web-started") ? true : undefined));
+    assert.ok(logs);
+    const exec = await kubectl("exec", "-n", ns.name, "web", "--", "cat", "/www/index.html");
+    assert.equal(exec.stdout.trim(), "served-from-the-pod");
+
+    const port = await freePort();
+    const forward = spawn(kubectlPath(), ["port-forward", "-n", ns.name, "pod/web", `${port}:8080`], { env: process.env, stdio: "ignore" });
+    try {
+      const body = await eventually("a page through port-forward", 30_000, async () => {
+        const res = await get(`http://127.0.0.1:${port}/index.html`, undefined, 2_000);
+        return res.status === 200 ? res.body : undefined;
+      });
+      assert.equal(body.trim(), "served-from-the-pod");
+    } finally {
+      forward.kill();
+    }
+  });
+
+  test("pods reach the API server through the kubernetes Service, and nothing outside the machine", async () => {
+    const pod = await runPod(
+      "reach",
+      // busybox's wget does not verify TLS: enough to see the API server answer.
+      "wget -q -T 5 -O- https://kubernetes.default.svc.cluster.local/version 2>/dev/null | grep -q gitVersion && echo by-name; wget -q -T 5 -O- https://10.0.0.1/version 2>/dev/null | grep -q gitVersion && echo api-ok; ip route; exit 0",
+    );
+    const out = await log(pod.metadata!.name!);
+    assert.match(out, /^api-ok$/m);
+    assert.doesNotMatch(out, /by-name/, "no cluster DNS: names do not resolve");
+    // The pod's routes (read, not probed: no packet is sent off the machine).
+    assert.doesNotMatch(out, /^default/m, "no default route off the node");
+    assert.match(out, /^10\.0\.0\.0\/24 via /m, "the Service range through the node");
+  });
+});
