@@ -12,6 +12,7 @@ import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 import { autoPoolOwnerKindLabel, autoPoolOwnerLabel } from "../../api/labels.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 const api = { group: "kubatch.dev", version: "v1alpha1" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,10 +94,10 @@ describe("auto pools", { skip: noCluster }, () => {
   });
 
   test("a job's release task runs to its end on the auto pool's node before the pool goes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kubatch-auto-release-"));
+    const dir = hostFolder("kubatch-auto-release-");
     try {
       await k.create("Job", "rel", {
-        poolInfo: { autoPoolSpecification: { poolLifetimeOption: "Job", pool: poolSpec } },
+        poolInfo: { autoPoolSpecification: { poolLifetimeOption: "Job", pool: { ...poolSpec, ...mountHostFolder(dir) } } },
         onAllTasksComplete: "TerminateJob",
         // Slow on purpose: without the wait, the pool's deletion would stop it half way.
         jobReleaseTask: { commandLine: `/bin/sh -c "sleep 3; echo $AZ_BATCH_NODE_ID > ${dir}/released"` },

@@ -14,6 +14,7 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 import { forEachBounded } from "../../kube/bounded.ts";
 import { run, show } from "./support/run.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 const azurite = process.env.AZURITE_CONNECTION_STRING;
 const skip = noCluster ?? (azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`");
@@ -21,6 +22,7 @@ const kubatchBin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bi
 
 describe("kubatch CLI", { skip }, () => {
   let ns: { name: string; remove: () => Promise<void> };
+  let shared: string;
   let custom: CustomObjectsApi;
   const kubatch = (args: string[], ms = 60_000, env: NodeJS.ProcessEnv = process.env) => run(kubatchBin, [...args, "-n", ns.name], ms, env);
   const createJob = (name: string) =>
@@ -36,12 +38,13 @@ describe("kubatch CLI", { skip }, () => {
     const kc = kubeConfig();
     custom = kc.makeApiClient(CustomObjectsApi);
     ns = await testNamespace(kc, "cli");
+    shared = hostFolder("kubatch-cli-");
     await custom.createNamespacedCustomObject({
       group: "kubatch.dev",
       version: "v1alpha1",
       plural: "pools",
       namespace: ns.name,
-      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "cli" }, spec: { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 4 } },
+      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "cli" }, spec: { vmSize: "small", targetDedicatedNodes: 2, taskSlotsPerNode: 4, ...mountHostFolder(shared) } },
     });
     // The tests' deadlines are for the CLI and the tasks, not for starting the nodes.
     await eventually("pool cli Ready", 120_000, async () => {
@@ -199,7 +202,7 @@ describe("kubatch CLI", { skip }, () => {
         const o = await get(plural, name);
         return ok(o) ? o : undefined;
       }, async () => JSON.stringify((await get(plural, name)).status));
-    const marker = await mkdtemp(join(tmpdir(), "kubatch-cli-ctl-"));
+    const marker = hostFolder("ctl-", shared);
     try {
       await createJob("ctl");
       const task = (name: string, commandLine: string) =>

@@ -12,6 +12,7 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 /** A line `<what> <id> <node> <ns>` appended to a shared log on the host (the local node runs pods as host processes). */
 const mark = (log: string, what: string, id = "$AZ_BATCH_TASK_ID") => `echo ${what} ${id} $AZ_BATCH_NODE_ID $(date +%s%N) >> ${log}`;
@@ -40,10 +41,10 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     kc = kubeConfig();
     ns = await testNamespace(kc, "prep");
     k = new Kubatch(kc, ns.name);
-    dir = mkdtempSync(join(tmpdir(), "kubatch-prep-"));
+    dir = hostFolder("kubatch-prep-");
     // q has room for every task of the outcome cases at once: a node whose preparation failed
     // gets no more of that job's tasks, so each case's tasks must all be placed before it fails.
-    await Promise.all([k.warmPool("p", 2, { taskSlotsPerNode: 2 }), k.warmPool("q", 2, { taskSlotsPerNode: 6 })]);
+    await Promise.all([k.warmPool("p", 2, { taskSlotsPerNode: 2, ...mountHostFolder(dir) }), k.warmPool("q", 2, { taskSlotsPerNode: 6, ...mountHostFolder(dir) })]);
   });
   after(async () => {
     await ns.remove();

@@ -11,6 +11,7 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 describe("job semantics", { skip: noCluster }, () => {
   let kc: KubeConfig;
@@ -22,8 +23,8 @@ describe("job semantics", { skip: noCluster }, () => {
     kc = kubeConfig();
     ns = await testNamespace(kc, "jobs");
     k = new Kubatch(kc, ns.name);
-    dir = mkdtempSync(join(tmpdir(), "kubatch-jobs-"));
-    await k.warmPool("p", 3, { taskSlotsPerNode: 4 });
+    dir = hostFolder("kubatch-jobs-");
+    await k.warmPool("p", 3, { taskSlotsPerNode: 4, ...mountHostFolder(dir) });
   });
   after(async () => {
     await ns.remove();

@@ -15,6 +15,7 @@ import { kubeConfig, localCluster } from "./support/cluster.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 const skip = localCluster() ? undefined : "needs the embedded local cluster (it starts operator processes)";
 
@@ -22,6 +23,7 @@ describe("the operator process", { skip }, () => {
   let kc: KubeConfig;
   let ns: { name: string; remove: () => Promise<void> };
   let k: Kubatch;
+  let shared: string;
   const paths = clusterPaths();
   const operator = () => JSON.parse(readFileSync(join(paths.clusterDir, "operator.json"), "utf8")) as LocalOperator;
 
@@ -29,7 +31,8 @@ describe("the operator process", { skip }, () => {
     kc = kubeConfig();
     ns = await testNamespace(kc, "operator");
     k = new Kubatch(kc, ns.name);
-    await k.warmPool("p", 2, { taskSlotsPerNode: 2 });
+    shared = hostFolder("kubatch-le-");
+    await k.warmPool("p", 2, { taskSlotsPerNode: 2, ...mountHostFolder(shared) });
   });
   after(() => ns.remove());
 
@@ -60,7 +63,7 @@ describe("the operator process", { skip }, () => {
 
   test("with two replicas, killing the leader moves leadership within 15 s and the job completes exactly once", { timeout: 240_000 }, async () => {
     const info = localCluster()!;
-    const dir = mkdtempSync(join(tmpdir(), "kubatch-le-"));
+    const dir = hostFolder("run-", shared);
     const log = join(dir, "runs.log");
     // The harness's operator does not elect: stop it and run two electing replicas instead.
     process.kill(operator().pid, "SIGTERM");

@@ -16,6 +16,7 @@ import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
 
 type Run = { task: string; node: string; start: number; end?: number };
 
@@ -72,8 +73,8 @@ describe("tasks", { skip: noCluster }, () => {
     kc = kubeConfig();
     ns = await testNamespace(kc, "tasks");
     k = new Kubatch(kc, ns.name);
-    dir = mkdtempSync(join(tmpdir(), "kubatch-tasks-"));
-    await k.warmPool("p", 4, { taskSlotsPerNode: 2 });
+    dir = hostFolder("kubatch-tasks-");
+    await k.warmPool("p", 4, { taskSlotsPerNode: 2, ...mountHostFolder(dir) });
   });
   after(async () => {
     await ns.remove();
