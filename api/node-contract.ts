@@ -22,3 +22,24 @@ export function outputCredentialEnv(index: number): string {
 }
 export const podNameEnv = "KUBATCH_POD_NAME";
 export const taskContainerEnv = "KUBATCH_TASK_CONTAINER";
+
+/**
+ * A pool's own node image needs no kubatch inside it: an init container from the task-runner
+ * image installs the agent into this emptyDir (Node, the shared libraries it loaded, and the
+ * task-runner's code), and the node's containers run it through the bundled dynamic loader,
+ * so it works in any Linux image of the node's architecture, with or without a libc or a
+ * shell of its own. Tasks still run with the image's own tools and libraries.
+ */
+export const injectedAgentDir = "/kubatch-agent";
+export const injectedAgentVolume = "kubatch-agent";
+
+/** The command of a container that runs the injected task-runner (its mode goes in args). */
+export function injectedAgentCommand(dir = injectedAgentDir): string[] {
+  return [`${dir}/lib/ld.so`, "--library-path", `${dir}/lib`, `${dir}/bin/node`, `${dir}/app/task-runner/src/main.ts`];
+}
+
+/** What the task-runner image sets in its own environment, for the injected agent. */
+export const injectedAgentEnv: { name: string; value: string }[] = [
+  { name: "NODE_ENV", value: "production" },
+  { name: "NODE_OPTIONS", value: "--disable-warning=ExperimentalWarning" },
+];

@@ -1,6 +1,6 @@
 // The local control plane itself: readiness, the built version, isolation of two clusters.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -8,6 +8,8 @@ import { down, readInfo, up } from "../../local-cluster/control-plane.ts";
 import { kubeVersion } from "../../local-cluster/kube-build.ts";
 import { clusterProcesses } from "../../local-cluster/processes.ts";
 import { clusterPaths } from "../../local-cluster/state.ts";
+import { mountsUnder, nodeCgroups } from "../../local-cluster/node/cleanup.ts";
+import { netnsPath, type NodeNetwork } from "../../local-cluster/node/network.ts";
 import { kubectl, localCluster, noCluster } from "./support/cluster.ts";
 
 const local = localCluster() ? undefined : "not the embedded local cluster";
@@ -24,10 +26,11 @@ test("kubectl version reports the built release", { skip: noCluster ?? local }, 
   assert.equal(version.clientVersion.gitVersion, kubeVersion());
 });
 
-test("a second cluster on the same machine gets its own ports and data, and down stops all of it", { skip: noCluster ?? local }, async () => {
+test("a second cluster on the same machine gets its own ports, data and node network, and down removes all of it", { skip: noCluster ?? local }, async () => {
   const first = localCluster()!;
   const dir = mkdtempSync(join(tmpdir(), "kubatch-second-"));
   const paths = clusterPaths(dir);
+  let net: NodeNetwork | undefined;
   try {
     const second = await up({ paths, azurite: false, log: () => {} });
     const firstPorts = new Set(Object.values(first.ports));
@@ -36,9 +39,18 @@ test("a second cluster on the same machine gets its own ports and data, and down
     const { stdout } = await kubectl("--kubeconfig", second.kubeconfig, "get", "--raw", "/readyz");
     assert.equal(stdout.trim(), "ok");
     assert.ok(clusterProcesses(paths.stateDir).length >= 5, "etcd, apiserver, controller-manager, scheduler and node run");
+    assert.notEqual(second.network.netns, first.network.netns, "each node has its own network namespace");
+    net = second.network;
   } finally {
     await down({ paths, log: () => {} });
     assert.deepEqual(clusterProcesses(paths.stateDir), [], "nothing of the second cluster is left running");
+    // Nothing of its node stays on the host: mounts, network namespace and link, cgroups.
+    assert.deepEqual(mountsUnder(paths.stateDir), [], "no mounts left under its state folder");
+    if (net) {
+      assert.ok(!existsSync(netnsPath(net.netns)), `network namespace ${net.netns} removed`);
+      assert.ok(!existsSync(`/sys/class/net/${net.hostLink}`), `link ${net.hostLink} removed`);
+      assert.deepEqual(nodeCgroups(`/kubatch-${net.slot}`), [], "its cgroups removed");
+    }
     assert.equal(readInfo(paths), undefined);
     rmSync(dir, { recursive: true, force: true });
   }

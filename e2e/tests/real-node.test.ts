@@ -10,6 +10,7 @@ import { eventually, get } from "../../local-cluster/probe.ts";
 import { freePort } from "../../local-cluster/ports.ts";
 import { kubeConfig, kubectl, kubectlPath, localCluster, noCluster } from "./support/cluster.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { Kubatch } from "./support/kubatch.ts";
 
 const skip = noCluster ?? (localCluster() ? undefined : "not the embedded local cluster");
 
@@ -116,5 +117,29 @@ describe("the real node", { skip }, () => {
     // The pod's routes (read, not probed: no packet is sent off the machine).
     assert.doesNotMatch(out, /^default/m, "no default route off the node");
     assert.match(out, /^10\.0\.0\.0\/24 via /m, "the Service range through the node");
+  });
+
+  test("a pool's node image can be any image: the agent is injected into one with no Node.js", { timeout: 240_000 }, async () => {
+    const k = new Kubatch(kc, ns.name);
+    // The start task and the task run with the image's python3; the agent beside them is
+    // kubatch's Node, copied in by the install-agent init container.
+    await k.warmPool("py", 1, {
+      image: localImages.debianPython,
+      startTask: { commandLine: `python3 -c "import os; open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared', 'w').write('by python')"`, waitForSuccess: true },
+    }, 180_000);
+    await k.create("Job", "pyjob", { poolInfo: { poolId: "py" } });
+    await k.create("Task", "pytask", {
+      jobName: "pyjob",
+      commandLine: `python3 -c "import os, shutil, sys; print('python', sys.version_info[0]); print('node', shutil.which('node')); print(open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared').read())"`,
+    });
+    const done = await eventually("pytask completed", 60_000, async () => {
+      const t = await k.task("pytask");
+      return t.status?.state === "Completed" ? t : undefined;
+    }, async () => JSON.stringify((await k.task("pytask")).status));
+    assert.equal(done.status?.executionInfo?.exitCode, 0, JSON.stringify(done.status));
+    const out = done.status?.stdoutTail ?? "";
+    assert.match(out, /^python 3$/m);
+    assert.match(out, /^node None$/m, "the image has no Node.js of its own");
+    assert.match(out, /^by python$/m, "the start task ran in the image");
   });
 });

@@ -27,6 +27,8 @@ export const localImages = {
   taskRunner: `docker.io/kubatch/task-runner:${projectVersion}`,
   taskRunnerOcr: `docker.io/kubatch/task-runner-ocr:${projectVersion}`,
   busybox: "docker.io/library/busybox:1.35",
+  /** A node image with no kubatch and no Node.js in it: Debian with python3 (for the suites). */
+  debianPython: "localhost/kubatch/debian-python:bookworm",
   pause: "docker.io/kubatch/pause:3.10",
 } as const;
 
@@ -123,6 +125,27 @@ const debianSuite = "bookworm";
 const debianMirror = "http://deb.debian.org/debian";
 const slimExcludes = ["/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*", "/usr/share/info/*"];
 
+/** A Debian minbase root filesystem as a tar, with extra packages; once per machine. */
+async function debianRootfs(include: string[], log: Log): Promise<string> {
+  const rootfs = join(imagesDir(), `rootfs-${debianSuite}-${hashOf(slimExcludes.join(), include.join())}.tar`);
+  if (!existsSync(rootfs)) {
+    log(`Building a Debian ${debianSuite} minbase root (+ ${include.join(", ")}) with mmdebstrap (once per machine, about a minute)`);
+    await runLive("mmdebstrap", ["--variant=minbase", "--format=tar", ...slimExcludes.map((p) => `--dpkgopt=path-exclude=${p}`), `--include=${include.join(",")}`, debianSuite, `${rootfs}.tmp`, debianMirror], log, "mmdebstrap");
+    renameSync(`${rootfs}.tmp`, rootfs);
+  }
+  return rootfs;
+}
+
+async function ensureDebianPython(log: Log): Promise<void> {
+  const include = ["python3-minimal"];
+  const key = hashOf(debianSuite, slimExcludes.join(), include.join(), "python-v1");
+  if (upToDate(localImages.debianPython, key)) return;
+  const rootfs = await debianRootfs(include, log);
+  log(`Building ${localImages.debianPython} (Debian ${debianSuite} with python3, no Node.js)`);
+  await commitScratch(localImages.debianPython, [rootfs], ["--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--cmd", "python3", "--label", `dev.kubatch.inputs=${key}`], log);
+  writeKey(localImages.debianPython, key);
+}
+
 async function ensureNodeBase(log: Log): Promise<void> {
   const nodeBin = realpathSync(process.execPath);
   const npmDir = join(repoRoot, "node_modules", "npm");
@@ -133,12 +156,7 @@ async function ensureNodeBase(log: Log): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   try {
-    const rootfs = join(imagesDir(), `rootfs-${debianSuite}-${hashOf(slimExcludes.join())}.tar`);
-    if (!existsSync(rootfs)) {
-      log(`Building a Debian ${debianSuite} minbase root with mmdebstrap (once per machine, about a minute)`);
-      await runLive("mmdebstrap", ["--variant=minbase", "--format=tar", ...slimExcludes.map((p) => `--dpkgopt=path-exclude=${p}`), "--include=ca-certificates", debianSuite, `${rootfs}.tmp`, debianMirror], log, "mmdebstrap");
-      renameSync(`${rootfs}.tmp`, rootfs);
-    }
+    const rootfs = await debianRootfs(["ca-certificates"], log);
     // /usr/local as in the official image: bin/node, lib/node_modules/npm, bin/npm → npm-cli.js.
     const local = join(work, "usr", "local");
     mkdirSync(join(local, "bin"), { recursive: true });
@@ -268,6 +286,7 @@ export async function ensureImages(log: Log = console.log, only?: LocalImage[]):
   await ensureNodeBase(log);
   if (want.has("busybox")) await ensureBusybox(log);
   if (want.has("pause")) await ensurePause(log);
+  if (want.has("debianPython")) await ensureDebianPython(log);
   if (want.has("operator")) await buildDockerfile(localImages.operator, "operator.Dockerfile", log);
   if (want.has("taskRunner")) await buildDockerfile(localImages.taskRunner, "task-runner.Dockerfile", log, "runtime");
   if (want.has("taskRunnerOcr")) await buildDockerfile(localImages.taskRunnerOcr, "task-runner.Dockerfile", log, "ocr");

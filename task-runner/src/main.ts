@@ -6,6 +6,7 @@ const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> 
   agent: async () => (await import("./agent/command.ts")).agentCommand,
   "start-task": async () => (await import("./start-task/command.ts")).startTaskCommand,
   upload: async () => (await import("./container-upload/command.ts")).uploadCommand,
+  "install-agent": async () => (await import("./install-agent/command.ts")).installAgentCommand,
 };
 
 async function main(): Promise<number> {

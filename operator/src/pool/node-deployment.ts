@@ -1,14 +1,16 @@
 // Pool → the Deployment of its node pods (pure). Each node pod: an emptyDir node root; init
 // container `fetch` downloads the start task's resource files; init container `start-task`
 // runs the start task (when it must succeed before tasks run); the main container is the
-// task-runner agent. Output tails of failed init containers reach the pod status through
+// task-runner agent. A pool with an image of its own gets the agent injected: an init
+// container from the task-runner image copies it into an emptyDir, and the start task and
+// agent containers run it from there inside the pool's image (api/node-contract.ts). Output tails of failed init containers reach the pod status through
 // terminationMessagePolicy FallbackToLogsOnError.
 import { createHash } from "node:crypto";
 import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
 import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
-import { autoStorageEnv, commandLineEnv, credentialEnv, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
+import { autoStorageEnv, commandLineEnv, credentialEnv, injectedAgentCommand, injectedAgentDir, injectedAgentEnv, injectedAgentVolume, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
 import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "./node-rbac.ts";
@@ -46,12 +48,27 @@ function identityEnv(pool: Pool, config: OperatorConfig, type: NodeType): V1EnvV
 
 export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeType): V1PodTemplateSpec {
   const image = pool.spec.image ?? config.taskRunnerImage;
+  const inject = image !== config.taskRunnerImage;
   const resources = nodeResources(pool, config);
   const mounts = [{ name: nodeRootVolume, mountPath: config.nodeRootDir }];
   const common = { image, resources, volumeMounts: mounts, terminationMessagePolicy: "FallbackToLogsOnError" };
+  // The containers that run the task-runner inside the pool's image.
+  const agentRunner = inject
+    ? { command: injectedAgentCommand(), volumeMounts: [...mounts, { name: injectedAgentVolume, mountPath: injectedAgentDir, readOnly: true }] }
+    : {};
+  const agentRunnerEnv = inject ? injectedAgentEnv : [];
   const identity = identityEnv(pool, config, type);
   const startTask = pool.spec.startTask;
   const initContainers: V1Container[] = [];
+  if (inject) {
+    initContainers.push({
+      name: "install-agent",
+      ...common,
+      image: config.taskRunnerImage,
+      args: ["install-agent", "--dest", injectedAgentDir],
+      volumeMounts: [{ name: injectedAgentVolume, mountPath: injectedAgentDir }],
+    });
+  }
   const files = startTask?.resourceFiles ?? [];
   if (files.length > 0) {
     const env: V1EnvVar[] = [...identity, { name: resourceFilesEnv, value: JSON.stringify(files) }];
@@ -72,8 +89,9 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
         { name: maxRetriesEnv, value: String(startTask.maxTaskRetryCount) },
       ]
     : [];
-  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, args: ["start-task"], env: startTaskEnv });
+  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, ...agentRunner, args: ["start-task"], env: [...agentRunnerEnv, ...startTaskEnv] });
   const agentEnv: V1EnvVar[] = [
+    ...agentRunnerEnv,
     ...identity,
     { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
     // Tasks' autoStorageContainerName resource files; optional so pools work without it.
@@ -85,8 +103,8 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
     metadata: { labels: { ...nodeSelectorLabels(pool, type), "app.kubernetes.io/name": "kubatch-node", "app.kubernetes.io/managed-by": "kubatch" } },
     spec: {
       initContainers: initContainers.length > 0 ? initContainers : undefined,
-      containers: [{ name: "agent", ...common, args: ["agent"], env: agentEnv }],
-      volumes: [{ name: nodeRootVolume, emptyDir: {} }],
+      containers: [{ name: "agent", ...common, ...agentRunner, args: ["agent"], env: agentEnv }],
+      volumes: [{ name: nodeRootVolume, emptyDir: {} }, ...(inject ? [{ name: injectedAgentVolume, emptyDir: {} }] : [])],
       serviceAccountName: pool.spec.serviceAccountName ?? nodeServiceAccount,
       nodeSelector: type === "lowpriority" ? (pool.spec.lowPriority?.nodeSelector ?? pool.spec.nodeSelector) : pool.spec.nodeSelector,
       tolerations: (type === "lowpriority" ? (pool.spec.lowPriority?.tolerations ?? pool.spec.tolerations) : pool.spec.tolerations) as V1Toleration[] | undefined,
