@@ -254,6 +254,8 @@ async function buildDockerfile(name: string, dockerfile: string, log: Log, targe
     [
       "bud",
       "--layers",
+      // A failed step leaves no working container behind.
+      "--force-rm",
       "--pull=never",
       // The deps stage runs `npm install` against the public registry.
       "--network=host",
