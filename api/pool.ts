@@ -180,6 +180,16 @@ export const poolStatusSchema = z
             })
             .optional()
             .describe("The start task on this node."),
+          errors: z
+            .array(
+              z.strictObject({
+                code: z.string().min(1).max(64).describe("What went wrong, PascalCase (ImagePullFailed, ContainerConfigError, OOMKilled)."),
+                message: z.string().max(1024).describe("The kubelet's words, naming the container and its image."),
+              }),
+            )
+            .max(4)
+            .optional()
+            .describe("Why the node cannot run tasks (Azure Batch's ComputeNodeError)."),
         }),
       )
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })

@@ -191,6 +191,23 @@ describe("pools", { skip }, () => {
     await eventually("an InvalidSpec event naming spec.vmSize", 10_000, async () => ((await events("huge")).some((e) => e.reason === "InvalidSpec" && /spec\.vmSize/.test(e.message ?? "")) ? true : undefined));
   });
 
+  test("a node image that cannot be pulled is a Degraded pool naming the image, with an event", async () => {
+    // No registry is reachable from the local node: the pull fails at once.
+    const image = "docker.io/kubatch/no-such-image:1";
+    await createPool("nopull", { vmSize: "small", targetDedicatedNodes: 1, image });
+    const degraded = await eventually("Degraded NodeImagePullFailed", 60_000, async () => {
+      const c = condition((await readPool("nopull")).status, "Degraded");
+      return c?.reason === "NodeImagePullFailed" ? c : undefined;
+    }, describePool("nopull"));
+    assert.equal(degraded.status, "True");
+    assert.ok(degraded.message.includes(image), degraded.message);
+    const node = (await readPool("nopull")).status?.nodes?.[0];
+    assert.equal(node?.state, "Unusable");
+    assert.equal(node?.errors?.[0]?.code, "ImagePullFailed");
+    await eventually("a NodeImagePullFailed event naming the image", 10_000, async () => ((await events("nopull")).some((e) => e.reason === "NodeImagePullFailed" && (e.message ?? "").includes(image)) ? true : undefined));
+    await custom.deleteNamespacedCustomObject({ ...pools, namespace: ns.name, name: "nopull" });
+  });
+
   test("the API server refuses a pool with two size sources, naming the rule", async () => {
     await assert.rejects(createPool("both", { vmSize: "small", resources: { requests: { cpu: "1" } } }), /exactly one of vmSize, resources/);
   });

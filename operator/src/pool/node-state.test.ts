@@ -73,3 +73,24 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     });
   }
 });
+
+test("a node whose containers cannot start shows why, naming the container and its image", async (t) => {
+  const pull = (reason: string) => c("agent", { waiting: { reason, message: 'failed to pull image "example.org/nope:1": not found' } }, { image: "example.org/nope:1" });
+  const oom = c("agent", running, { restartCount: 1, lastState: { terminated: { exitCode: 137, reason: "OOMKilled", startedAt: t0, finishedAt: t1 } } });
+  const cases: Record<string, { pod: V1Pod; want: string; codes: string[]; message?: RegExp }> = {
+    "image cannot be pulled": { pod: pod({ phase: "Pending", agent: pull("ErrImagePull") }), want: "Unusable", codes: ["ImagePullFailed"], message: /container agent, image example\.org\/nope:1: ErrImagePull: failed to pull/ },
+    "pull backing off": { pod: pod({ phase: "Pending", agent: pull("ImagePullBackOff") }), want: "Unusable", codes: ["ImagePullFailed"] },
+    "a start task image that cannot be pulled": { pod: pod({ init: [c("start-task", { waiting: { reason: "ErrImagePull" } }, { image: "example.org/nope:1" })] }), want: "Unusable", codes: ["ImagePullFailed"], message: /container start-task, image example\.org\/nope:1/ },
+    "missing secret": { pod: pod({ init: [c("fetch", { waiting: { reason: "CreateContainerConfigError", message: 'secret "s" not found' } })] }), want: "Unusable", codes: ["ContainerConfigError"], message: /secret "s" not found/ },
+    "agent OOM-killed and back": { pod: pod({ phase: "Running", agent: oom, ready: true }), want: "Idle", codes: ["OOMKilled"], message: /memory limit \(exit 137, restarts 1\)/ },
+    "healthy": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true }), want: "Idle", codes: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const info = nodeInfo(tc.pod);
+      assert.equal(info.state, tc.want);
+      assert.deepEqual((info.errors ?? []).map((e) => e.code), tc.codes);
+      if (tc.message) assert.match(info.errors![0]!.message, tc.message);
+    });
+  }
+});

@@ -47,6 +47,30 @@ function toIso(d: Date | string | undefined): string | undefined {
 
 export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number };
 
+/** The kubelet's waiting reasons that no retry by itself mends, by the error code a node shows. */
+const waitingProblems: Record<string, string> = {
+  ErrImagePull: "ImagePullFailed",
+  ImagePullBackOff: "ImagePullFailed",
+  InvalidImageName: "ImagePullFailed",
+  ErrImageNeverPull: "ImagePullFailed",
+  CreateContainerConfigError: "ContainerConfigError",
+  CreateContainerError: "ContainerConfigError",
+  RunContainerError: "ContainerConfigError",
+};
+
+/** What keeps a node pod's containers from running, each naming its container and image. */
+export function nodeErrors(pod: V1Pod): NonNullable<NodeInfo["errors"]> {
+  const errors: NonNullable<NodeInfo["errors"]> = [];
+  for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = c.state?.waiting;
+    const code = waiting?.reason ? waitingProblems[waiting.reason] : undefined;
+    if (code) errors.push({ code, message: tail(`container ${c.name}, image ${c.image}: ${waiting!.reason}${waiting!.message ? `: ${waiting!.message}` : ""}`, 1000)! });
+    const lastEnd = c.state?.terminated ?? c.lastState?.terminated;
+    if (lastEnd?.reason === "OOMKilled") errors.push({ code: "OOMKilled", message: `container ${c.name} was killed for exceeding its memory limit (exit ${lastEnd.exitCode}, restarts ${c.restartCount})` });
+  }
+  return errors.slice(0, 4);
+}
+
 export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, runningTaskSlots: 0 }): NodeInfo {
   const init = pod.status?.initContainerStatuses ?? [];
   const fetch = init.find((c) => c.name === "fetch");
@@ -62,6 +86,12 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     startTaskInfo: startTaskInfo(start),
   };
   info.state = state(pod, fetch, start, agent, work);
+  const errors = nodeErrors(pod);
+  if (errors.length > 0) {
+    info.errors = errors;
+    // A node whose image cannot be pulled or whose containers cannot be made runs nothing.
+    if (errors.some((e) => e.code !== "OOMKilled") && info.state !== "LeavingPool") info.state = "Unusable";
+  }
   if (info.state === "StartTaskFailed" && fetch && lastRun(fetch)?.exitCode) {
     const run = lastRun(fetch)!;
     info.startTaskInfo = {

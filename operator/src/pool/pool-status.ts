@@ -57,11 +57,16 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
   set("Progressing", resizing ? "True" : "False", resizing ? "Resizing" : "Steady", resizing ? `resizing to ${targets.dedicated} dedicated and ${targets.lowPriority} low-priority nodes` : "the pool has its target nodes");
 
   const failed = nodes.filter((n) => n.state === "StartTaskFailed");
+  const broken = nodes.filter((n) => n.state === "Unusable" && n.errors?.some((e) => e.code !== "OOMKilled"));
   const resizeTimeoutMs = parseDuration(pool.spec.resizeTimeout);
   const resizingFor = now.getTime() - Date.parse(allocationStateTransitionTime);
   if (failed.length > 0) {
     const first = failed[0]!;
     set("Degraded", "True", "StartTaskFailed", `start task failed on ${failed.length} node(s); ${first.name}: ${first.startTaskInfo?.failureInfo?.message ?? "failed"}`);
+  } else if (broken.length > 0) {
+    const first = broken[0]!;
+    const reason = first.errors!.some((e) => e.code === "ImagePullFailed") ? "NodeImagePullFailed" : "NodeContainerFailed";
+    set("Degraded", "True", reason, `${broken.length} node(s) cannot run; ${first.name}: ${first.errors![0]!.message}`);
   } else if (resizing && resizingFor > resizeTimeoutMs) {
     set("Degraded", "True", "ResizeTimeout", `the resize has not completed within resizeTimeout ${pool.spec.resizeTimeout}: ${usable}/${wanted} nodes usable`);
   } else {

@@ -124,6 +124,12 @@ function recordTransitions(events: EventRecorder, obj: PoolObject, before: PoolS
       events.record(obj, "Warning", "StartTaskFailed", `node ${node.name}: ${node.startTaskInfo?.failureInfo?.message ?? "start task failed"}`);
     }
   }
+  const hadErrors = new Map((before?.nodes ?? []).map((n) => [n.name, new Set((n.errors ?? []).map((e) => e.code))]));
+  for (const node of after.nodes ?? []) {
+    for (const error of node.errors ?? []) {
+      if (!hadErrors.get(node.name)?.has(error.code)) events.record(obj, "Warning", error.code === "ImagePullFailed" ? "NodeImagePullFailed" : error.code === "OOMKilled" ? "NodeOOMKilled" : "NodeContainerFailed", `node ${node.name}: ${error.message}`);
+    }
+  }
   if (before?.allocationState === "Resizing" && after.allocationState === "Steady") {
     events.record(obj, "Normal", "ResizeComplete", `the pool has ${after.currentDedicatedNodes} dedicated and ${after.currentLowPriorityNodes} low-priority nodes`);
   }
