@@ -1,6 +1,6 @@
-// The operator installed by the Helm chart (running under the chart's RBAC, its image mapped
-// to the local command by the local node) runs the OCR sample. The harness's own operator
-// steps aside meanwhile and comes back afterwards.
+// The operator installed by the Helm chart — two replicas with leader election, from the
+// locally built image, under the chart's RBAC and security context on the real node — runs
+// the OCR sample. The harness's own operator steps aside meanwhile and comes back afterwards.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { clusterPaths } from "../../local-cluster/state.ts";
 import { runOcrDemo } from "../demo/ocr-demo.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { show } from "./support/run.ts";
-import { kubeConfig, localCluster } from "./support/cluster.ts";
+import { kubeConfig, kubectl, localCluster } from "./support/cluster.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { testNamespace } from "./support/namespace.ts";
 
@@ -33,13 +33,26 @@ test("helm install brings the operator up from the chart and the OCR sample runs
   try {
     const install = await helm(tool.helm, [
       "install", "kubatch", chartDir, "-n", system.name, "--wait", "--timeout", "120s",
-      ...setArgs({ "crds.install": false, replicas: 1, "config.autoStorage.name": "kubatch-auto-storage", "config.autoStorage.key": "connectionString", "config.autoscale.samplePeriod": "1s" }),
+      ...setArgs({ "crds.install": false, replicas: 2, "leaderElection.enabled": true, "config.autoStorage.name": "kubatch-auto-storage", "config.autoStorage.key": "connectionString", "config.autoscale.samplePeriod": "1s" }),
     ], 180_000);
     assert.equal(install.code, 0, show(install));
     const core = kc.makeApiClient(CoreV1Api);
     const pods = await core.listNamespacedPod({ namespace: system.name, labelSelector: "app.kubernetes.io/name=kubatch" });
-    const pod = pods.items[0]!;
-    assert.equal(pod.status?.phase, "Running");
+    assert.equal(pods.items.length, 2, "two replicas side by side (no host ports to collide)");
+    for (const p of pods.items) {
+      assert.equal(p.status?.phase, "Running", p.metadata?.name);
+      // The chart's security context, enforced by the kubelet and runc.
+      const uid = await kubectl("exec", "-n", system.name, p.metadata!.name!, "--", "id", "-u");
+      assert.equal(uid.stdout.trim(), "65532", "not root");
+      const write = await kubectl("exec", "-n", system.name, p.metadata!.name!, "--", "sh", "-c", "touch /opt/kubatch/written 2>&1; echo exit=$?").catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
+      assert.match(write.stdout, /Read-only file system[\s\S]*exit=1/, "the root filesystem is read-only");
+    }
+    const holder = await eventually("one replica holds the lease", 60_000, async () => {
+      const { stdout } = await kubectl("get", "leases", "-n", system.name, "-o", "jsonpath={.items[*].spec.holderIdentity}");
+      return stdout.trim() || undefined;
+    });
+    assert.ok(pods.items.some((p) => holder.startsWith(p.metadata!.name!)), `lease held by ${holder}`);
+    const pod = pods.items.find((p) => holder.startsWith(p.metadata!.name!))!;
     assert.match(pod.spec?.serviceAccountName ?? "", /kubatch/);
     let waitCode: number | undefined;
     const result = await runOcrDemo({
@@ -51,6 +64,10 @@ test("helm install brings the operator up from the chart and the OCR sample runs
     });
     assert.equal(waitCode, 0);
     for (const x of result.tasks) assert.equal(x.result, "Success", `${x.image}: ${x.stderrTail}`);
+    // The pool's node agents run as the image's non-root user too.
+    const nodes = await core.listNamespacedPod({ namespace: work.name, labelSelector: "app.kubernetes.io/name=kubatch-node" });
+    const agentUid = await kubectl("exec", "-n", work.name, nodes.items[0]!.metadata!.name!, "-c", "agent", "--", "id", "-u");
+    assert.equal(agentUid.stdout.trim(), "65532");
     assert.equal(result.resultBlobs, result.tasks.length);
     const logs = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: system.name });
     assert.doesNotMatch(logs, /forbidden/i, "the chart's RBAC covers what the operator does");
