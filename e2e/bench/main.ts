@@ -4,7 +4,7 @@
 // Prints a table, writes <state-dir>/bench.json, and brings the cluster down at the end.
 //
 //   node e2e/bench/main.ts [--tasks N] [--scale 10000] [--large] [--latency-tasks 500]
-//     [--rate 20] [--nodes 2] [--slots 4] [--only create,tp,pod,job,dispatch,latency,scale]
+//     [--rate 20] [--nodes 2] [--slots 4] [--only create,tp,pod,job,podstart,dispatch,latency,scale]
 //     [--state-dir .kubatch/bench] [--cpu-prof] [--keep] [--budget-minutes 19]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,12 +19,12 @@ import { get, waitFor } from "../../local-cluster/probe.ts";
 import { isAlive, startDetached } from "../../local-cluster/processes.ts";
 import { clusterPaths, repoRoot, type ClusterPaths } from "../../local-cluster/state.ts";
 import { createObject, getObject, makeBench } from "./kube.ts";
-import { createRate, dispatchThroughput, indexedJob, kubatchThroughput, latency, podModeThroughput, scale, type Env } from "./phases.ts";
+import { createRate, dispatchThroughput, indexedJob, kubatchThroughput, latency, podModeThroughput, podStart, scale, type Env } from "./phases.ts";
 import { summarizeProfile, type ProfileSummary } from "./profile.ts";
 import { printReport } from "./report.ts";
 import { round, sleep, until } from "./stats.ts";
 
-const allPhases = ["create", "tp", "pod", "job", "dispatch", "latency", "scale"] as const;
+const allPhases = ["create", "tp", "pod", "job", "podstart", "dispatch", "latency", "scale"] as const;
 type Phase = (typeof allPhases)[number];
 
 const { values } = parseArgs({
@@ -134,6 +134,7 @@ async function main(): Promise<number> {
     await run("tp", () => kubatchThroughput(env, tasks));
     await run("pod", () => podModeThroughput(env, tasks));
     await run("job", () => indexedJob(env, tasks, nodes * slots));
+    await run("podstart", () => podStart(env, 20));
     await run("dispatch", () => dispatchThroughput(env, tasks));
     await run("latency", () => latency(env, latencyTasks, rate));
     await run("scale", () => scale(env, scaleN));

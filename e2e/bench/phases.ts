@@ -468,3 +468,28 @@ async function largestObjects(env: Env, phase: string, jobName: string) {
   const deployment = Math.max(0, ...(deployments?.items ?? []).map((d) => JSON.stringify(d).length));
   return { pool, job, task, taskName, deployment };
 }
+
+// 1c. Pod start on the node: m pods one after another (busybox `sleep`), each from its create
+// call until the kubelet reports it Running (sandbox, CNI, container), polled every 20 ms.
+export async function podStart(env: Env, m: number) {
+  env.log(`pod start: ${m} pods one at a time, create → Running`);
+  const ms: number[] = [];
+  for (let i = 0; i < m && env.left() > 90_000; i++) {
+    const name = `podstart-${env.run}-${i}`;
+    const t0 = nowMs();
+    await env.core.createNamespacedPod({
+      namespace: env.namespace,
+      body: {
+        metadata: { name, labels: { [phaseLabel]: "podstart" } },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 0, containers: [{ name: "main", image: podModeImage, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"] }] },
+      },
+    });
+    await until(`pod ${name} Running`, 60_000, 20, async () => ((await env.core.readNamespacedPod({ name, namespace: env.namespace })).status?.phase === "Running" ? true : undefined));
+    ms.push(nowMs() - t0);
+    await env.core.deleteNamespacedPod({ name, namespace: env.namespace, gracePeriodSeconds: 0 });
+  }
+  await until("the pod-start pods to be deleted", 120_000, 500, async () => ((await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: `${phaseLabel}=podstart`, limit: 1 })).items.length === 0 ? true : undefined));
+  const result = { pods: ms.length, createToRunningMs: percentiles(ms) };
+  env.log(`  create → Running p50 ${result.createToRunningMs.p50} ms, p99 ${result.createToRunningMs.p99} ms over ${ms.length} pods`);
+  return result;
+}

@@ -13,6 +13,7 @@ type Report = {
   dispatch?: { perSecond: number; seconds: number; failed: number; writes: Writes; cpu: Cpu };
   pod?: { perSecond: number; seconds: number; firstCompletedSeconds?: number; completed: number; n: number; failed: number; timedOut: boolean; image: string; create?: { seconds: number; perSecond: number }; writes: Writes; podWritesPerTask: Record<string, number>; cpu: Cpu; podCleanupSeconds: number };
   job?: { perSecond: number; seconds: number; completed: number; n: number; timedOut: boolean; allWritesPerTask: number; cpu: Cpu; podCleanupSeconds: number };
+  podstart?: { pods: number; createToRunningMs: { p50: number; p90: number; p99: number } };
   latency?: { count: number; perSecond: number; createToProcessStart: P; createToCompleted: P; createToAssignedSeen: P; createToAgentStartTime: P; createCall?: P; assignedSeenToProcessStart?: P; writes: Writes; cpu: Cpu };
   scale?: {
     n: number;
@@ -47,6 +48,7 @@ export function printReport(r: Report): void {
   add("  kubatch, created by one client meanwhile", r.tp ? `${f(r.tp.perSecond)} tasks/s` : "—", r.tp ? `${f(r.tp.seconds, 2)} s, creates done at ${f(r.tp.create?.seconds, 2)} s, ${r.tp.failed} not Success` : undefined);
   add("  kubatch, dispatch only (pre-created, job enabled)", r.dispatch ? `${f(r.dispatch.perSecond)} tasks/s` : "—", r.dispatch ? `${f(r.dispatch.seconds, 2)} s` : undefined);
   add("  batch/v1 Indexed Job, one pod per index", r.job ? `${f(r.job.perSecond)} pods/s` : "—", r.job ? `${f(r.job.seconds, 2)} s, ${r.job.completed}/${r.job.n}${r.job.timedOut ? " TIMED OUT" : ""}` : undefined);
+  add("  pod start on the node, create → Running", r.podstart ? `p50 ${f(r.podstart.createToRunningMs.p50)} ms` : "—", r.podstart ? `p99 ${f(r.podstart.createToRunningMs.p99)} ms over ${r.podstart.pods} pods, one at a time` : undefined);
   add("  ratio kubatch / Job", ratio ? `${f(ratio)}×${ok(ratio >= 10)}` : "—", "target ≥ 10×");
   const pm = r.podMode;
   if (!pm.measured) add(`POD MODE  ${pm.note}`, "");
