@@ -27,7 +27,7 @@ test("the OCR sample recognises every image and reports the corrupt one as a fai
   });
   assert.equal(waitCode, 1, "job wait reports the failed task");
   const failed = result.tasks.filter((x) => x.result !== "Success");
-  assert.deepEqual(failed.map((x) => x.image), ["corrupt.png"]);
+  assert.deepEqual(failed.map((x) => x.image), ["corrupt.png"], failed.map((x) => `${x.image}: ${x.stderrTail}`).join("\n"));
   assert.equal(failed[0]!.exitCode, 4);
   assert.equal(result.resultBlobs, result.tasks.length - 1, "one ocr-results blob per readable image");
   for (const x of result.tasks.filter((y) => y.result === "Success")) {

@@ -17,16 +17,19 @@ export const WRAPPER_NAME = "tesseract-wrapper";
 
 /**
  * The wrapper a task runs: examples/ocr/ocr-task.ts of a kubatch checkout, with that
- * checkout's Node 24 (node_modules/.bin/node) when it has one, else the `node` on PATH. On
- * the pool's nodes the checkout is the `ocr` node image's /opt/kubatch (KUBATCH_REPO, set by
- * images/task-runner.Dockerfile); the default is this checkout, for running it by hand.
+ * checkout's Node 24 (node_modules/.bin/node) when it has one, else the `node` on PATH. The
+ * checkout is $KUBATCH_REPO, else /opt/kubatch (the `ocr` node image's, from
+ * images/task-runner.Dockerfile: tasks do not inherit the image's environment), else the
+ * checkout that generated the wrapper, for running it by hand.
  */
 export function wrapperScript(repoDir: string = REPO_DIR): string {
   return [
     "#!/bin/sh",
     "# kubatch OCR sample: runs examples/ocr/ocr-task.ts of a kubatch checkout on this machine.",
     "# usage: tesseract-wrapper <imageUrl or path> <outputName> [resultsContainerUrl]",
-    `repo="\${KUBATCH_REPO:-${repoDir}}"`,
+    // KUBATCH_REPO, else the ocr node image's /opt/kubatch, else the checkout that made this.
+    `repo="\${KUBATCH_REPO:-/opt/kubatch}"`,
+    `[ -f "$repo/examples/ocr/ocr-task.ts" ] || repo=${JSON.stringify(repoDir)}`,
     'node="$repo/node_modules/.bin/node"',
     '[ -x "$node" ] || node=node',
     'exec "$node" "$repo/examples/ocr/ocr-task.ts" "$@"',
