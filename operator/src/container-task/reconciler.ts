@@ -51,7 +51,12 @@ const tailBytes = 1024;
 const jobWaitMs = 5_000;
 
 const retryOf = (pod: V1Pod) => Number(pod.metadata?.labels?.[containerPodRetryLabel] ?? 0);
-const ended = (pod: V1Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+/**
+ * A Pod whose task has run: its phase says so, or its task container has terminated (a kubelet
+ * reports the container before it moves the Pod's phase, and the upload step may still run).
+ */
+const ended = (pod: V1Pod) =>
+  pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed" || pod.status?.containerStatuses?.some((c) => c.name === taskContainer && c.state?.terminated !== undefined) === true;
 
 export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
   const now = deps.now ?? (() => new Date());
