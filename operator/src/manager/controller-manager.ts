@@ -41,7 +41,13 @@ import { makePoolReconciler } from "../pool/reconciler.ts";
 import { makeWorkItemReconciler } from "../work-item/reconciler.ts";
 import type { TaskObject, JobObject, PoolObject, WorkItemObject } from "../../../kube/objects.ts";
 
-export type ControllerManager = { start(): Promise<void>; stop(): Promise<void>; ready(): boolean; state: DispatchState };
+export type ControllerManager = {
+  /** Syncs the caches, then runs every controller until stop(), or until `signal` aborts: then they all stop at once. */
+  start(signal?: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+  ready(): boolean;
+  state: DispatchState;
+};
 
 const resyncMs = 10 * 60_000;
 /** Job status and pool node counts follow task changes at most this often. */
@@ -57,9 +63,10 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const state = new DispatchState();
   const onError = (what: string) => (key: string, err: unknown, retry: number) => log(`${what} ${key}: ${errorMessage(err)} (retry in ${retry} ms)`);
   // A namespace being deleted takes its objects with it: nothing there needs retrying.
-  const settled = <K extends string>(handler: (key: K) => Promise<Outcome>) => async (key: K): Promise<Outcome> => {
+  const settled = <K extends string>(handler: (key: K, signal: AbortSignal) => Promise<Outcome>) => async (key: K, signal: AbortSignal): Promise<Outcome> => {
+    if (signal.aborted) return;
     try {
-      return await handler(key);
+      return await handler(key, signal);
     } catch (err) {
       if (isNamespaceTerminating(err)) return;
       // A write made from a stale cache: look again once the informer has caught up.
@@ -316,17 +323,20 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
 
   return {
     state,
-    async start() {
+    async start(signal = new AbortController().signal) {
       await Promise.all(informers.map((i) => i.start()));
+      // The lease may have been lost while the caches synced: then nothing may be written.
+      if (signal.aborted) return;
       log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
       running = Promise.all([
-        poolQueue.run(instrumented(metrics, "pool", settled(reconcilePool)), 2),
-        dispatchQueue.run(instrumented(metrics, "dispatch", settled(dispatch)), 4),
-        jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2),
-        workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1),
-        autoPoolQueue.run(instrumented(metrics, "autopool", settled(reconcileAutoPool)), 1),
-        containerTaskQueue.run(instrumented(metrics, "containertask", settled(containerTasks.reconcile)), 4),
+        poolQueue.run(instrumented(metrics, "pool", settled(reconcilePool)), 2, signal),
+        dispatchQueue.run(instrumented(metrics, "dispatch", settled(dispatch)), 4, signal),
+        jobQueue.run(instrumented(metrics, "job", settled(reconcileJob)), 2, signal),
+        workItemQueue.run(instrumented(metrics, "workitem", settled(reconcileWorkItem)), 1, signal),
+        autoPoolQueue.run(instrumented(metrics, "autopool", settled(reconcileAutoPool)), 1, signal),
+        containerTaskQueue.run(instrumented(metrics, "containertask", settled(containerTasks.reconcile)), 4, signal),
       ]);
+      signal.addEventListener("abort", () => autoscaler.stop(), { once: true });
       gauges = setInterval(() => {
         for (const [name, q] of Object.entries({ pool: poolQueue, dispatch: dispatchQueue, job: jobQueue, workitem: workItemQueue })) metrics.queueDepth.set({ queue: name }, q.depth);
         for (const pool of state.pools.values()) {
