@@ -9,11 +9,10 @@ import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { deployLocal, type LocalOperator } from "../../local-cluster/deploy-local.ts";
 import { freePort } from "../../local-cluster/ports.ts";
-import { get } from "../../local-cluster/probe.ts";
+import { eventually, get } from "../../local-cluster/probe.ts";
 import { isAlive, startDetached } from "../../local-cluster/processes.ts";
 import { clusterPaths, repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, localCluster } from "./support/cluster.ts";
-import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 
