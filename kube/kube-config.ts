@@ -1,6 +1,16 @@
 // The one way kubatch loads a kubeconfig: like kubectl (KUBECONFIG, ~/.kube/config, or the
-// in-cluster service account), with connections kept alive across API calls.
-import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+// in-cluster service account), with connections kept alive across API calls, and every call
+// bounded in time.
+import { KubeConfig, Observable, type ConfigurationOptions, type RequestContext } from "@kubernetes/client-node";
+
+/** How long one API call may take (watches and log streams excepted: they set their own signal). */
+export const requestTimeoutMs = 60_000;
+
+export type RequestLimits = {
+  timeoutMs?: number;
+  /** Ends every call made through the config, in flight or not, when it aborts (the operator lost its lease). */
+  signal?: AbortSignal;
+};
 
 /**
  * client-node 2.0.1 builds a new undici dispatcher — a new TLS connection — for every API
@@ -10,17 +20,43 @@ import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
  */
 export class PooledKubeConfig extends KubeConfig {
   private dispatcher: ReturnType<RequestContext["getDispatcher"]>;
+  private readonly limits: RequestLimits;
+
+  constructor(limits: RequestLimits = {}) {
+    super();
+    this.limits = limits;
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     this.dispatcher ??= context.getDispatcher();
     if (this.dispatcher) context.setDispatcher(this.dispatcher);
+    // client-node sets no deadline: a request the server never answers would hang its caller.
+    const timeout = AbortSignal.timeout(this.limits.timeoutMs ?? requestTimeoutMs);
+    context.setSignal(this.limits.signal ? AbortSignal.any([timeout, this.limits.signal]) : timeout);
   }
 }
 
-export function loadKubeConfig(file?: string): KubeConfig {
-  const kc = new PooledKubeConfig();
+export function loadKubeConfig(file?: string, limits?: RequestLimits): KubeConfig {
+  const kc = new PooledKubeConfig(limits);
   if (file) kc.loadFromFile(file);
   else kc.loadFromDefault();
   return kc;
+}
+
+/** Options for one call that make it end also when `signal` aborts (e.g. a renew deadline). */
+export function withSignal(signal: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (context) => {
+          const own = context.getSignal();
+          context.setSignal(own ? AbortSignal.any([own, signal]) : signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
 }

@@ -1,18 +1,18 @@
 // The operator process itself: metrics after a job, and leader election between two
-// replicas (killing the leader moves the lease; the job finishes with no task lost or run twice).
+// replicas (killing the leader moves the lease; the job finishes with no task lost or run twice;
+// a leader whose cache sync outlasts the lease keeps it, so no second leader ever writes beside it).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { deployLocal, type LocalOperator } from "../../local-cluster/deploy-local.ts";
 import { freePort } from "../../local-cluster/ports.ts";
-import { get } from "../../local-cluster/probe.ts";
+import { eventually, get } from "../../local-cluster/probe.ts";
 import { isAlive, startDetached } from "../../local-cluster/processes.ts";
 import { clusterPaths, repoRoot } from "../../local-cluster/state.ts";
 import { kubeConfig, localCluster } from "./support/cluster.ts";
-import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
@@ -103,6 +103,81 @@ describe("the operator process", { skip }, () => {
       assert.equal(new Set(lines).size, n, "no task lost");
     } finally {
       for (const pid of replicas) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+      await deployLocal({ paths, log: () => {} });
+    }
+  });
+
+  test("a leader whose cache sync outlasts the lease keeps the lease meanwhile: no second leader, and the job runs exactly once", { timeout: 300_000 }, async () => {
+    const info = localCluster()!;
+    const dir = hostFolder("sync-", shared);
+    const runs = join(dir, "runs.log");
+    const core = kc.makeApiClient(CoreV1Api);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const coordination = kc.makeApiClient(CoordinationV1Api);
+    const lease = "slow-sync";
+    const sa = "slow-sync";
+    const binding = `${ns.name}-slow-sync`;
+    process.kill(operator().pid, "SIGTERM");
+    await eventually("the harness operator to stop", 30_000, async () => (isAlive(operator().pid) ? undefined : true));
+    const replicas: { pid: number; log: string; from: number }[] = [];
+    const start = async (name: string, kubeconfig: string) => {
+      const args = [join(repoRoot, "operator", "src", "main.ts"), `--config=${join(paths.clusterDir, "operator-config.yaml")}`, "--leader-elect", `--leader-election-namespace=${ns.name}`, `--leader-election-id=${lease}`, `--health-addr=127.0.0.1:${await freePort()}`, `--metrics-addr=127.0.0.1:${await freePort()}`];
+      const logName = `operator-slow-sync-${name}`;
+      const from = existsSync(join(paths.logs, `${logName}.log`)) ? statSync(join(paths.logs, `${logName}.log`)).size : 0;
+      const started = startDetached(logName, process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: kubeconfig, POD_NAME: `replica-${name}` } });
+      replicas.push({ pid: started.pid, log: started.log, from });
+    };
+    const holder = async () => (await coordination.readNamespacedLease({ name: lease, namespace: ns.name }).catch(() => undefined))?.spec?.holderIdentity;
+    try {
+      // Replica a may hold the lease but list nothing: its caches cannot sync until the test
+      // grants it the rest (an RBAC lag — any sync that takes longer than the lease).
+      await core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: sa } } });
+      await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: sa }, rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }] } });
+      await rbac.createNamespacedRoleBinding({
+        namespace: ns.name,
+        body: { metadata: { name: sa }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sa }, subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns.name }] },
+      });
+      const token = (await core.createNamespacedServiceAccountToken({ name: sa, namespace: ns.name, body: { spec: { expirationSeconds: 3600 } } })).status?.token;
+      assert.ok(token);
+      const cluster = kc.getCurrentCluster()!;
+      const tokenConfig = new KubeConfig();
+      tokenConfig.loadFromOptions({ clusters: [cluster], users: [{ name: sa, token }], contexts: [{ name: sa, cluster: cluster.name, user: sa }], currentContext: sa });
+      const kubeconfigA = join(dir, "kubeconfig-a");
+      writeFileSync(kubeconfigA, tokenConfig.exportConfig());
+
+      await start("a", kubeconfigA);
+      const leader = await eventually("replica a leads", 30_000, async () => {
+        const h = await holder();
+        return h?.startsWith("replica-a-") ? h : undefined;
+      });
+      await start("b", info.kubeconfig);
+      // Two and a half lease durations while a's caches cannot sync: the lease stays a's.
+      const seen = new Set<string>();
+      for (const until = Date.now() + 25_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) seen.add((await holder()) ?? "");
+      assert.deepEqual([...seen], [leader], "nobody else took the lease while the leader was syncing");
+      assert.match(readFileSync(replicas[0]!.log, "utf8").slice(replicas[0]!.from), /initial list failed/, "a's caches were really not syncing");
+
+      await rbac.createClusterRoleBinding({
+        body: { metadata: { name: binding }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns.name }] },
+      });
+      const n = 30;
+      await k.create("Job", "sync", { poolInfo: { poolId: "p" }, onAllTasksComplete: "TerminateJob" });
+      await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `sync-${i}`, spec: { jobName: "sync", commandLine: `/bin/sh -c "echo $AZ_BATCH_TASK_ID >> ${runs}"` } })));
+      const job = await eventually("job sync completed", 150_000, async () => {
+        seen.add((await holder()) ?? "");
+        const j = await k.job("sync");
+        return j.status?.state === "Completed" ? j : undefined;
+      });
+      assert.deepEqual([...seen], [leader], "one leader throughout");
+      assert.doesNotMatch(readFileSync(replicas[1]!.log, "utf8").slice(replicas[1]!.from), / leads/, "replica b never led");
+      assert.equal(job.status?.taskCounts?.succeeded, n);
+      const lines = readFileSync(runs, "utf8").split("\n").filter(Boolean);
+      assert.equal(lines.length, n, "no task ran twice");
+      assert.equal(new Set(lines).size, n, "no task lost");
+    } finally {
+      for (const { pid } of replicas) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+      await rbac.deleteClusterRoleBinding({ name: binding }).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       await deployLocal({ paths, log: () => {} });
     }

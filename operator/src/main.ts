@@ -5,7 +5,8 @@ import { loadKubeConfig } from "../../kube/kube-config.ts";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
 import { startHealthServer } from "./manager/health-server.ts";
-import { leadWhenElected, type Leadership } from "./manager/leader-election.ts";
+import { LeaderElector, type Leadership } from "./manager/leader-election.ts";
+import { kubernetesLeaseStore } from "./manager/lease-store.ts";
 import { makeMetrics } from "./metrics/metrics.ts";
 import { startMetricsServer } from "./metrics/metrics-server.ts";
 
@@ -24,7 +25,9 @@ const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 
 async function main(): Promise<void> {
   const config = loadOperatorConfig(values.config);
-  const kc = loadKubeConfig();
+  // Aborts when the lease is lost: every controller and every API call in flight stop at once.
+  const leadership = new AbortController();
+  const kc = loadKubeConfig(undefined, { signal: leadership.signal });
   log(`kubatch operator starting against ${kc.getCurrentCluster()?.server}`);
   const metrics = makeMetrics();
   const manager = makeControllerManager(kc, config, log, metrics);
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
   const health = await startHealthServer(healthHost, healthPort, () => (leading ? manager.ready() : true));
   const [metricsHost, metricsPort] = splitHostPort("--metrics-addr", values["metrics-addr"]!);
   const metricsServer = await startMetricsServer(metricsHost, metricsPort, metrics.registry);
-  let leadership: Leadership | undefined;
+  let elector: Leadership | undefined;
   let stopping = false;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping`);
     // Finish what is in flight, but never hang on the way out (a request without an answer).
     const deadline = new Promise((r) => setTimeout(r, 10_000).unref());
-    await Promise.race([Promise.all([manager.stop(), leadership?.stop()]), deadline]);
+    await Promise.race([Promise.all([manager.stop(), elector?.stop()]), deadline]);
     health.close();
     metricsServer.close();
     process.exit(code);
@@ -51,22 +54,29 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
   if (!values["leader-elect"]) {
     metrics.leader.set(1);
-    await manager.start();
+    await manager.start(leadership.signal);
     log("operator running");
     return;
   }
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
-  leadership = await leadWhenElected(
-    { kubeConfig: kc, namespace: values["leader-election-namespace"]!, name: values["leader-election-id"]!, identity, log },
-    async () => {
+  const namespace = values["leader-election-namespace"]!;
+  const name = values["leader-election-id"]!;
+  // The election's own calls must outlive a lost lease (to stand by, to hand it over): a config of their own.
+  const store = kubernetesLeaseStore(loadKubeConfig(), namespace, name);
+  elector = new LeaderElector({ store, identity, log: (line) => log(`${line} (lease ${namespace}/${name})`) }).start({
+    async onStartedLeading() {
       leading = true;
       metrics.leader.set(1);
-      await manager.start();
-      log("operator running as leader");
+      await manager.start(leadership.signal);
+      if (!leadership.signal.aborted) log("operator running as leader");
     },
-    // Caches and queues are not reusable after losing the lease: start over in a new process.
-    () => void stop("lost leadership", 1),
-  );
+    // Caches and queues are not reusable after losing the lease: stop everything now, start over in a new process.
+    onStoppedLeading() {
+      leadership.abort(new Error("lost the leader lease"));
+      metrics.leader.set(0);
+      void stop("lost leadership", 1);
+    },
+  });
 }
 
 function splitHostPort(flag: string, addr: string): [string, number] {

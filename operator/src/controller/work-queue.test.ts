@@ -128,3 +128,30 @@ test("an earlier addAfter replaces a later pending one", async () => {
   assert.equal(seen.length, 1);
   assert.ok(seen[0]! < 30_000);
 });
+
+test("an aborted signal stops every worker at once: the handler in flight sees it, its failure is not retried, queued keys stay unhandled", async () => {
+  const errors: string[] = [];
+  const q = new WorkQueue({ baseDelayMs: 1, onError: (key) => errors.push(key) });
+  const leading = new AbortController();
+  const seen: string[] = [];
+  q.add("ns/a");
+  q.add("ns/b");
+  const done = q.run(
+    (key, signal) =>
+      new Promise((_, reject) => {
+        seen.push(key);
+        // A request in flight: it ends when the signal aborts.
+        signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+      }),
+    1,
+    leading.signal,
+  );
+  await tick();
+  leading.abort(new Error("lost the leader lease"));
+  await done;
+  assert.deepEqual(seen, ["ns/a"]);
+  assert.deepEqual(errors, []);
+  q.add("ns/c");
+  await tick();
+  assert.deepEqual(seen, ["ns/a"], "nothing runs after the abort");
+});

@@ -4,7 +4,8 @@
 // exponentially per key; success forgets the key's failures.
 
 export type Outcome = void | { requeueAfterMs: number };
-export type Handler = (key: string) => Promise<Outcome>;
+/** Handles one key; `signal` aborts when the queue's owner stops at once (a lost leader lease). */
+export type Handler = (key: string, signal: AbortSignal) => Promise<Outcome>;
 
 export type WorkQueueOptions = { baseDelayMs?: number; maxDelayMs?: number; onError?: (key: string, err: unknown, retryInMs: number) => void };
 
@@ -75,9 +76,19 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Runs `workers` concurrent loops until shutdown; resolves when they have all stopped. */
-  async run(handler: Handler, workers = 1): Promise<void> {
-    await Promise.all(Array.from({ length: workers }, () => this.worker(handler)));
+  /**
+   * Runs `workers` concurrent loops until shutdown, or until `signal` aborts: then the queue
+   * shuts down at once, and the handlers in flight see the signal. Resolves when they have all stopped.
+   */
+  async run(handler: Handler, workers = 1, signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const stop = () => this.shutdown();
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+    try {
+      await Promise.all(Array.from({ length: workers }, () => this.worker(handler, signal)));
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
   }
 
   shutdown(): void {
@@ -96,15 +107,17 @@ export class WorkQueue {
     return key;
   }
 
-  private async worker(handler: Handler): Promise<void> {
+  private async worker(handler: Handler, signal: AbortSignal): Promise<void> {
     for (;;) {
       const key = await this.next();
       if (key === undefined) return;
       try {
-        const outcome = await handler(key);
+        const outcome = await handler(key, signal);
         this.forget(key);
         if (outcome && outcome.requeueAfterMs >= 0) this.addAfter(key, outcome.requeueAfterMs);
       } catch (err) {
+        // Stopped at once: the error is the abort itself, and nobody will retry here.
+        if (signal.aborted) continue;
         const delay = this.backoff(key);
         this.onError?.(key, err, delay);
         this.addAfter(key, delay);

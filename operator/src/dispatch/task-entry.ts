@@ -1,5 +1,5 @@
 // The few fields of a Task the scheduler and the job counts need, read without a full parse
-// (tasks are many; the full schema check runs once per generation, see task-validity.ts).
+// (tasks are many; the full schema check runs once per generation, see task-validation.ts).
 import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";

@@ -36,12 +36,12 @@ export function makeMetrics() {
 }
 
 /** Wraps a queue handler with reconcile counters and durations. */
-export function instrumented<K, R>(metrics: Metrics, controller: string, handler: (key: K) => Promise<R>): (key: K) => Promise<R> {
-  return async (key) => {
+export function instrumented<A extends unknown[], R>(metrics: Metrics, controller: string, handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
     const end = metrics.reconcileDuration.startTimer({ controller });
     metrics.reconciles.inc({ controller });
     try {
-      return await handler(key);
+      return await handler(...args);
     } catch (err) {
       metrics.reconcileErrors.inc({ controller });
       throw err;

@@ -1,0 +1,27 @@
+// The scheduler: one dispatch per pool at a time (the queue key is the pool), run whenever its
+// nodes, its jobs or its unassigned tasks change.
+import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
+import { poolKeyOfLabel } from "../pool/controller.ts";
+import { makeDispatcher, type DispatcherDeps } from "./dispatcher.ts";
+
+export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Controller {
+  const { queue, state } = deps;
+  return {
+    name: "dispatch",
+    workers: 4,
+    reconcile: makeDispatcher(deps),
+    watches: {
+      pools: (_kind, pool) => queue.add(keyOf(pool)),
+      nodePods: (_kind, pod) => {
+        const poolKey = poolKeyOfLabel(pod);
+        if (poolKey) queue.add(poolKey);
+      },
+      jobs: (_kind, { poolKey }) => queue.add(poolKey),
+      // A task waiting, finished or gone frees or needs a slot; an assignment alone changes nothing to plan.
+      tasks: (kind, { entry }) => {
+        const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
+        if (poolKey && (!entry.node || entry.completed || kind === "delete")) queue.add(poolKey);
+      },
+    },
+  };
+}

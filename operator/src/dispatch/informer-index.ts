@@ -1,0 +1,62 @@
+// The scheduler's index (DispatchState), kept current from the shared informers before any
+// controller's watches see an event, so the mappings read the state after the change.
+import type { V1Pod } from "@kubernetes/client-node";
+import { poolIdOf } from "../../../api/pool-id.ts";
+import type { EventKind } from "../../../kube/informer.ts";
+import type { JobObject, PoolObject, TaskObject } from "../../../kube/objects.ts";
+import { keyOf, type JobChange, type TaskChange } from "../controller/watches.ts";
+import { poolKeyOfLabel } from "../pool/controller.ts";
+import { isUsable, nodeInfo } from "../pool/node-state.ts";
+import type { DispatchState } from "./dispatch-state.ts";
+import { taskEntry } from "./task-entry.ts";
+import type { TaskValidation } from "./task-validation.ts";
+
+export function indexPool(state: DispatchState, kind: EventKind, obj: PoolObject): void {
+  const key = keyOf(obj);
+  if (kind === "delete") state.deletePool(key);
+  else state.upsertPool({ key, slotsPerNode: obj.spec?.taskSlotsPerNode ?? 1, fill: obj.spec?.taskSchedulingPolicy?.nodeFillType ?? "Spread" });
+}
+
+export function indexNodePod(state: DispatchState, kind: EventKind, pod: V1Pod): void {
+  const poolKey = poolKeyOfLabel(pod);
+  if (!poolKey) return;
+  const key = keyOf(pod);
+  if (kind === "delete") state.deleteNode(key);
+  else state.upsertNode({ key, name: pod.metadata?.name ?? "", poolKey, usable: isUsable(nodeInfo(pod).state) });
+}
+
+export function indexJob(state: DispatchState, kind: EventKind, obj: JobObject): JobChange {
+  const key = keyOf(obj);
+  const spec = obj.spec ?? {};
+  const poolKey = `${obj.metadata?.namespace}/${poolIdOf(obj)}`;
+  const wasSchedulable = state.jobs.get(key)?.schedulable;
+  if (kind === "delete") state.deleteJob(key);
+  else {
+    const created = obj.metadata?.creationTimestamp;
+    state.upsertJob({
+      key,
+      poolKey,
+      priority: spec.priority ?? 0,
+      maxParallelTasks: spec.maxParallelTasks ?? -1,
+      created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+      // A disabled job starts no tasks, nor one that is ending (terminate, or whatever else
+      // ended it: its status says Terminating or Completed). Enabling starts them at once.
+      schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Terminating" && obj.status?.state !== "Completed",
+      usesTaskDependencies: spec.usesTaskDependencies ?? false,
+    });
+  }
+  return { obj, key, poolKey, wasSchedulable };
+}
+
+export function indexTask(state: DispatchState, kind: EventKind, obj: TaskObject, validation: TaskValidation): TaskChange {
+  const entry = taskEntry(obj);
+  const before = state.tasks.get(entry.key);
+  if (kind === "delete") {
+    state.deleteTask(entry.key);
+    validation.forget(obj);
+  } else {
+    entry.invalid = validation.invalid(obj);
+    state.upsertTask(entry);
+  }
+  return { obj, entry, before };
+}

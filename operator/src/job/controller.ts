@@ -1,0 +1,26 @@
+// The job controller (status, operations, job manager): its reconcile and what it watches.
+import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
+import { makeJobReconciler, type JobReconcilerDeps } from "./reconciler.ts";
+
+/** Job status follows task changes at most this often. */
+const jobStatusDelayMs = 200;
+
+export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Controller {
+  const { queue, state } = deps;
+  return {
+    name: "job",
+    workers: 2,
+    reconcile: makeJobReconciler(deps),
+    watches: {
+      // PoolReady follows the pool.
+      pools: (_kind, pool) => {
+        const key = keyOf(pool);
+        for (const job of state.jobs.values()) if (job.poolKey === key) queue.add(job.key);
+      },
+      jobs: (kind, { key }) => {
+        if (kind !== "delete") queue.add(key);
+      },
+      tasks: (_kind, { entry }) => queue.addAfter(entry.jobKey, jobStatusDelayMs),
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LeaderElector, type Clock, type LeaseRecord, type LeaseStore } from "./leader-election.ts";
+
+/** Time moves only when the test says so; timers fire in order. */
+class FakeClock implements Clock {
+  private t = 1_000_000;
+  private timers: { at: number; fire: () => void }[] = [];
+  now = () => this.t;
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = { at: this.t + ms, fire: () => resolve() };
+      this.timers.push(timer);
+      signal.addEventListener("abort", () => ((this.timers = this.timers.filter((x) => x !== timer)), resolve()), { once: true });
+    });
+  }
+  timeout(ms: number): AbortSignal {
+    const c = new AbortController();
+    this.timers.push({ at: this.t + ms, fire: () => c.abort(new DOMException("timed out", "TimeoutError")) });
+    return c.signal;
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.timers = this.timers.filter((x) => x !== next);
+      this.t = next.at;
+      next.fire();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** A lease in memory, with optimistic concurrency; it can fail or hang (until the call's signal aborts). */
+class MemoryStore implements LeaseStore {
+  record: LeaseRecord | undefined;
+  version = 0;
+  mode: "ok" | "fail" | "hang" = "ok";
+  /** Holder of every successful write, in order. */
+  writes: string[] = [];
+  private async gate(signal: AbortSignal): Promise<void> {
+    if (this.mode === "fail") throw new Error("the API server is unavailable");
+    if (this.mode === "hang") await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+  }
+  async get(signal: AbortSignal) {
+    await this.gate(signal);
+    return this.record && { record: { ...this.record }, version: String(this.version) };
+  }
+  async create(record: LeaseRecord, signal: AbortSignal) {
+    await this.gate(signal);
+    if (this.record) throw new Error("409 AlreadyExists");
+    this.write(record);
+  }
+  async update(record: LeaseRecord, version: string, signal: AbortSignal) {
+    await this.gate(signal);
+    if (version !== String(this.version)) throw new Error("409 Conflict");
+    this.write(record);
+  }
+  private write(record: LeaseRecord) {
+    this.record = JSON.parse(JSON.stringify(record)) as LeaseRecord;
+    this.version++;
+    this.writes.push(record.holderIdentity ?? "");
+  }
+}
+
+const leaseMs = 10_000;
+const renewDeadlineMs = 7_000;
+const retryMs = 2_000;
+
+function elector(store: LeaseStore, clock: FakeClock, identity: string, start: (signal: AbortSignal) => Promise<void> | void = () => {}) {
+  const events: string[] = [];
+  let signal: AbortSignal | undefined;
+  const e = new LeaderElector({ store, clock, identity, leaseDurationMs: leaseMs, renewDeadlineMs, retryPeriodMs: retryMs, log: () => {} });
+  const leadership = e.start({
+    onStartedLeading: (s) => {
+      signal = s;
+      events.push(`started@${clock.now()}`);
+      return start(s);
+    },
+    onStoppedLeading: () => events.push(`stopped@${clock.now()}`),
+  });
+  return { leadership, events, signal: () => signal };
+}
+
+type Harness = { clock: FakeClock; store: MemoryStore };
+
+const cases: Record<string, (h: Harness) => Promise<void>> = {
+  "a free lease is taken and leading starts at once": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    assert.equal(a.leadership.leading(), true);
+    assert.equal(a.events.length, 1);
+    assert.equal(store.record?.holderIdentity, "a");
+    await a.leadership.stop();
+  },
+  "a lease another replica keeps renewing is never taken": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const b = elector(store, clock, "b");
+    await clock.advance(5 * leaseMs);
+    assert.equal(b.leadership.leading(), false);
+    assert.deepEqual(b.events, []);
+    assert.ok(store.writes.every((w) => w === "a"));
+    await Promise.all([a.leadership.stop(), b.leadership.stop()]);
+  },
+  "a lease that stopped changing is taken leaseDuration after it was last seen to change, whatever its renewTime says": async ({ clock, store }) => {
+    // Written by a replica whose clock runs an hour ahead: its renewTime lies in our future.
+    const ahead = new Date(clock.now() + 3_600_000).toISOString();
+    store.record = { holderIdentity: "gone", leaseDurationSeconds: leaseMs / 1000, renewTime: ahead, acquireTime: ahead, leaseTransitions: 3 };
+    const a = elector(store, clock, "a");
+    await clock.advance(leaseMs - retryMs);
+    assert.equal(a.leadership.leading(), false, "not before leaseDuration");
+    await clock.advance(2 * retryMs);
+    assert.equal(a.leadership.leading(), true, "taken after leaseDuration of no change");
+    assert.equal(store.record?.leaseTransitions, 4);
+    await a.leadership.stop();
+  },
+  "a renewTime long past does not make a lease expired before this process saw it unchanged for leaseDuration": async ({ clock, store }) => {
+    // Written by a replica whose clock runs an hour behind (the old check took this at once).
+    const behind = new Date(clock.now() - 3_600_000).toISOString();
+    store.record = { holderIdentity: "other", leaseDurationSeconds: leaseMs / 1000, renewTime: behind, acquireTime: behind, leaseTransitions: 0 };
+    const a = elector(store, clock, "a");
+    await clock.advance(leaseMs - retryMs);
+    assert.equal(a.leadership.leading(), false);
+    assert.equal(store.record?.holderIdentity, "other");
+    await a.leadership.stop();
+  },
+  "a start that takes longer than the lease keeps the lease renewed meanwhile": async ({ clock, store }) => {
+    const a = elector(store, clock, "a", () => new Promise(() => {})); // a cache sync that never ends
+    await clock.advance(0);
+    const b = elector(store, clock, "b");
+    await clock.advance(5 * leaseMs);
+    assert.equal(a.leadership.leading(), true);
+    assert.equal(b.leadership.leading(), false);
+    assert.ok(store.writes.length >= (5 * leaseMs) / retryMs, `renewed ${store.writes.length} times`);
+    assert.ok(store.writes.every((w) => w === "a"));
+    await Promise.all([a.leadership.stop(), b.leadership.stop()]);
+  },
+  "a renewal that hangs ends by the renew deadline: leadership stops before the lease could pass to another": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const lastRenew = clock.now();
+    store.mode = "hang";
+    await clock.advance(retryMs + renewDeadlineMs);
+    assert.equal(a.leadership.leading(), false);
+    assert.equal(a.signal()?.aborted, true, "the leader's signal aborts");
+    const stoppedAt = Number(a.events.find((e) => e.startsWith("stopped@"))?.split("@")[1]);
+    assert.ok(stoppedAt - lastRenew < leaseMs, `stopped ${stoppedAt - lastRenew} ms after the last renewal`);
+    await a.leadership.stop();
+  },
+  "failing renewals are retried within the deadline, then leadership stops": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    store.mode = "fail";
+    await clock.advance(retryMs + renewDeadlineMs - 3_000); // three failed tries, the deadline not yet passed
+    assert.equal(a.leadership.leading(), true, "still within the deadline");
+    store.mode = "ok";
+    await clock.advance(retryMs);
+    assert.equal(a.leadership.leading(), true, "a renewal within the deadline keeps the lease");
+    assert.deepEqual(a.events.map((e) => e.split("@")[0]), ["started"]);
+    store.mode = "fail";
+    await clock.advance(retryMs + renewDeadlineMs + 1);
+    assert.deepEqual(a.events.map((e) => e.split("@")[0]), ["started", "stopped"]);
+    await a.leadership.stop();
+  },
+  "after a lost lease it stands by and can lead again": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    store.mode = "fail";
+    await clock.advance(retryMs + renewDeadlineMs + 1);
+    store.mode = "ok";
+    await clock.advance(retryMs);
+    assert.deepEqual(a.events.map((e) => e.split("@")[0]), ["started", "stopped", "started"]);
+    await a.leadership.stop();
+  },
+  "stop hands the lease over: another replica takes it at once": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const b = elector(store, clock, "b");
+    await clock.advance(retryMs);
+    await a.leadership.stop();
+    assert.equal(store.record?.holderIdentity, "");
+    await clock.advance(retryMs);
+    assert.equal(b.leadership.leading(), true);
+    await b.leadership.stop();
+  },
+  "two replicas starting together: one leads, the other never does while it renews": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    const b = elector(store, clock, "b");
+    for (let i = 0; i < 20; i++) {
+      await clock.advance(retryMs / 2);
+      assert.ok(!(a.leadership.leading() && b.leadership.leading()), "never both");
+    }
+    assert.equal([a, b].filter((x) => x.leadership.leading()).length, 1);
+    await Promise.all([a.leadership.stop(), b.leadership.stop()]);
+  },
+};
+
+describe("leader election", () => {
+  for (const [name, scenario] of Object.entries(cases)) it(name, () => scenario({ clock: new FakeClock(), store: new MemoryStore() }));
+});

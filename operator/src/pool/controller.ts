@@ -1,0 +1,35 @@
+// The pool controller: its reconcile and what it watches.
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { poolLabel } from "../../../api/labels.ts";
+import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
+import type { DispatchState } from "../dispatch/dispatch-state.ts";
+import { makePoolReconciler, type PoolReconcilerDeps } from "./reconciler.ts";
+
+/** Pool node counts follow task changes at most this often. */
+const poolStatusDelayMs = 1_000;
+
+/** `namespace/pool` of a node Deployment or node pod, from its pool label. */
+export function poolKeyOfLabel(obj: KubernetesObject): string | undefined {
+  const pool = obj.metadata?.labels?.[poolLabel];
+  return pool ? `${obj.metadata?.namespace}/${pool}` : undefined;
+}
+
+export function poolController(deps: PoolReconcilerDeps & { state: DispatchState; queue: Queue }): Controller {
+  const { queue, state } = deps;
+  const add = (key: string | undefined) => void (key && queue.add(key));
+  return {
+    name: "pool",
+    workers: 2,
+    reconcile: makePoolReconciler(deps),
+    watches: {
+      pools: (_kind, pool) => queue.add(keyOf(pool)),
+      deployments: (_kind, deployment) => add(poolKeyOfLabel(deployment)),
+      nodePods: (_kind, pod) => add(poolKeyOfLabel(pod)),
+      // Node states count running tasks: an assignment or a completion changes them.
+      tasks: (_kind, { entry, before }) => {
+        const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
+        if (poolKey && (before?.node !== entry.node || before?.completed !== entry.completed)) queue.addAfter(poolKey, poolStatusDelayMs);
+      },
+    },
+  };
+}
