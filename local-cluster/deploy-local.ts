@@ -43,6 +43,17 @@ export async function waitForCrds(kc: KubeConfig, names: string[]): Promise<void
 /** The Secret, in a pool's namespace, that holds the auto-storage connection string locally. */
 export const autoStorageSecret = "kubatch-auto-storage";
 
+const localOperatorConfig = `autoStorage:
+  name: ${autoStorageSecret}
+  key: connectionString
+autoscale:
+  samplePeriod: 1s
+vmSizes:
+  small: { requests: { cpu: 100m, memory: 128Mi } }
+  medium: { requests: { cpu: 400m, memory: 512Mi } }
+  large: { requests: { cpu: "1", memory: 1Gi } }
+`;
+
 export type LocalOperator = { pid: number; healthPort: number; metricsPort: number; log: string };
 
 export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: string) => void; configFile?: string } = {}): Promise<LocalOperator> {
@@ -71,8 +82,10 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
   const healthPort = await freePort();
   // autoStorageContainerName resolves through this Secret (Azurite's account in the local cluster).
   const configFile = opts.configFile ?? join(paths.clusterDir, "operator-config.yaml");
-  // Autoscale samples every second here, so formulas react within the tests' patience.
-  if (!opts.configFile) writeFileSync(configFile, `autoStorage:\n  name: ${autoStorageSecret}\n  key: connectionString\nautoscale:\n  samplePeriod: 1s\n`);
+  // Autoscale samples every second here, so formulas react within the tests' patience. The
+  // local cluster is one node of the machine's cores (2 on the project's machines): its sizes
+  // ask for a fraction of the chart's defaults, so the suites' pools fit beside each other.
+  if (!opts.configFile) writeFileSync(configFile, localOperatorConfig);
   const metricsPort = await freePort();
   const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--metrics-addr=127.0.0.1:${metricsPort}`, `--config=${configFile}`];
   const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig } });
