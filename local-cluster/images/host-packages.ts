@@ -34,7 +34,7 @@ export function ensureHostPackages(log: (line: string) => void): void {
   }
   log(`Installing Debian packages for ${why}: ${missing.join(", ")} (apt-get update, then apt-get install)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "--no-install-recommends", ...missing]]) {
+  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...missing]]) {
     const r = spawnSync("apt-get", args, { env, stdio: ["ignore", "inherit", "inherit"], timeout: 15 * 60_000 });
     if (r.status !== 0) throw new Error(`apt-get ${args[0]} failed (exit ${r.status}); install by hand: apt-get install -y ${missing.join(" ")}`);
   }
