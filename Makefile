@@ -56,5 +56,8 @@ bench: setup
 demo: setup
 	$(NODE) e2e/demo/main.ts
 
-clean: cluster-down
+# Every cluster of this checkout goes first (dev, tests, bench): removing a live cluster's
+# folder would leave its processes, mounts and network namespace behind.
+clean: setup
+	for dir in .kubatch .kubatch/test .kubatch/bench; do $(KUBATCH) cluster down --state-dir $$dir || exit 1; done
 	rm -rf .kubatch

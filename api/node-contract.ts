@@ -35,11 +35,7 @@ export const injectedAgentVolume = "kubatch-agent";
 
 /** The command of a container that runs the injected task-runner (its mode goes in args). */
 export function injectedAgentCommand(dir = injectedAgentDir): string[] {
-  return [`${dir}/lib/ld.so`, "--library-path", `${dir}/lib`, `${dir}/bin/node`, `${dir}/app/task-runner/src/main.ts`];
+  // Node's options on its command line, not in NODE_OPTIONS: tasks inherit the agent's
+  // environment, and an image's own older `node` would refuse the option.
+  return [`${dir}/lib/ld.so`, "--library-path", `${dir}/lib`, `${dir}/bin/node`, "--disable-warning=ExperimentalWarning", `${dir}/app/task-runner/src/main.ts`];
 }
-
-/** What the task-runner image sets in its own environment, for the injected agent. */
-export const injectedAgentEnv: { name: string; value: string }[] = [
-  { name: "NODE_ENV", value: "production" },
-  { name: "NODE_OPTIONS", value: "--disable-warning=ExperimentalWarning" },
-];

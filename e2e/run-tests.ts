@@ -10,11 +10,14 @@ import { clusterPaths, repoRoot } from "../local-cluster/state.ts";
 
 const { values } = parseArgs({ options: { unit: { type: "boolean" } } });
 
+/** The test runner while it runs, so a signal can stop it. */
+let child: ReturnType<typeof spawn> | undefined;
+
 // Asynchronous on purpose: this process is the parent of the cluster's processes, and a
 // blocked event loop would leave them unreaped (zombies) when tests stop them.
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: "inherit", env });
+    child = spawn(command, args, { cwd: repoRoot, stdio: "inherit", env });
     child.on("close", (code) => resolve(code ?? 1));
     child.on("error", () => resolve(1));
   });
@@ -32,6 +35,17 @@ async function main(): Promise<number> {
   const paths = clusterPaths(join(repoRoot, ".kubatch", "test"));
   if (!values.unit) {
     console.log("== local cluster for the tests");
+    // A fresh cluster each run: an earlier run that was interrupted leaves its cluster up,
+    // running images and code of before.
+    await down({ paths, log: () => {} });
+    // Interrupted (Ctrl-C, a CI timeout): the cluster still goes, and so do the test processes.
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      process.once(sig, () => {
+        console.log(`== ${sig}: local cluster down`);
+        child?.kill("SIGTERM");
+        down({ paths }).finally(() => process.exit(130));
+      });
+    }
     const info = await up({ paths });
     await deployLocal({ paths });
     env.KUBECONFIG = info.kubeconfig;

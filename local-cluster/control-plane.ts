@@ -9,7 +9,9 @@ import { ensureKubeBinaries } from "./kube-build.ts";
 import { ensurePki, type Pki } from "./pki.ts";
 import { ensureImages } from "./images/build.ts";
 import { ensureHostPackages } from "./images/host-packages.ts";
-import { createNetwork, freeSlot, networkPlan, type NodeNetwork } from "./node/network.ts";
+import { claimFreeSlot, createNetwork, networkPlan, type NodeNetwork } from "./node/network.ts";
+import { releaseSlot, restoreSysctls, slotOwner } from "./node/host-claims.ts";
+import { mountsUnder, unmountUnder } from "./node/cleanup.ts";
 import { nodeLeftovers, startRealNode } from "./node/real-node.ts";
 import { removeNodeLeftovers } from "./node/cleanup.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
@@ -61,9 +63,18 @@ async function stopCluster(paths: ClusterPaths, log: (line: string) => void): Pr
   const stopped = await stopAll(paths.stateDir, 10_000, log);
   const net = lastNetwork(paths);
   if (net) {
-    await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, paths.imageStore, net), log);
+    // Only a slot this state folder still holds is its to clean: after a reboot (claims gone)
+    // another cluster may own that slot's namespace and cgroups now.
+    if (slotOwner(net.slot) === paths.stateDir) {
+      await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, paths.imageStore, net), log);
+      releaseSlot(net.slot, paths.stateDir);
+    }
     rmSync(networkFile(paths), { force: true });
   }
+  for (const dir of [paths.nodeDir, paths.imageStore]) unmountUnder(dir, log);
+  const left = [...mountsUnder(paths.nodeDir), ...mountsUnder(paths.imageStore)];
+  if (left.length > 0) throw new Error(`mounts are left under ${paths.stateDir} (${left.slice(0, 3).join(", ")}…): not removing its files; unmount them and run down again`);
+  restoreSysctls(log);
   return stopped;
 }
 
@@ -101,7 +112,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   for (const dir of [paths.clusterDir, paths.etcdData, paths.nodeDir, paths.azuriteDir, paths.logs]) mkdirSync(dir, { recursive: true });
 
   const started = Date.now();
-  const net = networkPlan(freeSlot());
+  const net = networkPlan(claimFreeSlot(paths.stateDir));
   writeFileSync(networkFile(paths), JSON.stringify({ slot: net.slot }) + "\n");
   createNetwork(net);
   log(`node network ${net.netns}: API server and Azurite on ${net.hostIp}, node ${net.nodeIp}, pods ${net.podCidr}`);

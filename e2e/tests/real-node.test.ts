@@ -5,7 +5,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type KubeConfig, type V1Pod, type V1SecurityContext } from "@kubernetes/client-node";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { localImages } from "../../local-cluster/images/build.ts";
+import { repoRoot } from "../../local-cluster/state.ts";
 import { eventually, get } from "../../local-cluster/probe.ts";
 import { freePort } from "../../local-cluster/ports.ts";
 import { kubeConfig, kubectl, kubectlPath, localCluster, noCluster } from "./support/cluster.ts";
@@ -48,7 +51,9 @@ describe("the real node", { skip }, () => {
 
   test("a container has its own PID namespace, hostname and the image's root filesystem", async () => {
     // `$$$$` is `$$` after Kubernetes' own $(VAR) expansion of the command.
-    const pod = await runPod("isolated", 'echo "pid=$$$$"; echo "host=$(hostname)"; ls /; test -e /work && echo host-fs-visible; test -e /usr/lib/os-release && echo os-release; echo "maxpid=$(ls /proc | grep "^[0-9]" | sort -n | tail -1)"');
+    const hostFile = join(repoRoot, "package.json");
+    assert.ok(existsSync(hostFile));
+    const pod = await runPod("isolated", `echo "pid=$$$$"; echo "host=$(hostname)"; ls /; test -e ${hostFile} && echo host-fs-visible; test -e /usr/lib/os-release && echo os-release; echo "maxpid=$(ls /proc | grep "^[0-9]" | sort -n | tail -1)"`);
     assert.equal(pod.status?.phase, "Succeeded");
     const out = await log("isolated");
     assert.match(out, /^pid=1$/m, "the shell is PID 1 of its own namespace");
@@ -122,27 +127,36 @@ describe("the real node", { skip }, () => {
     assert.match(out, /^10\.0\.0\.0\/24 via /m, "the Service range through the node");
   });
 
-  test("a pool's node image can be any image: the agent is injected into one with no Node.js", { timeout: 240_000 }, async () => {
-    const k = new Kubatch(kc, ns.name);
-    // The start task and the task run with the image's python3; the agent beside them is
-    // kubatch's Node, copied in by the install-agent init container.
-    await k.warmPool("py", 1, {
+  // A Debian image with python3 and no Node.js, and busybox: no libc, no libstdc++ at all.
+  const foreignImages = {
+    "a Debian image with python3": {
       image: localImages.debianPython,
-      startTask: { commandLine: `python3 -c "import os; open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared', 'w').write('by python')"`, waitForSuccess: true },
-    }, 180_000);
-    await k.create("Job", "pyjob", { poolInfo: { poolId: "py" } });
-    await k.create("Task", "pytask", {
-      jobName: "pyjob",
-      commandLine: `python3 -c "import os, sys; print('python', sys.version_info[0]); print('node', [d for d in os.environ['PATH'].split(':') if os.path.exists(d + '/node')]); print(open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared').read())"`,
+      startTask: `python3 -c "import os; open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared', 'w').write('by the image')"`,
+      task: `python3 -c "import os, sys; print('tool', 'python', sys.version_info[0]); print('node', [d for d in os.environ['PATH'].split(':') if os.path.exists(d + '/node')]); print(open(os.environ['AZ_BATCH_NODE_SHARED_DIR'] + '/prepared').read())"`,
+      want: [/^tool python 3$/m, /^node \[\]$/m, /^by the image$/m],
+    },
+    "busybox (static, no shared libraries)": {
+      image: localImages.busybox,
+      startTask: `/bin/sh -c "echo by the image > $AZ_BATCH_NODE_SHARED_DIR/prepared"`,
+      task: `/bin/sh -c "echo tool busybox; ls /lib /usr/lib 2>&1 | grep -c 'libc\\.so' | sed 's/^/libc files: /'; command -v node || echo node none; cat $AZ_BATCH_NODE_SHARED_DIR/prepared"`,
+      want: [/^tool busybox$/m, /^libc files: 0$/m, /^node none$/m, /^by the image$/m],
+    },
+  };
+  for (const [name, tc] of Object.entries(foreignImages)) {
+    test(`a pool's node image can be any image — the agent is injected: ${name}`, { timeout: 240_000 }, async () => {
+      const k = new Kubatch(kc, ns.name);
+      const pool = name.startsWith("busybox") ? "bb" : "py";
+      // The start task and the task run with the image's own tools; the agent beside them is
+      // kubatch's Node, copied in by the install-agent init container with its libraries.
+      await k.warmPool(pool, 1, { image: tc.image, startTask: { commandLine: tc.startTask, waitForSuccess: true } }, 180_000);
+      await k.create("Job", `${pool}-job`, { poolInfo: { poolId: pool } });
+      await k.create("Task", `${pool}-task`, { jobName: `${pool}-job`, commandLine: tc.task });
+      const done = await eventually(`${pool}-task completed`, 60_000, async () => {
+        const t = await k.task(`${pool}-task`);
+        return t.status?.state === "Completed" ? t : undefined;
+      }, async () => JSON.stringify((await k.task(`${pool}-task`)).status));
+      assert.equal(done.status?.executionInfo?.exitCode, 0, JSON.stringify(done.status));
+      for (const re of tc.want) assert.match(done.status?.stdoutTail ?? "", re);
     });
-    const done = await eventually("pytask completed", 60_000, async () => {
-      const t = await k.task("pytask");
-      return t.status?.state === "Completed" ? t : undefined;
-    }, async () => JSON.stringify((await k.task("pytask")).status));
-    assert.equal(done.status?.executionInfo?.exitCode, 0, JSON.stringify(done.status));
-    const out = done.status?.stdoutTail ?? "";
-    assert.match(out, /^python 3$/m);
-    assert.match(out, /^node \[\]$/m, "the image has no Node.js of its own");
-    assert.match(out, /^by python$/m, "the start task ran in the image");
-  });
+  }
 });

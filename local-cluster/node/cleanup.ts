@@ -9,6 +9,12 @@ import { removeNetwork, type NodeNetwork } from "./network.ts";
 
 const cgroupBase = "/sys/fs/cgroup";
 
+/** Unified (cgroup v2 only) when the root itself is a cgroup; else one folder per v1 hierarchy (and the hybrid `unified`). */
+function hierarchies(): string[] {
+  if (existsSync(join(cgroupBase, "cgroup.controllers"))) return [cgroupBase];
+  return (existsSync(cgroupBase) ? readdirSync(cgroupBase) : []).map((h) => join(cgroupBase, h)).filter((d) => lstatSync(d).isDirectory());
+}
+
 /** Every cgroup folder of this node, in each hierarchy, deepest first. */
 export function nodeCgroups(root: string): string[] {
   const found: string[] = [];
@@ -29,8 +35,8 @@ export function nodeCgroups(root: string): string[] {
     }
     found.push(dir);
   };
-  for (const hierarchy of existsSync(cgroupBase) ? readdirSync(cgroupBase) : []) {
-    const dir = join(cgroupBase, hierarchy, root);
+  for (const hierarchy of hierarchies()) {
+    const dir = join(hierarchy, root);
     if (existsSync(dir)) walk(dir);
   }
   return found;
@@ -46,11 +52,15 @@ function procsOf(cgroup: string): number[] {
 
 /** The node's cgroup in every hierarchy (the kubelet requires its cgroupRoot to exist). */
 export function createCgroups(root: string): void {
-  for (const hierarchy of readdirSync(cgroupBase)) {
-    const parent = join(cgroupBase, hierarchy);
-    if (!lstatSync(parent).isDirectory()) continue;
+  for (const parent of hierarchies()) {
     const dir = join(parent, root);
     mkdirSync(dir, { recursive: true });
+    // cgroup v2: the node's cgroup hands the kubelet's controllers down to its children.
+    if (parent === cgroupBase && existsSync(join(dir, "cgroup.subtree_control"))) {
+      const available = readFileSync(join(dir, "cgroup.controllers"), "utf8").split(/\s+/).filter(Boolean);
+      const want = ["cpu", "cpuset", "memory", "pids", "io", "hugetlb"].filter((c) => available.includes(c));
+      if (want.length > 0) writeFileSync(join(dir, "cgroup.subtree_control"), want.map((c) => `+${c}`).join(" "));
+    }
     // A v1 cpuset starts with no CPUs or memory nodes: inherit the parent's.
     for (const f of ["cpuset.cpus", "cpuset.mems"]) {
       if (existsSync(join(parent, f)) && readFileSync(join(dir, f), "utf8").trim() === "") writeFileSync(join(dir, f), readFileSync(join(parent, f), "utf8"));

@@ -20,7 +20,7 @@ test("slots outside 1..250 are refused", () => {
 });
 
 test("the pods' network has no default route: only the host's link and the Service range", () => {
-  const conf = cniConflist(networkPlan(7)) as { plugins: { type: string; isDefaultGateway?: boolean; ipMasq?: boolean; ipam?: { routes: { dst: string }[] } }[] };
+  const conf = cniConflist(networkPlan(7), "/tmp/ipam") as { plugins: { type: string; isDefaultGateway?: boolean; ipMasq?: boolean; ipam?: { routes: { dst: string }[] } }[] };
   const bridge = conf.plugins.find((p) => p.type === "bridge")!;
   assert.equal(bridge.isDefaultGateway, false);
   assert.equal(bridge.ipMasq, false);

@@ -6,6 +6,7 @@
 // reserved for network tests (RFC 2544), so they never meet a real network.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { claimSlot } from "./host-claims.ts";
 
 export type NodeNetwork = {
   /** 1..250; picks every name and address below. */
@@ -54,13 +55,12 @@ export function netnsPath(netns: string): string {
   return `/run/netns/${netns}`;
 }
 
-/** The first slot that no namespace on this machine uses. */
-export function freeSlot(): number {
-  for (let slot = 1; slot <= maxSlot; slot++) {
+/** Claims the first slot no cluster holds and no namespace or link uses (node/host-claims.ts). */
+export function claimFreeSlot(stateDir: string): number {
+  return claimSlot(stateDir, maxSlot, (slot) => {
     const plan = networkPlan(slot);
-    if (!existsSync(netnsPath(plan.netns)) && !linkExists(plan.hostLink)) return slot;
-  }
-  throw new Error(`every network slot 1..${maxSlot} is taken (ip netns list): bring some clusters down`);
+    return existsSync(netnsPath(plan.netns)) || linkExists(plan.hostLink);
+  });
 }
 
 function linkExists(name: string): boolean {
@@ -72,7 +72,7 @@ export function inNetns(net: NodeNetwork, cmd: string, args: string[]): { comman
   return { command: "nsenter", args: [`--net=${netnsPath(net.netns)}`, "--", cmd, ...args] };
 }
 
-/** Creates the namespace, the link and the host's route to the pods; idempotent per slot. */
+/** Creates the namespace, the link and the host's route to the pods, for a slot this cluster claimed. */
 export function createNetwork(net: NodeNetwork): void {
   removeNetwork(net);
   run("ip", ["netns", "add", net.netns]);
@@ -80,6 +80,9 @@ export function createNetwork(net: NodeNetwork): void {
   run("ip", ["link", "add", net.hostLink, "type", "veth", "peer", "name", net.nodeLink, "netns", net.netns]);
   run("ip", ["addr", "add", `${net.hostIp}/30`, "dev", net.hostLink]);
   run("ip", ["link", "set", net.hostLink, "up"]);
+  // The host never forwards what arrives from the node (even where ip_forward is on), and
+  // the link carries no IPv6.
+  run("sysctl", ["-qw", `net.ipv4.conf.${net.hostLink}.forwarding=0`, `net.ipv6.conf.${net.hostLink}.disable_ipv6=1`]);
   ns("link", "set", "lo", "up");
   ns("addr", "add", `${net.nodeIp}/30`, "dev", net.nodeLink);
   ns("link", "set", net.nodeLink, "up");
@@ -102,7 +105,7 @@ export function removeNetwork(net: NodeNetwork): void {
 }
 
 /** The CNI configuration of the pods' network: a bridge, host-local addresses, loopback. */
-export function cniConflist(net: NodeNetwork): object {
+export function cniConflist(net: NodeNetwork, ipamDataDir: string): object {
   return {
     cniVersion: "1.0.0",
     name: "kubatch",
@@ -117,6 +120,8 @@ export function cniConflist(net: NodeNetwork): object {
         hairpinMode: true,
         ipam: {
           type: "host-local",
+          // The node's own folder (the default /var/lib/cni is shared and outlives a SIGKILL).
+          dataDir: ipamDataDir,
           ranges: [[{ subnet: net.podCidr, gateway: net.bridgeIp }]],
           routes: [
             { dst: `198.18.${net.slot}.0/30`, gw: net.bridgeIp },

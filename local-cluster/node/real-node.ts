@@ -12,6 +12,7 @@ import { containerdConfig, containerdPaths, type ContainerdPaths } from "./conta
 import { cgroupRoot, kubeletArgs, kubeletConfig, kubeletPaths, kubeProxyConfig } from "./kubelet.ts";
 import { cniConflist, inNetns, type NodeNetwork } from "./network.ts";
 import { createCgroups } from "./cleanup.ts";
+import { saveSysctls } from "./host-claims.ts";
 
 type Start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => Started;
 
@@ -42,7 +43,7 @@ export async function startRealNode(i: RealNodeInput): Promise<void> {
   const kl = kubeletPaths(i.nodeDir);
   for (const d of [cd.root, cd.state, cd.cniConfDir, kl.rootDir, kl.podLogsDir]) mkdirSync(d, { recursive: true });
   writeFileSync(cd.config, containerdConfig(cd, cniBinDir));
-  writeFileSync(join(cd.cniConfDir, "10-kubatch.conflist"), JSON.stringify(cniConflist(i.net), null, 2) + "\n");
+  writeFileSync(join(cd.cniConfDir, "10-kubatch.conflist"), JSON.stringify(cniConflist(i.net, join(i.nodeDir, "cni-ipam")), null, 2) + "\n");
   // No nameserver: there is nothing to resolve names against and no route out.
   writeFileSync(kl.resolvConf, "options ndots:1\n");
 
@@ -60,6 +61,8 @@ export async function startRealNode(i: RealNodeInput): Promise<void> {
   i.log(`containerd ${ctr(cd.socket, ["version"]).match(/Version:\s+(\S+)/)?.[1] ?? "?"} ready; ${loaded} of ${i.imageArchives.length} local images imported in ${((Date.now() - importStarted) / 1000).toFixed(1)}s`);
 
   createCgroups(cgroupRoot(i.net));
+  // The kubelet sets a few kernel settings host-wide; `down` of the last cluster restores them.
+  saveSysctls();
   const kubeletKubeconfig = join(i.clusterDir, "kubelet.kubeconfig");
   writeKubeconfig(kubeletKubeconfig, i.server, i.pki.servingCa, i.pki.nodeClient);
   writeFileSync(

@@ -44,7 +44,7 @@ test("the agent is injected into a pool's own image, never into the task-runner'
       assert.equal(install.image, config.taskRunnerImage, `${name}: the installer comes from the task-runner image`);
       assert.deepEqual(install.args, ["install-agent", "--dest", injectedAgentDir]);
       assert.ok(agent.volumeMounts?.some((m) => m.mountPath === injectedAgentDir && m.readOnly), `${name}: mounted read-only`);
-      assert.ok(agent.env?.some((e) => e.name === "NODE_OPTIONS"), `${name}: the task-runner image's environment`);
+      assert.ok(!agent.env?.some((e) => e.name === "NODE_OPTIONS" || e.name === "NODE_ENV"), `${name}: nothing of Node's for the tasks to inherit`);
     }
   }
 });

@@ -10,7 +10,7 @@ import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec
 import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
-import { autoStorageEnv, commandLineEnv, credentialEnv, injectedAgentCommand, injectedAgentDir, injectedAgentEnv, injectedAgentVolume, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
+import { autoStorageEnv, commandLineEnv, credentialEnv, injectedAgentCommand, injectedAgentDir, injectedAgentVolume, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
 import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "./node-rbac.ts";
@@ -56,7 +56,6 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
   const agentRunner = inject
     ? { command: injectedAgentCommand(), volumeMounts: [...mounts, { name: injectedAgentVolume, mountPath: injectedAgentDir, readOnly: true }] }
     : {};
-  const agentRunnerEnv = inject ? injectedAgentEnv : [];
   const identity = identityEnv(pool, config, type);
   const startTask = pool.spec.startTask;
   const initContainers: V1Container[] = [];
@@ -89,9 +88,8 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
         { name: maxRetriesEnv, value: String(startTask.maxTaskRetryCount) },
       ]
     : [];
-  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, ...agentRunner, args: ["start-task"], env: [...agentRunnerEnv, ...startTaskEnv] });
+  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, ...agentRunner, args: ["start-task"], env: startTaskEnv });
   const agentEnv: V1EnvVar[] = [
-    ...agentRunnerEnv,
     ...identity,
     { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
     // Tasks' autoStorageContainerName resource files; optional so pools work without it.

@@ -4,7 +4,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { installAgent, mappedLibraries } from "./install.ts";
+import { installAgent, mappedLibraries, sonameOf } from "./install.ts";
+
+test("library files are found by their sonames", () => {
+  const cases = { "libstdc++.so.6.0.30": "libstdc++.so.6", "libc.so.6": "libc.so.6", "ld-linux-x86-64.so.2": "ld-linux-x86-64.so.2", "libfoo.so.1.2": "libfoo.so.1", "libbar.so": "libbar.so" };
+  for (const [file, want] of Object.entries(cases)) assert.equal(sonameOf(file), want, file);
+});
 
 test("the mapped shared objects, the dynamic loader found among them", () => {
   const maps = [

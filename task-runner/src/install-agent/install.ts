@@ -22,6 +22,11 @@ export function mappedLibraries(maps: string): { loader: string; libs: string[] 
   return { loader, libs };
 }
 
+/** `libstdc++.so.6.0.30` → `libstdc++.so.6`; names that are sonames already stay. */
+export function sonameOf(file: string): string {
+  return file.replace(/(\.so\.\d+)(\.\d+)+$/, "$1");
+}
+
 export function installAgent(dest: string, appRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)))): { files: number } {
   const tmp = `${dest}/.installing`;
   rmSync(tmp, { recursive: true, force: true });
@@ -29,7 +34,12 @@ export function installAgent(dest: string, appRoot = resolve(fileURLToPath(new U
   mkdirSync(join(tmp, "lib"), { recursive: true });
   cpSync(process.execPath, join(tmp, "bin", "node"));
   const { loader, libs } = mappedLibraries(readFileSync("/proc/self/maps", "utf8"));
-  for (const lib of libs) cpSync(lib, join(tmp, "lib", basename(lib)), { dereference: true });
+  for (const lib of libs) {
+    cpSync(lib, join(tmp, "lib", basename(lib)), { dereference: true });
+    // The loader asks for sonames (libstdc++.so.6), the maps name files (libstdc++.so.6.0.30).
+    const soname = sonameOf(basename(lib));
+    if (soname !== basename(lib) && !existsSync(join(tmp, "lib", soname))) symlinkSync(basename(lib), join(tmp, "lib", soname));
+  }
   symlinkSync(basename(loader), join(tmp, "lib", "ld.so"));
   for (const part of appParts) {
     const from = join(appRoot, part);
