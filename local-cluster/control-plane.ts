@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { ensureKubeBinaries } from "./kube-build.ts";
 import { ensurePki, type Pki } from "./pki.ts";
-import { ensureImages } from "./images/build.ts";
+import { ensureImages, localImages, type LocalImage } from "./images/build.ts";
 import { ensureHostPackages } from "./images/host-packages.ts";
 import { claimFreeSlot, createNetwork, networkPlan, type NodeNetwork } from "./node/network.ts";
 import { releaseSlot, restoreSysctls, slotOwner } from "./node/host-claims.ts";
@@ -105,7 +105,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
     log("Stopping the leftovers of an earlier cluster in this state folder");
     await stopCluster(paths, log);
   }
-  const images = opts.node === false ? [] : Object.values(await ensureImages(log));
+  const images = opts.node === false ? [] : Object.entries(await ensureImages(log)).map(([image, archive]) => ({ name: localImages[image as LocalImage], archive }));
   // A cluster starts from empty data each time; certificates are kept.
   for (const dir of [paths.etcdData, paths.nodeDir, paths.azuriteDir]) rmSync(dir, { recursive: true, force: true });
   rmSync(paths.info, { force: true });

@@ -10,6 +10,8 @@ import { clusterProcesses } from "../../local-cluster/processes.ts";
 import { clusterPaths } from "../../local-cluster/state.ts";
 import { mountsUnder, nodeCgroups } from "../../local-cluster/node/cleanup.ts";
 import { netnsPath, type NodeNetwork } from "../../local-cluster/node/network.ts";
+import { localImages } from "../../local-cluster/images/build.ts";
+import { eventually } from "../../local-cluster/probe.ts";
 import { kubectl, localCluster, noCluster } from "./support/cluster.ts";
 
 const local = localCluster() ? undefined : "not the embedded local cluster";
@@ -41,6 +43,11 @@ test("a second cluster on the same machine gets its own ports, data and node net
     assert.ok(clusterProcesses(paths.stateDir).length >= 5, "etcd, apiserver, controller-manager, scheduler and node run");
     assert.notEqual(second.network.netns, first.network.netns, "each node has its own network namespace");
     net = second.network;
+    // A running pod, so that down has containers, their mounts, cgroups and a pod address to remove.
+    const k2 = (...args: string[]) => kubectl("--kubeconfig", second.kubeconfig, ...args);
+    await k2("run", "left-running", `--image=${localImages.busybox}`, "--image-pull-policy=Never", "--restart=Never", "--", "sleep", "3600");
+    await eventually("the second cluster's pod Running", 60_000, async () => ((await k2("get", "pod", "left-running", "-o", "jsonpath={.status.phase}")).stdout === "Running" ? true : undefined));
+    assert.ok(nodeCgroups(`/kubatch-${net.slot}`).length > 0, "its pod lives in the node's cgroups");
   } finally {
     await down({ paths, log: () => {} });
     assert.deepEqual(clusterProcesses(paths.stateDir), [], "nothing of the second cluster is left running");
@@ -49,7 +56,7 @@ test("a second cluster on the same machine gets its own ports, data and node net
     if (net) {
       assert.ok(!existsSync(netnsPath(net.netns)), `network namespace ${net.netns} removed`);
       assert.ok(!existsSync(`/sys/class/net/${net.hostLink}`), `link ${net.hostLink} removed`);
-      assert.deepEqual(nodeCgroups(`/kubatch-${net.slot}`), [], "its cgroups removed");
+      assert.deepEqual(nodeCgroups(`/kubatch-${net.slot}`), [], "its cgroups removed, and the pod's processes with them");
     }
     assert.equal(readInfo(paths), undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,8 @@ export type RealNodeInput = {
   pki: Pki;
   kubeletPort: number;
   binDir: string;
-  imageArchives: string[];
+  /** Each image by the name pods use, and its OCI archive. */
+  imageArchives: { name: string; archive: string }[];
   start: Start;
   log: (line: string) => void;
 };
@@ -82,15 +83,17 @@ export async function startRealNode(i: RealNodeInput): Promise<void> {
 }
 
 /**
- * Imports the archives containerd does not hold yet (an archive's name carries its image id;
- * the store records which it imported). Returns how many it imported.
+ * Imports the archives containerd does not hold yet: an archive's name carries its image id,
+ * the store records which it imported, and an image containerd lost meanwhile (removed by
+ * hand, or by the kubelet under disk pressure) is imported again. Returns how many it imported.
  */
-export function loadImages(cd: ContainerdPaths, archives: string[]): number {
+export function loadImages(cd: ContainerdPaths, archives: { name: string; archive: string }[]): number {
   const record = join(cd.root, "kubatch-imported.json");
   const done = new Set<string>(existsSync(record) ? (JSON.parse(readFileSync(record, "utf8")) as string[]) : []);
+  const held = new Set(ctr(cd.socket, ["images", "list", "--quiet"]).split("\n").filter(Boolean));
   let loaded = 0;
-  for (const archive of archives) {
-    if (done.has(basename(archive))) continue;
+  for (const { name, archive } of archives) {
+    if (done.has(basename(archive)) && held.has(name)) continue;
     ctr(cd.socket, ["images", "import", archive]);
     done.add(basename(archive));
     loaded++;
