@@ -11,9 +11,8 @@ import { ensureImages, localImages, type LocalImage } from "./images/build.ts";
 import { ensureHostPackages } from "./images/host-packages.ts";
 import { claimFreeSlot, createNetwork, networkPlan, type NodeNetwork } from "./node/network.ts";
 import { releaseSlot, restoreSysctls, slotOwner } from "./node/host-claims.ts";
-import { mountsUnder, unmountUnder } from "./node/cleanup.ts";
+import { mountsUnder, removeNodeLeftovers, unmountUnder } from "./node/cleanup.ts";
 import { nodeLeftovers, startRealNode } from "./node/real-node.ts";
-import { removeNodeLeftovers } from "./node/cleanup.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./ports.ts";
 import { get, portOpen, waitFor } from "./probe.ts";
@@ -66,11 +65,12 @@ async function stopCluster(paths: ClusterPaths, log: (line: string) => void): Pr
     // Only a slot this state folder still holds is its to clean: after a reboot (claims gone)
     // another cluster may own that slot's namespace and cgroups now.
     if (slotOwner(net.slot) === paths.stateDir) {
-      await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, paths.imageStore, net), log);
+      await removeNodeLeftovers(nodeLeftovers(paths.nodeDir, net), log);
       releaseSlot(net.slot, paths.stateDir);
     }
     rmSync(networkFile(paths), { force: true });
   }
+  // This state folder's own mounts (container roots, pod namespaces, volumes), whoever holds the slot.
   for (const dir of [paths.nodeDir, paths.imageStore]) unmountUnder(dir, log);
   const left = [...mountsUnder(paths.nodeDir), ...mountsUnder(paths.imageStore)];
   if (left.length > 0) throw new Error(`mounts are left under ${paths.stateDir} (${left.slice(0, 3).join(", ")}…): not removing its files; unmount them and run down again`);

@@ -226,6 +226,13 @@ async function ensurePause(log: Log): Promise<void> {
  * machine's traffic goes through a proxy with its own certificate authority.
  */
 function npmBuildMounts(): string[] {
+  // Asked of npm once per process: every Dockerfile build mounts the same.
+  return (npmMounts ??= readNpmBuildMounts());
+}
+
+let npmMounts: string[] | undefined;
+
+function readNpmBuildMounts(): string[] {
   const npm = (key: string) => {
     try {
       return execFileSync("npm", ["config", "get", key], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();

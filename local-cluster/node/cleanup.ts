@@ -145,12 +145,11 @@ export function removeLogLinks(podLogsDir: string): void {
   }
 }
 
-export type NodeLeftovers = { net: NodeNetwork; cgroupRoot: string; mountRoots: string[]; podLogsDir: string };
+export type NodeLeftovers = { net: NodeNetwork; cgroupRoot: string; podLogsDir: string };
 
-/** Runs after the node's own processes stopped: nothing of the node stays on the host. */
+/** Runs after the node's own processes stopped: its slot's cgroups, namespace, link and log links go (the state folder's mounts: unmountUnder). */
 export async function removeNodeLeftovers(l: NodeLeftovers, log: (line: string) => void): Promise<void> {
   await removeCgroups(l.cgroupRoot, log);
-  for (const dir of l.mountRoots) unmountUnder(dir, log);
   removeNetwork(l.net);
   removeLogLinks(l.podLogsDir);
 }

@@ -111,6 +111,6 @@ function versionOk(socket: string): boolean {
   }
 }
 
-export function nodeLeftovers(nodeDir: string, imageStore: string, net: NodeNetwork) {
-  return { net, cgroupRoot: cgroupRoot(net), mountRoots: [nodeDir, imageStore], podLogsDir: kubeletPaths(nodeDir).podLogsDir };
+export function nodeLeftovers(nodeDir: string, net: NodeNetwork) {
+  return { net, cgroupRoot: cgroupRoot(net), podLogsDir: kubeletPaths(nodeDir).podLogsDir };
 }
