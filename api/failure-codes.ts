@@ -16,3 +16,8 @@ export const containerConfigError = "ContainerConfigError";
 export const taskEnded = "TaskEnded";
 /** The task's node left the pool under nodeDeallocationOption Terminate. */
 export const nodeDeallocated = "NodeDeallocated";
+/**
+ * The task's process ended with the node's agent (its container was restarted under it: killed
+ * for memory, or signalled by the task) as many times as the task may be retried.
+ */
+export const taskInterrupted = "TaskInterruptedByNodeRestart";

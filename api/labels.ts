@@ -4,6 +4,12 @@
 // --- Tasks
 /** The node a task is assigned to: the operator's single assignment record, in the Task's labels. */
 export const nodeLabel = "kubatch.dev/node";
+/**
+ * Written with the node label, in the same patch: which assignment this is. A task requeued
+ * and assigned to the same node again gets a new value, so the agent never mistakes the new
+ * assignment for the run it already made (nor reports an old run's result into it).
+ */
+export const assignmentAnnotation = "kubatch.dev/assignment";
 /** On a task whose exit conditions disabled its job: the action was applied (once per completion). */
 export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
 /** On the job manager Task the job reconciler creates: the job's name. */

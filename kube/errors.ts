@@ -23,6 +23,12 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** The HTTP status of a failed API call; undefined when no response came (reset, timeout, refused). */
+export function httpStatus(err: unknown): number | undefined {
+  const code = (err as ApiError)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
 /** A write that lost a race (409) or whose object is gone (404): nothing to retry. */
 export function isConflictOrGone(err: unknown): boolean {
   const code = (err as ApiError)?.code;

@@ -2,6 +2,7 @@
 // under nodeDeallocationOption Terminate), then the plan's assignments are written as the
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan.
+import { randomUUID } from "node:crypto";
 import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
@@ -10,7 +11,7 @@ import type { Outcome } from "../controller/work-queue.ts";
 import { fieldManager, mergePatch } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
-import { nodeLabel } from "../../../api/labels.ts";
+import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
 
@@ -48,7 +49,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   async function assign(task: TaskEntry, node: string): Promise<void> {
     deps.state.upsertTask({ ...task, node });
     try {
-      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node } } } }, mergePatch);
+      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node }, annotations: { [assignmentAnnotation]: randomUUID() } } } }, mergePatch);
       deps.onAssigned?.(task, node);
     } catch (err) {
       // Undo the assumption unless the informer has already replaced the entry.

@@ -6,7 +6,7 @@ import type { EventKind } from "../../../kube/informer.ts";
 import type { JobObject, PoolObject, TaskObject } from "../../../kube/objects.ts";
 import { keyOf, type JobChange, type TaskChange } from "../controller/watches.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
-import { isUsable, nodeInfo } from "../pool/node-state.ts";
+import { isUsable, nodeInfo, podEnded } from "../pool/node-state.ts";
 import type { DispatchState } from "./dispatch-state.ts";
 import { taskEntry } from "./task-entry.ts";
 import type { TaskValidation } from "./task-validation.ts";
@@ -21,7 +21,8 @@ export function indexNodePod(state: DispatchState, kind: EventKind, pod: V1Pod):
   const poolKey = poolKeyOfLabel(pod);
   if (!poolKey) return;
   const key = keyOf(pod);
-  if (kind === "delete") state.deleteNode(key);
+  // An ended pod's tasks are orphans, as if it were gone (the Deployment replaces it).
+  if (kind === "delete" || podEnded(pod)) state.deleteNode(key);
   else state.upsertNode({ key, name: pod.metadata?.name ?? "", poolKey, usable: isUsable(nodeInfo(pod).state) });
 }
 

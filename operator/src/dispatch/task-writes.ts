@@ -8,7 +8,7 @@ import { GROUP, VERSION } from "../../../api/group.ts";
 import { taskNames } from "../../../api/task.ts";
 import { fieldManager, mergePatch } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
-import { nodeLabel } from "../../../api/labels.ts";
+import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 
 export type TaskWrites = {
   /** Back to Active without a node; counted as a requeue when it had started. */
@@ -42,7 +42,7 @@ export function makeTaskWrites(custom: CustomObjectsApi, now: () => Date = () =>
         )) as { metadata: { resourceVersion: string } };
         resourceVersion = res.metadata.resourceVersion;
       }
-      await custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null } } } }, mergePatch);
+      await custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null } } } }, mergePatch);
     },
     async end(task, failureInfo) {
       const at = now().toISOString();

@@ -105,10 +105,18 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
   return info;
 }
 
+/**
+ * A node pod that ended (evicted, or shut down with its node: phase Failed, or Unknown) stays
+ * in the API until it is collected, but no agent runs in it any more.
+ */
+export function podEnded(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === "Failed" || phase === "Succeeded" || phase === "Unknown";
+}
+
 function state(pod: V1Pod, fetch?: V1ContainerStatus, start?: V1ContainerStatus, agent?: V1ContainerStatus, work?: NodeWork): NodeState {
   if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true") return "LeavingPool";
-  const phase = pod.status?.phase;
-  if (phase === "Failed" || phase === "Succeeded" || phase === "Unknown") return "Unusable";
+  if (podEnded(pod)) return "Unusable";
   if (!pod.spec?.nodeName) return "Creating";
   for (const c of [fetch, start]) {
     const run = lastRun(c);

@@ -1,21 +1,25 @@
 // The node agent: learns its assignments through a watch filtered on its node label, runs
-// each task once, and reports Running (only if the task is still running after a short
-// delay, so quick tasks cost one write) and then Completed. It watches its namespace's Jobs
+// each task once per assignment, and reports Running (only if the task is still running after
+// a short delay, so quick tasks cost one write) and then Completed. Each run is recorded in the
+// task's folder first (task-record.ts), so a failed write or an agent restart never runs it
+// again: the result is written until it lands (status-writer.ts). It watches its namespace's Jobs
 // too: a job's preparation task runs before the job's first task here, its release task
 // when the job ends (job-preparation.ts, job-release.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
 import { parseTask, taskNames, type Task } from "../../../api/task.ts";
-import { nodeLabel } from "../../../api/labels.ts";
+import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { errorMessage } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
 import { Informer, type EventKind } from "../../../kube/informer.ts";
-import type { NodeIdentity } from "../../../api/node-layout.ts";
+import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
-import { NotAssignedHere, writeTaskStatus } from "./status-writer.ts";
+import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef } from "./status-writer.ts";
+import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 
 export type AgentOptions = {
@@ -32,6 +36,8 @@ export type AgentOptions = {
 type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean; jobName: string };
 
 const cacheMs = 30_000;
+/** How long a stopping agent keeps trying to write results already on disk (the next agent of this pod would too). */
+const reportGraceMs = 5_000;
 /** How long a task waits for its Job to reach the agent's cache (the two watches are not ordered). */
 const jobWaitMs = 10_000;
 
@@ -51,6 +57,8 @@ export class TaskAgent {
   private readonly releases: JobReleases;
   private readonly secrets = new Map<string, { at: number; value?: string }>();
   private stopping = false;
+  /** Ends pending status writes: a little after stop() so a result in flight still lands. */
+  private readonly reportsStop = new AbortController();
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -99,13 +107,21 @@ export class TaskAgent {
     this.opts.log(`watching tasks assigned to ${this.opts.node.nodeId} (${this.informer.list().length} now)`);
   }
 
-  /** Stops every task process without reporting: the operator requeues what was running. */
+  /**
+   * Stops every task process without reporting it; results already on disk get a few seconds
+   * to land. What stays on disk (an interrupted attempt, an unwritten result) is the next
+   * agent's of this node pod; a node pod that goes away takes it along and the operator
+   * requeues its tasks.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.informer.stop();
     await this.jobInformer.stop();
     for (const e of this.running.values()) e.abort.abort();
+    const grace = setTimeout(() => this.reportsStop.abort(), reportGraceMs);
     await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled([...this.running.values()].map((e) => e.done))]);
+    clearTimeout(grace);
+    this.reportsStop.abort();
   }
 
   get runningCount(): number {
@@ -148,45 +164,63 @@ export class TaskAgent {
   }
 
   private async run(obj: TaskObject, task: Task, execution: Execution): Promise<void> {
-    const signal = execution.abort.signal;
-    const ref = { namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
-    const uid = obj.metadata!.uid!;
+    const meta = obj.metadata!;
     const node = this.opts.node;
+    const run: RunRef = { namespace: meta.namespace!, name: meta.name!, uid: meta.uid!, node: node.nodeId, assignment: meta.annotations?.[assignmentAnnotation] ?? "" };
+    const what = `task ${run.namespace}/${run.name}`;
+    const taskDir = nodeLayout(node.rootDir).taskDir(task.spec.jobName, task.spec.id);
     const previous = obj.status;
-    // Running here before this agent started: the process died with the old agent.
-    const restarted = previous?.state === "Running" && previous.nodeInfo?.nodeId === node.nodeId;
-    const requeueCount = (previous?.executionInfo?.requeueCount ?? 0) + (restarted ? 1 : 0);
     const nodeInfo = { poolId: node.poolId, nodeId: node.nodeId };
-    let rv = obj.metadata!.resourceVersion!;
+    let rv = meta.resourceVersion!;
+
+    // An earlier agent of this node pod ran this assignment: report its result, or go on
+    // from the attempt its end cut short — never start the run over.
+    const record = await readTaskRecord(taskDir, run.uid, run.assignment);
+    if (record?.completed) {
+      this.opts.log(`${what}: reporting the result an earlier agent recorded`);
+      return this.report(run, rv, record.completed, taskDir, execution);
+    }
+    const resume = record && record.attempts > 0 ? { attempts: record.attempts, interruptions: record.interruptions + 1, startTime: new Date(record.startTime ?? Date.now()) } : undefined;
+    if (resume) this.opts.log(`${what}: attempt ${resume.attempts} ended with the previous agent (${resume.interruptions} in a row)`);
+
     let runningWrite: Promise<void> | undefined;
     let timer: NodeJS.Timeout | undefined;
     const abortLocal = new AbortController();
-    signal.addEventListener("abort", () => abortLocal.abort(), { once: true });
+    execution.abort.signal.addEventListener("abort", () => abortLocal.abort(), { once: true });
+    let current: TaskRecord = { uid: run.uid, assignment: run.assignment, attempts: record?.attempts ?? 0, interruptions: resume?.interruptions ?? 0, startTime: record?.startTime };
+    const writeOptions = { signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log };
 
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // The job's preparation task first (once per node); a failed one fails the task unrun.
     const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
-    if (abortLocal.signal.aborted) return;
+    if (abortLocal.signal.aborted) return this.forget(taskDir);
     const outcome: TaskOutcome = !ready.ok ? notRun(ready.failureInfo) : await executeTask(task.spec, job, {
-      ...this.executionContext(ref.namespace),
+      ...this.executionContext(run.namespace),
       signal: abortLocal.signal,
+      resume,
+      onAttempt: async (retryCount, at) => {
+        // The attempt is on disk before its process starts: an agent that dies now leaves a record that counts it.
+        const inARow = retryCount === (resume?.attempts ?? 0) ? (resume?.interruptions ?? 0) : 0;
+        current = { ...current, attempts: retryCount + 1, interruptions: inARow, startTime: current.startTime ?? at.toISOString(), ...(retryCount > 0 ? { lastRetryTime: at.toISOString() } : {}) };
+        await writeTaskRecord(taskDir, current).catch((err: unknown) => this.opts.log(`${what}: attempt not recorded on disk: ${errorMessage(err)}`));
+      },
       onStarted: (at) => {
         timer = setTimeout(() => {
-          runningWrite = writeTaskStatus(this.custom, ref, node.nodeId, rv, {
+          runningWrite = writeTaskStatus(this.custom, run, rv, {
             state: "Running",
             previousState: previous?.state ?? "Active",
             stateTransitionTime: at.toISOString(),
             nodeInfo,
             // A blocked task's "waiting for dependencies" no longer applies.
             conditions: null,
-            executionInfo: { startTime: at.toISOString(), requeueCount, ...(restarted ? { lastRequeueTime: at.toISOString() } : {}), endTime: null, exitCode: null, result: null, failureInfo: null },
-          }).then(
+            executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null },
+          }, { ...writeOptions, persistent: false }).then(
             (next) => void (rv = next),
             (err: unknown) => {
               // Requeued or reassigned meanwhile: stop here and report nothing. Other
               // failures are logged; the Completed write carries everything anyway.
               if (err instanceof NotAssignedHere) abortLocal.abort();
-              else this.opts.log(`task ${ref.namespace}/${ref.name}: Running not reported: ${err instanceof Error ? err.message : String(err)}`);
+              else this.opts.log(`${what}: Running not reported: ${errorMessage(err)}`);
             },
           );
         }, this.opts.runningReportDelayMs ?? 100);
@@ -194,14 +228,38 @@ export class TaskAgent {
     });
     clearTimeout(timer);
     if (runningWrite) await runningWrite;
-    if (abortLocal.signal.aborted) return;
+    if (abortLocal.signal.aborted) return this.forget(taskDir);
+    const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo);
+    // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.
+    await writeTaskRecord(taskDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
+    return this.report(run, rv, completed, taskDir, execution);
+  }
+
+  /** Writes the run's Completed status until it lands, the task leaves this node, or the agent stops. */
+  private async report(run: RunRef, rv: string, completed: Record<string, unknown>, taskDir: string, execution: Execution): Promise<void> {
     execution.reporting = true;
     try {
-      rv = await writeTaskStatus(this.custom, ref, node.nodeId, rv, completedStatus(outcome, previous?.state ?? "Active", nodeInfo, requeueCount, restarted));
-      this.finished.set(uid, Number(rv));
+      const next = await writeTaskStatus(this.custom, run, rv, completed, { persistent: true, signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log });
+      this.finished.set(run.uid, Number(next));
     } catch (err) {
+      // Stopping: the record stays for the next agent of this node pod.
+      if (err instanceof ReportStopped) return;
       if (!(err instanceof NotAssignedHere)) throw err;
+      this.opts.log(`${err.message}: this node's result is not reported`);
     }
+    await this.forget(taskDir);
+  }
+
+  /** The run is over for this node (reported, or taken away): its record goes, unless the agent is stopping mid-run. */
+  private async forget(taskDir: string): Promise<void> {
+    if (this.stopping) return;
+    await removeTaskRecord(taskDir).catch(() => undefined);
+  }
+
+  /** The agent's cache still shows the task assigned here under the run's assignment. */
+  private assignedHere(run: RunRef): boolean {
+    const cached = this.informer.get(run.name, run.namespace);
+    return cached !== undefined && notThisRun(cached as Parameters<typeof notThisRun>[0], run) === undefined;
   }
 
   private executionContext(namespace: string): ExecutionContext {
@@ -274,7 +332,8 @@ function notRun(failureInfo: TaskOutcome["failureInfo"]): TaskOutcome {
   return { result: "Failure", failureInfo, startTime: now, endTime: now, retryCount: 0 };
 }
 
-function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object, requeueCount: number, restarted: boolean): Record<string, unknown> {
+/** requeueCount and lastRequeueTime are the operator's: the merge patch leaves them as they are. */
+function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object): Record<string, unknown> {
   return {
     state: "Completed",
     previousState: previousState === "Active" ? "Running" : previousState,
@@ -288,9 +347,7 @@ function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object
       result: o.result,
       failureInfo: o.failureInfo ?? null,
       retryCount: o.retryCount,
-      requeueCount,
       lastRetryTime: o.lastRetryTime?.toISOString() ?? null,
-      ...(restarted ? { lastRequeueTime: o.startTime.toISOString() } : {}),
     },
     stdoutTail: o.stdoutTail ?? null,
     stderrTail: o.stderrTail ?? null,

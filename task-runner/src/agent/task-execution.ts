@@ -13,7 +13,7 @@ import { fetchResourceFiles } from "../fetch/resource-files.ts";
 import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
 import { uploadOutputFiles } from "./output-files.ts";
-import { fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
+import { fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {
@@ -49,17 +49,30 @@ export type ExecutionContext = {
   autoStorageConnectionString?: string;
   /** Called once, when the command first starts. */
   onStarted?: (at: Date) => void;
+  /**
+   * Attempts an earlier agent made for this assignment, the last one cut short by that agent's
+   * end: this run goes on from there (retryCount, startTime), or ends when none are left.
+   */
+  resume?: { attempts: number; interruptions: number; startTime: Date };
+  /** Awaited before each start of the command line, with the attempt's retry count: the agent records it on disk first. */
+  onAttempt?: (retryCount: number, at: Date) => Promise<void>;
   signal?: AbortSignal;
   log?: (line: string) => void;
 };
 
 const tailBytes = 1024;
+/** With unlimited retries (-1), a task whose attempts keep ending with the agent stops after this many in a row. */
+export const maxInterruptions = 3;
 
 export async function executeTask(task: RunnableTask, job: Job | undefined, ctx: ExecutionContext): Promise<TaskOutcome> {
   const layout = nodeLayout(ctx.node.rootDir);
   const dir = layout.taskDir(task.jobName, task.id);
   const wd = join(dir, "wd");
-  const startTime = new Date();
+  const startTime = ctx.resume?.startTime ?? new Date();
+  const maxRetries = task.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
+  if (ctx.resume && ((maxRetries >= 0 && ctx.resume.attempts > maxRetries) || ctx.resume.interruptions >= maxInterruptions)) {
+    return interrupted(ctx.resume, maxRetries, await tail(join(dir, "stdout.txt")), await tail(join(dir, "stderr.txt")));
+  }
   const fail = (code: string, message: string, exitCode = 1): TaskOutcome => ({
     exitCode,
     result: "Failure",
@@ -85,13 +98,14 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   for (const s of job?.spec.commonEnvironmentSettings ?? []) env[s.name] = s.value ?? "";
   for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? "";
 
-  const maxRetries = task.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
   const maxWallClockMs = task.constraints.maxWallClockTime ? parseDuration(task.constraints.maxWallClockTime) : undefined;
-  let retryCount = 0;
-  let lastRetryTime: Date | undefined;
+  // A resumed run's interrupted attempt was its last: this one is the next retry.
+  let retryCount = ctx.resume?.attempts ?? 0;
+  let lastRetryTime: Date | undefined = ctx.resume ? new Date() : undefined;
   let started = false;
   let run;
   for (;;) {
+    await ctx.onAttempt?.(retryCount, new Date());
     if (!started) {
       started = true;
       ctx.onStarted?.(new Date());
@@ -128,6 +142,24 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     lastRetryTime,
     stdoutTail: await tail(join(dir, "stdout.txt")),
     stderrTail: await tail(join(dir, "stderr.txt")),
+  };
+}
+
+/** The outcome of a task whose attempts ran out with the agent's restarts: it is not started again. */
+function interrupted(resume: NonNullable<ExecutionContext["resume"]>, maxRetries: number, stdoutTail?: string, stderrTail?: string): TaskOutcome {
+  const why = maxRetries >= 0 && resume.attempts > maxRetries ? `its ${resume.attempts} attempt(s) are used up (maxTaskRetryCount ${maxRetries})` : `${resume.interruptions} attempts in a row ended that way`;
+  return {
+    result: "Failure",
+    failureInfo: {
+      category: "UserError",
+      code: taskInterrupted,
+      message: `the task's process ended when the node's agent restarted (its container was killed or restarted under it: out of memory, or a signal to the agent); ${why}`,
+    },
+    startTime: resume.startTime,
+    endTime: new Date(),
+    retryCount: Math.max(0, resume.attempts - 1),
+    stdoutTail,
+    stderrTail,
   };
 }
 

@@ -1,0 +1,73 @@
+// A run an earlier agent of the node pod started goes on from its attempts: the retry count
+// is exact across agent restarts, and a task whose attempts keep ending with the agent stops.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { taskInterrupted } from "../../../api/failure-codes.ts";
+import { job } from "./job-fixtures.ts";
+import { executeTask, maxInterruptions, type ExecutionContext } from "./task-execution.ts";
+import { parseTaskRecord, readTaskRecord, removeTaskRecord, taskRecordFileName, writeTaskRecord } from "./task-record.ts";
+
+const root = mkdtempSync(join(tmpdir(), "kubatch-resume-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+type Case = {
+  name: string;
+  resume?: { attempts: number; interruptions: number };
+  maxTaskRetryCount: number;
+  /** Exit codes of the attempts this agent makes, in order (the last one repeats). */
+  exits: number[];
+  want: { result: "Success" | "Failure"; code?: string; retryCount: number; attemptsHere: number[] };
+};
+
+const cases: Case[] = [
+  { name: "no earlier agent: retried to its limit", maxTaskRetryCount: 2, exits: [1], want: { result: "Failure", code: "FailureExitCode", retryCount: 2, attemptsHere: [0, 1, 2] } },
+  { name: "first attempt interrupted, retries left: the next attempt is retry 1", resume: { attempts: 1, interruptions: 1 }, maxTaskRetryCount: 2, exits: [0], want: { result: "Success", retryCount: 1, attemptsHere: [1] } },
+  { name: "two attempts made, one left", resume: { attempts: 2, interruptions: 1 }, maxTaskRetryCount: 2, exits: [5], want: { result: "Failure", code: "FailureExitCode", retryCount: 2, attemptsHere: [2] } },
+  { name: "interrupted with no retries: not run again", resume: { attempts: 1, interruptions: 1 }, maxTaskRetryCount: 0, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 0, attemptsHere: [] } },
+  { name: "every attempt used: not run again", resume: { attempts: 3, interruptions: 2 }, maxTaskRetryCount: 2, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [] } },
+  { name: "unlimited retries: stops after the interruptions in a row", resume: { attempts: 7, interruptions: maxInterruptions }, maxTaskRetryCount: -1, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 6, attemptsHere: [] } },
+  { name: "unlimited retries, fewer interruptions: goes on", resume: { attempts: 7, interruptions: maxInterruptions - 1 }, maxTaskRetryCount: -1, exits: [3, 0], want: { result: "Success", retryCount: 8, attemptsHere: [7, 8] } },
+];
+
+describe("executeTask resumes an interrupted run", () => {
+  for (const [i, c] of cases.entries()) {
+    test(c.name, async () => {
+      const node = { rootDir: join(root, `n${i}`), poolId: "p", nodeId: "n1", isDedicated: true };
+      const counter = join(root, `count-${i}`);
+      // Attempt k exits with exits[k] (the last repeats): the count of lines says which attempt this is.
+      const script = `n=$(cat ${counter} 2>/dev/null | wc -l); echo x >> ${counter}; set -- ${c.exits.join(" ")}; shift $(( n < $# ? n : $# - 1 )); exit $1`;
+      const attemptsHere: number[] = [];
+      const ctx: ExecutionContext = {
+        node,
+        baseEnv: { PATH: process.env.PATH },
+        secret: async () => undefined,
+        resume: c.resume ? { ...c.resume, startTime: new Date(Date.now() - 60_000) } : undefined,
+        onAttempt: async (retryCount) => void attemptsHere.push(retryCount),
+      };
+      const out = await executeTask({ jobName: "j", id: "t", commandLine: `/bin/sh -c "${script}"`, constraints: { maxTaskRetryCount: c.maxTaskRetryCount } }, job(), ctx);
+      assert.deepEqual({ result: out.result, code: out.failureInfo?.code, retryCount: out.retryCount, attemptsHere }, { code: undefined, ...c.want });
+      assert.equal(existsSync(counter) ? readFileSync(counter, "utf8").split("\n").filter(Boolean).length : 0, c.want.attemptsHere.length, "processes started");
+      if (c.resume) assert.ok(Date.now() - out.startTime.getTime() >= 60_000, "the run's start time is the first attempt's");
+      if (out.failureInfo?.code === taskInterrupted) assert.match(out.failureInfo.message ?? "", /agent restarted/);
+    });
+  }
+});
+
+describe("task records", () => {
+  test("a record belongs to one task uid and one assignment", async () => {
+    const dir = join(root, "records", "t");
+    await writeTaskRecord(dir, { uid: "u1", assignment: "a1", attempts: 1, interruptions: 0, startTime: "2026-01-01T00:00:00Z" });
+    assert.equal((await readTaskRecord(dir, "u1", "a1"))?.attempts, 1);
+    assert.equal(await readTaskRecord(dir, "u2", "a1"), undefined, "a task created again under the same name");
+    assert.equal(await readTaskRecord(dir, "u1", "a2"), undefined, "requeued and assigned here again");
+    await removeTaskRecord(dir);
+    assert.equal(await readTaskRecord(dir, "u1", "a1"), undefined);
+    assert.equal(existsSync(join(dir, taskRecordFileName)), false);
+  });
+  test("a torn or foreign file is no record", () => {
+    for (const text of ["", "{", "null", "[]", '{"uid":"u"}', '{"uid":"u","assignment":"a","attempts":"1","interruptions":0}']) assert.equal(parseTaskRecord(text), undefined, text);
+  });
+});
