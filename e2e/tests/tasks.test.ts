@@ -18,32 +18,7 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
 import { hostFolder, mountHostFolder } from "./support/host-folder.ts";
-
-type Run = { task: string; node: string; start: number; end?: number };
-
-/** Every task appends `<task> <node> start|end <ns>` to a shared log on the host. */
-function shellTask(log: string, body: string): string {
-  const mark = (what: string) => `echo $AZ_BATCH_TASK_ID $AZ_BATCH_NODE_ID ${what} $(date +%s%N) >> ${log}`;
-  return `/bin/sh -c "${mark("start")}; (${body}); code=$?; ${mark("end")}; exit $code"`;
-}
-
-function runs(log: string): Run[] {
-  const open = new Map<string, Run>();
-  const out: Run[] = [];
-  for (const line of readFileSync(log, "utf8").split("\n").filter(Boolean)) {
-    const [task, node, what, ns] = line.split(" ");
-    const at = Number(BigInt(ns!) / 1000n);
-    if (what === "start") {
-      const run = { task: task!, node: node!, start: at };
-      open.set(`${task}@${node}`, run);
-      out.push(run);
-    } else {
-      const run = open.get(`${task}@${node}`);
-      if (run) run.end = at;
-    }
-  }
-  return out;
-}
+import { runs, shellTask, type Run } from "./support/run-log.ts";
 
 /** The most runs overlapping at any moment on one node. */
 function maxConcurrent(list: Run[]): number {

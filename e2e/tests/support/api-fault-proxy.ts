@@ -1,0 +1,84 @@
+// A TLS proxy in front of the local cluster's API server, for the fault-injection suite: a
+// pool's agents are pointed at it (agentsThrough), and a rule decides per request whether
+// it passes, is answered with an error status (503, 429 — what an overloaded or restarting
+// API server and API Priority and Fairness answer) or has its connection reset. It listens
+// on the host's end of the node link, beside the API server, and serves the API server's own
+// certificate, so the pods' service-account CA and token work unchanged.
+import { readFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:https";
+import type { IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { ClusterInfo } from "../../../local-cluster/control-plane.ts";
+import { clusterPaths } from "../../../local-cluster/state.ts";
+
+export type Fault = "pass" | "reset" | { status: number };
+export type FaultRule = (req: { method: string; path: string }) => Fault;
+
+export type FaultProxy = {
+  host: string;
+  port: number;
+  /** The rule for the requests from now on (in-flight ones keep theirs). */
+  setRule(rule: FaultRule): void;
+  /** Requests seen and faults injected, by kind. */
+  counts: { requests: number; faults: Record<string, number> };
+  close(): Promise<void>;
+};
+
+export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
+  const pki = clusterPaths().pki;
+  const upstream = new URL(info.server);
+  const ca = readFileSync(join(pki, "serving-ca.crt"));
+  let rule: FaultRule = () => "pass";
+  const counts: FaultProxy["counts"] = { requests: 0, faults: {} };
+  const server: Server = createServer({ cert: readFileSync(join(pki, "apiserver.crt")), key: readFileSync(join(pki, "apiserver.key")) }, (req, res) => {
+    counts.requests++;
+    const fault = rule({ method: req.method ?? "GET", path: req.url ?? "/" });
+    if (fault !== "pass") {
+      const kind = fault === "reset" ? "reset" : String(fault.status);
+      counts.faults[kind] = (counts.faults[kind] ?? 0) + 1;
+      if (fault === "reset") {
+        req.socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message: `injected by the fault proxy`, reason: fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable", code: fault.status });
+      res.writeHead(fault.status, { "content-type": "application/json", ...(fault.status === 429 ? { "retry-after": "1" } : {}) });
+      res.end(body);
+      req.resume();
+      return;
+    }
+    const up = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, ca, agent: false },
+      (upRes: IncomingMessage) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on("error", () => res.destroy());
+    res.on("close", () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, info.network.hostIp, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: info.network.hostIp,
+    port,
+    setRule: (r) => void (rule = r),
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Pool spec fields that make the node agents (and their in-cluster clients) talk to the API through the proxy. */
+export function agentsThrough(proxy: FaultProxy): { containers: object[] } {
+  return {
+    containers: [{ name: "agent", env: [{ name: "KUBERNETES_SERVICE_HOST", value: proxy.host }, { name: "KUBERNETES_SERVICE_PORT", value: String(proxy.port) }] }],
+  };
+}
