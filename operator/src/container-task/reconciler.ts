@@ -27,7 +27,7 @@ export type ContainerTaskDeps = {
   jobs: Cache<JobObject>;
   state: DispatchState;
   writer: Writer;
-  core: CoreV1Api;
+  core: Pick<CoreV1Api, "deleteNamespacedPod" | "readNamespacedPodLog">;
   events: EventRecorder;
   config: OperatorConfig;
   enqueue: (key: string) => void;

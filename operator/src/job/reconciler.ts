@@ -3,7 +3,7 @@
 // the job manager task is created, exit conditions' job actions are applied, a terminating
 // job ends its tasks in flight, a disabling job requeues or ends them (disableTasks), and
 // maxWallClockTime is watched.
-import type { CustomObjectsApi, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
@@ -15,7 +15,7 @@ import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
-import { controllerRef, fieldManager, mergePatch, type Writer } from "../../../kube/apply.ts";
+import { controllerRef, fieldManager, mergePatch, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
@@ -31,7 +31,7 @@ export type JobReconcilerDeps = {
   state: DispatchState;
   writer: Writer;
   writes: TaskWrites;
-  custom: CustomObjectsApi;
+  custom: CustomObjectPatches;
   events: EventRecorder;
   log: (line: string) => void;
   now?: () => Date;

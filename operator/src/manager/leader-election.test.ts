@@ -1,43 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LeaderElector, type Clock, type LeaseRecord, type LeaseStore } from "./leader-election.ts";
-
-/** Time moves only when the test says so; timers fire in order. */
-class FakeClock implements Clock {
-  private t = 1_000_000;
-  private timers: { at: number; fire: () => void }[] = [];
-  now = () => this.t;
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = { at: this.t + ms, fire: () => resolve() };
-      this.timers.push(timer);
-      signal.addEventListener("abort", () => ((this.timers = this.timers.filter((x) => x !== timer)), resolve()), { once: true });
-    });
-  }
-  timeout(ms: number): AbortSignal {
-    const c = new AbortController();
-    this.timers.push({ at: this.t + ms, fire: () => c.abort(new DOMException("timed out", "TimeoutError")) });
-    return c.signal;
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await settle();
-      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
-      this.t = next.at;
-      next.fire();
-    }
-    this.t = end;
-    await settle();
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
+import { FakeClock } from "../controller/reconcile-harness.ts";
+import { LeaderElector, type LeaseRecord, type LeaseStore } from "./leader-election.ts";
 
 /** A lease in memory, with optimistic concurrency; it can fail or hang (until the call's signal aborts). */
 class MemoryStore implements LeaseStore {

@@ -27,8 +27,8 @@ export type PoolReconcilerDeps = {
   deployments: Cache<V1Deployment>;
   pods: Cache<V1Pod>;
   writer: Writer;
-  apps: AppsV1Api;
-  core: CoreV1Api;
+  apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
+  core: Pick<CoreV1Api, "patchNamespacedPod">;
   events: EventRecorder;
   /** Tasks on a node pod, from the scheduler. */
   workOf: (namespace: string, pod: string) => NodeWork;
