@@ -23,12 +23,18 @@ class MemoryStore implements LeaseStore {
     if (this.record) throw new Error("409 AlreadyExists");
     this.write(record);
   }
+  /** Runs once before the next update is checked (another replica writing in between). */
+  beforeUpdate: (() => void) | undefined;
   async update(record: LeaseRecord, version: string, signal: AbortSignal) {
     await this.gate(signal);
+    const before = this.beforeUpdate;
+    this.beforeUpdate = undefined;
+    before?.();
     if (version !== String(this.version)) throw new Error("409 Conflict");
     this.write(record);
   }
-  private write(record: LeaseRecord) {
+  /** A write by a replica this test does not run. */
+  write(record: LeaseRecord) {
     this.record = JSON.parse(JSON.stringify(record)) as LeaseRecord;
     this.version++;
     this.writes.push(record.holderIdentity ?? "");
@@ -166,8 +172,49 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.equal([a, b].filter((x) => x.leadership.leading()).length, 1);
     await Promise.all([a.leadership.stop(), b.leadership.stop()]);
   },
+  "renewals move renewTime only: the holder's acquireTime and leaseTransitions stay": async ({ clock, store }) => {
+    store.record = { holderIdentity: "", leaseTransitions: 4 };
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const taken = { ...store.record };
+    await clock.advance(3 * retryMs);
+    assert.equal(store.record?.acquireTime, taken.acquireTime);
+    assert.equal(store.record?.leaseTransitions, 5, "one transition: the take");
+    assert.notEqual(store.record?.renewTime, taken.renewTime);
+    await a.leadership.stop();
+  },
+  "another replica writing between the read and the update wins: this one does not lead": async ({ clock, store }) => {
+    store.record = { holderIdentity: "", leaseTransitions: 0 };
+    store.beforeUpdate = () => store.write({ holderIdentity: "b", leaseDurationSeconds: leaseMs / 1000, leaseTransitions: 1 });
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    assert.equal(a.leadership.leading(), false);
+    assert.deepEqual(a.events, []);
+    assert.equal(store.record?.holderIdentity, "b");
+    await a.leadership.stop();
+  },
+  "a leader whose start fails keeps the lease": async ({ clock, store }) => {
+    const a = elector(store, clock, "a", () => Promise.reject(new Error("cache sync failed")));
+    await clock.advance(2 * leaseMs);
+    assert.equal(a.leadership.leading(), true);
+    assert.ok(store.writes.length > 1 && store.writes.every((w) => w === "a"));
+    await a.leadership.stop();
+  },
+  "stop before ever leading leaves another's lease alone": async ({ clock, store }) => {
+    const b = elector(store, clock, "b");
+    await clock.advance(0);
+    const a = elector(store, clock, "a");
+    await clock.advance(retryMs);
+    const writes = store.writes.length;
+    await a.leadership.stop();
+    assert.equal(store.writes.length, writes);
+    assert.equal(store.record?.holderIdentity, "b");
+    await b.leadership.stop();
+  },
 };
 
 describe("leader election", () => {
+  it("refuses a renew deadline that is not shorter than the lease", () =>
+    assert.throws(() => new LeaderElector({ store: new MemoryStore(), identity: "a", leaseDurationMs: 5_000, renewDeadlineMs: 5_000, log: () => {} }), /renewDeadline must be shorter/));
   for (const [name, scenario] of Object.entries(cases)) it(name, () => scenario({ clock: new FakeClock(), store: new MemoryStore() }));
 });
