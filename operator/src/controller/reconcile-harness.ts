@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { AppsV1Api, CoreV1Api, KubernetesObject, V1Pod, V1Status } from "@kubernetes/client-node";
 import { allKindNames } from "../../../api/index.ts";
 import { fieldManager, statusUnchanged, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
-import type { EventRecorder, EventType } from "../../../kube/events.ts";
+import type { EventRecorder, ObjectEvent } from "../../../kube/events.ts";
 import type { Clock } from "../manager/leader-election.ts";
 import type { Cache } from "../pool/reconciler.ts";
 
@@ -24,7 +24,7 @@ export type Write = {
   propagationPolicy?: string;
 };
 
-export type RecordedEvent = { type: EventType; reason: string; message: string; kind?: string; name?: string };
+export type RecordedEvent = ObjectEvent & { kind?: string; name?: string };
 
 /** A cache over fixed objects, or over whatever `items` returns at each call. */
 export function cache<T extends KubernetesObject>(items: readonly T[] | (() => readonly T[])): Cache<T> {

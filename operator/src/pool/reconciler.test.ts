@@ -43,8 +43,11 @@ const deployment = (raw: PoolObject, replicas: number, type: "dedicated" | "lowp
 const observed = (raw: PoolObject, pods: V1Pod[], dedicated: number) => poolStatus({ pool: parsed(raw), pods, targets: { dedicated, lowPriority: 0 }, now: new Date(t0) });
 
 const running = { running: { startedAt: new Date(minutes(5)) } };
-function nodePod(name: string, opts: { startTaskExit?: number; leaving?: boolean } = {}): V1Pod {
+function nodePod(name: string, opts: { startTaskExit?: number; leaving?: boolean; pullFails?: boolean } = {}): V1Pod {
   const container = { image: "kubatch/task-runner", imageID: "", ready: true, restartCount: 0 };
+  if (opts.pullFails) {
+    return { metadata: { name, namespace: "ns", labels: { [poolLabel]: "p", [nodeTypeLabel]: "dedicated" } }, spec: { nodeName: "n1", containers: [] }, status: { phase: "Pending", containerStatuses: [{ name: "agent", ...container, ready: false, state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] } };
+  }
   return {
     metadata: { name, namespace: "ns", labels: { [poolLabel]: "p", [nodeTypeLabel]: "dedicated" }, annotations: opts.leaving ? { [leavingAnnotation]: "true" } : undefined },
     spec: { nodeName: "n1", containers: [] },
@@ -144,6 +147,16 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
       want: {
         writes: [status({ conditions: [{ type: "Ready", status: "False" }, { type: "Progressing", status: "False" }, { type: "Degraded", status: "True", reason: "StartTaskFailed" }], nodeCounts: { startTaskFailed: 1 } })],
         events: ["Warning StartTaskFailed"],
+        rbac: ["ns"],
+      },
+    },
+    "a node whose image cannot be pulled: Degraded NodeImagePullFailed and a Warning": {
+      pool: pool(),
+      deployments: [deployment(pool(), 1)],
+      pods: [nodePod("p-dedicated-a", { pullFails: true })],
+      want: {
+        writes: [status({ conditions: [{ type: "Ready", status: "False" }, { type: "Progressing" }, { type: "Degraded", status: "True", reason: "NodeImagePullFailed" }], nodeCounts: { unusable: 1 } })],
+        events: ["Warning NodeImagePullFailed"],
         rbac: ["ns"],
       },
     },

@@ -15,7 +15,7 @@ import { deploymentName, type NodeType } from "./deployment-names.ts";
 import type { NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
-import { poolStatus, recheckAfterMs } from "./pool-status.ts";
+import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 
@@ -109,31 +109,10 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
 
     const work = new Map(ownedPods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
     const status = poolStatus({ pool, pods: ownedPods, work, targets, now: now() });
-    recordTransitions(deps.events, raw, raw.status, status);
+    for (const e of statusEvents(raw.status, status)) deps.events.record(raw, e.type, e.reason, e.message);
     deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
     const recheck = recheckAfterMs(pool, status, now());
     return recheck === undefined ? undefined : { requeueAfterMs: recheck };
   };
 }
-
-function recordTransitions(events: EventRecorder, obj: PoolObject, before: PoolStatus | undefined, after: PoolStatus): void {
-  const was = new Map((before?.nodes ?? []).map((n) => [n.name, n.state]));
-  for (const node of after.nodes ?? []) {
-    if (node.state === "StartTaskFailed" && was.get(node.name) !== "StartTaskFailed") {
-      events.record(obj, "Warning", "StartTaskFailed", `node ${node.name}: ${node.startTaskInfo?.failureInfo?.message ?? "start task failed"}`);
-    }
-  }
-  const hadErrors = new Map((before?.nodes ?? []).map((n) => [n.name, new Set((n.errors ?? []).map((e) => e.code))]));
-  for (const node of after.nodes ?? []) {
-    for (const error of node.errors ?? []) {
-      if (!hadErrors.get(node.name)?.has(error.code)) events.record(obj, "Warning", error.code === "ImagePullFailed" ? "NodeImagePullFailed" : error.code === "OOMKilled" ? "NodeOOMKilled" : "NodeContainerFailed", `node ${node.name}: ${error.message}`);
-    }
-  }
-  if (before?.allocationState === "Resizing" && after.allocationState === "Steady") {
-    events.record(obj, "Normal", "ResizeComplete", `the pool has ${after.currentDedicatedNodes} dedicated and ${after.currentLowPriorityNodes} low-priority nodes`);
-  }
-  const degraded = after.conditions?.find((c) => c.type === "Degraded");
-  if (degraded?.status === "True" && degraded.reason === "ResizeTimeout") events.record(obj, "Warning", "ResizeTimeout", degraded.message);
-}
-
