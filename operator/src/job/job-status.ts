@@ -5,7 +5,8 @@
 // (the user's reason or UserTerminate), constraints.maxWallClockTime (MaxWallClockTimeExpiry),
 // the job manager task with killJobOnCompletion (JMComplete), a task's exit conditions with
 // jobAction Terminate under onTaskFailure PerformExitOptionsJobAction (TaskFailed),
-// onAllTasksComplete TerminateJob (AllTasksComplete). Terminating and Disabling last while tasks are in flight.
+// onAllTasksComplete TerminateJob (AllTasksComplete). Terminating and Disabling last while
+// tasks are in flight.
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { setCondition, type Condition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
