@@ -62,7 +62,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     if (raw.metadata?.deletionTimestamp) {
       if (!raw.metadata.finalizers?.includes(poolFinalizer)) return;
       for (const type of ["dedicated", "lowpriority"] as const) {
-        const dep = deps.deployments.get(`${name}-${type}`, namespace);
+        const dep = deps.deployments.get(deploymentName(name, type), namespace);
         if (dep && !dep.metadata?.deletionTimestamp) {
           await deps.apps.deleteNamespacedDeployment({ name: dep.metadata!.name!, namespace, propagationPolicy: "Background" }).catch(ignoreNotFound);
         }
@@ -89,7 +89,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     const workOf = (pod: string) => deps.workOf(namespace, pod);
     try {
       for (const [type, target] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
-        const current = deps.deployments.get(deploymentName(pool, type), namespace);
+        const current = deps.deployments.get(deploymentName(name, type), namespace);
         // No low-priority Deployment until one is asked for.
         if (type === "lowpriority" && target === 0 && !current) continue;
         const typePods = ownedPods.filter((p) => (p.metadata?.labels?.[nodeTypeLabel] ?? "dedicated") === type);
