@@ -42,10 +42,8 @@ export function makeWriter(kc: KubeConfig): Writer {
     },
     async patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean> {
       if (statusUnchanged(current, status)) return false;
-      // The resourceVersion precondition makes a status computed from a stale cache fail with 409.
-      const body = ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
       await custom.patchNamespacedCustomObjectStatus(
-        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body, fieldManager },
+        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body: statusPatch(ref, status), fieldManager },
         mergePatch,
       );
       return true;
@@ -63,6 +61,11 @@ export function controllerRef(owner: KubernetesObject & { apiVersion: string; ki
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+/** The merge patch of a status write. The resourceVersion precondition makes a status computed from a stale cache fail with 409. */
+export function statusPatch(ref: StatusRef, status: object): object {
+  return ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
 }
 
 /** Whether a status patch would store nothing new (Writer.patchStatus then skips it). */

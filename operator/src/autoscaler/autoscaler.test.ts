@@ -103,7 +103,7 @@ test("the autoscaler evaluates each pool's formula every evaluation interval and
         assertWrites(writes, tick.want ? [{ verb: "patchStatus", kind: "Pool", name: "p" }] : []);
         assertEvents(api.events.slice(eventsFrom), tick.events ?? []);
         if (!tick.want) continue;
-        const body = writes[0]!.body as { targetDedicatedNodes?: number; targetLowPriorityNodes?: number; autoScaleRun: { timestamp: string; error: { code: string } | null } };
+        const body = (writes[0]!.body as { status: object }).status as { targetDedicatedNodes?: number; targetLowPriorityNodes?: number; autoScaleRun: { timestamp: string; error: { code: string } | null } };
         assert.deepEqual(tick.want.targets ? [body.targetDedicatedNodes, body.targetLowPriorityNodes] : Object.keys(body), tick.want.targets ?? ["autoScaleRun"], `tick ${i}: targets`);
         assert.equal(body.autoScaleRun.error === null ? null : body.autoScaleRun.error.code, tick.want.error, `tick ${i}: error`);
         assert.equal(body.autoScaleRun.timestamp, clock.date().toISOString(), `tick ${i}: the run's time`);

@@ -44,7 +44,7 @@ const pullFailed: V1PodStatus = { phase: "Pending", containerStatuses: [{ name: 
 const pending: V1PodStatus = { phase: "Pending" };
 
 const podApply = (retry: number): WantWrite => ({ verb: "apply", kind: "Pod", name: `t-${retry}`, body: { metadata: { labels: { [containerPodRetryLabel]: String(retry) }, ownerReferences: [{ kind: "Task", name: "t", uid: "uid-t" }] } } });
-const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Task", name: "t", body });
+const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Task", name: "t", body: { metadata: { resourceVersion: "3" }, status: body } });
 const podDelete: WantWrite = { verb: "delete", kind: "Pod", name: "t-0" };
 const wallClock = { constraints: { maxWallClockTime: "PT10M" } };
 const startedAt = (m: number): TaskStatus => ({ state: "Running", executionInfo: { startTime: minutes(m).toISOString() } });

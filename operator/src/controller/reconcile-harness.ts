@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { AppsV1Api, CoreV1Api, KubernetesObject, V1Pod, V1Status } from "@kubernetes/client-node";
 import { allKindNames } from "../../../api/index.ts";
-import { fieldManager, statusUnchanged, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
+import { fieldManager, statusPatch, statusUnchanged, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
 import type { EventRecorder, ObjectEvent } from "../../../kube/events.ts";
 import type { Clock } from "../manager/leader-election.ts";
 import type { Cache } from "../pool/reconciler.ts";
@@ -16,7 +16,7 @@ export type Write = {
   kind: string;
   namespace: string;
   name: string;
-  /** The applied object, the patch body, or (patchStatus through the Writer) the status. */
+  /** The applied object, or the patch body as the API server would receive it. */
   body?: unknown;
   /** apply: the field manager. */
   manager?: string;
@@ -76,7 +76,7 @@ export function fakeApi(opts: { failures?: readonly Failure[]; logs?: Record<str
       },
       async patchStatus(ref, current, status) {
         if (statusUnchanged(current, status)) return false;
-        write({ verb: "patchStatus", kind: kindOfPlural.get(ref.plural) ?? ref.plural, namespace: ref.namespace, name: ref.name, body: status });
+        write({ verb: "patchStatus", kind: kindOfPlural.get(ref.plural) ?? ref.plural, namespace: ref.namespace, name: ref.name, body: statusPatch(ref, status) });
         return true;
       },
     },

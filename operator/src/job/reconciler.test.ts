@@ -29,7 +29,7 @@ const pool = { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { nam
 const inFlight = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, node: "n1", reportedNode: "n1", state: "Running", ...extra });
 const done = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, completed: true, state: "Completed", result: "Success", ...extra });
 
-const jobStatusWrite = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Job", name: "j", body });
+const jobStatusWrite = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Job", name: "j", body: { status: body } });
 const ended = (name: string): WantWrite => ({ verb: "patchStatus", kind: "Task", name, body: { status: { state: "Completed", executionInfo: { result: "Failure", failureInfo: { code: taskEnded } } } } });
 
 test("the job reconciler: status, the job manager task, ending, disabling and exit-condition actions", async (t) => {

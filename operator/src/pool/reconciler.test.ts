@@ -65,7 +65,7 @@ function nodePod(name: string, opts: { startTaskExit?: number; leaving?: boolean
 
 const finalizerApply = (finalizers: string[]): WantWrite => ({ verb: "apply", kind: "Pool", name: "p", body: { metadata: { finalizers } } });
 const deploymentApply = (replicas: number, name = "p-dedicated"): WantWrite => ({ verb: "apply", kind: "Deployment", name, body: { spec: { replicas } } });
-const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Pool", name: "p", body });
+const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Pool", name: "p", body: { metadata: { resourceVersion: "5" }, status: body } });
 
 test("the pool reconciler: finalizer, node Deployments, scale-in marks, status and events", async (t) => {
   const idle = nodePod("p-dedicated-a");

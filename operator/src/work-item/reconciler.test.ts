@@ -33,7 +33,7 @@ function job(name: string, createdMinutes: number, state?: JobState, owner = "wi
 }
 
 const hourly = { schedule: { recurrenceInterval: "PT1H" } };
-const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "WorkItem", name: "wi", body });
+const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "WorkItem", name: "wi", body: { status: body } });
 const created = (index: number): WantWrite => ({
   verb: "apply",
   kind: "Job",
