@@ -9,7 +9,7 @@ import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 import { autoPoolFieldManager, autoPoolKeyOfJob, autoPoolKeyOfWorkItem, desiredAutoPool, planAutoPool, type AutoPoolSpec, type OwnerObject } from "./auto-pool.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeAutoPoolReconciler } from "./reconciler.ts";
-import { assertEvents, assertWrites, cache, fakeApi, FakeClock } from "../controller/reconcile-harness.ts";
+import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
 
 const ns = "ns";
 const poolSpec = { vmSize: "small", targetDedicatedNodes: 1 };
@@ -135,27 +135,44 @@ test("planAutoPool follows the pool's lifetime", async (t) => {
   }
 });
 
-test("the reconciler applies under the auto-pool field manager, deletes, and records events", async () => {
-  const api = fakeApi();
-  let jobs = [job("j", jobLifetime)];
-  const reconcile: (key: string) => Promise<Outcome> = makeAutoPoolReconciler({
-    jobs: cache(() => jobs),
-    workItems: cache([]),
-    // The pools as applied so far.
-    pools: cache(() => api.writes.filter((w) => w.verb === "apply").map((w) => w.body as KubernetesObject)),
-    writer: api.writer,
-    deletePool: async (namespace, name) => void api.writes.push({ verb: "delete", kind: "Pool", namespace, name }),
-    events: api.recorder,
-    state: new DispatchState(),
-    listEvents: async () => [],
-  });
-  await reconcile("ns/auto-j");
-  await reconcile("ns/auto-j");
-  jobs = [job("j", jobLifetime, { state: "Completed" })];
-  await reconcile("ns/auto-j");
-  assertWrites(api.writes, [{ verb: "apply", kind: "Pool", name: "auto-j" }, { verb: "delete", kind: "Pool", name: "auto-j" }]);
-  assert.equal(api.writes[0]!.manager, autoPoolFieldManager);
-  assertEvents(api.events, ["Normal AutoPoolCreated", "Normal AutoPoolDeleted"]);
+test("the auto-pool reconciler carries out the plan: apply under its field manager, delete, events", async (t) => {
+  const active = job("j", jobLifetime);
+  const userPool = { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "auto-j", namespace: ns } };
+  const cases: Record<string, { jobs: JobObject[]; existing?: KubernetesObject; want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome } }> = {
+    "no pool yet: applied, AutoPoolCreated": { jobs: [active], want: { writes: [{ verb: "apply", kind: "Pool", name: "auto-j", body: { spec: poolSpec } }], events: ["Normal AutoPoolCreated"] } },
+    "its pool as applied: nothing": { jobs: [active], existing: existingFor(active, jobLifetime, "auto-j"), want: { writes: [] } },
+    "its pool outdated: applied again, no event": {
+      jobs: [active],
+      existing: existingFor(active, { ...jobLifetime, pool: { vmSize: "large" } }, "auto-j"),
+      want: { writes: [{ verb: "apply", kind: "Pool", name: "auto-j", body: { spec: poolSpec } }] },
+    },
+    "a user's pool of that name: a Warning, left alone": { jobs: [active], existing: userPool, want: { writes: [], events: ["Warning AutoPoolConflict"] } },
+    "an earlier pool of that name still draining: looked at again": { jobs: [active], existing: existingFor(active, jobLifetime, "auto-j", { deleting: true }), want: { writes: [], outcome: { requeueAfterMs: 2_000 } } },
+    "the job completed: deleted, AutoPoolDeleted": {
+      jobs: [job("j", jobLifetime, { state: "Completed" })],
+      existing: existingFor(active, jobLifetime, "auto-j"),
+      want: { writes: [{ verb: "delete", kind: "Pool", name: "auto-j" }], events: ["Normal AutoPoolDeleted"] },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const api = fakeApi();
+      const reconcile = makeAutoPoolReconciler({
+        jobs: cache(tc.jobs),
+        workItems: cache([]),
+        pools: cache(tc.existing ? [tc.existing] : []),
+        writer: api.writer,
+        deletePool: async (namespace, pool) => void api.writes.push({ verb: "delete", kind: "Pool", namespace, name: pool }),
+        events: api.recorder,
+        state: new DispatchState(),
+        listEvents: async () => [],
+      });
+      assert.deepEqual(await reconcile("ns/auto-j"), tc.want.outcome);
+      assertWrites(api.writes, tc.want.writes);
+      for (const w of api.writes.filter((x) => x.verb === "apply")) assert.equal(w.manager, autoPoolFieldManager);
+      assertEvents(api.events, tc.want.events ?? []);
+    });
+  }
 });
 
 test("the pool of a completed job stays until its nodes ran the job release task", async () => {
