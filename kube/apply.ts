@@ -28,6 +28,9 @@ export type Writer = {
   patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean>;
 };
 
+/** The custom-object patches some writers make themselves (merge patches with a resourceVersion precondition). */
+export type CustomObjectPatches = Pick<CustomObjectsApi, "patchNamespacedCustomObject" | "patchNamespacedCustomObjectStatus">;
+
 export type StatusRef = { group: string; version: string; plural: string; namespace: string; name: string; resourceVersion?: string };
 
 export function makeWriter(kc: KubeConfig): Writer {
@@ -38,11 +41,9 @@ export function makeWriter(kc: KubeConfig): Writer {
       return (await objects.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)) as T;
     },
     async patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean> {
-      if (isDeepStrictEqual(stripUndefined(current), stripUndefined(status))) return false;
-      // The resourceVersion precondition makes a status computed from a stale cache fail with 409.
-      const body = ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
+      if (statusUnchanged(current, status)) return false;
       await custom.patchNamespacedCustomObjectStatus(
-        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body, fieldManager },
+        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body: statusPatch(ref, status), fieldManager },
         mergePatch,
       );
       return true;
@@ -60,6 +61,16 @@ export function controllerRef(owner: KubernetesObject & { apiVersion: string; ki
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+/** The merge patch of a status write. The resourceVersion precondition makes a status computed from a stale cache fail with 409. */
+export function statusPatch(ref: StatusRef, status: object): object {
+  return ref.resourceVersion ? { metadata: { resourceVersion: ref.resourceVersion }, status } : { status };
+}
+
+/** Whether a status patch would store nothing new (Writer.patchStatus then skips it). */
+export function statusUnchanged(current: unknown, status: object): boolean {
+  return isDeepStrictEqual(stripUndefined(current), stripUndefined(status));
 }
 
 /** JSON round trip: what the API server would store (no undefined members). */

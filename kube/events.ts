@@ -4,6 +4,8 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject } from "@kubernetes/c
 import { errorMessage, isNamespaceTerminating } from "./errors.ts";
 
 export type EventType = "Normal" | "Warning";
+/** An event to record on an object, as pure code decides it (the reconciler records it). */
+export type ObjectEvent = { type: EventType; reason: string; message: string };
 export type EventRecorder = { record(obj: KubernetesObject, type: EventType, reason: string, message: string): void };
 
 const dedupeMs = 10 * 60_000;

@@ -9,6 +9,7 @@ import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 import { autoPoolFieldManager, autoPoolKeyOfJob, autoPoolKeyOfWorkItem, desiredAutoPool, planAutoPool, type AutoPoolSpec, type OwnerObject } from "./auto-pool.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeAutoPoolReconciler } from "./reconciler.ts";
+import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
 
 const ns = "ns";
 const poolSpec = { vmSize: "small", targetDedicatedNodes: 1 };
@@ -134,59 +135,71 @@ test("planAutoPool follows the pool's lifetime", async (t) => {
   }
 });
 
-test("the reconciler applies under the auto-pool field manager, deletes, and records events", async () => {
-  const store = { jobs: [job("j", jobLifetime)], pools: new Map<string, KubernetesObject>() };
-  const calls: string[] = [];
-  const cache = <T extends KubernetesObject>(items: () => readonly T[]) => ({ get: (n: string) => items().find((i) => i.metadata?.name === n), list: () => items() });
-  const reconcile: (key: string) => Promise<Outcome> = makeAutoPoolReconciler({
-    jobs: cache(() => store.jobs),
-    workItems: cache(() => []),
-    pools: cache(() => [...store.pools.values()]),
-    writer: {
-      apply: async (obj, manager) => {
-        calls.push(`apply ${obj.metadata?.name} as ${manager}`);
-        store.pools.set(obj.metadata!.name!, obj);
-        return obj;
-      },
-      patchStatus: async () => false,
+test("the auto-pool reconciler carries out the plan: apply under its field manager, delete, events", async (t) => {
+  const active = job("j", jobLifetime);
+  const userPool = { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "auto-j", namespace: ns } };
+  const cases: Record<string, { jobs: JobObject[]; existing?: KubernetesObject; want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome } }> = {
+    "no pool yet: applied, AutoPoolCreated": { jobs: [active], want: { writes: [{ verb: "apply", kind: "Pool", name: "auto-j", body: { spec: poolSpec } }], events: ["Normal AutoPoolCreated"] } },
+    "its pool as applied: nothing": { jobs: [active], existing: existingFor(active, jobLifetime, "auto-j"), want: { writes: [] } },
+    "its pool outdated: applied again, no event": {
+      jobs: [active],
+      existing: existingFor(active, { ...jobLifetime, pool: { vmSize: "large" } }, "auto-j"),
+      want: { writes: [{ verb: "apply", kind: "Pool", name: "auto-j", body: { spec: poolSpec } }] },
     },
-    deletePool: async (_ns, name) => void calls.push(`delete ${name}`),
-    events: { record: (obj, type, reason) => void calls.push(`${type} ${reason} on ${obj.kind} ${obj.metadata?.name}`) },
-    state: new DispatchState(),
-    listEvents: async () => [],
-  });
-  await reconcile("ns/auto-j");
-  await reconcile("ns/auto-j");
-  store.jobs = [job("j", jobLifetime, { state: "Completed" })];
-  await reconcile("ns/auto-j");
-  assert.deepEqual(calls, [`apply auto-j as ${autoPoolFieldManager}`, "Normal AutoPoolCreated on Job j", "delete auto-j", "Normal AutoPoolDeleted on Job j"]);
+    "a user's pool of that name: a Warning, left alone": { jobs: [active], existing: userPool, want: { writes: [], events: ["Warning AutoPoolConflict"] } },
+    "an earlier pool of that name still draining: looked at again": { jobs: [active], existing: existingFor(active, jobLifetime, "auto-j", { deleting: true }), want: { writes: [], outcome: { requeueAfterMs: 2_000 } } },
+    "the job completed: deleted, AutoPoolDeleted": {
+      jobs: [job("j", jobLifetime, { state: "Completed" })],
+      existing: existingFor(active, jobLifetime, "auto-j"),
+      want: { writes: [{ verb: "delete", kind: "Pool", name: "auto-j" }], events: ["Normal AutoPoolDeleted"] },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const api = fakeApi();
+      const reconcile = makeAutoPoolReconciler({
+        jobs: cache(tc.jobs),
+        workItems: cache([]),
+        pools: cache(tc.existing ? [tc.existing] : []),
+        writer: api.writer,
+        deletePool: async (namespace, pool) => void api.writes.push({ verb: "delete", kind: "Pool", namespace, name: pool }),
+        events: api.recorder,
+        state: new DispatchState(),
+        listEvents: async () => [],
+      });
+      assert.deepEqual(await reconcile("ns/auto-j"), tc.want.outcome);
+      assertWrites(api.writes, tc.want.writes);
+      for (const w of api.writes.filter((x) => x.verb === "apply")) assert.equal(w.manager, autoPoolFieldManager);
+      assertEvents(api.events, tc.want.events ?? []);
+    });
+  }
 });
 
 test("the pool of a completed job stays until its nodes ran the job release task", async () => {
   const released: { reason?: string; message?: string }[] = [];
-  const calls: string[] = [];
+  const api = fakeApi();
   const state = new DispatchState();
   state.upsertNode({ key: `${ns}/auto-r-node-1`, name: "auto-r-node-1", poolKey: `${ns}/auto-r`, usable: true });
   state.upsertTask({ key: `${ns}/t`, namespace: ns, name: "t", jobKey: `${ns}/r`, resourceVersion: "1", created: "", requiredSlots: 1, completed: true, state: "Completed", result: "Success", requeueCount: 0, node: "auto-r-node-1", reportedNode: "auto-r-node-1" });
   const done = job("r", jobLifetime, { state: "Completed" });
   Object.assign(done.spec as object, { jobReleaseTask: { commandLine: "cleanup", maxWallClockTime: "PT1M" } });
   (done.status as { executionInfo?: object }).executionInfo = { endTime: "2026-11-29T12:00:00Z" };
-  const existing = existingFor(done, jobLifetime, "auto-r");
-  const cache = <T extends KubernetesObject>(items: readonly T[]) => ({ get: (n: string) => items.find((i) => i.metadata?.name === n), list: () => items });
   const reconcile = makeAutoPoolReconciler({
     jobs: cache([done]),
     workItems: cache([]),
-    pools: cache([existing]),
-    writer: { apply: async (obj) => obj, patchStatus: async () => false },
-    deletePool: async (_ns, name) => void calls.push(`delete ${name}`),
-    events: { record: (_obj, _type, reason, message) => void calls.push(`${reason}: ${message}`) },
+    pools: cache([existingFor(done, jobLifetime, "auto-r")]),
+    writer: api.writer,
+    deletePool: async (namespace, name) => void api.writes.push({ verb: "delete", kind: "Pool", namespace, name }),
+    events: api.recorder,
     state,
     listEvents: async (_ns, uid) => (uid === "uid-r" ? released : []),
-    now: () => new Date("2026-11-29T12:00:05Z"),
+    now: new FakeClock("2026-11-29T12:00:05Z").date,
   });
   assert.deepEqual(await reconcile(`${ns}/auto-r`), { requeueAfterMs: 1_000 });
-  assert.deepEqual(calls, ["AutoPoolKeptForRelease: pool auto-r is kept until the job release task ran on auto-r-node-1 (at most 85 s more)"]);
+  assertWrites(api.writes, []);
+  assert.deepEqual(api.events.map((e) => `${e.reason}: ${e.message}`), ["AutoPoolKeptForRelease: pool auto-r is kept until the job release task ran on auto-r-node-1 (at most 85 s more)"]);
   released.push({ reason: "JobReleaseTaskCompleted", message: "node auto-r-node-1: exit code 0 in 0.1 s" });
   assert.equal(await reconcile(`${ns}/auto-r`), undefined);
-  assert.deepEqual(calls.slice(1), ["delete auto-r", "AutoPoolDeleted: deleted pool auto-r: Job r completed"]);
+  assertWrites(api.writes, [{ verb: "delete", kind: "Pool", name: "auto-r" }]);
+  assert.deepEqual(api.events.slice(1).map((e) => `${e.reason}: ${e.message}`), ["AutoPoolDeleted: deleted pool auto-r: Job r completed"]);
 });

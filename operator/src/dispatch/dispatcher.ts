@@ -3,12 +3,11 @@
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan.
 import { randomUUID } from "node:crypto";
-import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { fieldManager, mergePatch } from "../../../kube/apply.ts";
+import { fieldManager, mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -17,7 +16,7 @@ import { nodeDeallocated } from "../../../api/failure-codes.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;
-  custom: CustomObjectsApi;
+  custom: CustomObjectPatches;
   /** The pool's nodeDeallocationOption, for tasks whose node is gone. */
   deallocation: (poolKey: string) => string | undefined;
   log: (line: string) => void;

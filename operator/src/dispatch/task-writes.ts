@@ -2,11 +2,10 @@
 // ended as failed (end). Both carry the resourceVersion the decision was made from, so a task
 // that changed meanwhile is left alone (409, the next event brings a fresh decision). The
 // agent stops the process when its task is no longer assigned to it or completed by us.
-import type { CustomObjectsApi } from "@kubernetes/client-node";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { taskNames } from "../../../api/task.ts";
-import { fieldManager, mergePatch } from "../../../kube/apply.ts";
+import { fieldManager, mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 
@@ -17,7 +16,7 @@ export type TaskWrites = {
   end(task: TaskEntry, failureInfo: FailureInfo): Promise<void>;
 };
 
-export function makeTaskWrites(custom: CustomObjectsApi, now: () => Date = () => new Date()): TaskWrites {
+export function makeTaskWrites(custom: CustomObjectPatches, now: () => Date = () => new Date()): TaskWrites {
   const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
   return {
     async requeue(task) {

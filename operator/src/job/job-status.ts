@@ -1,16 +1,18 @@
-// Job.status from the job's spec and task counts (pure). The counts move with every task
-// change the informers report (see DispatchState.countsOfJob). The state follows Azure Batch:
-// Active → Disabling → Disabled → Enabling → Active, and → Terminating → Completed once
-// something ends the job (first reason wins and sticks): terminate (the user's reason or
-// UserTerminate), constraints.maxWallClockTime (MaxWallClockTimeExpiry), the job manager task
-// with killJobOnCompletion (JMComplete), a task's exit conditions with jobAction Terminate
-// under onTaskFailure PerformExitOptionsJobAction (TaskFailed), onAllTasksComplete
-// TerminateJob (AllTasksComplete). Terminating and Disabling last while tasks are in flight.
+// Job.status from the job's spec and task counts, and the events a new status is worth (pure).
+// The counts move with every task change the informers report (see DispatchState.countsOfJob).
+// The state follows Azure Batch: Active → Disabling → Disabled → Enabling → Active, and →
+// Terminating → Completed once something ends the job (first reason wins and sticks): terminate
+// (the user's reason or UserTerminate), constraints.maxWallClockTime (MaxWallClockTimeExpiry),
+// the job manager task with killJobOnCompletion (JMComplete), a task's exit conditions with
+// jobAction Terminate under onTaskFailure PerformExitOptionsJobAction (TaskFailed),
+// onAllTasksComplete TerminateJob (AllTasksComplete). Terminating and Disabling last while
+// tasks are in flight.
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { setCondition, type Condition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
 import type { Job, JobState, JobStatus } from "../../../api/job.ts";
 import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
+import type { EventType, ObjectEvent } from "../../../kube/events.ts";
 
 /** Why the job must end besides its own spec, with who asked (for the message). */
 export type EndRequest = { reason: "TaskFailed" | "JMComplete"; detail: string };
@@ -106,4 +108,26 @@ export function jobStatus(obs: JobObservation): JobStatus {
       terminateReason: state === "Completed" || state === "Terminating" ? terminateReason : undefined,
     },
   };
+}
+
+/** The events a new status is worth: a change of state, and a pool that does not exist. `job.status` is the one before. */
+export function statusEvents(job: Job, status: JobStatus): ObjectEvent[] {
+  const events: ObjectEvent[] = [];
+  if (status.state !== job.status?.state) {
+    const said = status.conditions?.find((c) => c.type === "Completed")?.message ?? "";
+    const reason = status.executionInfo?.terminateReason;
+    // Ending is a Warning unless the job ended as planned.
+    const ended: EventType = reason === "AllTasksComplete" || reason === "JMComplete" ? "Normal" : "Warning";
+    const byState: Partial<Record<JobState, ObjectEvent>> = {
+      Terminating: { type: ended, reason: "JobTerminating", message: said },
+      Completed: { type: ended, reason: "JobCompleted", message: said },
+      Disabling: { type: "Normal", reason: "JobDisabling", message: `disabling: ${job.spec.disableTasks} its tasks in flight` },
+      Disabled: { type: "Normal", reason: "JobDisabled", message: "no task of the job starts until spec.disabled is false" },
+      Enabling: { type: "Normal", reason: "JobEnabling", message: "spec.disabled is false: the job's tasks may start again" },
+    };
+    const e = status.state && byState[status.state];
+    if (e) events.push(e);
+  }
+  if (status.conditions?.some((c) => c.type === "PoolReady" && c.reason === "PoolNotFound")) events.push({ type: "Warning", reason: "PoolNotFound", message: `pool ${poolIdOf(job)} does not exist` });
+  return events;
 }

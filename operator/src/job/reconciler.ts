@@ -3,7 +3,7 @@
 // the job manager task is created, exit conditions' job actions are applied, a terminating
 // job ends its tasks in flight, a disabling job requeues or ends them (disableTasks), and
 // maxWallClockTime is watched.
-import type { CustomObjectsApi, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
@@ -15,12 +15,12 @@ import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
-import { controllerRef, fieldManager, mergePatch, type Writer } from "../../../kube/apply.ts";
+import { controllerRef, fieldManager, mergePatch, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
-import { jobStatus, wallClockDeadline, type EndRequest } from "./job-status.ts";
+import { jobStatus, statusEvents, wallClockDeadline, type EndRequest } from "./job-status.ts";
 import { taskEnded } from "../../../api/failure-codes.ts";
 import type { JobObject } from "../../../kube/objects.ts";
 
@@ -31,7 +31,7 @@ export type JobReconcilerDeps = {
   state: DispatchState;
   writer: Writer;
   writes: TaskWrites;
-  custom: CustomObjectsApi;
+  custom: CustomObjectPatches;
   events: EventRecorder;
   log: (line: string) => void;
   now?: () => Date;
@@ -116,19 +116,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       await forEachBounded(inFlight, concurrency, (task) => deps.writes.requeue(task).catch(ignoreConflictOrGone));
     }
 
-    if (status.state !== raw.status?.state) {
-      const said = status.conditions?.find((c) => c.type === "Completed")?.message ?? "";
-      const events: Record<string, [string, string]> = {
-        Terminating: ["JobTerminating", said],
-        Completed: ["JobCompleted", said],
-        Disabling: ["JobDisabling", `disabling: ${job.spec.disableTasks} its tasks in flight`],
-        Disabled: ["JobDisabled", "no task of the job starts until spec.disabled is false"],
-        Enabling: ["JobEnabling", "spec.disabled is false: the job's tasks may start again"],
-      };
-      const e = events[status.state ?? ""];
-      if (e) deps.events.record(raw, status.state === "Terminating" || status.state === "Completed" ? (reason === "AllTasksComplete" || reason === "JMComplete" ? "Normal" : "Warning") : "Normal", e[0], e[1]);
-    }
-    if (status.conditions?.find((c) => c.type === "PoolReady" && c.reason === "PoolNotFound")) deps.events.record(raw, "Warning", "PoolNotFound", `pool ${poolId} does not exist`);
+    for (const e of statusEvents(job, status)) deps.events.record(raw, e.type, e.reason, e.message);
     await deps.writer.patchStatus(ref, raw.status, status);
 
     if (status.state === "Enabling") return { requeueAfterMs: 50 };

@@ -1,43 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LeaderElector, type Clock, type LeaseRecord, type LeaseStore } from "./leader-election.ts";
-
-/** Time moves only when the test says so; timers fire in order. */
-class FakeClock implements Clock {
-  private t = 1_000_000;
-  private timers: { at: number; fire: () => void }[] = [];
-  now = () => this.t;
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = { at: this.t + ms, fire: () => resolve() };
-      this.timers.push(timer);
-      signal.addEventListener("abort", () => ((this.timers = this.timers.filter((x) => x !== timer)), resolve()), { once: true });
-    });
-  }
-  timeout(ms: number): AbortSignal {
-    const c = new AbortController();
-    this.timers.push({ at: this.t + ms, fire: () => c.abort(new DOMException("timed out", "TimeoutError")) });
-    return c.signal;
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await settle();
-      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
-      this.t = next.at;
-      next.fire();
-    }
-    this.t = end;
-    await settle();
-  }
-}
-
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
+import { FakeClock } from "../controller/reconcile-harness.ts";
+import { LeaderElector, type LeaseRecord, type LeaseStore } from "./leader-election.ts";
 
 /** A lease in memory, with optimistic concurrency; it can fail or hang (until the call's signal aborts). */
 class MemoryStore implements LeaseStore {
@@ -59,12 +23,18 @@ class MemoryStore implements LeaseStore {
     if (this.record) throw new Error("409 AlreadyExists");
     this.write(record);
   }
+  /** Runs once before the next update is checked (another replica writing in between). */
+  beforeUpdate: (() => void) | undefined;
   async update(record: LeaseRecord, version: string, signal: AbortSignal) {
     await this.gate(signal);
+    const before = this.beforeUpdate;
+    this.beforeUpdate = undefined;
+    before?.();
     if (version !== String(this.version)) throw new Error("409 Conflict");
     this.write(record);
   }
-  private write(record: LeaseRecord) {
+  /** A write by a replica this test does not run. */
+  write(record: LeaseRecord) {
     this.record = JSON.parse(JSON.stringify(record)) as LeaseRecord;
     this.version++;
     this.writes.push(record.holderIdentity ?? "");
@@ -101,7 +71,7 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.equal(store.record?.holderIdentity, "a");
     await a.leadership.stop();
   },
-  "a lease another replica keeps renewing is never taken": async ({ clock, store }) => {
+  "a lease another replica keeps renewing is never taken; stopping leaves it alone": async ({ clock, store }) => {
     const a = elector(store, clock, "a");
     await clock.advance(0);
     const b = elector(store, clock, "b");
@@ -109,7 +79,10 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.equal(b.leadership.leading(), false);
     assert.deepEqual(b.events, []);
     assert.ok(store.writes.every((w) => w === "a"));
-    await Promise.all([a.leadership.stop(), b.leadership.stop()]);
+    const writes = store.writes.length;
+    await b.leadership.stop();
+    assert.equal(store.writes.length, writes, "a replica that never led writes nothing on stop");
+    await a.leadership.stop();
   },
   "a lease that stopped changing is taken leaseDuration after it was last seen to change, whatever its renewTime says": async ({ clock, store }) => {
     // Written by a replica whose clock runs an hour ahead: its renewTime lies in our future.
@@ -202,8 +175,38 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.equal([a, b].filter((x) => x.leadership.leading()).length, 1);
     await Promise.all([a.leadership.stop(), b.leadership.stop()]);
   },
+  "renewals move renewTime only: the holder's acquireTime and leaseTransitions stay": async ({ clock, store }) => {
+    store.record = { holderIdentity: "", leaseTransitions: 4 };
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const taken = { ...store.record };
+    await clock.advance(3 * retryMs);
+    assert.equal(store.record?.acquireTime, taken.acquireTime);
+    assert.equal(store.record?.leaseTransitions, 5, "one transition: the take");
+    assert.notEqual(store.record?.renewTime, taken.renewTime);
+    await a.leadership.stop();
+  },
+  "another replica writing between the read and the update wins: this one does not lead": async ({ clock, store }) => {
+    store.record = { holderIdentity: "", leaseTransitions: 0 };
+    store.beforeUpdate = () => store.write({ holderIdentity: "b", leaseDurationSeconds: leaseMs / 1000, leaseTransitions: 1 });
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    assert.equal(a.leadership.leading(), false);
+    assert.deepEqual(a.events, []);
+    assert.equal(store.record?.holderIdentity, "b");
+    await a.leadership.stop();
+  },
+  "a leader whose start fails keeps the lease": async ({ clock, store }) => {
+    const a = elector(store, clock, "a", () => Promise.reject(new Error("cache sync failed")));
+    await clock.advance(2 * leaseMs);
+    assert.equal(a.leadership.leading(), true);
+    assert.ok(store.writes.length > 1 && store.writes.every((w) => w === "a"));
+    await a.leadership.stop();
+  },
 };
 
 describe("leader election", () => {
+  it("refuses a renew deadline that is not shorter than the lease", () =>
+    assert.throws(() => new LeaderElector({ store: new MemoryStore(), identity: "a", leaseDurationMs: 5_000, renewDeadlineMs: 5_000, log: () => {} }), /renewDeadline must be shorter/));
   for (const [name, scenario] of Object.entries(cases)) it(name, () => scenario({ clock: new FakeClock(), store: new MemoryStore() }));
 });

@@ -4,8 +4,8 @@ import type { Pool } from "../../../api/pool.ts";
 
 export type NodeType = "dedicated" | "lowpriority";
 
-export function deploymentName(pool: Pool, type: NodeType): string {
-  return `${pool.metadata.name}-${type}`;
+export function deploymentName(pool: string, type: NodeType): string {
+  return `${pool}-${type}`;
 }
 
 export function nodeSelectorLabels(pool: Pool, type: NodeType): Record<string, string> {

@@ -119,7 +119,7 @@ export function nodeDeployment(pool: Pool & { apiVersion: string; kind: string }
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: {
-      name: deploymentName(pool, type),
+      name: deploymentName(pool.metadata.name, type),
       namespace: pool.metadata.namespace,
       labels: { ...labels, "app.kubernetes.io/managed-by": "kubatch" },
       ownerReferences: [controllerRef(pool as never)],

@@ -1,10 +1,12 @@
-// Pool.status from what is observed (pure): node pods, the work on them, the previous status.
+// Pool.status from what is observed (pure): node pods, the work on them, the previous status;
+// and the events a change of status is worth.
 import type { V1Pod } from "@kubernetes/client-node";
 import { setCondition, type Condition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
 import type { Pool, PoolStatus } from "../../../api/pool.ts";
 import { nodeSelectorLabels, selectorString } from "./deployment-names.ts";
 import { isUsable, nodeInfo, type NodeInfo, type NodeWork } from "./node-state.ts";
+import type { ObjectEvent } from "../../../kube/events.ts";
 
 export type PoolObservation = {
   pool: Pool;
@@ -94,4 +96,29 @@ export function recheckAfterMs(pool: Pool, status: PoolStatus, now: Date): numbe
   if (status.allocationState !== "Resizing" || !status.allocationStateTransitionTime) return undefined;
   const due = Date.parse(status.allocationStateTransitionTime) + parseDuration(pool.spec.resizeTimeout) - now.getTime();
   return due > 0 ? due + 1_000 : undefined;
+}
+
+/** The events a status change is worth: nodes whose start task failed or whose containers broke, a resize ending or timing out. */
+export function statusEvents(before: PoolStatus | undefined, after: PoolStatus): ObjectEvent[] {
+  const events: ObjectEvent[] = [];
+  const was = new Map((before?.nodes ?? []).map((n) => [n.name, n.state]));
+  for (const node of after.nodes ?? []) {
+    if (node.state === "StartTaskFailed" && was.get(node.name) !== "StartTaskFailed") {
+      events.push({ type: "Warning", reason: "StartTaskFailed", message: `node ${node.name}: ${node.startTaskInfo?.failureInfo?.message ?? "start task failed"}` });
+    }
+  }
+  const hadErrors = new Map((before?.nodes ?? []).map((n) => [n.name, new Set((n.errors ?? []).map((e) => e.code))]));
+  for (const node of after.nodes ?? []) {
+    for (const error of node.errors ?? []) {
+      if (!hadErrors.get(node.name)?.has(error.code)) {
+        events.push({ type: "Warning", reason: error.code === "ImagePullFailed" ? "NodeImagePullFailed" : error.code === "OOMKilled" ? "NodeOOMKilled" : "NodeContainerFailed", message: `node ${node.name}: ${error.message}` });
+      }
+    }
+  }
+  if (before?.allocationState === "Resizing" && after.allocationState === "Steady") {
+    events.push({ type: "Normal", reason: "ResizeComplete", message: `the pool has ${after.currentDedicatedNodes} dedicated and ${after.currentLowPriorityNodes} low-priority nodes` });
+  }
+  const degraded = after.conditions?.find((c) => c.type === "Degraded");
+  if (degraded?.status === "True" && degraded.reason === "ResizeTimeout") events.push({ type: "Warning", reason: "ResizeTimeout", message: degraded.message });
+  return events;
 }

@@ -15,7 +15,7 @@ import { deploymentName, type NodeType } from "./deployment-names.ts";
 import type { NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
-import { poolStatus, recheckAfterMs } from "./pool-status.ts";
+import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 
@@ -27,8 +27,8 @@ export type PoolReconcilerDeps = {
   deployments: Cache<V1Deployment>;
   pods: Cache<V1Pod>;
   writer: Writer;
-  apps: AppsV1Api;
-  core: CoreV1Api;
+  apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
+  core: Pick<CoreV1Api, "patchNamespacedPod">;
   events: EventRecorder;
   /** Tasks on a node pod, from the scheduler. */
   workOf: (namespace: string, pod: string) => NodeWork;
@@ -62,7 +62,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     if (raw.metadata?.deletionTimestamp) {
       if (!raw.metadata.finalizers?.includes(poolFinalizer)) return;
       for (const type of ["dedicated", "lowpriority"] as const) {
-        const dep = deps.deployments.get(`${name}-${type}`, namespace);
+        const dep = deps.deployments.get(deploymentName(name, type), namespace);
         if (dep && !dep.metadata?.deletionTimestamp) {
           await deps.apps.deleteNamespacedDeployment({ name: dep.metadata!.name!, namespace, propagationPolicy: "Background" }).catch(ignoreNotFound);
         }
@@ -89,7 +89,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     const workOf = (pod: string) => deps.workOf(namespace, pod);
     try {
       for (const [type, target] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
-        const current = deps.deployments.get(deploymentName(pool, type), namespace);
+        const current = deps.deployments.get(deploymentName(name, type), namespace);
         // No low-priority Deployment until one is asked for.
         if (type === "lowpriority" && target === 0 && !current) continue;
         const typePods = ownedPods.filter((p) => (p.metadata?.labels?.[nodeTypeLabel] ?? "dedicated") === type);
@@ -109,31 +109,10 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
 
     const work = new Map(ownedPods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
     const status = poolStatus({ pool, pods: ownedPods, work, targets, now: now() });
-    recordTransitions(deps.events, raw, raw.status, status);
+    for (const e of statusEvents(raw.status, status)) deps.events.record(raw, e.type, e.reason, e.message);
     deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
     const recheck = recheckAfterMs(pool, status, now());
     return recheck === undefined ? undefined : { requeueAfterMs: recheck };
   };
 }
-
-function recordTransitions(events: EventRecorder, obj: PoolObject, before: PoolStatus | undefined, after: PoolStatus): void {
-  const was = new Map((before?.nodes ?? []).map((n) => [n.name, n.state]));
-  for (const node of after.nodes ?? []) {
-    if (node.state === "StartTaskFailed" && was.get(node.name) !== "StartTaskFailed") {
-      events.record(obj, "Warning", "StartTaskFailed", `node ${node.name}: ${node.startTaskInfo?.failureInfo?.message ?? "start task failed"}`);
-    }
-  }
-  const hadErrors = new Map((before?.nodes ?? []).map((n) => [n.name, new Set((n.errors ?? []).map((e) => e.code))]));
-  for (const node of after.nodes ?? []) {
-    for (const error of node.errors ?? []) {
-      if (!hadErrors.get(node.name)?.has(error.code)) events.record(obj, "Warning", error.code === "ImagePullFailed" ? "NodeImagePullFailed" : error.code === "OOMKilled" ? "NodeOOMKilled" : "NodeContainerFailed", `node ${node.name}: ${error.message}`);
-    }
-  }
-  if (before?.allocationState === "Resizing" && after.allocationState === "Steady") {
-    events.record(obj, "Normal", "ResizeComplete", `the pool has ${after.currentDedicatedNodes} dedicated and ${after.currentLowPriorityNodes} low-priority nodes`);
-  }
-  const degraded = after.conditions?.find((c) => c.type === "Degraded");
-  if (degraded?.status === "True" && degraded.reason === "ResizeTimeout") events.record(obj, "Warning", "ResizeTimeout", degraded.message);
-}
-

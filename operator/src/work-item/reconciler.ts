@@ -1,22 +1,16 @@
 // The WorkItem reconciler: creates the schedule's jobs (server-side apply, owned by the work
-// item so they go with it) and reports state, nextRunTime and recentJob.
-import type { KubernetesObject } from "@kubernetes/client-node";
-import { setCondition } from "../../../api/conditions.ts";
-import { GROUP, VERSION, API_VERSION } from "../../../api/group.ts";
-import { jobNames } from "../../../api/job.ts";
+// item so they go with it) and reports state, nextRunTime and recentJob; schedule.ts decides.
+import { GROUP, VERSION } from "../../../api/group.ts";
 import { formatProblems } from "../../../api/parse.ts";
-import { parseWorkItem, workItemNames, type WorkItemStatus } from "../../../api/work-item.ts";
+import { parseWorkItem, workItemNames } from "../../../api/work-item.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { controllerRef, type Writer } from "../../../kube/apply.ts";
+import type { Writer } from "../../../kube/apply.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { jobIndex, jobName, planSchedule, type OwnedJob } from "./schedule.ts";
-
+import { jobIndex, jobName, planSchedule, scheduledJob, workItemStatus, type OwnedJob } from "./schedule.ts";
 import { workItemLabel } from "../../../api/labels.ts";
 import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
-
-
 
 export type WorkItemReconcilerDeps = {
   workItems: Cache<WorkItemObject>;
@@ -33,7 +27,6 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
     const raw = deps.workItems.get(name, namespace);
     if (!raw || raw.metadata?.deletionTimestamp) return;
     const ref = { group: GROUP, version: VERSION, plural: workItemNames.plural, namespace, name };
-    const generation = raw.metadata?.generation ?? 0;
     const parsed = parseWorkItem(raw);
     if (!parsed.ok) {
       await reportInvalidSpec(deps, raw, ref, "Ready", formatProblems(parsed.problems), now());
@@ -52,29 +45,11 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
     let recent = owned.reduce<OwnedJob | undefined>((m, j) => (!m || j.index > m.index ? j : m), undefined)?.name;
     if (plan.create !== undefined) {
       recent = jobName(name, plan.create);
-      await deps.writer.apply({
-        apiVersion: API_VERSION,
-        kind: jobNames.kind,
-        metadata: { name: recent, namespace, labels: { [workItemLabel]: name }, ownerReferences: [controllerRef(raw)] },
-        spec: raw.spec && (raw.spec as { jobSpecification?: object }).jobSpecification,
-      } as KubernetesObject);
+      await deps.writer.apply(scheduledJob(raw, recent));
       deps.events.record(raw, "Normal", "JobCreated", `created job ${recent}`);
     }
     if (plan.skippedRun) deps.events.record(raw, "Warning", "RunSkipped", `the run due at ${plan.skippedRun} was skipped: its start window passed while the previous job was active`);
-    const previous = raw.status ?? {};
-    const conditions = setCondition(previous.conditions, { type: "Ready", status: "True", reason: plan.state === "Completed" ? "Completed" : "Scheduled", message: plan.nextRunTime ? `next run at ${plan.nextRunTime}` : plan.state === "Completed" ? "no more runs" : "running", observedGeneration: generation }, at);
-    const status: WorkItemStatus = {
-      observedGeneration: generation,
-      conditions,
-      state: plan.state,
-      stateTransitionTime: previous.state === plan.state && previous.stateTransitionTime ? previous.stateTransitionTime : at.toISOString(),
-      executionInfo: {
-        nextRunTime: plan.nextRunTime,
-        recentJob: recent ? { name: recent } : undefined,
-        endTime: plan.state === "Completed" ? (previous.executionInfo?.endTime ?? at.toISOString()) : undefined,
-      },
-    };
-    await deps.writer.patchStatus(ref, raw.status, status);
+    await deps.writer.patchStatus(ref, raw.status, workItemStatus({ previous: raw.status, generation: raw.metadata?.generation ?? 0, plan, recentJob: recent, now: at }));
     return plan.recheckAfterMs !== undefined ? { requeueAfterMs: plan.recheckAfterMs } : undefined;
   };
 }

@@ -1,9 +1,16 @@
 // What a work item (job schedule) should do now (pure): create its next job, wait, or
-// complete. Jobs are named `<workitem>-job-0000000001`, … ; at most one is active at a time;
+// complete; the Job it creates and the status that follows. Jobs are named `<workitem>-job-0000000001`, … ; at most one is active at a time;
 // a run that could not start within its startWindow (the previous job was still active) is
 // skipped.
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { setCondition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
-import type { WorkItem } from "../../../api/work-item.ts";
+import { API_VERSION } from "../../../api/group.ts";
+import { jobNames } from "../../../api/job.ts";
+import { workItemLabel } from "../../../api/labels.ts";
+import type { WorkItem, WorkItemStatus } from "../../../api/work-item.ts";
+import { controllerRef } from "../../../kube/apply.ts";
+import type { WorkItemObject } from "../../../kube/objects.ts";
 
 export type OwnedJob = { name: string; index: number; completed: boolean; created: number };
 
@@ -57,4 +64,33 @@ export function planSchedule(wi: WorkItem, jobs: readonly OwnedJob[], now: Date)
     return { state: "Active", nextRunTime: new Date(dueAt).toISOString(), recheckAfterMs: Math.min(untilNext, windowLeft) };
   }
   return { create: (last?.index ?? 0) + 1, state: "Active", nextRunTime, recheckAfterMs: untilNext };
+}
+
+/** The Job a run creates: the work item's jobSpecification as written, labelled and owned by it. */
+export function scheduledJob(workItem: WorkItemObject, name: string): KubernetesObject {
+  const { metadata } = workItem;
+  return {
+    apiVersion: API_VERSION,
+    kind: jobNames.kind,
+    metadata: { name, namespace: metadata?.namespace, labels: { [workItemLabel]: metadata?.name ?? "" }, ownerReferences: [controllerRef(workItem)] },
+    spec: workItem.spec?.jobSpecification,
+  } as KubernetesObject;
+}
+
+/** The status after the plan: state, next run, the most recent job, and Ready. */
+export function workItemStatus(o: { previous: WorkItemStatus | undefined; generation: number; plan: SchedulePlan; recentJob: string | undefined; now: Date }): WorkItemStatus {
+  const { plan, now } = o;
+  const previous = o.previous ?? {};
+  const message = plan.nextRunTime ? `next run at ${plan.nextRunTime}` : plan.state === "Completed" ? "no more runs" : "running";
+  return {
+    observedGeneration: o.generation,
+    conditions: setCondition(previous.conditions, { type: "Ready", status: "True", reason: plan.state === "Completed" ? "Completed" : "Scheduled", message, observedGeneration: o.generation }, now),
+    state: plan.state,
+    stateTransitionTime: previous.state === plan.state && previous.stateTransitionTime ? previous.stateTransitionTime : now.toISOString(),
+    executionInfo: {
+      nextRunTime: plan.nextRunTime,
+      recentJob: o.recentJob ? { name: o.recentJob } : undefined,
+      endTime: plan.state === "Completed" ? (previous.executionInfo?.endTime ?? now.toISOString()) : undefined,
+    },
+  };
 }

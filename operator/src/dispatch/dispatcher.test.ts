@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { nodeDeallocated } from "../../../api/failure-codes.ts";
+import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { assertWrites, fakeApi, FakeClock, type Failure, type WantWrite } from "../controller/reconcile-harness.ts";
+import { DispatchState, type TaskEntry } from "./dispatch-state.ts";
+import { makeDispatcher } from "./dispatcher.ts";
+
+const poolKey = "ns/pool";
+
+type Setup = {
+  nodes: string[];
+  jobs?: { name: string; usesTaskDependencies?: boolean }[];
+  tasks: (Partial<TaskEntry> & { name: string })[];
+};
+
+function stateOf(s: Setup): DispatchState {
+  const state = new DispatchState();
+  state.upsertPool({ key: poolKey, slotsPerNode: 2, fill: "Spread" });
+  for (const name of s.nodes) state.upsertNode({ key: `ns/${name}`, name, poolKey, usable: true });
+  for (const j of s.jobs ?? [{ name: "j" }]) {
+    state.upsertJob({ key: `ns/${j.name}`, poolKey, priority: 0, maxParallelTasks: -1, created: "2026-01-01T00:00:00Z", schedulable: true, usesTaskDependencies: j.usesTaskDependencies });
+  }
+  s.tasks.forEach((t, i) =>
+    state.upsertTask({ key: `ns/${t.name}`, namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: `2026-01-01T00:01:0${i}Z`, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...t }),
+  );
+  return state;
+}
+
+const assign = (name: string, node: string): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion: "1", labels: { [nodeLabel]: node } } } });
+const unlabel = (name: string, resourceVersion = "1"): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null } } } });
+
+test("the dispatcher writes assignments, releases orphans and explains blocked tasks", async (t) => {
+  const cases: Record<string, {
+    setup: Setup;
+    deallocation?: string;
+    failures?: Failure[];
+    /** Dispatches in a row (what a blocked task is told is not repeated). */
+    runs?: number;
+    want: { writes: WantWrite[]; assigned?: string[]; requeued?: string[]; nodes?: Record<string, string | undefined>; error?: RegExp };
+  }> = {
+    "pending tasks get the node label, with the resourceVersion the plan was made from": {
+      setup: { nodes: ["n1", "n2"], tasks: [{ name: "t1" }, { name: "t2" }, { name: "t3" }] },
+      want: { writes: [assign("t1", "n1"), assign("t2", "n2"), assign("t3", "n1")], assigned: ["t1→n1", "t2→n2", "t3→n1"], nodes: { t1: "n1", t2: "n2", t3: "n1" } },
+    },
+    "no node: nothing is written": {
+      setup: { nodes: [], tasks: [{ name: "t1" }] },
+      want: { writes: [], nodes: { t1: undefined } },
+    },
+    "full nodes: nothing is written": {
+      setup: { nodes: ["n1"], tasks: [{ name: "a", node: "n1", reportedNode: "n1", state: "Running" }, { name: "b", node: "n1" }, { name: "c" }] },
+      want: { writes: [], nodes: { c: undefined } },
+    },
+    "a task assigned to a node that is gone and never started there: its label is cleared": {
+      setup: { nodes: ["n1"], tasks: [{ name: "t1", node: "gone" }] },
+      want: { writes: [unlabel("t1")], requeued: ["t1"] },
+    },
+    "a task that ran on a node that is gone: back to Active with a requeue counted, then its label cleared": {
+      setup: { nodes: [], tasks: [{ name: "t1", node: "gone", reportedNode: "gone", state: "Running", requeueCount: 2 }] },
+      want: {
+        writes: [
+          { verb: "patchStatus", kind: "Task", name: "t1", body: { metadata: { resourceVersion: "1" }, status: { state: "Active", previousState: "Running", nodeInfo: null, executionInfo: { requeueCount: 3 } } } },
+          unlabel("t1", "1001"),
+        ],
+        requeued: ["t1"],
+      },
+    },
+    "nodeDeallocationOption Terminate: a task that ran on the lost node ends as failed": {
+      setup: { nodes: [], tasks: [{ name: "t1", node: "gone", reportedNode: "gone", state: "Running" }] },
+      deallocation: "Terminate",
+      want: { writes: [{ verb: "patchStatus", kind: "Task", name: "t1", body: { status: { state: "Completed", previousState: "Running", executionInfo: { result: "Failure", failureInfo: { category: "ServerError", code: nodeDeallocated } } } } }] },
+    },
+    "nodeDeallocationOption Terminate: a task that had not started there is requeued": {
+      setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },
+      deallocation: "Terminate",
+      want: { writes: [unlabel("t1")], requeued: ["t1"] },
+    },
+    "a release that conflicts is left to the next event": {
+      setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },
+      failures: [{ verb: "patch", name: "t1", code: 409 }],
+      want: { writes: [] },
+    },
+    "an assignment that conflicts: the assumption is undone": {
+      setup: { nodes: ["n1"], tasks: [{ name: "t1" }, { name: "t2" }] },
+      failures: [{ verb: "patch", name: "t1", code: 409 }],
+      want: { writes: [assign("t2", "n1")], assigned: ["t2→n1"], nodes: { t1: undefined, t2: "n1" } },
+    },
+    "an assignment that fails otherwise: the error is the outcome, the assumption undone": {
+      setup: { nodes: ["n1"], tasks: [{ name: "t1" }] },
+      failures: [{ verb: "patch", name: "t1", code: 500 }],
+      want: { writes: [], nodes: { t1: undefined }, error: /500/ },
+    },
+    "a blocked task is told why once, not at every dispatch": {
+      setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "t1", dependsOn: { taskIds: ["x"] } }] },
+      runs: 2,
+      want: {
+        writes: [{ verb: "patchStatus", kind: "Task", name: "t1", body: { status: { conditions: [{ type: "Schedulable", status: "False", reason: "DependenciesNotEnabled", lastTransitionTime: "2026-11-29T12:00:00.000Z" }] } } }],
+        nodes: { t1: undefined },
+      },
+    },
+    "a task waiting for its dependencies is told so and not assigned; the others are": {
+      setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: true }], tasks: [{ name: "t1", id: "t1" }, { name: "t2", id: "t2", dependsOn: { taskIds: ["t1"] } }] },
+      want: {
+        writes: [{ verb: "patchStatus", kind: "Task", name: "t2", body: { status: { conditions: [{ type: "Schedulable", reason: "DependenciesNotMet" }] } } }, assign("t1", "n1")],
+        assigned: ["t1→n1"],
+        nodes: { t1: "n1", t2: undefined },
+      },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const state = stateOf(tc.setup);
+      const api = fakeApi({ failures: tc.failures });
+      const assigned: string[] = [];
+      const requeued: string[] = [];
+      const dispatch = makeDispatcher({
+        state,
+        custom: api.custom,
+        deallocation: (key) => (key === poolKey ? tc.deallocation : undefined),
+        log: () => {},
+        onAssigned: (task, node) => void assigned.push(`${task.name}→${node}`),
+        onRequeued: (task) => void requeued.push(task.name),
+        now: new FakeClock("2026-11-29T12:00:00Z").date,
+      });
+      let error: unknown;
+      for (let i = 0; i < (tc.runs ?? 1); i++) {
+        try {
+          assert.equal(await dispatch(poolKey), undefined);
+        } catch (err) {
+          error = err;
+        }
+      }
+      if (tc.want.error) assert.match(String(error), tc.want.error);
+      else assert.equal(error, undefined);
+      assertWrites(api.writes, tc.want.writes);
+      // Each assignment names itself afresh, so an agent tells a second assignment to the same node from the first.
+      const tokens = api.writes.map((w) => (w.body as { metadata?: { labels?: Record<string, unknown>; annotations?: Record<string, unknown> } }).metadata).filter((m) => typeof m?.labels?.[nodeLabel] === "string").map((m) => m?.annotations?.[assignmentAnnotation]);
+      for (const token of tokens) assert.match(String(token), /^[0-9a-f-]{36}$/);
+      assert.equal(new Set(tokens).size, tokens.length);
+      assert.deepEqual(assigned, tc.want.assigned ?? []);
+      assert.deepEqual(requeued, tc.want.requeued ?? []);
+      for (const [task, node] of Object.entries(tc.want.nodes ?? {})) assert.equal(state.tasks.get(`ns/${task}`)?.node, node, `${task}'s node in the scheduler's state`);
+    });
+  }
+});

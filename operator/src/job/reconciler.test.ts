@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { taskEnded } from "../../../api/failure-codes.ts";
+import type { JobStatus } from "../../../api/job.ts";
+import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
+import type { JobObject } from "../../../kube/objects.ts";
+import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import { DispatchState, type TaskEntry } from "../dispatch/dispatch-state.ts";
+import { makeTaskWrites } from "../dispatch/task-writes.ts";
+import { makeJobReconciler } from "./reconciler.ts";
+
+const t0 = "2026-11-29T12:00:00.000Z";
+const minutesAgo = (n: number) => new Date(Date.parse(t0) - n * 60_000).toISOString();
+
+function job(spec: Record<string, unknown> = {}, status?: JobStatus): JobObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "Job",
+    metadata: { name: "j", namespace: "ns", uid: "uid-j", generation: 1, creationTimestamp: new Date(minutesAgo(10)) },
+    spec: { poolInfo: { poolId: "p" }, ...spec },
+    status,
+  } as JobObject;
+}
+const started = (extra: JobStatus = {}): JobStatus => ({ state: "Active", ...extra, executionInfo: { startTime: minutesAgo(10), ...extra.executionInfo } });
+
+const pool = { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "p", namespace: "ns" } };
+const inFlight = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, node: "n1", reportedNode: "n1", state: "Running", ...extra });
+const done = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, completed: true, state: "Completed", result: "Success", ...extra });
+
+const jobStatusWrite = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Job", name: "j", body: { status: body } });
+const ended = (name: string): WantWrite => ({ verb: "patchStatus", kind: "Task", name, body: { status: { state: "Completed", executionInfo: { result: "Failure", failureInfo: { code: taskEnded } } } } });
+
+test("the job reconciler: status, the job manager task, ending, disabling and exit-condition actions", async (t) => {
+  const cases: Record<string, {
+    job?: JobObject;
+    poolExists?: boolean;
+    tasks?: (Partial<TaskEntry> & { name: string })[];
+    want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; schedulable?: boolean };
+  }> = {
+    "not in the cache: nothing": { want: { writes: [] } },
+    "a spec the operator cannot use: Completed False InvalidSpec and a Warning": {
+      job: job({ poolInfo: {} }),
+      want: { writes: [jobStatusWrite({ conditions: [{ type: "Completed", status: "False", reason: "InvalidSpec" }] })], events: ["Warning InvalidSpec"] },
+    },
+    "a new job on an existing pool: Active, started now, PoolReady": {
+      job: job(),
+      want: {
+        writes: [jobStatusWrite({ observedGeneration: 1, state: "Active", executionInfo: { startTime: t0, poolId: "p" }, conditions: [{ type: "PoolReady", status: "True" }, { type: "AllTasksComplete", status: "False" }, { type: "Completed", status: "False", reason: "JobActive" }] })],
+      },
+    },
+    "its pool does not exist: PoolReady False and a Warning": {
+      job: job(),
+      poolExists: false,
+      want: { writes: [jobStatusWrite({ conditions: [{ type: "PoolReady", status: "False", reason: "PoolNotFound" }] })], events: ["Warning PoolNotFound"] },
+    },
+    "task counts follow the scheduler's state": {
+      job: job({}, started()),
+      tasks: [inFlight("a"), { name: "b" }, done("c"), done("d", { result: "Failure" })],
+      want: { writes: [jobStatusWrite({ taskCounts: { active: 1, running: 1, completed: 2, succeeded: 1, failed: 1 } })] },
+    },
+    "a job manager task: created when the job starts": {
+      job: job({ jobManagerTask: { id: "Main_Task", commandLine: "run" } }),
+      want: {
+        writes: [{ verb: "apply", kind: "Task", name: "j-main-task", body: { metadata: { ownerReferences: [{ kind: "Job", name: "j", controller: true }] }, spec: { jobName: "j", id: "Main_Task", commandLine: "run" } } }, jobStatusWrite({ state: "Active" })],
+        events: ["Normal JobManagerTaskCreated"],
+      },
+    },
+    "a job manager task deleted after the job started: not created again": {
+      job: job({ jobManagerTask: { id: "jm", commandLine: "run" } }, started()),
+      want: { writes: [jobStatusWrite({ state: "Active" })] },
+    },
+    "the job manager completed with killJobOnCompletion: the job completes (JMComplete)": {
+      job: job({ jobManagerTask: { id: "jm", commandLine: "run", killJobOnCompletion: true } }, started()),
+      tasks: [done("j-jm", { id: "jm" })],
+      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { endTime: t0, terminateReason: "JMComplete" } })], events: ["Normal JobCompleted"], schedulable: false },
+    },
+    "terminate with a task in flight: Terminating, the task ended, a Warning": {
+      job: job({ terminate: true }, started()),
+      tasks: [inFlight("a"), done("b")],
+      want: { writes: [ended("a"), jobStatusWrite({ state: "Terminating", executionInfo: { terminateReason: "UserTerminate" } })], events: ["Warning JobTerminating"], schedulable: false },
+    },
+    "every task done under onAllTasksComplete TerminateJob: Completed": {
+      job: job({ onAllTasksComplete: "TerminateJob" }, started()),
+      tasks: [done("a"), done("b")],
+      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "AllTasksComplete" } })], events: ["Normal JobCompleted"], schedulable: false },
+    },
+    "disabled with disableTasks Requeue: tasks in flight go back to the queue": {
+      job: job({ disabled: true, disableTasks: "Requeue" }, started()),
+      tasks: [inFlight("a")],
+      want: {
+        writes: [
+          { verb: "patchStatus", kind: "Task", name: "a", body: { status: { state: "Active", previousState: "Running", nodeInfo: null } } },
+          { verb: "patch", kind: "Task", name: "a", body: { metadata: { labels: { [nodeLabel]: null } } } },
+          jobStatusWrite({ state: "Disabling" }),
+        ],
+        events: ["Normal JobDisabling"],
+      },
+    },
+    "disabled with disableTasks Terminate: tasks in flight end": {
+      job: job({ disabled: true, disableTasks: "Terminate" }, started()),
+      tasks: [inFlight("a")],
+      want: { writes: [ended("a"), jobStatusWrite({ state: "Disabling" })], events: ["Normal JobDisabling"] },
+    },
+    "disabled with disableTasks Wait: tasks in flight finish": {
+      job: job({ disabled: true, disableTasks: "Wait" }, started()),
+      tasks: [inFlight("a")],
+      want: { writes: [jobStatusWrite({ state: "Disabling" })], events: ["Normal JobDisabling"] },
+    },
+    "disabled, nothing in flight: Disabled": {
+      job: job({ disabled: true }, started({ state: "Disabling" })),
+      want: { writes: [jobStatusWrite({ state: "Disabled", previousState: "Disabling" })], events: ["Normal JobDisabled"] },
+    },
+    "enabled again: Enabling, looked at again at once": {
+      job: job({}, started({ state: "Disabled" })),
+      want: { writes: [jobStatusWrite({ state: "Enabling" })], events: ["Normal JobEnabling"], outcome: { requeueAfterMs: 50 } },
+    },
+    "a task's exit conditions say Disable: spec.disabled set, the task marked, no status yet": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Disable", endTime: minutesAgo(1), resourceVersion: "7" })],
+      want: {
+        writes: [
+          { verb: "patch", kind: "Job", name: "j", body: { spec: { disabled: true, disableTasks: "Requeue" } } },
+          { verb: "patch", kind: "Task", name: "a", body: { metadata: { resourceVersion: "7", annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } },
+        ],
+        events: ["Warning JobDisabledByTask"],
+      },
+    },
+    "Disable asked again of a disabled job: only the task is marked": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction", disabled: true }, started({ state: "Disabled" })),
+      tasks: [done("a", { result: "Failure", jobAction: "Disable", endTime: minutesAgo(1) })],
+      want: { writes: [{ verb: "patch", kind: "Task", name: "a", body: { metadata: { annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } }] },
+    },
+    "exit-condition actions without PerformExitOptionsJobAction: ignored": {
+      job: job({}, started()),
+      tasks: [done("a", { result: "Failure", jobAction: "Terminate" }), { name: "b" }],
+      want: { writes: [jobStatusWrite({ state: "Active" })] },
+    },
+    "a task's exit conditions say Terminate: the job completes (TaskFailed), a Warning": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Terminate" }), { name: "b" }],
+      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "TaskFailed" } })], events: ["Warning JobCompleted"], schedulable: false },
+    },
+    "maxWallClockTime not reached: looked at again when it is": {
+      job: job({ constraints: { maxWallClockTime: "PT1H" } }, started()),
+      want: { writes: [jobStatusWrite({ state: "Active" })], outcome: { requeueAfterMs: 50 * 60_000 } },
+    },
+    "maxWallClockTime passed: Completed (MaxWallClockTimeExpiry)": {
+      job: job({ constraints: { maxWallClockTime: "PT5M" } }, started()),
+      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "MaxWallClockTimeExpiry" } })], events: ["Warning JobCompleted"], schedulable: false },
+    },
+    "a completed job stays completed; a task still in flight is ended": {
+      job: job({ terminate: true }, started({ state: "Completed", executionInfo: { terminateReason: "UserTerminate", endTime: minutesAgo(1) } })),
+      tasks: [inFlight("late")],
+      want: { writes: [ended("late"), jobStatusWrite({ state: "Completed" })], schedulable: false },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const api = fakeApi();
+      const clock = new FakeClock(t0);
+      const state = new DispatchState();
+      state.upsertJob({ key: "ns/j", poolKey: "ns/p", priority: 0, maxParallelTasks: -1, created: minutesAgo(10), schedulable: true });
+      (tc.tasks ?? []).forEach((task, i) =>
+        state.upsertTask({ key: `ns/${task.name}`, namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: minutesAgo(9 - i), requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...task }),
+      );
+      const reconcile = makeJobReconciler({
+        jobs: cache(tc.job ? [tc.job] : []),
+        pools: cache<KubernetesObject>(tc.poolExists === false ? [] : [pool]),
+        state,
+        writer: api.writer,
+        writes: makeTaskWrites(api.custom, clock.date),
+        custom: api.custom,
+        events: api.recorder,
+        log: () => {},
+        now: clock.date,
+      });
+      assert.deepEqual(await reconcile("ns/j"), tc.want.outcome);
+      assertWrites(api.writes, tc.want.writes);
+      assertEvents(api.events, tc.want.events ?? []);
+      assert.equal(state.jobs.get("ns/j")?.schedulable, tc.want.schedulable ?? true, "the scheduler may start the job's tasks");
+    });
+  }
+});

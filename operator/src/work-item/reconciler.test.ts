@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { JobState } from "../../../api/job.ts";
+import { workItemLabel } from "../../../api/labels.ts";
+import type { WorkItemStatus } from "../../../api/work-item.ts";
+import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
+import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import { makeWorkItemReconciler } from "./reconciler.ts";
+
+const t0 = "2026-11-29T12:00:00.000Z";
+const minutes = (n: number) => new Date(Date.parse(t0) + n * 60_000).toISOString();
+const jobSpecification = { poolInfo: { poolId: "p" } };
+
+function workItem(spec: Record<string, unknown> = {}, opts: { deleting?: boolean; status?: WorkItemStatus } = {}): WorkItemObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "WorkItem",
+    metadata: { name: "wi", namespace: "ns", uid: "uid-wi", generation: 1, creationTimestamp: new Date(minutes(-150)), deletionTimestamp: opts.deleting ? new Date(t0) : undefined },
+    spec: { jobSpecification, ...spec },
+    status: opts.status,
+  } as WorkItemObject;
+}
+
+function job(name: string, createdMinutes: number, state?: JobState, owner = "wi"): JobObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "Job",
+    metadata: { name, namespace: "ns", labels: { [workItemLabel]: owner }, creationTimestamp: new Date(minutes(createdMinutes)) },
+    spec: jobSpecification,
+    status: state ? { state } : undefined,
+  } as JobObject;
+}
+
+const hourly = { schedule: { recurrenceInterval: "PT1H" } };
+const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "WorkItem", name: "wi", body: { status: body } });
+const created = (index: number): WantWrite => ({
+  verb: "apply",
+  kind: "Job",
+  name: `wi-job-000000000${index}`,
+  body: { metadata: { namespace: "ns", labels: { [workItemLabel]: "wi" }, ownerReferences: [{ kind: "WorkItem", name: "wi", uid: "uid-wi", controller: true }] }, spec: jobSpecification },
+});
+/** The status an hourly work item (created 150 min ago) has between its runs, its third job created 20 min ago. */
+const between: WorkItemStatus = {
+  observedGeneration: 1,
+  conditions: [{ type: "Ready", status: "True", reason: "Scheduled", message: `next run at ${minutes(30)}`, observedGeneration: 1, lastTransitionTime: minutes(-150) }],
+  state: "Active",
+  stateTransitionTime: minutes(-150),
+  executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000003" } },
+};
+
+test("the work item reconciler creates its schedule's jobs and reports state, next run and recent job", async (t) => {
+  const cases: Record<string, { workItem?: WorkItemObject; jobs?: JobObject[]; want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome } }> = {
+    "not in the cache: nothing": { want: { writes: [] } },
+    "being deleted: nothing (its jobs go with it)": { workItem: workItem({}, { deleting: true }), want: { writes: [] } },
+    "a job specification the operator cannot use: Ready False InvalidSpec and a Warning": {
+      workItem: workItem({ jobSpecification: { poolInfo: {} } }),
+      want: { writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "InvalidSpec" }] })], events: ["Warning InvalidSpec"] },
+    },
+    "no schedule: its one job at once, owned by the work item; others' jobs and stray names are not its own": {
+      workItem: workItem(),
+      jobs: [job("wi-job-0000000007", -5, undefined, "other"), job("wi-extra", -5)],
+      want: {
+        writes: [created(1), status({ state: "Active", stateTransitionTime: t0, executionInfo: { recentJob: { name: "wi-job-0000000001" } }, conditions: [{ type: "Ready", status: "True", reason: "Scheduled", message: "running" }] })],
+        events: ["Normal JobCreated"],
+      },
+    },
+    "no schedule, its job completed: the work item completes": {
+      workItem: workItem(),
+      jobs: [job("wi-job-0000000001", -60, "Completed")],
+      want: { writes: [status({ state: "Completed", executionInfo: { endTime: t0, recentJob: { name: "wi-job-0000000001" } }, conditions: [{ type: "Ready", reason: "Completed", message: "no more runs" }] })] },
+    },
+    "doNotRunUntil ahead: no job yet; looked at again then": {
+      workItem: workItem({ schedule: { doNotRunUntil: minutes(10) } }),
+      want: { writes: [status({ state: "Active", executionInfo: { nextRunTime: minutes(10) } })], outcome: { requeueAfterMs: 10 * 60_000 } },
+    },
+    "doNotRunAfter passed before any job: Completed": {
+      workItem: workItem({ schedule: { doNotRunAfter: minutes(-1) } }),
+      want: { writes: [status({ state: "Completed", executionInfo: { endTime: t0 } })] },
+    },
+    "recurrence: the run due now creates the next job": {
+      workItem: workItem(hourly),
+      jobs: [job("wi-job-0000000001", -150, "Completed"), job("wi-job-0000000002", -90, "Completed")],
+      want: {
+        writes: [created(3), status({ state: "Active", executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000003" } } })],
+        events: ["Normal JobCreated"],
+        outcome: { requeueAfterMs: 30 * 60_000 },
+      },
+    },
+    "recurrence: this run's job exists, the status says so: nothing written": {
+      workItem: workItem(hourly, { status: between }),
+      jobs: [job("wi-job-0000000003", -20)],
+      want: { writes: [], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+    "recurrence: the previous job outlived the start window: the run is skipped, a Warning": {
+      workItem: workItem({ schedule: { recurrenceInterval: "PT1H", startWindow: "PT10M" } }),
+      jobs: [job("wi-job-0000000002", -90)],
+      want: { writes: [status({ state: "Active", executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000002" } } })], events: ["Warning RunSkipped"], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+    "recurrence: the previous job still active within the window: no job, the run still due": {
+      workItem: workItem(hourly),
+      jobs: [job("wi-job-0000000002", -90)],
+      want: { writes: [status({ state: "Active", executionInfo: { nextRunTime: minutes(-30) } })], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const api = fakeApi();
+      const reconcile = makeWorkItemReconciler({
+        workItems: cache(tc.workItem ? [tc.workItem] : []),
+        jobs: cache(tc.jobs ?? []),
+        writer: api.writer,
+        events: api.recorder,
+        now: new FakeClock(t0).date,
+      });
+      assert.deepEqual(await reconcile("ns/wi"), tc.want.outcome);
+      assertWrites(api.writes, tc.want.writes);
+      assertEvents(api.events, tc.want.events ?? []);
+    });
+  }
+});
