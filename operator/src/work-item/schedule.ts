@@ -2,7 +2,7 @@
 // complete. Jobs are named `<workitem>-job-0000000001`, … ; at most one is active at a time;
 // a run that could not start within its startWindow (the previous job was still active) is
 // skipped.
-import { parseDuration } from "../../../api/duration.ts";
+import { isUnlimited, parseDuration } from "../../../api/duration.ts";
 import type { WorkItem } from "../../../api/work-item.ts";
 
 export type OwnedJob = { name: string; index: number; completed: boolean; created: number };
@@ -38,7 +38,8 @@ export function planSchedule(wi: WorkItem, jobs: readonly OwnedJob[], now: Date)
   const active = jobs.some((j) => !j.completed);
   if (t < start) return { state: "Active", nextRunTime: new Date(start).toISOString(), recheckAfterMs: start - t };
 
-  if (!schedule.recurrenceInterval) {
+  // An unlimited recurrence (Azure's TimeSpan.MaxValue) never comes round again: one job, like none.
+  if (!schedule.recurrenceInterval || isUnlimited(parseDuration(schedule.recurrenceInterval))) {
     if (!last) return t > end ? { state: "Completed" } : { create: 1, state: "Active" };
     return { state: active ? "Active" : "Completed" };
   }
