@@ -86,6 +86,9 @@ export const validCases: Record<string, Obj> = {
     terminateReason: "done",
   }),
   "minimal task": task({}),
+  "task output file patterns inside its directory": task({
+    outputFiles: ["**/*.txt", "./out/[ab]?.csv", "../stderr.txt", ".hidden/..data/x"].map((filePattern) => ({ filePattern, destination: { container: { containerUrl: "http://x/c" } } })),
+  }),
   "task depending on a range of a million ids and on ids like its own": task(
     { dependsOn: { taskIds: ["70", "07"], taskIdRanges: [{ start: 1, end: 6 }, { start: 8, end: 1000007 }] } },
     "7",
@@ -227,6 +230,18 @@ export const invalidCases: Record<string, InvalidCase> = {
       outputFiles: [{ filePattern: "*.txt", destination: { container: { containerUrl: "http://x/c" } }, uploadOptions: { uploadCondition: "Always" } }],
     }),
     field: "spec.outputFiles[0].uploadOptions.uploadCondition",
+  },
+  "task output file with an absolute pattern (the node's token)": {
+    object: task({ outputFiles: [{ filePattern: "/var/run/secrets/kubernetes.io/serviceaccount/token", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
+  },
+  "task output file pattern climbing out of the task's directory": {
+    object: task({ outputFiles: [{ filePattern: "../../../shared/*", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
+  },
+  "task output file pattern with '..' inside": {
+    object: task({ outputFiles: [{ filePattern: "out/../../x", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
   },
   "task output file without destination": { object: task({ outputFiles: [{ filePattern: "*.txt" }] }), field: "spec.outputFiles[0].destination" },
   "task dependency range backwards": { object: task({ dependsOn: { taskIdRanges: [{ start: 9, end: 3 }] } }), field: "spec.dependsOn.taskIdRanges[0].end" },
