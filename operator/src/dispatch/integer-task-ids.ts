@@ -8,23 +8,26 @@ export class IntegerTaskIds {
   /** Ascending; may still hold removed ids (skipped on reading) so a re-added task costs nothing. */
   private sorted: number[] = [];
   private readonly inSorted = new Set<number>();
-  private stale = false;
 
   add(id: string): void {
     const n = integerTaskId(id);
     if (n === undefined) return;
     this.present.add(n);
     if (this.inSorted.has(n)) return;
-    // Tasks are mostly created in ascending order: appending keeps the array sorted.
-    if (!this.stale && (this.sorted.length === 0 || n > this.sorted[this.sorted.length - 1]!)) {
-      this.sorted.push(n);
-      this.inSorted.add(n);
-    } else this.stale = true;
+    // Tasks come mostly in ascending order, so the insertion point is at or near the end.
+    this.sorted.splice(this.lowerBound(n), 0, n);
+    this.inSorted.add(n);
   }
 
   delete(id: string): void {
     const n = integerTaskId(id);
-    if (n !== undefined) this.present.delete(n);
+    if (n === undefined || !this.present.delete(n)) return;
+    // Compacted once removed ids make up most of the array.
+    if (this.sorted.length > 2 * this.present.size + 64) {
+      this.sorted = this.sorted.filter((x) => this.present.has(x));
+      this.inSorted.clear();
+      for (const x of this.sorted) this.inSorted.add(x);
+    }
   }
 
   get size(): number {
@@ -33,25 +36,19 @@ export class IntegerTaskIds {
 
   /** The ids in [start, end] that exist, ascending. */
   *inRange(start: number, end: number): Generator<number> {
-    const ids = this.ascending();
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < start) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < ids.length && ids[i]! <= end; i++) if (this.present.has(ids[i]!)) yield ids[i]!;
+    for (let i = this.lowerBound(start); i < this.sorted.length && this.sorted[i]! <= end; i++) if (this.present.has(this.sorted[i]!)) yield this.sorted[i]!;
   }
 
-  private ascending(): number[] {
-    // Rebuilt after an out-of-order add, or once removed ids make up most of the array.
-    if (this.stale || this.sorted.length > 2 * this.present.size + 64) {
-      this.sorted = [...this.present].sort((a, b) => a - b);
-      this.inSorted.clear();
-      for (const n of this.sorted) this.inSorted.add(n);
-      this.stale = false;
+  /** The first position whose id is ≥ n. */
+  private lowerBound(n: number): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    if (hi > 0 && this.sorted[hi - 1]! < n) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid]! < n) lo = mid + 1;
+      else hi = mid;
     }
-    return this.sorted;
+    return lo;
   }
 }
