@@ -18,8 +18,7 @@ import { ignoreNotFound } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { activeSinceOf, ContainerTaskError, containerTaskPod, taskContainer } from "./container-pod.ts";
-import { nextAttempt, RETRY_BACKOFF_BASE_MS } from "./retry-backoff.ts";
-import { attemptEndedAt, attemptRecorded, podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
+import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 import type { TaskObject, JobObject } from "../../../kube/objects.ts";
 import { containerPodActiveSinceAnnotation, containerPodJobLabel, containerPodRetryLabel } from "../../../api/labels.ts";
 
@@ -36,8 +35,6 @@ export type ContainerTaskDeps = {
   ensureNodeRbac: (namespace: string) => Promise<void>;
   log: (line: string) => void;
   now?: () => Date;
-  /** The first retry back-off (default 10 s, doubling to 6 min). */
-  retryBackoffMs?: number;
 };
 
 export type ContainerTasks = {
@@ -67,8 +64,6 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
   const waiting = new Map<string, Set<string>>();
   /** Task uid → its Pods by name, kept by onPod (a namespace may hold many container tasks). */
   const podsByTask = new Map<string, Map<string, V1Pod>>();
-  /** Failed attempts (`uid/retry`) recorded in status while they wait out their back-off: their log is read once. */
-  const recorded = new Set<string>();
 
   const statusRef = (raw: TaskObject) => ({
     group: GROUP,
@@ -134,9 +129,6 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     const owned = [...(podsByTask.get(uid ?? "")?.values() ?? [])].sort((a, b) => retryOf(b) - retryOf(a));
     const status = raw.status;
     const live = owned.filter((p) => !ended(p) && !p.metadata?.deletionTimestamp);
-    // Only the latest attempt's Pod is kept: an earlier one's exit code and output tail were
-    // recorded in status before the next attempt started.
-    for (const p of owned) if (retryOf(p) < retryOf(owned[0]!) && !p.metadata?.deletionTimestamp) await deletePod(p);
 
     // Completed by someone else (job terminated or disabled): stop what still runs.
     if (status?.state === "Completed") {
@@ -203,20 +195,10 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
 
     const retry = retryOf(current);
     let outcome = podOutcome(current, task.spec.containerSettings!.imageName);
-    const next = outcome.kind === "Ended"
-      ? nextAttempt({ retry, retryable: outcome.retryable, maxRetries, wallClockLeftMs: leftMs, endedAt: attemptEndedAt(current, outcome), now: now().getTime(), baseMs: deps.retryBackoffMs ?? RETRY_BACKOFF_BASE_MS })
-      : undefined;
-    if (outcome.kind === "Ended" && next && next.kind !== "complete") {
-      const attempt = `${uid}/${retry}`;
-      if (!recorded.has(attempt)) {
-        await write(raw, attemptRecorded(status, outcome, outcome.exitCode !== undefined ? await tailOf(current) : undefined));
-        recorded.add(attempt);
-        deps.log(`container task ${key}: attempt ${retry} ended with exit code ${outcome.exitCode ?? "none"}; retry ${retry + 1}${maxRetries < 0 ? "" : ` of ${maxRetries}`}${next.kind === "wait" ? ` in ${Math.ceil(next.afterMs / 1000)} s` : ""}`);
-      }
-      if (next.kind === "wait") return { requeueAfterMs: next.afterMs };
+    if (outcome.kind === "Ended" && outcome.retryable && (maxRetries < 0 || retry < maxRetries) && !(leftMs !== undefined && leftMs <= 0)) {
       if (!jobObj || !deps.state.jobs.get(entry.jobKey)?.schedulable) return { requeueAfterMs: jobWaitMs };
-      recorded.delete(attempt);
-      await startAttempt(raw, task, job, jobObj, next.retry, leftMs !== undefined ? leftMs / 1000 : undefined);
+      deps.log(`container task ${key}: attempt ${retry} ended with exit code ${outcome.exitCode ?? "none"}; retry ${retry + 1}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
+      await startAttempt(raw, task, job, jobObj, retry + 1, leftMs !== undefined ? leftMs / 1000 : undefined);
       return;
     }
     if (outcome.kind !== "Ended" && startedMs !== undefined && leftMs !== undefined && leftMs <= 0) outcome = { ...wallClockExpired(), startTime: undefined };

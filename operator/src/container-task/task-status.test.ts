@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { TaskStatus } from "../../../api/task.ts";
-import { attemptEndedAt, attemptRecorded, podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
+import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:00:05Z");
@@ -92,26 +92,3 @@ const statuses: Record<string, [TaskStatus | undefined, Parameters<typeof taskSt
   ],
 };
 for (const [name, [cur, o, check]] of Object.entries(statuses)) test(`taskStatus: ${name}`, () => check(taskStatus(cur, o), cur));
-
-test("attemptEndedAt: the container's finish, else the Pod's last condition change, else its creation", async (t) => {
-  const failed: PodOutcome & { kind: "Ended" } = { kind: "Ended", retryable: true };
-  const cases: Record<string, [V1Pod, PodOutcome & { kind: "Ended" }, Date]> = {
-    "the task container finished": [pod({ phase: "Failed", main: exited(3) }), { ...failed, endTime: t1.toISOString() }, t1],
-    "evicted: the latest condition change": [
-      { metadata: { creationTimestamp: t0 }, status: { phase: "Failed", conditions: [{ type: "Ready", status: "False", lastTransitionTime: t1 }, { type: "PodScheduled", status: "True", lastTransitionTime: t0 }] } },
-      failed,
-      t1,
-    ],
-    "nothing else: its creation": [{ metadata: { creationTimestamp: t0 }, status: { phase: "Failed" } }, failed, t0],
-  };
-  for (const [name, [p, o, want]] of Object.entries(cases)) await t.test(name, () => assert.equal(attemptEndedAt(p, o), want.getTime()));
-});
-
-test("attemptRecorded keeps a failed attempt's exit code and output before its Pod goes", () => {
-  const s = attemptRecorded(running, { kind: "Ended", exitCode: 3, retryable: true, message: "termination message" }, "last lines");
-  assert.equal(s.executionInfo?.exitCode, 3);
-  assert.equal(s.stdoutTail, "last lines");
-  assert.equal(s.state, "Running", "the task goes on: it is not Completed");
-  assert.equal(s.executionInfo?.startTime, running.executionInfo?.startTime);
-  assert.equal(attemptRecorded(running, { kind: "Ended", exitCode: 1, retryable: true, message: "from the termination message" }, undefined).stdoutTail, "from the termination message");
-});

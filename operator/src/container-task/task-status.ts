@@ -145,24 +145,3 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
   if (tail) status.stdoutTail = tail.slice(-4096);
   return status;
 }
-
-/** When an ended attempt ended: its task container's finish, else the Pod's last condition change, else its creation. */
-export function attemptEndedAt(pod: V1Pod, outcome: PodOutcome & { kind: "Ended" }): number {
-  const transitions = (pod.status?.conditions ?? []).map((c) => (c.lastTransitionTime ? Date.parse(iso(c.lastTransitionTime)!) : NaN)).filter((t) => !Number.isNaN(t));
-  const at = outcome.endTime ?? (transitions.length > 0 ? new Date(Math.max(...transitions)).toISOString() : iso(pod.metadata?.creationTimestamp));
-  return at ? Date.parse(at) : 0;
-}
-
-/**
- * The status once a failed attempt that will be retried is recorded: its exit code and output
- * tail, so its Pod can go before the next attempt starts (only the latest attempt's Pod is kept).
- */
-export function attemptRecorded(current: TaskStatus | undefined, outcome: PodOutcome & { kind: "Ended" }, tail: string | undefined): TaskStatus {
-  const cur = current ?? {};
-  const text = tail ?? outcome.message;
-  return {
-    ...cur,
-    executionInfo: { ...cur.executionInfo, ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}) },
-    ...(text ? { stdoutTail: text.slice(-4096) } : {}),
-  };
-}
