@@ -2,7 +2,19 @@
 // POSIX shell splits words — single quotes, double quotes, backslash escapes — but nothing
 // is expanded: no variables, globs, pipes or redirections (write `/bin/sh -c "…"` for those).
 
+/** Where splitting stands after `line`: the words so far, the word being built and the quote left open. */
+export type SplitState = { words: string[]; word: string; inWord: boolean; quote?: "'" | '"' };
+
 export function splitCommandLine(line: string): string[] {
+  const { words, word, inWord, quote } = scanCommandLine(line);
+  if (quote) throw new Error(`unterminated ${quote === "'" ? "single" : "double"} quote in command line`);
+  if (inWord) words.push(word);
+  if (words.length === 0) throw new Error("empty command line");
+  return words;
+}
+
+/** Splits as far as `line` goes, also mid-word or mid-quote (a template's text before a placeholder). */
+export function scanCommandLine(line: string): SplitState {
   const words: string[] = [];
   let word = "";
   let inWord = false;
@@ -31,8 +43,5 @@ export function splitCommandLine(line: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unterminated ${quote === "'" ? "single" : "double"} quote in command line`);
-  if (inWord) words.push(word);
-  if (words.length === 0) throw new Error("empty command line");
-  return words;
+  return { words, word, inWord, quote };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DurationError, DURATION_PATTERN, formatDuration, parseDuration } from "./duration.ts";
+import { DurationError, DURATION_PATTERN, formatDuration, isUnlimited, parseDuration, UNLIMITED_DURATION, UNLIMITED_MS } from "./duration.ts";
 
 describe("parseDuration", () => {
   const valid: Record<string, number> = {
@@ -29,6 +29,26 @@ describe("parseDuration", () => {
     it(`${text} → ${ms} ms`, () => {
       assert.equal(parseDuration(text), ms);
       assert.ok(DURATION_PATTERN.test(text), "the CRD pattern accepts it too");
+    });
+  }
+
+  // Azure Batch's "unlimited" (TimeSpan.MaxValue) and anything longer mean no limit; shorter stays a limit.
+  const limits: Record<string, { ms: number; unlimited: boolean }> = {
+    [UNLIMITED_DURATION]: { ms: UNLIMITED_MS, unlimited: true },
+    P10675199DT2H48M6S: { ms: UNLIMITED_MS, unlimited: true },
+    P99999999999W: { ms: UNLIMITED_MS, unlimited: true },
+    "999999999999h": { ms: UNLIMITED_MS, unlimited: true },
+    P10675199D: { ms: 10675199 * 86_400_000, unlimited: false },
+    P30D: { ms: 30 * 86_400_000, unlimited: false },
+    P4W: { ms: 28 * 86_400_000, unlimited: false },
+  };
+  for (const [text, tc] of Object.entries(limits)) {
+    it(`${text} is ${tc.unlimited ? "unlimited" : "a limit"}`, () => {
+      const ms = parseDuration(text);
+      assert.equal(ms, tc.ms);
+      assert.equal(isUnlimited(ms), tc.unlimited);
+      assert.ok(DURATION_PATTERN.test(text), "the CRD pattern accepts it too");
+      assert.doesNotThrow(() => new Date(Date.now() + ms).toISOString(), "a deadline this far away is still a Date");
     });
   }
 

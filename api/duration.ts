@@ -5,6 +5,11 @@ import { z } from "zod";
  * - Go form, as `kubectl` users write them: `90s`, `1h30m`, `1.5h`, `250ms`, `0`;
  * - ISO 8601, as Azure Batch users write them: `PT15M`, `P7D`, `P1DT12H`, `PT0.5S`, `P2W`.
  * ISO years and months are refused: they have no fixed length.
+ *
+ * Azure Batch's "unlimited" is .NET's TimeSpan.MaxValue, which its SDKs and exported
+ * templates write as `P10675199DT2H48M5.4775807S`: that value, or anything longer, means no
+ * limit. parseDuration returns UNLIMITED_MS for all of them (still a valid Date offset, so
+ * arithmetic on it stays safe); `isUnlimited` tells a caller to set no limit at all.
  */
 const GO_DURATION = String.raw`0|(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|μs|ms|s|m|h))+`;
 const ISO_SECONDS = String.raw`[0-9]+(?:\.[0-9]+)?S`;
@@ -50,7 +55,17 @@ export class DurationError extends Error {
   override name = "DurationError";
 }
 
-/** Parses a duration (Go or ISO 8601 form) into milliseconds; throws DurationError with a clear message. */
+/** Azure Batch's unlimited duration (TimeSpan.MaxValue) as it writes it. */
+export const UNLIMITED_DURATION = "P10675199DT2H48M5.4775807S";
+/** TimeSpan.MaxValue in milliseconds (9223372036854775807 ticks of 100 ns). */
+export const UNLIMITED_MS = 922_337_203_685_477.5807;
+
+/** Whether a parsed duration means "no limit" (Azure Batch's TimeSpan.MaxValue or longer). */
+export function isUnlimited(ms: number): boolean {
+  return ms >= UNLIMITED_MS;
+}
+
+/** Parses a duration (Go or ISO 8601 form) into milliseconds, UNLIMITED_MS at most; throws DurationError with a clear message. */
 export function parseDuration(text: string): number {
   const problem = durationProblem(text);
   if (problem !== undefined) throw new DurationError(problem);
@@ -65,7 +80,8 @@ export function parseDuration(text: string): number {
       total += Number(value) * GO_UNIT_MS[unit!]!;
     }
   }
-  return total;
+  // Summing in floating point may land a fraction of a millisecond below TimeSpan.MaxValue.
+  return total >= UNLIMITED_MS - 1 ? UNLIMITED_MS : total;
 }
 
 /** Formats milliseconds in Go form (`1h30m`, `90s`, `250ms`), the inverse of parseDuration for whole milliseconds. */

@@ -86,6 +86,14 @@ export const validCases: Record<string, Obj> = {
     terminateReason: "done",
   }),
   "minimal task": task({}),
+  "task output file patterns inside its directory": task({
+    outputFiles: ["**/*.txt", "./out/[ab]?.csv", "../stderr.txt", ".hidden/..data/x"].map((filePattern) => ({ filePattern, destination: { container: { containerUrl: "http://x/c" } } })),
+  }),
+  "task depending on a range of a million ids and on ids like its own": task(
+    { dependsOn: { taskIds: ["70", "07"], taskIdRanges: [{ start: 1, end: 6 }, { start: 8, end: 1000007 }] } },
+    "7",
+  ),
+  "task whose spec.id differs from a name it depends on": task({ id: "me", dependsOn: { taskIds: ["t"] } }, "t"),
   "task naming its job by the jobId alias": taskRaw({ jobId: "j", commandLine: "/bin/true" }),
   "task with jobName and an equal jobId": task({ jobId: "j" }),
   "task with everything": task({
@@ -223,8 +231,28 @@ export const invalidCases: Record<string, InvalidCase> = {
     }),
     field: "spec.outputFiles[0].uploadOptions.uploadCondition",
   },
+  "task output file with an absolute pattern (the node's token)": {
+    object: task({ outputFiles: [{ filePattern: "/var/run/secrets/kubernetes.io/serviceaccount/token", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
+  },
+  "task output file pattern climbing out of the task's directory": {
+    object: task({ outputFiles: [{ filePattern: "../../../shared/*", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
+  },
+  "task output file pattern with '..' inside": {
+    object: task({ outputFiles: [{ filePattern: "out/../../x", destination: { container: { containerUrl: "http://x/c" } } }] }),
+    field: "spec.outputFiles[0].filePattern",
+  },
   "task output file without destination": { object: task({ outputFiles: [{ filePattern: "*.txt" }] }), field: "spec.outputFiles[0].destination" },
   "task dependency range backwards": { object: task({ dependsOn: { taskIdRanges: [{ start: 9, end: 3 }] } }), field: "spec.dependsOn.taskIdRanges[0].end" },
+  "task dependency range over every int32 id": {
+    object: task({ dependsOn: { taskIdRanges: [{ start: 0, end: 2147483647 }] } }),
+    field: "spec.dependsOn.taskIdRanges[0].end",
+  },
+  "task dependency range past int32": { object: task({ dependsOn: { taskIdRanges: [{ start: 1, end: 2147483648 }] } }), field: "spec.dependsOn.taskIdRanges[0].end" },
+  "task depending on itself by metadata.name": { object: task({ dependsOn: { taskIds: ["a", "t"] } }), field: "spec.dependsOn.taskIds" },
+  "task depending on itself by spec.id": { object: task({ id: "me", dependsOn: { taskIds: ["me"] } }, "other"), field: "spec.dependsOn.taskIds" },
+  "task inside its own dependency range": { object: task({ dependsOn: { taskIdRanges: [{ start: 1, end: 3 }, { start: 5, end: 9 }] } }, "7"), field: "spec.dependsOn.taskIdRanges" },
   "task dependency on a bad id": { object: task({ dependsOn: { taskIds: ["a b"] } }), field: "spec.dependsOn.taskIds[0]" },
   "task environment name with '='": { object: task({ environmentSettings: [{ name: "A=B", value: "c" }] }), field: "spec.environmentSettings[0].name" },
   "task container without imageName": { object: task({ containerSettings: { workingDirectory: "TaskWorkingDirectory" } }), field: "spec.containerSettings.imageName" },

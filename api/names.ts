@@ -19,6 +19,7 @@ export const BATCH_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export function batchId(description: string): z.ZodString {
   return z
     .string()
+    .max(64) // also bounds the API server's CEL cost estimate
     .regex(BATCH_ID_PATTERN, { error: "must be 1-64 letters, digits, hyphens or underscores" })
     .describe(description);
 }

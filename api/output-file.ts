@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { storageCredentialsSchema } from "./kubernetes.ts";
 import { httpUrl } from "./names.ts";
+import { PATH_SEGMENT } from "./resource-file.ts";
+
+/**
+ * A pattern that stays inside the task's directory: relative to the working directory, no
+ * '..' but one leading '../' (the task's directory, where stdout.txt and stderr.txt are).
+ * The agent also checks each match's real path, so a symlink cannot lead out either.
+ */
+export const OUTPUT_FILE_PATTERN = new RegExp(`^(?:\\.\\./)?${PATH_SEGMENT}(?:/${PATH_SEGMENT})*$`);
 
 /** A file to upload after a task ends (Azure Batch OutputFile). */
 export const outputFileSchema = z
@@ -9,7 +17,10 @@ export const outputFileSchema = z
       .string()
       .min(1)
       .max(1024)
-      .describe("Which files to upload, relative to the task's working directory; * ** ? and [] wildcards (e.g. ../std*.txt, **/*.txt)."),
+      .regex(OUTPUT_FILE_PATTERN, { error: "must be relative to the task's working directory: no leading '/', no '..' but one leading '../' (the task's directory)" })
+      .describe(
+        "Which files to upload, relative to the task's working directory; * ** ? and [] wildcards (e.g. ../std*.txt, **/*.txt). No absolute path, no '..' but one leading '../'; files whose real path (symlinks resolved) leaves the task's directory are not uploaded.",
+      ),
     destination: z
       .strictObject({
         container: z.strictObject({

@@ -210,7 +210,7 @@ export const poolStatusSchema = z
               .describe("Details, e.g. the line and column."),
           })
           .optional()
-          .describe("Why the last evaluation failed."),
+          .describe("Why the last evaluation failed, or (code AutoScaleTargetTooLarge) why its targets were lowered to the pool limit of 10000 nodes."),
       })
       .optional()
       .describe("The last autoscale evaluation."),

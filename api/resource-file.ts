@@ -7,8 +7,8 @@ import { countPresent, withRules, type CrossFieldRule } from "./rules.ts";
  * A relative path that cannot leave the task's working directory: no leading '/', no empty
  * segment, no '..' segment (RE2 has no look-arounds, so '..' is excluded segment by segment).
  */
-const SEGMENT = String.raw`(?:[^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+|\.)`;
-export const RELATIVE_PATH_PATTERN = new RegExp(`^${SEGMENT}(?:/${SEGMENT})*/?$`);
+export const PATH_SEGMENT = String.raw`(?:[^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+|\.)`;
+export const RELATIVE_PATH_PATTERN = new RegExp(`^${PATH_SEGMENT}(?:/${PATH_SEGMENT})*/?$`);
 
 export function relativePath(description: string): z.ZodString {
   return z

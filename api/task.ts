@@ -14,7 +14,7 @@ import { parseWith, type ParseResult } from "./parse.ts";
 import { resourceFiles } from "./resource-file.ts";
 import { taskSlots } from "./retry.ts";
 import { withRules, type CrossFieldRule } from "./rules.ts";
-import { taskDependenciesSchema } from "./task-dependencies.ts";
+import { dependsOnItself, INTEGER_TASK_ID_PATTERN, taskDependenciesSchema } from "./task-dependencies.ts";
 
 export const taskNames: KindNames = {
   kind: "Task",
@@ -104,7 +104,31 @@ export const taskStatusSchema = z
   })
   .describe("Observed state of the task.");
 
-const taskObject = objectSchema(taskNames, taskSpecSchema, taskStatusSchema);
+const taskObjectShape = objectSchema(taskNames, taskSpecSchema, taskStatusSchema);
+
+// The task's id defaults to metadata.name, which only a rule at the object's root can see.
+const OWN_ID = "(has(self.spec.id) ? self.spec.id : self.metadata.name)";
+const HAS_DEPS = "!has(self.spec) || !has(self.spec.dependsOn)";
+
+/** Rules on the whole Task (CEL at the CRD's root, where metadata.name is visible). */
+export const taskObjectRules: CrossFieldRule<z.output<typeof taskObjectShape>>[] = [
+  {
+    rule: `${HAS_DEPS} || !has(self.spec.dependsOn.taskIds) || !(${OWN_ID} in self.spec.dependsOn.taskIds)`,
+    message: "a task cannot depend on itself: its own id is in dependsOn.taskIds",
+    fieldPath: ".spec.dependsOn.taskIds",
+    holds: (t) => !dependsOnItself(t.spec.id ?? t.metadata.name, t.spec.dependsOn).taskIds,
+  },
+  {
+    rule:
+      `${HAS_DEPS} || !has(self.spec.dependsOn.taskIdRanges) || !${OWN_ID}.matches('${INTEGER_TASK_ID_PATTERN.source}') || ` +
+      `!self.spec.dependsOn.taskIdRanges.exists(r, r.start <= int(${OWN_ID}) && int(${OWN_ID}) <= r.end)`,
+    message: "a task cannot depend on itself: its own integer id is inside a dependsOn.taskIdRanges range",
+    fieldPath: ".spec.dependsOn.taskIdRanges",
+    holds: (t) => !dependsOnItself(t.spec.id ?? t.metadata.name, t.spec.dependsOn).taskIdRanges,
+  },
+];
+
+const taskObject = withRules(taskObjectShape, taskObjectRules);
 
 /** A Task with the defaults that need the whole object resolved: spec.id (metadata.name) and spec.jobName (jobId). */
 export const taskSchema = taskObject.transform((t) => ({

@@ -1,5 +1,6 @@
 // `kubatch job wait JOB`: Azure Batch's TaskStateMonitor.WaitAll for a whole job, on a watch.
 import { durationProblem, parseDuration } from "../api/duration.ts";
+import { setLongTimeout } from "../kube/long-timer.ts";
 import { connect, getJob } from "./kube.ts";
 import { formatWaitProgress, ProgressLine, type Counts } from "./progress.ts";
 import { formatElapsed, formatTable, compareNames } from "./task-row.ts";
@@ -77,7 +78,7 @@ export async function jobWait(argv: string[]): Promise<number> {
   );
   // Redraw periodically too: the elapsed time moves even when no task does.
   const ticker = setInterval(() => render(), progress.tty ? 1_000 : intervalMs);
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish("timeout"), timeoutMs);
+  const timer = timeoutMs === undefined ? undefined : setLongTimeout(() => finish("timeout"), timeoutMs);
   const jobCheck = setInterval(() => {
     getJob(cluster, job).then(
       (j) => {
@@ -113,7 +114,7 @@ export async function jobWait(argv: string[]): Promise<number> {
   } finally {
     clearInterval(ticker);
     clearInterval(jobCheck);
-    clearTimeout(timer);
+    timer?.cancel();
     watch.stop();
   }
 }

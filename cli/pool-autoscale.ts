@@ -65,6 +65,7 @@ export async function poolAutoscale(argv: string[]): Promise<number> {
   if (result.ok) {
     console.log(result.results);
     console.log(`→ would set ${result.targets.dedicated} dedicated and ${result.targets.lowPriority} low-priority nodes (${result.nodeDeallocationOption})`);
+    for (const line of result.capped) console.error(`warning: ${line}`);
     return 0;
   }
   console.error(`${result.error.code}: ${result.error.message}`);

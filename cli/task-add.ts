@@ -11,6 +11,7 @@ import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.t
 import { ProgressLine } from "./progress.ts";
 import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
 import { formatElapsed } from "./task-row.ts";
+import { quoteAt } from "./shell-quote.ts";
 import { checkTemplate, defaultNameTemplate, dnsSafeName, expandTemplate, type TemplateVars } from "./template.ts";
 import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 import { addedTaskJobLabel } from "../api/labels.ts";
@@ -45,10 +46,14 @@ Placeholders in templates:
   {index}       0-based position of the item     {name}      base name of the blob or file
   {blobUrl}     the blob's URL (with SAS)        {blobName}  the blob's full name
   {{ and }} are literal braces; \${VAR} is left for the shell.
+  In --command a value is quoted to stay one word wherever it lands (POSIX sh single quotes,
+  ' written '\\''; plain names and numbers as they are): outside quotes it is one argument, in a
+  quoted /bin/sh -c script one word of the script. Spaces, quotes, $(…), ; and newlines in blob
+  names or paths cannot break or inject into the command. Other templates take values as is.
 
 Examples:
   kubatch task add ocr --from-blobs http://127.0.0.1:10000/devstoreaccount1/images --prefix scans/ \\
-    --sas-expiry 2h --command '/bin/sh -c "curl -so {name} \\"{blobUrl}\\" && ocr.sh {name}"'
+    --sas-expiry 2h --command '/bin/sh -c "curl -so {name} {blobUrl} && ocr.sh {name}"'
   kubatch task add sweep --range 1..500 --command 'simulate --seed {}' --max-retries 2
 
 Exit status: 0 when every task was created or existed, 1 when some failed, 2 on a usage error.`;
@@ -74,7 +79,7 @@ export function buildTasks(items: readonly Item[], o: AddOptions): { name: strin
       throw new UsageError(`--name-template: "${o.nameTemplate}" gives the name ${name} to both "${clash}" and "${item.item}" (use {index} or {name})`);
     }
     seen.set(name, item.item);
-    const spec: TaskSpecInput = { jobName: o.job, commandLine: expandTemplate(o.command, vars), displayName: item.item.slice(0, 1024) };
+    const spec: TaskSpecInput = { jobName: o.job, commandLine: expandTemplate(o.command, vars, quoteAt), displayName: item.item.slice(0, 1024) };
     if (o.maxRetries !== undefined || o.maxWallClock !== undefined) {
       spec.constraints = { maxTaskRetryCount: o.maxRetries, maxWallClockTime: o.maxWallClock };
     }

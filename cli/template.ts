@@ -42,14 +42,26 @@ export function checkTemplate(template: string, option: string, available: reado
   }
 }
 
-export function expandTemplate(template: string, vars: TemplateVars): string {
-  return template.replace(TOKEN, (whole, dollar: string | undefined, p: string | undefined) => {
-    if (whole === "{{") return "{";
-    if (whole === "}}") return "}";
-    if (dollar === "$") return whole;
-    const value = p === "" ? vars.item : vars[p as Exclude<Placeholder, "">];
-    return value === undefined ? whole : String(value);
-  });
+/**
+ * Fills a template's placeholders. `quote` (for --command) turns each value into what the text
+ * so far needs for it to stay one word (see shell-quote.ts); names, environment values and
+ * resource files take values as they are.
+ */
+export function expandTemplate(template: string, vars: TemplateVars, quote?: (prefix: string, value: string) => string): string {
+  let out = "";
+  let last = 0;
+  for (const m of template.matchAll(TOKEN)) {
+    out += template.slice(last, m.index);
+    last = m.index + m[0].length;
+    const [whole, dollar, p] = m;
+    if (whole === "{{" || whole === "}}") out += whole[0];
+    else if (dollar === "$") out += whole;
+    else {
+      const value = p === "" ? vars.item : vars[p as Exclude<Placeholder, "">];
+      out += value === undefined ? whole : quote ? quote(out, String(value)) : String(value);
+    }
+  }
+  return out + template.slice(last);
 }
 
 const MAX_NAME = 63;

@@ -10,7 +10,7 @@ import { poolSpecRules } from "../pool.ts";
 import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
 import { taskIdRangeRules } from "../task-dependencies.ts";
-import { taskSpecRules } from "../task.ts";
+import { taskObjectRules, taskSpecRules } from "../task.ts";
 
 export interface SchemaOverride {
   /** `spec.startTask.resourceFiles[*]`; "" is the object's root. */
@@ -56,5 +56,5 @@ export const overrides: Record<string, SchemaOverride[]> = {
   pools: poolSpecAt("spec"),
   workitems: jobSpecAt("spec.jobSpecification"),
   jobs: jobSpecAt("spec"),
-  tasks: taskSpecAt("spec"),
+  tasks: [at("", taskObjectRules), ...taskSpecAt("spec")],
 };

@@ -163,6 +163,17 @@ test("service variables, targets and the deallocation option", async (t) => {
       dedicated: 2, lowPriority: 0, option: "requeue",
       results: "$TargetDedicatedNodes=2.9;$TargetLowPriorityNodes=0.99;$NodeDeallocationOption=requeue",
     },
+    // Capped at the pool limit (MAX_POOL_NODES), never a Deployment of 10^9 replicas; the result string keeps what the formula said.
+    "a target of 10^9 nodes applies as the pool limit": {
+      formula: "$TargetDedicatedNodes = 1000000000; $TargetLowPriorityNodes = 10001;",
+      dedicated: 10000, lowPriority: 10000, option: "requeue",
+      results: "$TargetDedicatedNodes=1000000000;$TargetLowPriorityNodes=10001;$NodeDeallocationOption=requeue",
+    },
+    "a target at the pool limit is kept": {
+      formula: "$TargetDedicatedNodes = 10000.7;",
+      dedicated: 10000, lowPriority: 0, option: "requeue",
+      results: "$TargetDedicatedNodes=10000.7;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue",
+    },
     "negative targets apply as 0": {
       formula: "$TargetDedicatedNodes = -3.5;",
       dedicated: 0, lowPriority: 0, option: "requeue",
@@ -237,6 +248,7 @@ test("service variables, targets and the deallocation option", async (t) => {
       assert.equal(r.results, tc.results);
       assert.equal(r.variables.map((v) => `${v.name}=${v.value}`).join(";"), tc.results);
       assert.equal(r.stopped, name.startsWith("stop()"));
+      assert.equal(r.capped.length, (tc.dedicated === 10000 && !name.includes("kept") ? 1 : 0) + (tc.lowPriority === 10000 ? 1 : 0));
     });
   }
 });

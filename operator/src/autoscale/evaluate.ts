@@ -1,5 +1,6 @@
 // Evaluation of a formula against a pool's current values and sample histories. Pure: the
 // inputs carry "now", the samples and the random source; nothing is read from the world.
+import { MAX_POOL_NODES } from "../../../api/pool.ts";
 import type { Expr, Program } from "./ast.ts";
 import { checkProgram } from "./check.ts";
 import { ErrorCode, evaluationError, FormulaError, type AutoScaleError, type Position } from "./errors.ts";
@@ -50,8 +51,10 @@ export type FormulaVariable = ResultEntry;
 
 export interface EvaluationSuccess {
   ok: true;
-  /** What to apply: truncated toward zero, never below 0. */
+  /** What to apply: truncated toward zero, within 0..MAX_POOL_NODES. */
   targets: { dedicated: number; lowPriority: number };
+  /** A sentence for each target above MAX_POOL_NODES, which was lowered to it (empty when none was). */
+  capped: string[];
   nodeDeallocationOption: DeallocationOption;
   /** Azure's result string, e.g. "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$tasks=4". */
   results: string;
@@ -255,7 +258,15 @@ function argPosition(e: Expr): Position {
   }
 }
 
-const applied = (n: number) => Math.max(0, Math.trunc(n));
+// Azure sizes a pool no further than the account's quota; kubatch no further than a pool's
+// schema limit (what targetDedicatedNodes accepts), so a formula cannot ask for 10^9 node pods.
+const applied = (n: number) => Math.min(MAX_POOL_NODES, Math.max(0, Math.trunc(n)));
+
+function cappedTargets(dedicated: number, lowPriority: number): string[] {
+  return Object.entries({ $TargetDedicatedNodes: dedicated, $TargetLowPriorityNodes: lowPriority })
+    .filter(([, n]) => Math.trunc(n) > MAX_POOL_NODES)
+    .map(([name, n]) => `${name} = ${formatDouble(n)} is more than a pool may have (${MAX_POOL_NODES} nodes): the pool is sized to ${MAX_POOL_NODES}`);
+}
 
 /**
  * Evaluates a formula the way an Azure Batch autoscale run does. Never throws: a syntax or
@@ -275,9 +286,12 @@ export function evaluateFormula(formula: string, inputs: FormulaInputs = {}): Ev
       stopped = true;
     }
     const variables = evaluation.entries();
+    const dedicated = evaluation.target("dedicated").value;
+    const lowPriority = evaluation.target("lowPriority").value;
     return {
       ok: true,
-      targets: { dedicated: applied(evaluation.target("dedicated").value), lowPriority: applied(evaluation.target("lowPriority").value) },
+      targets: { dedicated: applied(dedicated), lowPriority: applied(lowPriority) },
+      capped: cappedTargets(dedicated, lowPriority),
       nodeDeallocationOption: evaluation.option(),
       results: formatResults(variables),
       variables,

@@ -12,6 +12,7 @@ import type { Writer } from "../../../kube/apply.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { Cache } from "../pool/reconciler.ts";
+import { autoScaleRunWrite, targetTooLarge } from "./autoscale-run.ts";
 import { SampleHistory } from "./sample-history.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 
@@ -116,19 +117,13 @@ export class Autoscaler {
     const result = evaluateFormula(spec.autoScaleFormula!, inputs);
     const timestamp = new Date(now).toISOString();
     const ref = { group: GROUP, version: VERSION, plural: poolNames.plural, namespace: pool.metadata!.namespace!, name: pool.metadata!.name! };
-    let next: Partial<PoolStatus>;
+    const next = autoScaleRunWrite(result, timestamp);
     if (result.ok) {
       this.deps.metrics.autoscaleEvaluations.inc({ result: "success" });
-      next = {
-        targetDedicatedNodes: result.targets.dedicated,
-        targetLowPriorityNodes: result.targets.lowPriority,
-        autoScaleRun: { timestamp, results: result.results.slice(0, 8192) },
-      };
+      if (result.capped.length > 0) this.deps.events.record(pool, "Warning", targetTooLarge, result.capped.join("; "));
     } else {
       this.deps.metrics.autoscaleEvaluations.inc({ result: "error" });
       const e = result.error;
-      // The last good targets stay; only the run's record changes.
-      next = { autoScaleRun: { timestamp, results: result.results.slice(0, 8192), error: { code: e.code, message: e.message.slice(0, 4096), values: e.values.slice(0, 32) } } };
       this.deps.events.record(pool, "Warning", "AutoScaleFailed", `${e.code}: ${e.message}${e.values[0] ? ` (${e.values[0].value})` : ""}`);
     }
     // Merge into what is there; autoScaleRun is replaced whole (null clears an old error).

@@ -109,6 +109,17 @@ const cases: Record<string, { spec: Record<string, unknown>; retry?: number; dea
       assert.equal(pod.spec?.activeDeadlineSeconds, 10);
     },
   },
+  // The kubelet multiplies the seconds into a Go time.Duration: past ~292 years it overflows and would end the Pod at once.
+  "an unlimited wall clock (Azure's TimeSpan.MaxValue) sets no deadline": {
+    spec: {},
+    deadline: 922_337_203_685.4775,
+    check: (pod) => assert.equal(pod.spec?.activeDeadlineSeconds, undefined),
+  },
+  "a deadline of 30 days is kept": {
+    spec: {},
+    deadline: 30 * 86_400,
+    check: (pod) => assert.equal(pod.spec?.activeDeadlineSeconds, 2_592_000),
+  },
 };
 
 for (const [name, tc] of Object.entries(cases)) {

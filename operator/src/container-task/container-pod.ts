@@ -33,6 +33,8 @@ const rootVolume = "task-root";
 const tokenVolume = "kube-api-access";
 
 const maxLabel = 63;
+/** The kubelet turns activeDeadlineSeconds into a Go time.Duration (int64 ns): longer overflows, so it means no deadline. */
+const MAX_POD_DEADLINE_SECONDS = 9_223_372_036;
 
 /** A label value (≤ 63 characters): the name itself, or a prefix and a hash of it. */
 export function boundedName(name: string, max = maxLabel): string {
@@ -177,7 +179,7 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
     spec: {
       restartPolicy: "Never",
       // Retries are new Pods (the operator's), never container restarts.
-      activeDeadlineSeconds: inputs.deadlineSeconds !== undefined ? Math.max(1, Math.ceil(inputs.deadlineSeconds)) : undefined,
+      activeDeadlineSeconds: inputs.deadlineSeconds !== undefined && inputs.deadlineSeconds < MAX_POD_DEADLINE_SECONDS ? Math.max(1, Math.ceil(inputs.deadlineSeconds)) : undefined,
       serviceAccountName: outputs.length > 0 ? nodeServiceAccount : undefined,
       automountServiceAccountToken: false,
       initContainers: initContainers.length > 0 ? initContainers : undefined,

@@ -155,3 +155,27 @@ test("an aborted signal stops every worker at once: the handler in flight sees i
   await tick();
   assert.deepEqual(seen, ["ns/a"], "nothing runs after the abort");
 });
+
+// Regression: Node fires a setTimeout over 2^31-1 ms after 1 ms, so a job's P4W deadline requeued it ~800 times a second.
+test("a requeue weeks or years away waits that long, however far", async (t) => {
+  const day = 86_400_000;
+  const cases: Record<string, number> = { "P4W": 28 * day, "P30D": 30 * day, "Azure's unlimited (TimeSpan.MaxValue)": 922_337_203_685_477.5807 };
+  for (const [name, delayMs] of Object.entries(cases)) {
+    await t.test(name, () => {
+      t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+      try {
+        const q = new WorkQueue();
+        q.addAfter("ns/j", delayMs);
+        t.mock.timers.tick(Math.min(delayMs - 1, 400 * day));
+        assert.equal(q.depth, 0, "not queued early");
+        if (delayMs < 400 * day) {
+          t.mock.timers.tick(1);
+          assert.equal(q.depth, 1, "queued once due");
+        }
+        q.shutdown();
+      } finally {
+        t.mock.timers.reset();
+      }
+    });
+  }
+});

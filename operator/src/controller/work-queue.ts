@@ -3,6 +3,8 @@
 // key added while it is being handled is handled again afterwards. Failures back off
 // exponentially per key; success forgets the key's failures.
 
+import { setLongTimeout, type LongTimer } from "../../../kube/long-timer.ts";
+
 export type Outcome = void | { requeueAfterMs: number };
 /** Handles one key; `signal` aborts when the queue's owner stops at once (a lost leader lease). */
 export type Handler = (key: string, signal: AbortSignal) => Promise<Outcome>;
@@ -15,7 +17,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private readonly timers = new Map<string, { timer: LongTimer; due: number }>();
   private readonly waiters: (() => void)[] = [];
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -52,12 +54,12 @@ export class WorkQueue {
     const due = Date.now() + delayMs;
     const pending = this.timers.get(key);
     if (pending && pending.due <= due) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
+    pending?.timer.cancel();
+    // A long timer: a requeue for a deadline weeks away must not fire after 1 ms.
+    const timer = setLongTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, delayMs);
-    timer.unref();
+    }, delayMs, { unref: true });
     this.timers.set(key, { timer, due });
   }
 
@@ -93,7 +95,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) timer.cancel();
     this.timers.clear();
     for (const wake of this.waiters.splice(0)) wake();
   }

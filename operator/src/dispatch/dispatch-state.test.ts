@@ -141,6 +141,27 @@ test("dependencies: a task runs only after its dependencies completed and let it
       want: ["2"],
       blocked: ["sum", "DependenciesNotMet", "1..3"],
     },
+    // Ranges are walked over the tasks that exist: a range over every int32 id costs three tasks, not 2^31 ids.
+    "a range over every int32 id names the first ids that do not exist": {
+      tasks: [done("1"), done("2"), done("4"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 1, end: 2147483647 }] } })],
+      want: [],
+      blocked: ["sum", "DependencyMissing", "do not exist in job j: 3, 5, 6, 7"],
+    },
+    "a range only counts canonical integer ids (not 07)": {
+      tasks: [done("07"), entry("sum", { dependsOn: { taskIdRanges: [{ start: 7, end: 7 }] } })],
+      want: [],
+      blocked: ["sum", "DependencyMissing", "do not exist in job j: 7"],
+    },
+    "a task inside its own huge range is a cycle": {
+      tasks: [entry("5", { dependsOn: { taskIdRanges: [{ start: 0, end: 2147483647 }] } }), entry("free")],
+      want: ["free"],
+      blocked: ["5", "DependencyCycle", "among tasks 5"],
+    },
+    "a cycle through two ranges": {
+      tasks: [entry("1", { dependsOn: { taskIdRanges: [{ start: 2, end: 1000000 }] } }), entry("2", { dependsOn: { taskIdRanges: [{ start: 0, end: 1 }] } })],
+      want: [],
+      blocked: ["2", "DependencyCycle", "among tasks 1, 2"],
+    },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, () => {

@@ -1,6 +1,7 @@
 import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
 import { findCycles } from "./dependency-cycles.ts";
+import { IntegerTaskIds } from "./integer-task-ids.ts";
 
 // What the scheduler knows, kept up to date from the informers, and the plan it makes (pure,
 // no I/O). Slots are counted from assignments (the node label) of tasks that have not
@@ -94,6 +95,8 @@ export class DispatchState {
   private readonly counts = new Map<string, JobTaskCounts>();
   /** jobKey → task id → task key, for dependencies. */
   private readonly byId = new Map<string, Map<string, string>>();
+  /** jobKey → the integer ids among byId's, for taskIdRanges. */
+  private readonly integerIds = new Map<string, IntegerTaskIds>();
   /** Each job's pending tasks in creation order, rebuilt only after a task was added. */
   private readonly pendingOrder = new Map<string, TaskEntry[]>();
   private readonly inFlightByJob = new Map<string, Set<string>>();
@@ -116,6 +119,9 @@ export class DispatchState {
     let ids = this.byId.get(entry.jobKey);
     if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
     ids.set(entry.id ?? entry.name, entry.key);
+    let integers = this.integerIds.get(entry.jobKey);
+    if (!integers) this.integerIds.set(entry.jobKey, (integers = new IntegerTaskIds()));
+    integers.add(entry.id ?? entry.name);
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
@@ -164,6 +170,7 @@ export class DispatchState {
     if (!old) return;
     this.count(old, -1);
     this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
+    this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
     this.pendingByJob.get(old.jobKey)?.delete(key);
     this.actionsByJob.get(old.jobKey)?.delete(key);
     this.inFlightByJob.get(old.jobKey)?.delete(key);
@@ -249,7 +256,19 @@ export class DispatchState {
       else if (t.completed) failed.push(id);
       return unmet.length < limit;
     };
-    for (const id of dependencyIds(deps)) if (!check(id)) break;
+    for (const id of deps.taskIds ?? []) if (!check(id)) return { unmet, failed, missing };
+    // A range is walked over the ids that exist in it; the gaps between them are missing ids,
+    // and at most `limit` of those are visited.
+    const integers = this.integerIds.get(task.jobKey);
+    for (const r of deps.taskIdRanges ?? []) {
+      let next = r.start;
+      for (const n of integers?.inRange(r.start, r.end) ?? []) {
+        while (next < n) if (!check(String(next++))) return { unmet, failed, missing };
+        if (!check(String(n))) return { unmet, failed, missing };
+        next = n + 1;
+      }
+      while (next <= r.end) if (!check(String(next++))) return { unmet, failed, missing };
+    }
     return { unmet, failed, missing };
   }
 
@@ -261,12 +280,19 @@ export class DispatchState {
     for (const keys of [this.pendingByJob.get(jobKey), this.podTasksByJob.get(jobKey)]) {
       for (const key of keys ?? []) {
         const t = this.tasks.get(key);
-        if (t?.dependsOn) nodes.push({ id: t.id ?? t.name, deps: dependencyIds(t.dependsOn) });
+        if (t?.dependsOn) nodes.push({ id: t.id ?? t.name, deps: this.existingDependencies(t.jobKey, t.dependsOn) });
       }
     }
     found = findCycles(nodes);
     this.cycles.set(jobKey, found);
     return found;
+  }
+
+  /** The ids a task depends on that a cycle can run through: its taskIds, and the tasks that exist in its ranges. */
+  private *existingDependencies(jobKey: string, deps: NonNullable<TaskEntry["dependsOn"]>): Generator<string> {
+    yield* deps.taskIds ?? [];
+    const integers = this.integerIds.get(jobKey);
+    for (const r of deps.taskIdRanges ?? []) for (const n of integers?.inRange(r.start, r.end) ?? []) yield String(n);
   }
 
   /** Why a pending task may not run yet, or undefined when its dependencies let it run. */
@@ -391,12 +417,6 @@ export class DispatchState {
     }
     return out;
   }
-}
-
-/** The ids a task depends on: its taskIds, then every id of its ranges. */
-export function* dependencyIds(deps: NonNullable<TaskEntry["dependsOn"]>): Generator<string> {
-  yield* deps.taskIds ?? [];
-  for (const r of deps.taskIdRanges ?? []) for (let i = r.start; i <= r.end; i++) yield String(i);
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -37,6 +37,10 @@ test("planSchedule follows Azure Batch job schedules", async (t) => {
     "recurrence: the next slot creates the next job": { schedule: { recurrenceInterval: "PT1M" }, jobs: [job(1, 1, true)], now: 61, create: 2, state: "Active" },
     "recurrence: one active job at a time": { schedule: { recurrenceInterval: "PT1M" }, jobs: [job(1, 1)], now: 61, state: "Active" },
     "recurrence: a missed start window is skipped": { schedule: { recurrenceInterval: "PT1M", startWindow: "PT10S" }, jobs: [job(1, 1, true)], now: 75, state: "Active", skipped: true },
+    "an unlimited recurrence (Azure's TimeSpan.MaxValue) is one job": {
+      schedule: { recurrenceInterval: "P10675199DT2H48M5.4775807S" }, jobs: [job(1, 0, true)], now: 5, state: "Completed",
+    },
+    "a 30-day recurrence says when it comes next": { schedule: { recurrenceInterval: "P30D" }, jobs: [job(1, 1, true)], now: 5, state: "Active", nextRunTime: at(30 * 86_400).toISOString() },
     "doNotRunAfter ends the schedule": { schedule: { recurrenceInterval: "PT1M", doNotRunAfter: at(90).toISOString() }, jobs: [job(1, 1, true), job(2, 61, true)], now: 125, state: "Completed" },
   };
   for (const [name, tc] of Object.entries(cases)) {

@@ -4,7 +4,7 @@
 // skipped.
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { setCondition } from "../../../api/conditions.ts";
-import { parseDuration } from "../../../api/duration.ts";
+import { isUnlimited, parseDuration } from "../../../api/duration.ts";
 import { API_VERSION } from "../../../api/group.ts";
 import { jobNames } from "../../../api/job.ts";
 import { workItemLabel } from "../../../api/labels.ts";
@@ -45,7 +45,8 @@ export function planSchedule(wi: WorkItem, jobs: readonly OwnedJob[], now: Date)
   const active = jobs.some((j) => !j.completed);
   if (t < start) return { state: "Active", nextRunTime: new Date(start).toISOString(), recheckAfterMs: start - t };
 
-  if (!schedule.recurrenceInterval) {
+  // An unlimited recurrence (Azure's TimeSpan.MaxValue) never comes round again: one job, like none.
+  if (!schedule.recurrenceInterval || isUnlimited(parseDuration(schedule.recurrenceInterval))) {
     if (!last) return t > end ? { state: "Completed" } : { create: 1, state: "Active" };
     return { state: active ? "Active" : "Completed" };
   }

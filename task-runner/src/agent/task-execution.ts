@@ -127,7 +127,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   let result: "Success" | "Failure" = succeeded && !failureInfo ? "Success" : "Failure";
   try {
     const outputs: readonly OutputFile[] = task.outputFiles ?? [];
-    await uploadOutputFiles(outputs, wd, result === "Success", (f) => secretOf(f.destination.container.credentialsSecretRef));
+    await uploadOutputFiles(outputs, { workingDir: wd, taskDir: dir }, result === "Success", (f) => secretOf(f.destination.container.credentialsSecretRef), ctx.log);
   } catch (err) {
     result = "Failure";
     failureInfo = { category: "UserError", code: fileUploadError, message: err instanceof Error ? err.message : String(err) };

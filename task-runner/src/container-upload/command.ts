@@ -39,7 +39,7 @@ export async function uploadCommand(_argv: string[], env: NodeJS.ProcessEnv = pr
   }
   const outputs = parsed.data;
   try {
-    const uploaded = await uploadOutputFiles(outputs, wd, exitCode === 0, async (f) => env[outputCredentialEnv(outputs.indexOf(f))]);
+    const uploaded = await uploadOutputFiles(outputs, { workingDir: wd, taskDir }, exitCode === 0, async (f) => env[outputCredentialEnv(outputs.indexOf(f))], console.log);
     for (const u of uploaded) console.log(`uploaded ${u.file} → ${u.blob} (${u.bytes} bytes)`);
     console.log(`uploaded ${uploaded.length} files`);
     return 0;

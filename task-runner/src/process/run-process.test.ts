@@ -13,6 +13,9 @@ test("runProcess reports exit codes, output and failures", async (t) => {
     "missing program": { commandLine: "no-such-program-kubatch", exitCode: 127, failure: "CommandNotFound", stderr: /command not found/ },
     "invalid command line": { commandLine: `echo "unterminated`, exitCode: 1, failure: "CommandLineInvalid" },
     "wall clock exceeded stops the whole group": { commandLine: "/bin/sh -c 'sleep 30 & sleep 30'", maxWallClockMs: 300, exitCode: 143, failure: "MaxWallClockTimeExceeded" },
+    // Node alone fires a timeout over 2^31-1 ms after 1 ms: these killed the task at once.
+    "a 30-day wall clock lets it run": { commandLine: "/bin/sh -c 'sleep 0.3; echo done'", maxWallClockMs: 30 * 86_400_000, exitCode: 0, stdout: "done\n" },
+    "Azure's unlimited wall clock lets it run": { commandLine: "/bin/sh -c 'sleep 0.3; echo done'", maxWallClockMs: 922_337_203_685_477.5807, exitCode: 0, stdout: "done\n" },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, async () => {

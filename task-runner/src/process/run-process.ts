@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { appendFile, mkdir } from "node:fs/promises";
 import { splitCommandLine } from "../../../api/command-line-split.ts";
+import { setLongTimeout, type LongTimer } from "../../../kube/long-timer.ts";
 
 export type ProcessResult = {
   exitCode: number;
@@ -50,9 +51,9 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     child.stderr.on("data", (d: Buffer) => process.stderr.write(d));
   }
   let failure: ProcessResult["failure"];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   if (opts.maxWallClockMs !== undefined) {
-    timer = setTimeout(() => {
+    timer = setLongTimeout(() => {
       failure = { code: "MaxWallClockTimeExceeded", message: `the process ran longer than its maxWallClockTime (${opts.maxWallClockMs} ms)` };
       stopGroup(child.pid, opts.killGraceMs ?? 5_000);
     }, opts.maxWallClockMs);
@@ -68,7 +69,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     });
     child.once("close", (c, s) => resolve([c, s]));
   });
-  clearTimeout(timer);
+  timer?.cancel();
   opts.signal?.removeEventListener("abort", onAbort);
   // pipe() may already have ended and closed the files; finished() also covers that case.
   stdout.end();
