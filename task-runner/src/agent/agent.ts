@@ -229,7 +229,7 @@ export class TaskAgent {
     clearTimeout(timer);
     if (runningWrite) await runningWrite;
     if (abortLocal.signal.aborted) return this.forget(taskDir);
-    const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo);
+    const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0);
     // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.
     await writeTaskRecord(taskDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
     return this.report(run, rv, completed, taskDir, execution);
@@ -332,8 +332,12 @@ function notRun(failureInfo: TaskOutcome["failureInfo"]): TaskOutcome {
   return { result: "Failure", failureInfo, startTime: now, endTime: now, retryCount: 0 };
 }
 
-/** requeueCount and lastRequeueTime are the operator's: the merge patch leaves them as they are. */
-function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object): Record<string, unknown> {
+/**
+ * requeueCount is the operator's: written back as this run's assignment found it (0 when never
+ * requeued, as Azure reports it) — a requeue since would be a new assignment, which the write
+ * refuses (status-writer.ts). lastRequeueTime is left as it is.
+ */
+function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object, requeueCount: number): Record<string, unknown> {
   return {
     state: "Completed",
     previousState: previousState === "Active" ? "Running" : previousState,
@@ -347,6 +351,7 @@ function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object
       result: o.result,
       failureInfo: o.failureInfo ?? null,
       retryCount: o.retryCount,
+      requeueCount,
       lastRetryTime: o.lastRetryTime?.toISOString() ?? null,
     },
     stdoutTail: o.stdoutTail ?? null,
