@@ -76,9 +76,10 @@ export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
   };
 }
 
-/** Pool spec fields that make the node agents (and their in-cluster clients) talk to the API through the proxy. */
-export function agentsThrough(proxy: FaultProxy): { containers: object[] } {
-  return {
-    containers: [{ name: "agent", env: [{ name: "KUBERNETES_SERVICE_HOST", value: proxy.host }, { name: "KUBERNETES_SERVICE_PORT", value: String(proxy.port) }] }],
-  };
+/** The agent container's env that makes the node agent (its in-cluster client) talk to the API through the proxy. */
+export function agentsThrough(proxy: FaultProxy): { name: string; value: string }[] {
+  return [
+    { name: "KUBERNETES_SERVICE_HOST", value: proxy.host },
+    { name: "KUBERNETES_SERVICE_PORT", value: String(proxy.port) },
+  ];
 }

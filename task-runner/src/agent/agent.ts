@@ -18,7 +18,7 @@ import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
-import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef } from "./status-writer.ts";
+import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
 import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 
@@ -188,7 +188,6 @@ export class TaskAgent {
     const abortLocal = new AbortController();
     execution.abort.signal.addEventListener("abort", () => abortLocal.abort(), { once: true });
     let current: TaskRecord = { uid: run.uid, assignment: run.assignment, attempts: record?.attempts ?? 0, interruptions: resume?.interruptions ?? 0, startTime: record?.startTime };
-    const writeOptions = { signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log };
 
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // The job's preparation task first (once per node); a failed one fails the task unrun.
@@ -214,7 +213,7 @@ export class TaskAgent {
             // A blocked task's "waiting for dependencies" no longer applies.
             conditions: null,
             executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null },
-          }, { ...writeOptions, persistent: false }).then(
+          }, this.writeOptions(run, false)).then(
             (next) => void (rv = next),
             (err: unknown) => {
               // Requeued or reassigned meanwhile: stop here and report nothing. Other
@@ -239,7 +238,7 @@ export class TaskAgent {
   private async report(run: RunRef, rv: string, completed: Record<string, unknown>, taskDir: string, execution: Execution): Promise<void> {
     execution.reporting = true;
     try {
-      const next = await writeTaskStatus(this.custom, run, rv, completed, { persistent: true, signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log });
+      const next = await writeTaskStatus(this.custom, run, rv, completed, this.writeOptions(run, true));
       this.finished.set(run.uid, Number(next));
     } catch (err) {
       // Stopping: the record stays for the next agent of this node pod.
@@ -259,7 +258,12 @@ export class TaskAgent {
   /** The agent's cache still shows the task assigned here under the run's assignment. */
   private assignedHere(run: RunRef): boolean {
     const cached = this.informer.get(run.name, run.namespace);
-    return cached !== undefined && notThisRun(cached as Parameters<typeof notThisRun>[0], run) === undefined;
+    return cached !== undefined && notThisRun(cached, run) === undefined;
+  }
+
+  /** How this run's status writes go: until the agent stops, and only while the task is still the run's. */
+  private writeOptions(run: RunRef, persistent: boolean): WriteOptions {
+    return { persistent, signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log };
   }
 
   private executionContext(namespace: string): ExecutionContext {

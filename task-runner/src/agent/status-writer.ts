@@ -12,6 +12,7 @@ import { errorMessage, httpStatus } from "../../../kube/errors.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { taskNames, type TaskStatus } from "../../../api/task.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import type { TaskObject } from "../../../kube/objects.ts";
 
 const fieldManager = "kubatch-agent";
 
@@ -73,10 +74,14 @@ export async function writeTaskStatus(custom: CustomObjectsApi, run: RunRef, res
       }
       failures++;
       if (failures === 1 || failures % 10 === 0) opts.log?.(`${what}: status write failed (${errorMessage(err)}); retrying (attempt ${failures})`);
-      const backoff = Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(failures - 1, 10));
-      await sleep(backoff * (0.8 + 0.4 * Math.random()), opts.signal).catch(() => undefined);
+      await sleep(backoffMs(failures - 1), opts.signal).catch(() => undefined);
     }
   }
+}
+
+/** The wait after `n` failures in a row: 200 ms doubling to 10 s, with ±20 % jitter. */
+function backoffMs(n: number): number {
+  return Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(n, 10)) * (0.8 + 0.4 * Math.random());
 }
 
 /** The task's resourceVersion now, if it is still this run's. */
@@ -89,7 +94,7 @@ async function currentVersion(custom: CustomObjectsApi, api: Parameters<CustomOb
     } catch (err) {
       if (httpStatus(err) === 404) throw new NotAssignedHere(`${what} was deleted`);
       if (!opts.persistent) throw err;
-      await sleep(Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(failures, 10)), opts.signal).catch(() => undefined);
+      await sleep(backoffMs(failures), opts.signal).catch(() => undefined);
       continue;
     }
     const problem = notThisRun(current, run);
@@ -99,10 +104,11 @@ async function currentVersion(custom: CustomObjectsApi, api: Parameters<CustomOb
 }
 
 /** Why the task as read is no longer the run's to report, or undefined when it is. */
-export function notThisRun(current: Obj, run: RunRef): string | undefined {
-  if (current.metadata.uid !== undefined && current.metadata.uid !== run.uid) return "was deleted and created again";
-  if (current.metadata.labels?.[nodeLabel] !== run.node) return `is no longer assigned to ${run.node}`;
-  if ((current.metadata.annotations?.[assignmentAnnotation] ?? "") !== run.assignment) return `was requeued and assigned to ${run.node} again`;
+export function notThisRun(current: Pick<TaskObject, "metadata" | "status">, run: RunRef): string | undefined {
+  const meta = current.metadata;
+  if (meta?.uid !== undefined && meta.uid !== run.uid) return "was deleted and created again";
+  if (meta?.labels?.[nodeLabel] !== run.node) return `is no longer assigned to ${run.node}`;
+  if ((meta?.annotations?.[assignmentAnnotation] ?? "") !== run.assignment) return `was requeued and assigned to ${run.node} again`;
   // Completed meanwhile by the operator (job terminated), or by our own write whose answer was lost.
   if (current.status?.state === "Completed") return "is already completed";
   return undefined;
