@@ -39,3 +39,20 @@ export function injectedAgentCommand(dir = injectedAgentDir): string[] {
   // environment, and an image's own older `node` would refuse the option.
   return [`${dir}/lib/ld.so`, "--library-path", `${dir}/lib`, `${dir}/bin/node`, "--disable-warning=ExperimentalWarning", `${dir}/app/task-runner/src/main.ts`];
 }
+
+/**
+ * The node pod's two main containers: `agent` (the task-runner image, the only one with the
+ * ServiceAccount token) and `tasks` (the pool's image, where user code runs, without the token
+ * or the agent's environment). The agent starts processes through the runner listening on this
+ * Unix socket, in an emptyDir both mount.
+ */
+export const runnerSocketEnv = "KUBATCH_RUNNER_SOCKET";
+export const runnerSocketDir = "/kubatch-runner";
+export const runnerSocketVolume = "kubatch-runner";
+export const runnerSocketPath = `${runnerSocketDir}/runner.sock`;
+/** The agent's own emptyDir (its run records), mounted only into the agent container. */
+export const agentStateDirEnv = "KUBATCH_AGENT_STATE_DIR";
+export const agentStateDir = "/kubatch-agent-state";
+export const agentStateVolume = "kubatch-agent-state";
+/** The start task without waitForSuccess, for the runner to run once per node pod: JSON of the start task's environment. */
+export const startTaskEnvironmentEnv = "KUBATCH_START_TASK_ENVIRONMENT";

@@ -35,7 +35,10 @@ describe("faults", { skip: noCluster ?? (localCluster() ? undefined : "needs the
     podTemplate: {
       spec: {
         volumes: [{ name: "host-folder", hostPath: { path: dir, type: "Directory" } }],
-        containers: [{ name: "agent", volumeMounts: [{ name: "host-folder", mountPath: dir }], ...(through ? { env: agentsThrough(proxy) } : {}) }],
+        containers: [
+          { name: "agent", volumeMounts: [{ name: "host-folder", mountPath: dir }], ...(through ? { env: agentsThrough(proxy) } : {}) },
+          { name: "tasks", volumeMounts: [{ name: "host-folder", mountPath: dir }] },
+        ],
       },
     },
   });

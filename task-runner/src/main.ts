@@ -4,6 +4,7 @@ const [mode, ...rest] = process.argv.slice(2);
 const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   fetch: async () => (await import("./fetch/command.ts")).fetchCommand,
   agent: async () => (await import("./agent/command.ts")).agentCommand,
+  runner: async () => (await import("./runner/command.ts")).runnerCommand,
   "start-task": async () => (await import("./start-task/command.ts")).startTaskCommand,
   upload: async () => (await import("./container-upload/command.ts")).uploadCommand,
   "install-agent": async () => (await import("./install-agent/command.ts")).installAgentCommand,

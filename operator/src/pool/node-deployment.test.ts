@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePool, type Pool } from "../../../api/pool.ts";
-import { injectedAgentCommand, injectedAgentDir } from "../../../api/node-contract.ts";
+import type { V1Container } from "@kubernetes/client-node";
+import { agentStateVolume, autoStorageEnv, commandLineEnv, injectedAgentCommand, injectedAgentDir, maxRetriesEnv, runnerSocketVolume, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { defaultOperatorConfig } from "../config/operator-config.ts";
-import { nodePodTemplate } from "./node-deployment.ts";
+import { agentResources, nodePodTemplate, nodeRootVolume, nodeUser } from "./node-deployment.ts";
 
 const config = { ...defaultOperatorConfig(), taskRunnerImage: "kubatch/task-runner:test" };
 
@@ -15,7 +16,7 @@ function pool(spec: Record<string, unknown>): Pool {
 
 const startTask = { commandLine: "/bin/sh -c 'echo ready'", waitForSuccess: true };
 
-test("the agent is injected into a pool's own image, never into the task-runner's", () => {
+test("the runner is injected into a pool's own image, never into the task-runner's", () => {
   const cases = {
     "default image: the task-runner runs itself": {
       spec: { startTask },
@@ -34,17 +35,72 @@ test("the agent is injected into a pool's own image, never into the task-runner'
     const spec = nodePodTemplate(pool(tc.spec), config, "dedicated").spec!;
     const init = spec.initContainers ?? [];
     assert.deepEqual(init.map((c) => c.name), tc.want.init, name);
-    const agent = spec.containers[0]!;
-    assert.equal(agent.image, tc.want.image, name);
-    assert.deepEqual(agent.command, tc.want.command, name);
+    assert.deepEqual(spec.containers.map((c) => c.name), ["agent", "tasks"], name);
+    const [agent, tasks] = spec.containers as [V1Container, V1Container];
+    assert.equal(agent.image, config.taskRunnerImage, `${name}: the agent always runs from the task-runner image`);
+    assert.equal(agent.command, undefined, name);
+    assert.equal(tasks.image, tc.want.image, name);
+    assert.deepEqual(tasks.command, tc.want.command, name);
+    assert.deepEqual(tasks.args, ["runner"], name);
     assert.deepEqual(init.find((c) => c.name === "start-task")?.command, tc.want.command, `${name}: start task`);
     assert.equal(spec.volumes?.some((v) => v.name === "kubatch-agent") ?? false, tc.want.agentVolume, name);
     if (tc.want.agentVolume) {
       const install = init[0]!;
       assert.equal(install.image, config.taskRunnerImage, `${name}: the installer comes from the task-runner image`);
       assert.deepEqual(install.args, ["install-agent", "--dest", injectedAgentDir]);
-      assert.ok(agent.volumeMounts?.some((m) => m.mountPath === injectedAgentDir && m.readOnly), `${name}: mounted read-only`);
-      assert.ok(!agent.env?.some((e) => e.name === "NODE_OPTIONS" || e.name === "NODE_ENV"), `${name}: nothing of Node's for the tasks to inherit`);
+      assert.ok(tasks.volumeMounts?.some((m) => m.mountPath === injectedAgentDir && m.readOnly), `${name}: mounted read-only`);
+      assert.ok(!tasks.env?.some((e) => e.name === "NODE_OPTIONS" || e.name === "NODE_ENV"), `${name}: nothing of Node's for the tasks to inherit`);
     }
   }
+});
+
+test("user code runs without the node's credentials", () => {
+  const cases = {
+    "plain pool": { spec: {} },
+    "start task without waitForSuccess": { spec: { startTask: { commandLine: "/bin/true", waitForSuccess: false, environmentSettings: [{ name: "ONLY_FOR_START", value: "1" }] } } },
+    "resource files with credentials": {
+      spec: { startTask: { commandLine: "/bin/true", waitForSuccess: true, resourceFiles: [{ httpUrl: "http://x/y", filePath: "y", credentialsSecretRef: { name: "s", key: "k" } }] } },
+    },
+    "a pool's own image": { spec: { image: "example.org/python:3.12" } },
+  };
+  const withStorage = { ...config, autoStorage: { name: "storage", key: "connectionString" } };
+  for (const [name, tc] of Object.entries(cases)) {
+    const spec = nodePodTemplate(pool(tc.spec), withStorage, "dedicated").spec!;
+    const [agent, tasks] = spec.containers as [V1Container, V1Container];
+    assert.equal(spec.automountServiceAccountToken, false, `${name}: no token by default`);
+    const tokenVolumes = (spec.volumes ?? []).filter((v) => v.projected?.sources?.some((s) => s.serviceAccountToken)).map((v) => v.name);
+    assert.equal(tokenVolumes.length, 1, name);
+    const mounts = (c: V1Container) => (c.volumeMounts ?? []).map((m) => m.name);
+    for (const c of [...(spec.initContainers ?? []), tasks]) {
+      assert.ok(!mounts(c).includes(tokenVolumes[0]!), `${name}: ${c.name} has no token`);
+      assert.ok(!mounts(c).includes(agentStateVolume), `${name}: ${c.name} cannot reach the agent's records`);
+    }
+    assert.ok(mounts(agent).includes(tokenVolumes[0]!), `${name}: the agent has the token`);
+    assert.ok(mounts(agent).includes(agentStateVolume), name);
+    const secretRefs = (c: V1Container) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
+    assert.deepEqual(secretRefs(tasks), [], `${name}: no Secret reaches the tasks container`);
+    assert.deepEqual(secretRefs(agent), [autoStorageEnv], name);
+    for (const n of [runnerSocketVolume, nodeRootVolume]) assert.ok(mounts(agent).includes(n) && mounts(tasks).includes(n), `${name}: both mount ${n}`);
+    // The restricted Pod Security Standard, for every container of the pod.
+    assert.deepEqual(spec.securityContext, { runAsNonRoot: true, runAsUser: nodeUser, runAsGroup: nodeUser, fsGroup: nodeUser, seccompProfile: { type: "RuntimeDefault" } }, name);
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${name}: ${c.name}`);
+      assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"], `${name}: ${c.name}`);
+    }
+    assert.equal(agent.securityContext?.readOnlyRootFilesystem, true, name);
+    assert.deepEqual(agent.resources, agentResources, `${name}: the pool's size is for the tasks`);
+    assert.deepEqual(tasks.resources, config.vmSizes.small, name);
+  }
+});
+
+test("a start task without waitForSuccess is the runner's, its settings kept out of every task's environment", () => {
+  const tasks = nodePodTemplate(pool({ startTask: { commandLine: "/bin/true", waitForSuccess: false, maxTaskRetryCount: 2, environmentSettings: [{ name: "ONLY_FOR_START", value: "1" }] } }), config, "dedicated").spec!.containers[1]!;
+  const env = Object.fromEntries((tasks.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env[commandLineEnv], "/bin/true");
+  assert.equal(env[maxRetriesEnv], "2");
+  assert.deepEqual(JSON.parse(env[startTaskEnvironmentEnv]!), { ONLY_FOR_START: "1" });
+  assert.equal(env.ONLY_FOR_START, undefined);
+  const waiting = nodePodTemplate(pool({ startTask: { commandLine: "/bin/true", waitForSuccess: true, environmentSettings: [{ name: "ONLY_FOR_START", value: "1" }] } }), config, "dedicated").spec!;
+  assert.equal(waiting.containers[1]!.env?.some((e) => e.name === commandLineEnv), false, "waitForSuccess: the init container runs it");
+  assert.ok(waiting.initContainers?.find((c) => c.name === "start-task")?.env?.some((e) => e.name === "ONLY_FOR_START"));
 });

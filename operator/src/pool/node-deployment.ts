@@ -1,16 +1,37 @@
 // Pool → the Deployment of its node pods (pure). Each node pod: an emptyDir node root; init
 // container `fetch` downloads the start task's resource files; init container `start-task`
-// runs the start task (when it must succeed before tasks run); the main container is the
-// task-runner agent. A pool with an image of its own gets the agent injected: an init
-// container from the task-runner image copies it into an emptyDir, and the start task and
-// agent containers run it from there inside the pool's image (api/node-contract.ts). Output tails of failed init containers reach the pod status through
-// terminationMessagePolicy FallbackToLogsOnError.
+// runs the start task (when it must succeed before tasks run). Two main containers: `agent`
+// (the task-runner image, the only one given the ServiceAccount token: it watches and reports)
+// and `tasks` (the pool's image, the pool's resources: the runner, which starts every user
+// process without the token or the agent's environment; api/node-contract.ts). A pool with an
+// image of its own gets the runner injected: an init container from the task-runner image
+// copies it into an emptyDir, and the start task and tasks containers run it from there inside
+// the pool's image. Every container meets the restricted Pod Security Standard. Output tails
+// of failed init containers reach the pod status through terminationMessagePolicy
+// FallbackToLogsOnError.
 import { createHash } from "node:crypto";
 import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
 import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
-import { autoStorageEnv, commandLineEnv, credentialEnv, injectedAgentCommand, injectedAgentDir, injectedAgentVolume, maxRetriesEnv, resourceFilesEnv } from "../../../api/node-contract.ts";
+import {
+  agentStateDir,
+  agentStateDirEnv,
+  agentStateVolume,
+  autoStorageEnv,
+  commandLineEnv,
+  credentialEnv,
+  injectedAgentCommand,
+  injectedAgentDir,
+  injectedAgentVolume,
+  maxRetriesEnv,
+  resourceFilesEnv,
+  runnerSocketDir,
+  runnerSocketEnv,
+  runnerSocketPath,
+  runnerSocketVolume,
+  startTaskEnvironmentEnv,
+} from "../../../api/node-contract.ts";
 import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "./node-rbac.ts";
@@ -46,16 +67,39 @@ function identityEnv(pool: Pool, config: OperatorConfig, type: NodeType): V1EnvV
   ];
 }
 
+/** The agent's own container: API watches and status writes; the pool's size goes to the tasks container. */
+export const agentResources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } };
+
+/** The uid and gid node pods run as (the task-runner image's user); a pool can override it in podTemplate. */
+export const nodeUser = 65532;
+
+/** Where the agent's ServiceAccount token is: only the agent container mounts it. */
+const apiAccessVolume = "kube-api-access";
+const apiAccessMount = { name: apiAccessVolume, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true };
+const apiAccess = {
+  name: apiAccessVolume,
+  projected: {
+    sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ],
+  },
+};
+
+/** Restricted Pod Security: no privilege escalation, no capabilities, the runtime's seccomp profile. */
+const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+
 export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeType): V1PodTemplateSpec {
   const image = pool.spec.image ?? config.taskRunnerImage;
   const inject = image !== config.taskRunnerImage;
   const resources = nodeResources(pool, config);
-  const mounts = [{ name: nodeRootVolume, mountPath: config.nodeRootDir }];
-  const common = { image, resources, volumeMounts: mounts, terminationMessagePolicy: "FallbackToLogsOnError" };
+  const nodeRoot = { name: nodeRootVolume, mountPath: config.nodeRootDir };
+  const runnerSocket = { name: runnerSocketVolume, mountPath: runnerSocketDir };
+  const common = { image, resources, volumeMounts: [nodeRoot], terminationMessagePolicy: "FallbackToLogsOnError", securityContext: containerSecurity };
   // The containers that run the task-runner inside the pool's image.
-  const agentRunner = inject
-    ? { command: injectedAgentCommand(), volumeMounts: [...mounts, { name: injectedAgentVolume, mountPath: injectedAgentDir, readOnly: true }] }
-    : {};
+  const injected = { name: injectedAgentVolume, mountPath: injectedAgentDir, readOnly: true };
+  const inPoolImage = inject ? { command: injectedAgentCommand() } : {};
   const identity = identityEnv(pool, config, type);
   const startTask = pool.spec.startTask;
   const initContainers: V1Container[] = [];
@@ -80,30 +124,61 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
     }
     initContainers.push({ name: "fetch", ...common, image: config.taskRunnerImage, args: ["fetch", "--dest", `${config.nodeRootDir}/startup/wd`], env });
   }
-  const startTaskEnv: V1EnvVar[] = startTask
+  const startTaskRun: V1EnvVar[] = startTask
     ? [
-        ...identity,
-        ...(startTask.environmentSettings ?? []).map((s) => ({ name: s.name, value: s.value ?? "" })),
         { name: commandLineEnv, value: startTask.commandLine },
         { name: maxRetriesEnv, value: String(startTask.maxTaskRetryCount) },
       ]
     : [];
-  if (startTask?.waitForSuccess) initContainers.push({ name: "start-task", ...common, ...agentRunner, args: ["start-task"], env: startTaskEnv });
+  const startTaskSettings = (startTask?.environmentSettings ?? []).map((s) => ({ name: s.name, value: s.value ?? "" }));
+  if (startTask?.waitForSuccess) {
+    initContainers.push({ name: "start-task", ...common, ...inPoolImage, volumeMounts: [nodeRoot, ...(inject ? [injected] : [])], args: ["start-task"], env: [...identity, ...startTaskSettings, ...startTaskRun] });
+  }
   const agentEnv: V1EnvVar[] = [
     ...identity,
     { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
+    { name: runnerSocketEnv, value: runnerSocketPath },
+    { name: agentStateDirEnv, value: agentStateDir },
     // Tasks' autoStorageContainerName resource files; optional so pools work without it.
     ...(config.autoStorage ? [{ name: autoStorageEnv, valueFrom: { secretKeyRef: { name: config.autoStorage.name, key: config.autoStorage.key, optional: true } } }] : []),
-    // Without waitForSuccess the agent runs the start task beside the first tasks.
-    ...(startTask && !startTask.waitForSuccess ? startTaskEnv.filter((e) => !identity.includes(e)) : []),
+  ];
+  const tasksEnv: V1EnvVar[] = [
+    ...identity,
+    { name: runnerSocketEnv, value: runnerSocketPath },
+    // Without waitForSuccess the runner runs the start task beside the first tasks; its
+    // settings stay out of the container's environment, which every task inherits.
+    ...(startTask && !startTask.waitForSuccess ? [...startTaskRun, { name: startTaskEnvironmentEnv, value: JSON.stringify(Object.fromEntries(startTaskSettings.map((e) => [e.name, e.value]))) }] : []),
   ];
   const template: V1PodTemplateSpec = {
     metadata: { labels: { ...nodeSelectorLabels(pool, type), "app.kubernetes.io/name": "kubatch-node", "app.kubernetes.io/managed-by": "kubatch" } },
     spec: {
       initContainers: initContainers.length > 0 ? initContainers : undefined,
-      containers: [{ name: "agent", ...common, ...agentRunner, args: ["agent"], env: agentEnv }],
-      volumes: [{ name: nodeRootVolume, emptyDir: {} }, ...(inject ? [{ name: injectedAgentVolume, emptyDir: {} }] : [])],
+      containers: [
+        // The agent holds the node's credentials; it runs no user code.
+        {
+          name: "agent",
+          image: config.taskRunnerImage,
+          args: ["agent"],
+          env: agentEnv,
+          resources: agentResources,
+          terminationMessagePolicy: "FallbackToLogsOnError",
+          securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+          volumeMounts: [nodeRoot, runnerSocket, { name: agentStateVolume, mountPath: agentStateDir }, apiAccessMount],
+        },
+        // User code: tasks, job preparation and release tasks, a start task without waitForSuccess.
+        { name: "tasks", ...common, ...inPoolImage, args: ["runner"], env: tasksEnv, volumeMounts: [nodeRoot, runnerSocket, ...(inject ? [injected] : [])] },
+      ],
+      volumes: [
+        { name: nodeRootVolume, emptyDir: {} },
+        { name: runnerSocketVolume, emptyDir: {} },
+        { name: agentStateVolume, emptyDir: {} },
+        apiAccess,
+        ...(inject ? [{ name: injectedAgentVolume, emptyDir: {} }] : []),
+      ],
       serviceAccountName: pool.spec.serviceAccountName ?? nodeServiceAccount,
+      // The token goes only where apiAccess is mounted: the agent container.
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: nodeUser, runAsGroup: nodeUser, fsGroup: nodeUser, seccompProfile: { type: "RuntimeDefault" } },
       nodeSelector: type === "lowpriority" ? (pool.spec.lowPriority?.nodeSelector ?? pool.spec.nodeSelector) : pool.spec.nodeSelector,
       tolerations: (type === "lowpriority" ? (pool.spec.lowPriority?.tolerations ?? pool.spec.tolerations) : pool.spec.tolerations) as V1Toleration[] | undefined,
       affinity: (type === "lowpriority" ? (pool.spec.lowPriority?.affinity ?? pool.spec.affinity) : pool.spec.affinity) as V1Affinity | undefined,

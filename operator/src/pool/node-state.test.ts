@@ -6,7 +6,7 @@ import { nodeInfo } from "./node-state.ts";
 const t0 = new Date("2026-11-29T10:00:00Z");
 const t1 = new Date("2026-11-29T10:00:05Z");
 
-function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; ready?: boolean; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
   return {
     metadata: {
       name: "pool-a-dedicated-x",
@@ -18,7 +18,7 @@ function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1
     status: {
       phase: opts.phase ?? "Pending",
       initContainerStatuses: opts.init,
-      containerStatuses: opts.agent ? [opts.agent] : undefined,
+      containerStatuses: opts.agent || opts.tasks ? [opts.agent, opts.tasks].filter((x): x is V1ContainerStatus => x !== undefined) : undefined,
       conditions: [{ type: "Ready", status: opts.ready ? "True" : "False" }],
     },
   };
@@ -62,6 +62,10 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     "chosen to leave": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, leaving: true }), want: "LeavingPool" },
     "pod failed": { pod: pod({ phase: "Failed" }), want: "Unusable" },
     "agent crashed": { pod: pod({ phase: "Running", agent: c("agent", { waiting: { reason: "CrashLoopBackOff" } }, { lastState: done(1) }) }), want: "Unusable" },
+    "agent and tasks containers running": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true }), want: "Idle" },
+    "tasks container not started yet": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { waiting: { reason: "ContainerCreating" } }) }), want: "Starting" },
+    "tasks container crashed": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { waiting: { reason: "CrashLoopBackOff" } }, { lastState: done(1) }) }), want: "Unusable" },
+    "tasks container restarting after user code killed it": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { terminated: { exitCode: 0, startedAt: t0, finishedAt: t1 } }) }), want: "Unusable" },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, () => {

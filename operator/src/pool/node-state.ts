@@ -76,6 +76,8 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
   const fetch = init.find((c) => c.name === "fetch");
   const start = init.find((c) => c.name === "start-task");
   const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
+  // Where user code runs (absent in node pods made before the two containers).
+  const tasks = pod.status?.containerStatuses?.find((c) => c.name === "tasks");
   const info: NodeInfo = {
     name: pod.metadata?.name ?? "",
     state: "Creating",
@@ -85,7 +87,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     totalTasksRun: work.totalTasksRun,
     startTaskInfo: startTaskInfo(start),
   };
-  info.state = state(pod, fetch, start, agent, work);
+  info.state = state(pod, fetch, start, [agent, tasks], work);
   const errors = nodeErrors(pod);
   if (errors.length > 0) {
     info.errors = errors;
@@ -114,7 +116,7 @@ export function podEnded(pod: V1Pod): boolean {
   return phase === "Failed" || phase === "Succeeded" || phase === "Unknown";
 }
 
-function state(pod: V1Pod, fetch?: V1ContainerStatus, start?: V1ContainerStatus, agent?: V1ContainerStatus, work?: NodeWork): NodeState {
+function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1ContainerStatus | undefined, main: Array<V1ContainerStatus | undefined>, work?: NodeWork): NodeState {
   if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true") return "LeavingPool";
   if (podEnded(pod)) return "Unusable";
   if (!pod.spec?.nodeName) return "Creating";
@@ -124,12 +126,15 @@ function state(pod: V1Pod, fetch?: V1ContainerStatus, start?: V1ContainerStatus,
   }
   if (fetch && !fetch.state?.terminated) return "Starting";
   if (start && !start.state?.terminated) return start.state?.running ? "WaitingForStartTask" : "Starting";
-  if (agent?.state?.running) {
+  const [agent] = main;
+  const present = main.filter((c): c is V1ContainerStatus => c !== undefined);
+  if (agent?.state?.running && present.every((c) => c.state?.running)) {
     const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     if (!ready) return "Starting";
     return (work?.runningTasks ?? 0) > 0 ? "Running" : "Idle";
   }
-  if (agent && lastRun(agent)) return "Unusable";
+  // A main container that ran and is not running now crashed (and waits to be restarted).
+  if (present.some((c) => !c.state?.running && lastRun(c))) return "Unusable";
   return "Starting";
 }
 

@@ -13,7 +13,8 @@ import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { errorMessage } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
 import { Informer, type EventKind } from "../../../kube/informer.ts";
-import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
+import type { NodeIdentity } from "../../../api/node-layout.ts";
+import { join } from "node:path";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
@@ -21,12 +22,17 @@ import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome
 import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
 import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
+import type { Launcher } from "../process/run-process.ts";
 
 export type AgentOptions = {
   kubeConfig: KubeConfig;
   namespace: string;
   node: NodeIdentity;
   env: NodeJS.ProcessEnv;
+  /** Starts task processes: in the node pod's `tasks` container, which holds no credentials. */
+  launch: Launcher;
+  /** The agent's own folder (not mounted where user code runs): its run records. */
+  stateDir: string;
   log: (line: string) => void;
   /** A task still running after this long is reported Running; quicker ones only Completed. */
   runningReportDelayMs?: number;
@@ -168,17 +174,18 @@ export class TaskAgent {
     const node = this.opts.node;
     const run: RunRef = { namespace: meta.namespace!, name: meta.name!, uid: meta.uid!, node: node.nodeId, assignment: meta.annotations?.[assignmentAnnotation] ?? "" };
     const what = `task ${run.namespace}/${run.name}`;
-    const taskDir = nodeLayout(node.rootDir).taskDir(task.spec.jobName, task.spec.id);
+    // The run's record lives in the agent's own folder: user code on this node cannot rewrite it.
+    const recordDir = join(this.opts.stateDir, "tasks", task.spec.jobName, task.spec.id);
     const previous = obj.status;
     const nodeInfo = { poolId: node.poolId, nodeId: node.nodeId };
     let rv = meta.resourceVersion!;
 
     // An earlier agent of this node pod ran this assignment: report its result, or go on
     // from the attempt its end cut short — never start the run over.
-    const record = await readTaskRecord(taskDir, run.uid, run.assignment);
+    const record = await readTaskRecord(recordDir, run.uid, run.assignment);
     if (record?.completed) {
       this.opts.log(`${what}: reporting the result an earlier agent recorded`);
-      return this.report(run, rv, record.completed, taskDir, execution);
+      return this.report(run, rv, record.completed, recordDir, execution);
     }
     const resume = record && record.attempts > 0 ? { attempts: record.attempts, interruptions: record.interruptions + 1, startTime: new Date(record.startTime ?? Date.now()) } : undefined;
     if (resume) this.opts.log(`${what}: attempt ${resume.attempts} ended with the previous agent (${resume.interruptions} in a row)`);
@@ -192,16 +199,15 @@ export class TaskAgent {
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // The job's preparation task first (once per node); a failed one fails the task unrun.
     const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
-    if (abortLocal.signal.aborted) return this.forget(taskDir);
+    if (abortLocal.signal.aborted) return this.forget(recordDir);
     const outcome: TaskOutcome = !ready.ok ? notRun(ready.failureInfo) : await executeTask(task.spec, job, {
       ...this.executionContext(run.namespace),
       signal: abortLocal.signal,
       resume,
-      onAttempt: async (retryCount, at) => {
+      onAttempt: async (retryCount, at, interruptions) => {
         // The attempt is on disk before its process starts: an agent that dies now leaves a record that counts it.
-        const inARow = retryCount === (resume?.attempts ?? 0) ? (resume?.interruptions ?? 0) : 0;
-        current = { ...current, attempts: retryCount + 1, interruptions: inARow, startTime: current.startTime ?? at.toISOString(), ...(retryCount > 0 ? { lastRetryTime: at.toISOString() } : {}) };
-        await writeTaskRecord(taskDir, current).catch((err: unknown) => this.opts.log(`${what}: attempt not recorded on disk: ${errorMessage(err)}`));
+        current = { ...current, attempts: retryCount + 1, interruptions, startTime: current.startTime ?? at.toISOString(), ...(retryCount > 0 ? { lastRetryTime: at.toISOString() } : {}) };
+        await writeTaskRecord(recordDir, current).catch((err: unknown) => this.opts.log(`${what}: attempt not recorded on disk: ${errorMessage(err)}`));
       },
       onStarted: (at) => {
         timer = setTimeout(() => {
@@ -227,15 +233,15 @@ export class TaskAgent {
     });
     clearTimeout(timer);
     if (runningWrite) await runningWrite;
-    if (abortLocal.signal.aborted) return this.forget(taskDir);
+    if (abortLocal.signal.aborted) return this.forget(recordDir);
     const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0);
     // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.
-    await writeTaskRecord(taskDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
-    return this.report(run, rv, completed, taskDir, execution);
+    await writeTaskRecord(recordDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
+    return this.report(run, rv, completed, recordDir, execution);
   }
 
   /** Writes the run's Completed status until it lands, the task leaves this node, or the agent stops. */
-  private async report(run: RunRef, rv: string, completed: Record<string, unknown>, taskDir: string, execution: Execution): Promise<void> {
+  private async report(run: RunRef, rv: string, completed: Record<string, unknown>, recordDir: string, execution: Execution): Promise<void> {
     execution.reporting = true;
     try {
       const next = await writeTaskStatus(this.custom, run, rv, completed, this.writeOptions(run, true));
@@ -246,13 +252,13 @@ export class TaskAgent {
       if (!(err instanceof NotAssignedHere)) throw err;
       this.opts.log(`${err.message}: this node's result is not reported`);
     }
-    await this.forget(taskDir);
+    await this.forget(recordDir);
   }
 
   /** The run is over for this node (reported, or taken away): its record goes, unless the agent is stopping mid-run. */
-  private async forget(taskDir: string): Promise<void> {
+  private async forget(recordDir: string): Promise<void> {
     if (this.stopping) return;
-    await removeTaskRecord(taskDir).catch(() => undefined);
+    await removeTaskRecord(recordDir).catch(() => undefined);
   }
 
   /** The agent's cache still shows the task assigned here under the run's assignment. */
@@ -269,7 +275,7 @@ export class TaskAgent {
   private executionContext(namespace: string): ExecutionContext {
     return {
       node: this.opts.node,
-      baseEnv: this.opts.env,
+      launch: this.opts.launch,
       secret: (name, key) => this.secret(namespace, name, key),
       autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
       log: this.opts.log,

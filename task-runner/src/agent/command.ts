@@ -1,31 +1,29 @@
-// `task-runner agent`: the node pod's main process. It prepares the node layout, runs the
-// start task itself when the pool does not wait for it (waitForSuccess: false), then runs
-// the tasks the operator assigns to this node until the pod is stopped.
+// `task-runner agent`: the node pod's `agent` container. It prepares the node layout and runs
+// the tasks the operator assigns to this node until the pod is stopped; their processes start
+// in the `tasks` container through the runner's socket (runner/), where no credentials are.
 import { mkdir } from "node:fs/promises";
 import { loadKubeConfig } from "../../../kube/kube-config.ts";
-import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../../../api/node-layout.ts";
-import { runProcess } from "../process/run-process.ts";
-import { commandLineEnv } from "../../../api/node-contract.ts";
+import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
+import { agentStateDirEnv, runnerSocketEnv } from "../../../api/node-contract.ts";
+import { runnerLauncher } from "../runner/runner-client.ts";
 import { TaskAgent } from "./agent.ts";
 
 export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const node = identityFromEnv(env);
   const namespace = env.KUBATCH_NAMESPACE;
   if (!namespace) throw new Error("KUBATCH_NAMESPACE is not set (the node pod spec sets it)");
+  const socket = env[runnerSocketEnv];
+  if (!socket) throw new Error(`${runnerSocketEnv} is not set (the node pod spec sets it: the tasks container's runner socket)`);
+  const stateDir = env[agentStateDirEnv];
+  if (!stateDir) throw new Error(`${agentStateDirEnv} is not set (the node pod spec sets it: the agent's own emptyDir)`);
   const layout = nodeLayout(node.rootDir);
   await mkdir(layout.shared, { recursive: true });
   await mkdir(layout.startupWd, { recursive: true });
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   log(`agent of node ${node.nodeId} in pool ${node.poolId} (root ${node.rootDir}) starting`);
-  const commandLine = env[commandLineEnv];
-  if (commandLine) {
-    // waitForSuccess: false — the node takes tasks while its start task runs.
-    void runProcess({ commandLine, cwd: layout.startupWd, outputDir: layout.startup, env: { ...userEnvironment(env), ...batchEnvironment(node) }, echo: true }).then((r) =>
-      log(`start task exited with code ${r.exitCode}${r.failure ? ` (${r.failure.code})` : ""}`),
-    );
-  }
   const kc = loadKubeConfig();
-  const agent = new TaskAgent({ kubeConfig: kc, namespace, node, env, log, runningReportDelayMs: Number(env.KUBATCH_RUNNING_REPORT_DELAY_MS ?? 100) });
+  const launch = runnerLauncher(socket, { log });
+  const agent = new TaskAgent({ kubeConfig: kc, namespace, node, env, log, launch, stateDir, runningReportDelayMs: Number(env.KUBATCH_RUNNING_REPORT_DELAY_MS ?? 100) });
   await agent.start();
   return new Promise((resolve) => {
     const stop = async (signal: string) => {

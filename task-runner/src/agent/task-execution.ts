@@ -10,8 +10,8 @@ import { parseDuration } from "../../../api/duration.ts";
 import type { ResourceFile } from "../../../api/resource-file.ts";
 import type { EnvironmentSetting } from "../../../api/environment.ts";
 import { fetchResourceFiles } from "../fetch/resource-files.ts";
-import { batchEnvironment, nodeLayout, userEnvironment, type NodeIdentity } from "../../../api/node-layout.ts";
-import { runProcess } from "../process/run-process.ts";
+import { batchEnvironment, nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
+import type { Launcher } from "../process/run-process.ts";
 import { uploadOutputFiles } from "./output-files.ts";
 import { fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 
@@ -43,8 +43,8 @@ export type TaskOutcome = {
 
 export type ExecutionContext = {
   node: NodeIdentity;
-  /** The agent's own environment (PATH and the like), without the runner's variables. */
-  baseEnv: NodeJS.ProcessEnv;
+  /** Starts the command line: in the node pod's `tasks` container (the runner), which adds its own environment. */
+  launch: Launcher;
   secret: (name: string, key: string) => Promise<string | undefined>;
   autoStorageConnectionString?: string;
   /** Called once, when the command first starts. */
@@ -54,14 +54,17 @@ export type ExecutionContext = {
    * end: this run goes on from there (retryCount, startTime), or ends when none are left.
    */
   resume?: { attempts: number; interruptions: number; startTime: Date };
-  /** Awaited before each start of the command line, with the attempt's retry count: the agent records it on disk first. */
-  onAttempt?: (retryCount: number, at: Date) => Promise<void>;
+  /**
+   * Awaited before each start of the command line, with the attempt's retry count and how many
+   * attempts before it in a row were interrupted: the agent records it on disk first.
+   */
+  onAttempt?: (retryCount: number, at: Date, interruptions: number) => Promise<void>;
   signal?: AbortSignal;
   log?: (line: string) => void;
 };
 
 const tailBytes = 1024;
-/** With unlimited retries (-1), a task whose attempts keep ending with the agent stops after this many in a row. */
+/** With unlimited retries (-1), a task whose attempts keep ending with the node's containers stops after this many in a row. */
 export const maxInterruptions = 3;
 
 export async function executeTask(task: RunnableTask, job: Job | undefined, ctx: ExecutionContext): Promise<TaskOutcome> {
@@ -91,8 +94,8 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     return fail(resourceFileDownloadFailed, err instanceof Error ? err.message : String(err));
   }
 
-  const env: NodeJS.ProcessEnv = {
-    ...userEnvironment(ctx.baseEnv),
+  // What the task adds to the runner's own environment (its image's PATH and the like).
+  const env: Record<string, string> = {
     ...batchEnvironment(ctx.node, { jobId: task.jobName, taskId: task.id, jobPreparationTaskId: task.isJobPreparation ? undefined : job?.spec.jobPreparationTask?.id }),
   };
   for (const s of job?.spec.commonEnvironmentSettings ?? []) env[s.name] = s.value ?? "";
@@ -102,15 +105,30 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   // A resumed run's interrupted attempt was its last: this one is the next retry.
   let retryCount = ctx.resume?.attempts ?? 0;
   let lastRetryTime: Date | undefined = ctx.resume ? new Date() : undefined;
+  let interruptions = ctx.resume?.interruptions ?? 0;
   let started = false;
   let run;
   for (;;) {
-    await ctx.onAttempt?.(retryCount, new Date());
+    await ctx.onAttempt?.(retryCount, new Date(), interruptions);
     if (!started) {
       started = true;
       ctx.onStarted?.(new Date());
     }
-    run = await runProcess({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
+    run = await ctx.launch({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
+    // The process ended with the tasks container (killed, out of memory): like an agent
+    // restart, the attempt counts, and a run of such attempts ends the task.
+    if (run.failure?.code === "Interrupted" && !ctx.signal?.aborted) {
+      interruptions++;
+      const lost = { attempts: retryCount + 1, interruptions, startTime };
+      if ((maxRetries >= 0 && retryCount >= maxRetries) || interruptions >= maxInterruptions) {
+        return interrupted(lost, maxRetries, await tail(join(dir, "stdout.txt")), await tail(join(dir, "stderr.txt")));
+      }
+      retryCount++;
+      lastRetryTime = new Date();
+      ctx.log?.(`task ${task.jobName}/${task.id}: ${run.failure.message}; retry ${retryCount}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
+      continue;
+    }
+    interruptions = 0;
     const retriable = run.exitCode !== 0 && run.failure?.code !== "MaxWallClockTimeExceeded" && !ctx.signal?.aborted;
     if (!retriable || (maxRetries >= 0 && retryCount >= maxRetries)) break;
     retryCount++;
@@ -153,7 +171,7 @@ function interrupted(resume: NonNullable<ExecutionContext["resume"]>, maxRetries
     failureInfo: {
       category: "UserError",
       code: taskInterrupted,
-      message: `the task's process ended when the node's agent restarted (its container was killed or restarted under it: out of memory, or a signal to the agent); ${why}`,
+      message: `the task's process ended with the node's containers (killed or restarted under it: out of memory, or a signal to the node's runner or agent); ${why}`,
     },
     startTime: resume.startTime,
     endTime: new Date(),

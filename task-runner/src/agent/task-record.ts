@@ -1,5 +1,6 @@
-// What the agent knows about one run of a task on this node, kept in the task's folder
-// (`<task dir>/kubatch-task.json`, beside stdout.txt): the assignment it ran under, how many
+// What the agent knows about one run of a task on this node, kept in the agent's own state
+// folder (`<state dir>/tasks/<job>/<task>/kubatch-task.json`, an emptyDir of the node pod that
+// only the agent's container mounts, so user code cannot forge it): the assignment it ran under, how many
 // times the command started, and — once the run ended — the Completed status still to be
 // written. It outlives an agent restart in the same node pod, so a run that ended is reported
 // and never run again, and an attempt cut short by the agent's own end counts as an attempt

@@ -1,5 +1,6 @@
 // A run an earlier agent of the node pod started goes on from its attempts: the retry count
-// is exact across agent restarts, and a task whose attempts keep ending with the agent stops.
+// is exact across agent restarts, and a task whose attempts keep ending with the agent (or
+// with the tasks container under it) stops.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { after, describe, test } from "node:test";
 import { taskInterrupted } from "../../../api/failure-codes.ts";
 import { job } from "./job-fixtures.ts";
 import { executeTask, maxInterruptions, type ExecutionContext } from "./task-execution.ts";
+import { runProcess, type Launcher } from "../process/run-process.ts";
 import { parseTaskRecord, readTaskRecord, removeTaskRecord, taskRecordFileName, writeTaskRecord } from "./task-record.ts";
 
 const root = mkdtempSync(join(tmpdir(), "kubatch-resume-"));
@@ -17,6 +19,8 @@ type Case = {
   name: string;
   resume?: { attempts: number; interruptions: number };
   maxTaskRetryCount: number;
+  /** Attempts made here (0 = the first) that end with the tasks container before the process starts. */
+  lost?: number[];
   /** Exit codes of the attempts this agent makes, in order (the last one repeats). */
   exits: number[];
   want: { result: "Success" | "Failure"; code?: string; retryCount: number; attemptsHere: number[] };
@@ -30,6 +34,11 @@ const cases: Case[] = [
   { name: "every attempt used: not run again", resume: { attempts: 3, interruptions: 2 }, maxTaskRetryCount: 2, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [] } },
   { name: "unlimited retries: stops after the interruptions in a row", resume: { attempts: 7, interruptions: maxInterruptions }, maxTaskRetryCount: -1, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 6, attemptsHere: [] } },
   { name: "unlimited retries, fewer interruptions: goes on", resume: { attempts: 7, interruptions: maxInterruptions - 1 }, maxTaskRetryCount: -1, exits: [3, 0], want: { result: "Success", retryCount: 8, attemptsHere: [7, 8] } },
+  { name: "an attempt lost with the tasks container: the next is retry 1", maxTaskRetryCount: 2, lost: [0], exits: [0], want: { result: "Success", retryCount: 1, attemptsHere: [0, 1] } },
+  { name: "lost with no retries: not run again", maxTaskRetryCount: 0, lost: [0], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 0, attemptsHere: [0] } },
+  { name: "unlimited retries: lost attempts in a row end the task", maxTaskRetryCount: -1, lost: [0, 1, 2], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [0, 1, 2] } },
+  { name: "an exit code between lost attempts starts the row again", maxTaskRetryCount: -1, lost: [0, 1, 3, 4], exits: [1, 0], want: { result: "Success", retryCount: 5, attemptsHere: [0, 1, 2, 3, 4, 5] } },
+  { name: "a resumed run's lost attempts continue its row", resume: { attempts: 1, interruptions: 1 }, maxTaskRetryCount: -1, lost: [0, 1], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [1, 2] } },
 ];
 
 describe("executeTask resumes an interrupted run", () => {
@@ -40,18 +49,23 @@ describe("executeTask resumes an interrupted run", () => {
       // Attempt k exits with exits[k] (the last repeats): the count of lines says which attempt this is.
       const script = `n=$(cat ${counter} 2>/dev/null | wc -l); echo x >> ${counter}; set -- ${c.exits.join(" ")}; shift $(( n < $# ? n : $# - 1 )); exit $1`;
       const attemptsHere: number[] = [];
+      // The runner's side, here: PATH from its own environment; a lost attempt never starts.
+      const launch: Launcher = async (o) =>
+        c.lost?.includes(attemptsHere.length - 1)
+          ? { exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "Interrupted", message: "the tasks container restarted" } }
+          : runProcess({ ...o, env: { PATH: process.env.PATH, ...o.env } });
       const ctx: ExecutionContext = {
         node,
-        baseEnv: { PATH: process.env.PATH },
+        launch,
         secret: async () => undefined,
         resume: c.resume ? { ...c.resume, startTime: new Date(Date.now() - 60_000) } : undefined,
         onAttempt: async (retryCount) => void attemptsHere.push(retryCount),
       };
       const out = await executeTask({ jobName: "j", id: "t", commandLine: `/bin/sh -c "${script}"`, constraints: { maxTaskRetryCount: c.maxTaskRetryCount } }, job(), ctx);
       assert.deepEqual({ result: out.result, code: out.failureInfo?.code, retryCount: out.retryCount, attemptsHere }, { code: undefined, ...c.want });
-      assert.equal(existsSync(counter) ? readFileSync(counter, "utf8").split("\n").filter(Boolean).length : 0, c.want.attemptsHere.length, "processes started");
+      assert.equal(existsSync(counter) ? readFileSync(counter, "utf8").split("\n").filter(Boolean).length : 0, c.want.attemptsHere.length - (c.lost?.length ?? 0), "processes started");
       if (c.resume) assert.ok(Date.now() - out.startTime.getTime() >= 60_000, "the run's start time is the first attempt's");
-      if (out.failureInfo?.code === taskInterrupted) assert.match(out.failureInfo.message ?? "", /agent restarted/);
+      if (out.failureInfo?.code === taskInterrupted) assert.match(out.failureInfo.message ?? "", /ended with the node's containers/);
     });
   }
 });

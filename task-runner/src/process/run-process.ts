@@ -14,8 +14,14 @@ export type ProcessResult = {
   startTime: Date;
   endTime: Date;
   /** Why the process could not start, or was stopped by the runner. */
-  failure?: { code: "CommandNotFound" | "CommandLineInvalid" | "MaxWallClockTimeExceeded" | "StartFailed"; message: string };
+  failure?: { code: "CommandNotFound" | "CommandLineInvalid" | "MaxWallClockTimeExceeded" | "StartFailed" | "Interrupted"; message: string };
 };
+
+/**
+ * Runs one process somewhere: runProcess here, or in the node pod's `tasks` container through
+ * the runner (runner/runner-client.ts). "Interrupted": it ended with that container, unfinished.
+ */
+export type Launcher = (opts: RunOptions) => Promise<ProcessResult>;
 
 export type RunOptions = {
   commandLine: string;

@@ -1,7 +1,8 @@
-// `task-runner start-task`: the node pod's second init container. Runs the start task's
-// command line in $AZ_BATCH_NODE_STARTUP_DIR/wd, retried up to maxTaskRetryCount times, with
-// its output in startup/stdout.txt and stderr.txt and echoed to the container log (so the
-// termination message carries its tail), and exits with the last attempt's exit code.
+// `task-runner start-task`: the node pod's `start-task` init container (waitForSuccess: true).
+// Runs the start task's command line in $AZ_BATCH_NODE_STARTUP_DIR/wd, retried up to
+// maxTaskRetryCount times, with its output in startup/stdout.txt and stderr.txt and echoed to
+// the container log (so the termination message carries its tail), and exits with the last
+// attempt's exit code. Without waitForSuccess the runner runs it the same way (runStartTask).
 import { mkdir } from "node:fs/promises";
 import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
@@ -13,11 +14,15 @@ export async function startTaskCommand(_argv: string[], env: NodeJS.ProcessEnv =
     console.error(`${commandLineEnv} is not set`);
     return 2;
   }
-  const maxRetries = Number(env[maxRetriesEnv] ?? "0");
+  return runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, {});
+}
+
+/** The start task with its retries; `settings` are its environmentSettings when they are not in `env` already. */
+export async function runStartTask(commandLine: string, maxRetries: number, env: NodeJS.ProcessEnv, settings: Record<string, string>): Promise<number> {
   const node = identityFromEnv(env);
   const layout = nodeLayout(node.rootDir);
   await mkdir(layout.shared, { recursive: true });
-  const childEnv = { ...userEnvironment(env), ...batchEnvironment(node) };
+  const childEnv = { ...userEnvironment(env), ...batchEnvironment(node), ...settings };
   for (let attempt = 0; ; attempt++) {
     const result = await runProcess({ commandLine, cwd: layout.startupWd, outputDir: layout.startup, env: childEnv, echo: true });
     const tries = maxRetries < 0 ? "unlimited retries" : `${maxRetries} retries allowed`;

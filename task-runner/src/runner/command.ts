@@ -1,0 +1,53 @@
+// `task-runner runner`: the node pod's `tasks` container, where user code runs — in the pool's
+// image, without the ServiceAccount token and without the agent's environment. It serves the
+// agent's run requests on a Unix socket (runner-server.ts) and, for a start task without
+// waitForSuccess, runs it once per node pod beside the first tasks (a marker in the startup
+// folder keeps a restarted runner from running it again).
+import { mkdir, open } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
+import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
+import { runStartTask } from "../start-task/command.ts";
+import { serveRunner } from "./runner-server.ts";
+
+export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const socket = env[runnerSocketEnv];
+  if (!socket) throw new Error(`${runnerSocketEnv} is not set (the node pod spec sets it)`);
+  const node = identityFromEnv(env);
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  await mkdir(dirname(socket), { recursive: true });
+  const server = await serveRunner(socket, { baseEnv: env, log });
+  log(`runner of node ${node.nodeId} listening on ${socket}`);
+  const commandLine = env[commandLineEnv];
+  if (commandLine) void startTaskOnce(commandLine, env, log);
+  return new Promise((resolve) => {
+    // Also what keeps PID 1 of the container from ignoring these signals.
+    const stop = async (signal: string) => {
+      log(`${signal}: stopping ${server.running()} process(es)`);
+      await server.close();
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+  });
+}
+
+async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+  const layout = nodeLayout(identityFromEnv(env).rootDir);
+  await mkdir(layout.startup, { recursive: true });
+  try {
+    // "wx": only the first runner of this node pod gets to create it.
+    await (await open(join(layout.startup, "start-task.started"), "wx")).close();
+  } catch {
+    log("the start task already ran in this node pod");
+    return;
+  }
+  let settings: Record<string, string> = {};
+  try {
+    settings = JSON.parse(env[startTaskEnvironmentEnv] ?? "{}") as Record<string, string>;
+  } catch {
+    log(`${startTaskEnvironmentEnv} is not JSON; the start task runs without its environment settings`);
+  }
+  const code = await runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, settings);
+  log(`start task ended with exit code ${code}`);
+}

@@ -1,0 +1,80 @@
+// The runner's side of the socket (`task-runner runner`, in the node pod's `tasks` container):
+// starts each requested process with the container's own environment plus what the agent
+// sends, and answers with its result. It holds no credentials: the agent, in the other
+// container, talks to the API server and fetches files; user code only ever runs here.
+import { createServer, type Server, type Socket } from "node:net";
+import { rm } from "node:fs/promises";
+import { runProcess } from "../process/run-process.ts";
+import { userEnvironment } from "../../../api/node-layout.ts";
+import { decodeRequest, encodeResult, lineReader } from "./protocol.ts";
+
+export type RunnerServer = {
+  server: Server;
+  running: () => number;
+  /** The open connections (tests drop them to act out the container's end). */
+  sockets: () => Socket[];
+  close: () => Promise<void>;
+};
+
+export async function serveRunner(socketPath: string, opts: { baseEnv: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<RunnerServer> {
+  const stops = new Set<AbortController>();
+  let closing = false;
+  const finishing = new Set<Promise<void>>();
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+    const stop = new AbortController();
+    stops.add(stop);
+    let started = false;
+    // The agent's end (a stop line, or its side closing) stops the process.
+    socket.on("close", () => stop.abort());
+    socket.on("error", () => stop.abort());
+    socket.on(
+      "data",
+      lineReader((line) => {
+        if (started) {
+          if (line.includes('"stop"')) stop.abort();
+          return;
+        }
+        started = true;
+        const work = handle(socket, line, stop.signal, opts, () => closing).finally(() => {
+          stops.delete(stop);
+          finishing.delete(work);
+        });
+        finishing.add(work);
+      }),
+    );
+  });
+  // A socket left by an earlier runner of this container would refuse the bind.
+  await rm(socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return {
+    server,
+    running: () => finishing.size,
+    sockets: () => [...open],
+    close: async () => {
+      closing = true;
+      for (const s of stops) s.abort();
+      await Promise.allSettled([...finishing]);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function handle(socket: Socket, line: string, signal: AbortSignal, opts: { baseEnv: NodeJS.ProcessEnv; log: (line: string) => void }, closing: () => boolean): Promise<void> {
+  const req = decodeRequest(line);
+  if (typeof req === "string") {
+    opts.log(`refused a request: ${req}`);
+    socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message: `the runner refused the request: ${req}` } }));
+    return;
+  }
+  const result = await runProcess({ ...req, env: { ...userEnvironment(opts.baseEnv), ...req.env }, signal });
+  // Stopped because the runner stops (its container ends): no result; the agent sees the
+  // connection drop and counts the attempt as interrupted, not as the task's own exit.
+  if (closing()) socket.destroy();
+  else if (!socket.destroyed) socket.end(encodeResult(result));
+}
