@@ -28,6 +28,8 @@ export type AgentOptions = {
   node: NodeIdentity;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** The cap of each task's stdout.txt and stderr.txt (KUBATCH_TASK_OUTPUT_MAX_BYTES). */
+  maxOutputBytes?: number;
   /** A task still running after this long is reported Running; quicker ones only Completed. */
   runningReportDelayMs?: number;
 };
@@ -272,6 +274,7 @@ export class TaskAgent {
       baseEnv: this.opts.env,
       secret: (name, key) => this.secret(namespace, name, key),
       autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
+      maxOutputBytes: this.opts.maxOutputBytes,
       log: this.opts.log,
     };
   }
