@@ -15,6 +15,14 @@ export const autoStorageEnv = "KUBATCH_AUTO_STORAGE_CONNECTION_STRING";
 export const commandLineEnv = "KUBATCH_COMMAND_LINE";
 export const maxRetriesEnv = "KUBATCH_MAX_TASK_RETRY_COUNT";
 
+/**
+ * The agent's cap on each of a process's stdout.txt and stderr.txt, in bytes (default 64 MiB):
+ * past half of it the file becomes stdout.txt.1, and the generation before is dropped. Not set
+ * by the operator; a pool's podTemplate can set it on the node's containers.
+ */
+export const taskOutputMaxBytesEnv = "KUBATCH_TASK_OUTPUT_MAX_BYTES";
+export const defaultTaskOutputMaxBytes = 64 * 1024 * 1024;
+
 /** Container tasks' `task-runner upload`: the output files as JSON, their credentials, and which container of which Pod to wait for. */
 export const outputFilesEnv = "KUBATCH_OUTPUT_FILES";
 export function outputCredentialEnv(index: number): string {

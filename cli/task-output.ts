@@ -1,4 +1,5 @@
 // `kubatch task output TASK`: the tail of the task's stdout/stderr that its agent reported.
+import { defaultTaskOutputMaxBytes, taskOutputMaxBytesEnv } from "../api/node-contract.ts";
 import { connect, getTask, taskJob } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
 
@@ -8,6 +9,9 @@ Prints the end of the task's stdout.txt (or stderr.txt with --stderr) as its nod
 reported it in the Task's status (stdoutTail/stderrTail): the last KiB only. A note on
 stderr says so and where the full file lives on the node:
   $AZ_BATCH_NODE_ROOT_DIR/workitems/<job>/job-1/<task>/stdout.txt
+The node keeps each file's newest ${defaultTaskOutputMaxBytes / 1024 / 1024} MiB (its ${taskOutputMaxBytesEnv}): past half of
+that the older half becomes stdout.txt.1 beside it, and what is older still is dropped (a
+line at the end of stderr.txt says how much).
 
       --stderr       stderr instead of stdout
 ${clusterOptionsHelp}`;
@@ -15,7 +19,7 @@ ${clusterOptionsHelp}`;
 export function taskOutputNote(o: { task: string; job: string; node: string; file: string; state: string; empty: boolean }): string {
   const where = `$AZ_BATCH_NODE_ROOT_DIR/workitems/${o.job}/job-1/${o.task}/${o.file}${o.node ? ` on node ${o.node}` : ""}`;
   if (o.empty) return `# task ${o.task} (${o.state}): no ${o.file} output reported${o.state === "Completed" ? " (the file is empty)" : " yet"}; the file: ${where}`;
-  return `# task ${o.task} (${o.state}): the last KiB of ${o.file}; the full file: ${where}`;
+  return `# task ${o.task} (${o.state}): the last KiB of ${o.file}; the full file: ${where} (its older half in ${o.file}.1 once it outgrew half the node's output cap)`;
 }
 
 export async function taskOutput(argv: string[]): Promise<number> {

@@ -72,6 +72,7 @@ vmSizes:
   {{- toYaml .Values.config.vmSizes | nindent 2 }}
 taskRunnerImage: {{ include "kubatch.image" (dict "root" . "image" .Values.taskRunner.image) | quote }}
 nodeRootDir: {{ .Values.config.nodeRootDir | quote }}
+nodeRootSizeLimit: {{ .Values.config.nodeRootSizeLimit | quote }}
 {{- with .Values.config.autoscale }}
 autoscale:
   {{- toYaml . | nindent 2 }}

@@ -18,6 +18,13 @@ export const operatorConfigSchema = z.strictObject({
     .describe("Pool.spec.vmSize names → the node pods' resources."),
   taskRunnerImage: z.string().min(1).default(`kubatch/task-runner:${packageJson.version}`).describe("Default node image (runs the task-runner)."),
   nodeRootDir: z.string().startsWith("/").default("/mnt/batch").describe("AZ_BATCH_NODE_ROOT_DIR inside node pods."),
+  nodeRootSizeLimit: z
+    .string()
+    .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, "a Kubernetes quantity such as 10Gi")
+    .default("10Gi")
+    .describe(
+      "sizeLimit of node pods' root emptyDir (task folders, resource files): a node pod past it is evicted and its tasks requeued. Each process's stdout.txt and stderr.txt keep at most 128 MiB (KUBATCH_TASK_OUTPUT_MAX_BYTES).",
+    ),
   autoscale: z
     .strictObject({
       samplePeriod: z.string().default("30s").describe("How often autoscale pools' queues are sampled ($ActiveTasks, …); Azure Batch samples every 30 s."),

@@ -88,6 +88,7 @@ test("user code runs without the node's credentials", () => {
       assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"], `${name}: ${c.name}`);
     }
     assert.equal(agent.securityContext?.readOnlyRootFilesystem, true, name);
+    assert.equal(spec.volumes?.find((v) => v.name === nodeRootVolume)?.emptyDir?.sizeLimit, "10Gi", `${name}: the node root is bounded`);
     assert.deepEqual(agent.resources, agentResources, `${name}: the pool's size is for the tasks`);
     assert.deepEqual(tasks.resources, config.vmSizes.small, name);
   }

@@ -169,7 +169,8 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
         { name: "tasks", ...common, ...inPoolImage, args: ["runner"], env: tasksEnv, volumeMounts: [nodeRoot, runnerSocket, ...(inject ? [injected] : [])] },
       ],
       volumes: [
-        { name: nodeRootVolume, emptyDir: {} },
+        // Bounded: output is capped per process (capped-output.ts), the rest is the tasks' files.
+        { name: nodeRootVolume, emptyDir: { sizeLimit: config.nodeRootSizeLimit } },
         { name: runnerSocketVolume, emptyDir: {} },
         { name: agentStateVolume, emptyDir: {} },
         apiAccess,

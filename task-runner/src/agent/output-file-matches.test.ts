@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { matchOutputFiles } from "./output-file-matches.ts";
 
 // root/outside/secret (a stand-in for the node's service account token), and a task directory
-// root/task/{stdout.txt, wd/} whose working directory holds files and symlinks the task made.
+// root/task/{stdout.txt, stdout.txt.1 (its rotated older half), wd/} whose working directory holds files and symlinks the task made.
 const root = mkdtempSync(join(tmpdir(), "kubatch-outputs-"));
 const taskDir = join(root, "task");
 const wd = join(taskDir, "wd");
@@ -14,6 +14,7 @@ mkdirSync(join(root, "outside"), { recursive: true });
 mkdirSync(join(wd, "out"), { recursive: true });
 writeFileSync(join(root, "outside", "secret"), "token");
 writeFileSync(join(taskDir, "stdout.txt"), "out");
+writeFileSync(join(taskDir, "stdout.txt.1"), "older out");
 writeFileSync(join(wd, "out", "a.txt"), "a");
 writeFileSync(join(wd, "b.txt"), "b");
 symlinkSync(join(root, "outside", "secret"), join(wd, "token.txt"));
@@ -27,6 +28,7 @@ test("matchOutputFiles uploads only what really is inside the task's directory",
   const cases: Record<string, { pattern: string; files: string[]; refused: string[] }> = {
     "a plain file": { pattern: "b.txt", files: ["wd/b.txt"], refused: [] },
     "the task's stdout.txt, one level up": { pattern: "../std*.txt", files: ["stdout.txt"], refused: [] },
+    "stdout.txt with its rotated older half": { pattern: "../stdout.txt*", files: ["stdout.txt", "stdout.txt.1"], refused: [] },
     "a symlink inside the task's directory": { pattern: "out/*.txt", files: ["wd/out/a.txt", "wd/out/b-link.txt"], refused: [] },
     "a symlink to a file outside is refused": { pattern: "token.txt", files: [], refused: ["wd/token.txt"] },
     "a symlinked directory outside is refused": { pattern: "linked-dir/*", files: [], refused: ["wd/linked-dir/secret"] },

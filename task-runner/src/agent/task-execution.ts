@@ -1,7 +1,6 @@
 // Runs one task on this node: its folder, resource files, the Batch environment, the command
 // line (retried up to maxTaskRetryCount), output files; returns what the status reports.
 // The job preparation and release tasks run through here too (job-preparation.ts, job-release.ts).
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
@@ -12,6 +11,7 @@ import type { EnvironmentSetting } from "../../../api/environment.ts";
 import { fetchResourceFiles } from "../fetch/resource-files.ts";
 import { batchEnvironment, nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
 import type { Launcher } from "../process/run-process.ts";
+import { newestBytes } from "../process/capped-output.ts";
 import { uploadOutputFiles } from "./output-files.ts";
 import { fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 
@@ -74,7 +74,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   const startTime = ctx.resume?.startTime ?? new Date();
   const maxRetries = task.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
   if (ctx.resume && ((maxRetries >= 0 && ctx.resume.attempts > maxRetries) || ctx.resume.interruptions >= maxInterruptions)) {
-    return interrupted(ctx.resume, maxRetries, await tail(join(dir, "stdout.txt")), await tail(join(dir, "stderr.txt")));
+    return interrupted(ctx.resume, maxRetries, await tails(dir));
   }
   const fail = (code: string, message: string, exitCode = 1): TaskOutcome => ({
     exitCode,
@@ -121,7 +121,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
       interruptions++;
       const lost = { attempts: retryCount + 1, interruptions, startTime };
       if ((maxRetries >= 0 && retryCount >= maxRetries) || interruptions >= maxInterruptions) {
-        return interrupted(lost, maxRetries, await tail(join(dir, "stdout.txt")), await tail(join(dir, "stderr.txt")));
+        return interrupted(lost, maxRetries, await tails(dir));
       }
       retryCount++;
       lastRetryTime = new Date();
@@ -158,13 +158,12 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     endTime: new Date(),
     retryCount,
     lastRetryTime,
-    stdoutTail: await tail(join(dir, "stdout.txt")),
-    stderrTail: await tail(join(dir, "stderr.txt")),
+    ...(await tails(dir)),
   };
 }
 
 /** The outcome of a task whose attempts ran out with the agent's restarts: it is not started again. */
-function interrupted(resume: NonNullable<ExecutionContext["resume"]>, maxRetries: number, stdoutTail?: string, stderrTail?: string): TaskOutcome {
+function interrupted(resume: NonNullable<ExecutionContext["resume"]>, maxRetries: number, outputTails: Pick<TaskOutcome, "stdoutTail" | "stderrTail">): TaskOutcome {
   const why = maxRetries >= 0 && resume.attempts > maxRetries ? `its ${resume.attempts} attempt(s) are used up (maxTaskRetryCount ${maxRetries})` : `${resume.interruptions} attempts in a row ended that way`;
   return {
     result: "Failure",
@@ -176,24 +175,13 @@ function interrupted(resume: NonNullable<ExecutionContext["resume"]>, maxRetries
     startTime: resume.startTime,
     endTime: new Date(),
     retryCount: Math.max(0, resume.attempts - 1),
-    stdoutTail,
-    stderrTail,
+    ...outputTails,
   };
 }
 
-async function tail(path: string): Promise<string | undefined> {
-  try {
-    const fh = await open(path, "r");
-    try {
-      const { size } = await fh.stat();
-      const length = Math.min(size, tailBytes);
-      const buf = Buffer.alloc(length);
-      await fh.read(buf, 0, length, size - length);
-      return length > 0 ? buf.toString("utf8") : undefined;
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
-  }
+/** The newest bytes of the task's stdout.txt and stderr.txt (reaching into stdout.txt.1 right after a rotation); absent when empty. */
+async function tails(dir: string): Promise<Pick<TaskOutcome, "stdoutTail" | "stderrTail">> {
+  const [out, err] = await Promise.all(["stdout.txt", "stderr.txt"].map((f) => newestBytes(join(dir, f), tailBytes)));
+  const text = (b: Buffer) => (b.length > 0 ? b.toString("utf8") : undefined);
+  return { stdoutTail: text(out!), stderrTail: text(err!) };
 }

@@ -1,10 +1,12 @@
-// Runs one command line as a process group: no shell, output to stdout.txt/stderr.txt (and
-// optionally echoed), an optional wall-clock limit. Used for start tasks and tasks alike.
+// Runs one command line as a process group: no shell, output to stdout.txt/stderr.txt (each
+// capped, capped-output.ts; optionally echoed), an optional wall-clock limit. Used for start
+// tasks and tasks alike.
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { defaultTaskOutputMaxBytes } from "../../../api/node-contract.ts";
+import { CappedOutput, droppedNote } from "./capped-output.ts";
 import { splitCommandLine } from "../../../api/command-line-split.ts";
 import { setLongTimeout, type LongTimer } from "../../../kube/long-timer.ts";
 
@@ -28,6 +30,8 @@ export type RunOptions = {
   cwd: string;
   /** Where stdout.txt and stderr.txt go. */
   outputDir: string;
+  /** The cap of each of them, its previous generation included (default 64 MiB). */
+  maxOutputBytes?: number;
   env: NodeJS.ProcessEnv;
   echo?: boolean;
   maxWallClockMs?: number;
@@ -47,11 +51,15 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   } catch (err) {
     return { exitCode: 1, startTime, endTime: new Date(), failure: { code: "CommandLineInvalid", message: (err as Error).message } };
   }
-  const stdout = createWriteStream(join(opts.outputDir, "stdout.txt"), { flags: "a" });
-  const stderr = createWriteStream(join(opts.outputDir, "stderr.txt"), { flags: "a" });
+  const maxBytes = opts.maxOutputBytes ?? defaultTaskOutputMaxBytes;
+  // Appended to: a retry's output follows the attempt before it, under the same cap.
+  const stdout = new CappedOutput(join(opts.outputDir, "stdout.txt"), maxBytes);
+  // Ends with a line saying what did not stay on disk, if anything (stdout has ended by then).
+  const stderr: CappedOutput = new CappedOutput(join(opts.outputDir, "stderr.txt"), maxBytes, { closingLine: () => droppedNote([stdout, stderr]) });
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(stdout);
-  child.stderr.pipe(stderr);
+  // Ended here, not by the pipes: stderr takes the runner's own lines after the child's.
+  child.stdout.pipe(stdout, { end: false });
+  child.stderr.pipe(stderr, { end: false });
   if (opts.echo) {
     child.stdout.on("data", (d: Buffer) => process.stdout.write(d));
     child.stderr.on("data", (d: Buffer) => process.stderr.write(d));
@@ -77,11 +85,13 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   });
   timer?.cancel();
   opts.signal?.removeEventListener("abort", onAbort);
-  // pipe() may already have ended and closed the files; finished() also covers that case.
+  child.stdout.unpipe(stdout);
+  child.stderr.unpipe(stderr);
   stdout.end();
+  await finished(stdout);
+  if (failure && failure.code !== "MaxWallClockTimeExceeded") stderr.write(failure.message + "\n");
   stderr.end();
-  await Promise.all([finished(stdout), finished(stderr)]);
-  if (failure && failure.code !== "MaxWallClockTimeExceeded") await appendLine(join(opts.outputDir, "stderr.txt"), failure.message);
+  await finished(stderr);
   const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1);
   return { exitCode, signal: signal ?? undefined, startTime, endTime: new Date(), failure };
 }
@@ -104,6 +114,3 @@ function signalNumber(signal: NodeJS.Signals): number {
   return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal] ?? 1;
 }
 
-async function appendLine(path: string, line: string): Promise<void> {
-  await appendFile(path, line + "\n");
-}

@@ -9,6 +9,7 @@ import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
 import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { runStartTask } from "../start-task/command.ts";
 import { serveRunner } from "./runner-server.ts";
+import { maxOutputBytes } from "../process/capped-output.ts";
 
 export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const socket = env[runnerSocketEnv];
@@ -16,7 +17,7 @@ export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = pr
   const node = identityFromEnv(env);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   await mkdir(dirname(socket), { recursive: true });
-  const server = await serveRunner(socket, { baseEnv: env, log });
+  const server = await serveRunner(socket, { baseEnv: env, log, maxOutputBytes: maxOutputBytes(env) });
   log(`runner of node ${node.nodeId} listening on ${socket}`);
   const commandLine = env[commandLineEnv];
   if (commandLine) void startTaskOnce(commandLine, env, log);

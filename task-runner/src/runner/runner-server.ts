@@ -16,7 +16,14 @@ export type RunnerServer = {
   close: () => Promise<void>;
 };
 
-export async function serveRunner(socketPath: string, opts: { baseEnv: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<RunnerServer> {
+export type RunnerOptions = {
+  baseEnv: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** The cap of each process's stdout.txt and stderr.txt (the container's KUBATCH_TASK_OUTPUT_MAX_BYTES). */
+  maxOutputBytes?: number;
+};
+
+export async function serveRunner(socketPath: string, opts: RunnerOptions): Promise<RunnerServer> {
   const stops = new Set<AbortController>();
   let closing = false;
   const finishing = new Set<Promise<void>>();
@@ -65,14 +72,14 @@ export async function serveRunner(socketPath: string, opts: { baseEnv: NodeJS.Pr
   };
 }
 
-async function handle(socket: Socket, line: string, signal: AbortSignal, opts: { baseEnv: NodeJS.ProcessEnv; log: (line: string) => void }, closing: () => boolean): Promise<void> {
+async function handle(socket: Socket, line: string, signal: AbortSignal, opts: RunnerOptions, closing: () => boolean): Promise<void> {
   const req = decodeRequest(line);
   if (typeof req === "string") {
     opts.log(`refused a request: ${req}`);
     socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message: `the runner refused the request: ${req}` } }));
     return;
   }
-  const result = await runProcess({ ...req, env: { ...userEnvironment(opts.baseEnv), ...req.env }, signal });
+  const result = await runProcess({ ...req, env: { ...userEnvironment(opts.baseEnv), ...req.env }, maxOutputBytes: opts.maxOutputBytes, signal });
   // Stopped because the runner stops (its container ends): no result; the agent sees the
   // connection drop and counts the attempt as interrupted, not as the task's own exit.
   if (closing()) socket.destroy();

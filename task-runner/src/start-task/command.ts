@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { batchEnvironment, identityFromEnv, nodeLayout, userEnvironment } from "../../../api/node-layout.ts";
 import { runProcess } from "../process/run-process.ts";
+import { maxOutputBytes } from "../process/capped-output.ts";
 import { commandLineEnv, maxRetriesEnv } from "../../../api/node-contract.ts";
 
 export async function startTaskCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -23,8 +24,9 @@ export async function runStartTask(commandLine: string, maxRetries: number, env:
   const layout = nodeLayout(node.rootDir);
   await mkdir(layout.shared, { recursive: true });
   const childEnv = { ...userEnvironment(env), ...batchEnvironment(node), ...settings };
+  const outputCap = maxOutputBytes(env);
   for (let attempt = 0; ; attempt++) {
-    const result = await runProcess({ commandLine, cwd: layout.startupWd, outputDir: layout.startup, env: childEnv, echo: true });
+    const result = await runProcess({ commandLine, cwd: layout.startupWd, outputDir: layout.startup, maxOutputBytes: outputCap, env: childEnv, echo: true });
     const tries = maxRetries < 0 ? "unlimited retries" : `${maxRetries} retries allowed`;
     console.log(`start task exited with code ${result.exitCode}${result.failure ? ` (${result.failure.code})` : ""} on attempt ${attempt + 1} (${tries})`);
     if (result.exitCode === 0) return 0;
