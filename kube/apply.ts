@@ -73,6 +73,25 @@ export function statusUnchanged(current: unknown, status: object): boolean {
   return isDeepStrictEqual(stripUndefined(current), stripUndefined(status));
 }
 
+/**
+ * `next` as a JSON merge patch over `current`: a member of an object that `current` has and
+ * `next` leaves out is sent as null, since a merge patch keeps what it does not mention.
+ * Objects present in both are compared member by member; arrays and scalars are replaced.
+ */
+export function removalsAsNull(current: unknown, next: object): object {
+  if (!isPlainObject(current) || !isPlainObject(next)) return next;
+  const patch: Record<string, unknown> = { ...next };
+  for (const [key, was] of Object.entries(current)) {
+    const now = (next as Record<string, unknown>)[key];
+    if (was === undefined) continue;
+    if (now === undefined) patch[key] = null;
+    else if (isPlainObject(was) && isPlainObject(now)) patch[key] = removalsAsNull(was, now);
+  }
+  return patch;
+}
+
+const isPlainObject = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** JSON round trip: what the API server would store (no undefined members). */
 export function stripUndefined<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);

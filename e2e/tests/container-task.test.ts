@@ -49,7 +49,7 @@ const cases: Record<string, Case> = {
       assert.equal(await blobs.getBlockBlobClient("c0/not-on-success.txt").exists(), false, "uploadCondition TaskFailure");
     },
   },
-  "exit 3, retried once: a new Pod per attempt, the exit code and the failure in status": {
+  "exit 3, retried once after the 10 s back-off: a new Pod per attempt, only the latest kept, the exit code and the failure in status": {
     spec: () => ({ containerSettings: busybox, commandLine: `/bin/sh -c "echo failing on $AZ_BATCH_NODE_ID; exit 3"`, constraints: { maxTaskRetryCount: 1 } }),
     check: (t, pods) => {
       assert.equal(t.status?.executionInfo?.exitCode, 3);
@@ -57,7 +57,10 @@ const cases: Record<string, Case> = {
       assert.equal(t.status?.executionInfo?.failureInfo?.code, "FailureExitCode");
       assert.equal(t.status?.executionInfo?.retryCount, 1);
       assert.match(t.status?.stdoutTail ?? "", /failing on c3-1/);
-      assert.deepEqual(pods.map((p) => p.metadata?.name).sort(), ["c3-0", "c3-1"]);
+      assert.deepEqual(pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name), ["c3-1"], "attempt 0's Pod is deleted once attempt 1's exists");
+      const started = Date.parse(t.status?.executionInfo?.startTime ?? "");
+      const retried = Date.parse(t.status?.executionInfo?.lastRetryTime ?? "");
+      assert.ok(retried - started >= 10_000, `attempt 1 waited out the 10 s back-off (${retried - started} ms after attempt 0 started)`);
     },
   },
   "an image the node cannot pull: UserError naming containerSettings.imageName": {
@@ -100,7 +103,7 @@ const cases: Record<string, Case> = {
 };
 const names: Record<string, string> = {
   "exit 0: resource file in, output file out, AZ_BATCH_* and the job's environment": "c0",
-  "exit 3, retried once: a new Pod per attempt, the exit code and the failure in status": "c3",
+  "exit 3, retried once after the 10 s back-off: a new Pod per attempt, only the latest kept, the exit code and the failure in status": "c3",
   "an image the node cannot pull: UserError naming containerSettings.imageName": "cpull",
   "maxWallClockTime: stopped, MaxWallClockTimeExpiry, its Pod deleted": "cwall",
   "dependsOn: waits until its dependency succeeded": "cdep",

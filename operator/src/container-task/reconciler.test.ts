@@ -36,9 +36,10 @@ function attempt(of: TaskObject, retry: number, status: V1PodStatus): V1Pod {
   return { ...pod, metadata: { ...pod.metadata, creationTimestamp: minutes(-2) }, status };
 }
 const runningPod: V1PodStatus = { phase: "Running", containerStatuses: [{ name: "task", image: "python:3.12", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: minutes(-1) } } }] };
-const exited = (exitCode: number): V1PodStatus => ({
+/** The task container exited `endedAt` minutes from now. */
+const exited = (exitCode: number, endedAt = 0): V1PodStatus => ({
   phase: exitCode === 0 ? "Succeeded" : "Failed",
-  containerStatuses: [{ name: "task", image: "python:3.12", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode, startedAt: minutes(-1), finishedAt: minutes(0) } } }],
+  containerStatuses: [{ name: "task", image: "python:3.12", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode, startedAt: minutes(endedAt - 1), finishedAt: minutes(endedAt) } } }],
 });
 const pullFailed: V1PodStatus = { phase: "Pending", containerStatuses: [{ name: "task", image: "python:3.12", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] };
 const pending: V1PodStatus = { phase: "Pending" };
@@ -48,6 +49,14 @@ const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Task"
 const podDelete: WantWrite = { verb: "delete", kind: "Pod", name: "t-0" };
 const wallClock = { constraints: { maxWallClockTime: "PT10M" } };
 const startedAt = (m: number): TaskStatus => ({ state: "Running", executionInfo: { startTime: minutes(m).toISOString() } });
+/** As the record of attempt 0's exit 3 a minute ago left it (attempt 1 due 10 s after). */
+const recordedAttempt0: TaskStatus = {
+  state: "Running",
+  nodeInfo: { poolId: "p", nodeId: "t-0" },
+  executionInfo: { startTime: minutes(-2).toISOString(), exitCode: 3, failureInfo: { category: "UserError", code: "FailureExitCode", message: "the task exited with code 3" } },
+  stdoutTail: "failing\n",
+  conditions: [{ type: "Schedulable", status: "False", reason: "RetryBackOff", message: "attempt 0 (t-0): the task exited with code 3; attempt 1 starts at 2026-11-29T11:59:10.000Z, after a 10 s back-off", observedGeneration: 1, lastTransitionTime: minutes(-1).toISOString() }],
+};
 
 test("the container task reconciler: one Pod per attempt, the Task status from its Pod", async (t) => {
   const requeued = task({}, { state: "Active", previousState: "Running", stateTransitionTime: minutes(-1).toISOString() });
@@ -101,15 +110,35 @@ test("the container task reconciler: one Pod per attempt, the Task status from i
       logs: { "t-0": "done\n" },
       want: { writes: [status({ state: "Completed", previousState: "Running", executionInfo: { exitCode: 0, result: "Success", endTime: t0 }, stdoutTail: "done\n" })] },
     },
-    "exit code 3 with retries left: the next attempt's Pod": {
+    "exit code 3 with retries left: recorded with its log tail, no new Pod, back after the 10 s back-off": {
       task: task({ constraints: { maxTaskRetryCount: 2 } }, startedAt(-1)),
       pods: [attempt(task(), 0, exited(3))],
-      want: { writes: [podApply(1)] },
+      logs: { "t-0": "failing\n" },
+      want: {
+        writes: [status({ state: "Running", executionInfo: { exitCode: 3, failureInfo: { code: "FailureExitCode" } }, stdoutTail: "failing\n", conditions: [{ type: "Schedulable", status: "False", reason: "RetryBackOff" }] })],
+        outcome: { requeueAfterMs: 10_000 },
+      },
     },
-    "exit code 3, retries used up: Completed with Failure (FailureExitCode: no event)": {
+    "recorded, the back-off over: the next attempt's Pod, then Schedulable True": {
+      task: task({ constraints: { maxTaskRetryCount: 2 } }, recordedAttempt0),
+      pods: [attempt(task(), 0, exited(3, -1))],
+      want: { writes: [podApply(1), status({ conditions: [{ type: "Schedulable", status: "True", reason: "PodCreated" }] })] },
+    },
+    "the next attempt runs: its status, then the failed attempt's Pod deleted": {
+      task: task({ constraints: { maxTaskRetryCount: 2 } }, { ...recordedAttempt0, conditions: [] }),
+      pods: [attempt(task(), 0, exited(3, -1)), attempt(task(), 1, runningPod)],
+      want: { writes: [status({ nodeInfo: { nodeId: "t-1" }, executionInfo: { retryCount: 1, exitCode: 3 } }), podDelete] },
+    },
+    "the retry succeeded: Success, the earlier attempt's failure cleared (null in the merge patch)": {
+      task: task({ constraints: { maxTaskRetryCount: 2 } }, { ...recordedAttempt0, conditions: [] }),
+      pods: [attempt(task(), 1, exited(0))],
+      logs: { "t-1": "done\n" },
+      want: { writes: [status({ state: "Completed", executionInfo: { exitCode: 0, result: "Success", retryCount: 1, failureInfo: null }, stdoutTail: "done\n" })] },
+    },
+    "exit code 3, retries used up: Completed with Failure (FailureExitCode: no event), the earlier attempt's Pod deleted": {
       task: task({ constraints: { maxTaskRetryCount: 1 } }, startedAt(-1)),
       pods: [attempt(task(), 0, exited(3)), attempt(task(), 1, exited(3))],
-      want: { writes: [status({ state: "Completed", nodeInfo: { nodeId: "t-1" }, executionInfo: { exitCode: 3, result: "Failure", retryCount: 1, failureInfo: { code: "FailureExitCode" } } })] },
+      want: { writes: [status({ state: "Completed", nodeInfo: { nodeId: "t-1" }, executionInfo: { exitCode: 3, result: "Failure", retryCount: 1, failureInfo: { code: "FailureExitCode" } } }), podDelete] },
     },
     "its image cannot be pulled: Completed with Failure, a Warning, the Pod deleted": {
       task: task(),

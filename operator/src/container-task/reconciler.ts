@@ -1,8 +1,9 @@
 // Container tasks (spec.containerSettings): each attempt runs as its own Pod, owned by the
 // Task. Shaped like the other reconcilers: read from the caches, decide in a pure plan
-// (attempt-plan.ts: the Pod to apply, the Pods to delete, the status the Pod says), carry it
-// out — server-side apply, status written only when it changed. The scheduler never dispatches these tasks; dependencies and the job's
-// state are checked here against the same DispatchState.
+// (attempt-plan.ts: the Pod to apply, the Pods to delete, the status the Pod says, a failed
+// attempt's record and its back-off), carry it out — server-side apply, status written only when
+// it changed. The scheduler never dispatches these tasks; dependencies and the job's state are
+// checked here against the same DispatchState.
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { parseJob } from "../../../api/job.ts";
@@ -11,13 +12,13 @@ import { poolIdOf } from "../../../api/pool-id.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
-import type { Writer } from "../../../kube/apply.ts";
+import { removalsAsNull, type Writer } from "../../../kube/apply.ts";
 import { ignoreNotFound } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { planContainerTask } from "./attempt-plan.ts";
 import { taskContainer } from "./container-pod.ts";
-import { taskStatus } from "./task-status.ts";
+import { taskStatus, withTail } from "./task-status.ts";
 import type { TaskObject, JobObject } from "../../../kube/objects.ts";
 import { containerPodJobLabel } from "../../../api/labels.ts";
 
@@ -63,8 +64,9 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
     name: raw.metadata!.name!,
     resourceVersion: raw.metadata!.resourceVersion,
   });
+  // What `next` drops (an earlier attempt's failure once a later one ends) goes as null: a merge patch keeps what it does not mention.
   const write = async (raw: TaskObject, next: TaskStatus) =>
-    next !== raw.status && (raw.status !== undefined || Object.keys(next).length > 0) && (await deps.writer.patchStatus(statusRef(raw), raw.status, next));
+    next !== raw.status && (raw.status !== undefined || Object.keys(next).length > 0) && (await deps.writer.patchStatus(statusRef(raw), raw.status, removalsAsNull(raw.status, next)));
   const deletePod = (pod: V1Pod) =>
     deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, propagationPolicy: "Background" }).catch(ignoreNotFound);
   const stopWaiting = (key: string, jobKey: string) => {
@@ -125,14 +127,24 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       case "status":
         await write(raw, plan.status);
         break;
+      case "record": {
+        // Before the back-off: the failed attempt's Pod goes only once a later attempt's exists.
+        const { pod, retry, outcome, max } = plan;
+        const tail = plan.readTail ? await tailOf(pod) : undefined;
+        if (await write(raw, withTail(plan.status, tail))) {
+          const wait = plan.waitMs > 0 ? ` in ${Math.ceil(plan.waitMs / 1000)} s` : "";
+          deps.log(`container task ${key}: attempt ${retry} ended with exit code ${outcome.exitCode ?? "none"}${outcome.failureInfo ? ` (${outcome.failureInfo.code})` : ""}; retry ${retry + 1}${max < 0 ? "" : ` of ${max}`}${wait}`);
+        }
+        break;
+      }
       case "invalid":
         deps.events.record(raw, "Warning", "InvalidSpec", plan.message);
         await write(raw, plan.status);
         break;
       case "start": {
         if (plan.retrying) {
-          const { after, max } = plan.retrying;
-          deps.log(`container task ${key}: attempt ${plan.retry - 1} ended with exit code ${after.exitCode ?? "none"}; retry ${plan.retry}${max < 0 ? "" : ` of ${max}`}`);
+          const { max } = plan.retrying;
+          deps.log(`container task ${key}: back-off over; retry ${plan.retry}${max < 0 ? "" : ` of ${max}`}`);
         }
         // The upload step runs as the node agents' identity.
         if ((task.spec.outputFiles ?? []).length > 0) await deps.ensureNodeRbac(namespace);
@@ -144,7 +156,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
       case "complete": {
         const { pod, retry, outcome } = plan;
         const tail = plan.readTail && pod ? await tailOf(pod) : undefined;
-        const next = taskStatus(raw.status, {
+        const next = taskStatus(plan.base ?? raw.status, {
           outcome,
           retry,
           attemptTime: pod?.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).toISOString() : undefined,
@@ -162,6 +174,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
         break;
       }
     }
+    for (const p of plan.older ?? []) await deletePod(p);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { TaskStatus } from "../../../api/task.ts";
-import { podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
+import { attemptEndedAt, failedAttemptStatus, podOutcome, taskStatus, type PodOutcome } from "./task-status.ts";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:00:05Z");
@@ -90,5 +90,53 @@ const statuses: Record<string, [TaskStatus | undefined, Parameters<typeof taskSt
     { ...base, podName: "t1-1", outcome: { kind: "Waiting" }, retry: 1, attemptTime: t1.toISOString() },
     (s) => (assert.equal(s.executionInfo?.retryCount, 1), assert.equal(s.executionInfo?.lastRetryTime, t1.toISOString()), assert.equal(s.executionInfo?.startTime, t0.toISOString()), assert.equal(s.state, "Running"), assert.equal(s.nodeInfo?.nodeId, "t1-1")),
   ],
+  "a retry succeeded after a recorded failure: the earlier exit code, failure and tail are not kept": [
+    { ...running, executionInfo: { startTime: t0.toISOString(), exitCode: 3, failureInfo: { category: "UserError", code: "FailureExitCode" } }, stdoutTail: "attempt 0's output" },
+    { ...base, podName: "t1-1", outcome: { kind: "Ended", endTime: t1.toISOString(), exitCode: 0, retryable: false }, retry: 1 },
+    (s) => (assert.equal(s.executionInfo?.result, "Success"), assert.equal(s.executionInfo?.exitCode, 0), assert.equal(s.executionInfo?.failureInfo, undefined), assert.equal(s.stdoutTail, undefined)),
+  ],
+  "a retry evicted after a recorded exit 3: no exit code of its own, so none": [
+    { ...running, executionInfo: { startTime: t0.toISOString(), exitCode: 3 } },
+    { ...base, outcome: { kind: "Ended", failureInfo: { category: "ServerError", code: "PodFailed" }, retryable: true }, retry: 1 },
+    (s) => (assert.equal(s.executionInfo?.exitCode, undefined), assert.equal(s.executionInfo?.failureInfo?.code, "PodFailed")),
+  ],
 };
 for (const [name, [cur, o, check]] of Object.entries(statuses)) test(`taskStatus: ${name}`, () => check(taskStatus(cur, o), cur));
+
+const failed3: PodOutcome & { kind: "Ended" } = { kind: "Ended", startTime: t0.toISOString(), endTime: t1.toISOString(), exitCode: 3, failureInfo: { category: "UserError", code: "FailureExitCode" }, retryable: true, message: "termination message" };
+test("failedAttemptStatus: the task goes on (Running) with the failed attempt's exit code, failure and tail", async (t) => {
+  const cases: Record<string, [TaskStatus | undefined, Parameters<typeof failedAttemptStatus>[1], TaskStatus]> = {
+    "seen Running before: the exit code, failure and tail added": [
+      running,
+      { ...base, outcome: failed3, retry: 0, tail: "last lines" },
+      { ...running, executionInfo: { startTime: t0.toISOString(), exitCode: 3, failureInfo: failed3.failureInfo }, stdoutTail: "last lines" },
+    ],
+    "failed before it was seen Running: Running from its start, the termination message as tail": [
+      undefined,
+      { ...base, outcome: failed3, retry: 0 },
+      { ...running, executionInfo: { startTime: t0.toISOString(), exitCode: 3, failureInfo: failed3.failureInfo }, stdoutTail: "termination message" },
+    ],
+    "a later attempt evicted: its failure replaces the earlier one's, no exit code or tail of its own": [
+      { ...running, executionInfo: { startTime: t0.toISOString(), exitCode: 3, failureInfo: failed3.failureInfo, retryCount: 1, lastRetryTime: t0.toISOString() }, stdoutTail: "attempt 0" },
+      { ...base, outcome: { kind: "Ended", failureInfo: { category: "ServerError", code: "PodFailed" }, retryable: true }, retry: 1 },
+      { ...running, executionInfo: { startTime: t0.toISOString(), failureInfo: { category: "ServerError", code: "PodFailed" }, retryCount: 1, lastRetryTime: t0.toISOString() } },
+    ],
+  };
+  for (const [name, [cur, o, want]] of Object.entries(cases)) await t.test(name, () => assert.deepEqual(failedAttemptStatus(cur, o), want));
+});
+
+test("attemptEndedAt: the task container's finishedAt, else the Pod's latest condition change, else its creation", async (t) => {
+  const t2 = new Date("2026-01-01T00:00:09Z");
+  const evicted: PodOutcome & { kind: "Ended" } = { kind: "Ended", retryable: true };
+  const cases: Record<string, [V1Pod, PodOutcome & { kind: "Ended" }, number]> = {
+    "the container finished": [pod({ phase: "Failed", main: exited(3) }), failed3, t1.getTime()],
+    "evicted: the latest condition change": [
+      { metadata: { creationTimestamp: t0 }, status: { phase: "Failed", conditions: [{ type: "Ready", status: "False", lastTransitionTime: t2 }, { type: "PodScheduled", status: "True", lastTransitionTime: t0 }] } },
+      evicted,
+      t2.getTime(),
+    ],
+    "no conditions: its creation": [{ metadata: { creationTimestamp: t0 }, status: { phase: "Failed" } }, evicted, t0.getTime()],
+    "nothing at all: the epoch (due at once, never a moving target)": [{ status: { phase: "Failed" } }, evicted, 0],
+  };
+  for (const [name, [p, o, want]] of Object.entries(cases)) await t.test(name, () => assert.equal(attemptEndedAt(p, o), want));
+});

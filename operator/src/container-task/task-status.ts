@@ -127,12 +127,14 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
   }
   const endTime = out.endTime ?? now;
   const succeeded = out.exitCode === 0 && !out.failureInfo;
+  // An earlier attempt's exit code, failure and tail (recorded during its back-off) are not this one's.
+  const base = withoutAttemptResult(cur);
   const status: TaskStatus = {
-    ...cur,
+    ...base,
     ...move("Completed", endTime),
     nodeInfo,
     executionInfo: {
-      ...cur.executionInfo,
+      ...base.executionInfo,
       startTime,
       endTime,
       ...(out.exitCode !== undefined ? { exitCode: out.exitCode } : {}),
@@ -141,7 +143,42 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
       ...retryInfo,
     },
   };
-  const tail = o.tail ?? out.message;
-  if (tail) status.stdoutTail = tail.slice(-4096);
-  return status;
+  return withTail(status, o.tail ?? out.message);
+}
+
+/** `status` with `tail` (the end of the task container's output) as its stdoutTail, when there is one. */
+export function withTail(status: TaskStatus, tail: string | undefined): TaskStatus {
+  return tail ? { ...status, stdoutTail: tail.slice(-4096) } : status;
+}
+
+/**
+ * The status while a failed attempt waits out its back-off: the task goes on (Running, on the
+ * failed attempt's Pod), with that attempt's exit code, failure and output tail — written before
+ * the next attempt starts, so the failed attempt's Pod may go once a later one exists.
+ */
+export function failedAttemptStatus(current: TaskStatus | undefined, o: Observed & { outcome: PodOutcome & { kind: "Ended" } }): TaskStatus {
+  const out = o.outcome;
+  const running = withoutAttemptResult(taskStatus(current, { ...o, outcome: { kind: "Running", startTime: out.startTime ?? out.endTime } }));
+  const executionInfo = { ...running.executionInfo, ...(out.exitCode !== undefined ? { exitCode: out.exitCode } : {}), ...(out.failureInfo ? { failureInfo: out.failureInfo } : {}) };
+  return withTail({ ...running, executionInfo }, o.tail ?? out.message);
+}
+
+/** `status` without an attempt's results (exit code, failure, output tail): the attempt written next brings its own. */
+function withoutAttemptResult(status: TaskStatus): TaskStatus {
+  const { exitCode: _exitCode, failureInfo: _failureInfo, ...info } = status.executionInfo ?? {};
+  const { stdoutTail: _stdoutTail, ...rest } = status;
+  return { ...rest, executionInfo: info };
+}
+
+/**
+ * When an ended attempt ended, in ms since the epoch: its task container's finishedAt, else (a
+ * Pod evicted before that container ended) the Pod's latest condition change, else its
+ * creation. Read from the Pod, so the back-off survives an operator restart.
+ */
+export function attemptEndedAt(pod: V1Pod, outcome: PodOutcome & { kind: "Ended" }): number {
+  if (outcome.endTime) return Date.parse(outcome.endTime);
+  const changes = (pod.status?.conditions ?? []).map((c) => Date.parse(iso(c.lastTransitionTime) ?? "")).filter((t) => !Number.isNaN(t));
+  if (changes.length > 0) return Math.max(...changes);
+  const created = Date.parse(iso(pod.metadata?.creationTimestamp) ?? "");
+  return Number.isNaN(created) ? 0 : created;
 }
