@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { timestamp } from "./names.ts";
 
+/** The longest condition message the Kubernetes API accepts. */
+export const conditionMessageMax = 32768;
+
 /** metav1.Condition, with the same validation the Kubernetes API applies to it. */
 export const conditionSchema = z.strictObject({
   type: z
@@ -21,7 +24,7 @@ export const conditionSchema = z.strictObject({
     .max(1024)
     .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
     .describe("A PascalCase, machine-readable reason for the last transition."),
-  message: z.string().max(32768).describe("A human-readable message about the transition."),
+  message: z.string().max(conditionMessageMax).describe("A human-readable message about the transition."),
 });
 
 export type Condition = z.infer<typeof conditionSchema>;

@@ -194,7 +194,8 @@ export const poolStatusSchema = z
       )
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
       .optional()
-      .describe("The pool's nodes."),
+      .describe("The pool's nodes, at most 100: those that cannot run first, then those starting or leaving, then running, then idle ones (by name within each); nodeCounts counts them all."),
+    nodesNotListed: count("How many of the pool's nodes `nodes` leaves out (it lists at most 100)."),
     autoScaleRun: z
       .strictObject({
         timestamp: timestamp("When the formula was last evaluated."),

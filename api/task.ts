@@ -42,7 +42,7 @@ const taskSpecObject = z.strictObject({
   requiredSlots: taskSlots("Task slots the task needs on its node (1..256, at most the pool's taskSlotsPerNode; default 1).").default(1),
   affinityInfo: z
     .strictObject({
-      affinityId: z.string().min(1).max(253).describe("Prefer this node (a node name from the pool's status.nodes)."),
+      affinityId: z.string().min(1).max(253).describe("Prefer this node (the name of one of the pool's node pods)."),
     })
     .optional()
     .describe("A hint to run the task on a given node."),

@@ -49,9 +49,12 @@ export const workItemStatusSchema = z
       .strictObject({
         nextRunTime: timestamp("When the next job will be created.").optional(),
         recentJob: z
-          .strictObject({ name: z.string().max(253).describe("Name of the Job (jobs.kubatch.dev).") })
+          .strictObject({
+            name: z.string().max(253).describe("Name of the Job (jobs.kubatch.dev)."),
+            creationTime: timestamp("When the job was created.").optional(),
+          })
           .optional()
-          .describe("The most recently created job."),
+          .describe("The most recently created job, kept after the job is deleted: a job the work item made is never made again."),
         endTime: timestamp("When the work item completed.").optional(),
       })
       .optional()

@@ -71,6 +71,20 @@ test("the autoscaler evaluates each pool's formula every evaluation interval and
       ticks: [{ afterMs: 0, want: { targets: [2, 0], error: null } }],
       logs: [/^autoscale ns\/a: patchStatus Pool a: 500$/],
     },
+    "a status write that fails: evaluated and written again after 5 s, not an interval later; then the interval again": {
+      failures: [{ verb: "patchStatus", name: "p", code: 500, times: 1 }],
+      ticks: [{ afterMs: 0 }, { afterMs: 4_999 }, { afterMs: 1, want: { targets: [2, 0], error: null } }, { afterMs: 5 * 60_000 - 1 }, { afterMs: 1, want: { targets: [2, 0], error: null } }],
+      logs: [/^autoscale ns\/p: patchStatus Pool p: 500$/],
+    },
+    "a status write that keeps failing: tried every 5 s": {
+      failures: [{ verb: "patchStatus", name: "p", code: 503, times: 3 }],
+      ticks: [{ afterMs: 0 }, { afterMs: 5_000 }, { afterMs: 5_000 }, { afterMs: 4_000 }, { afterMs: 1_000, want: { targets: [2, 0], error: null } }],
+      logs: [/503/, /503/, /503/],
+    },
+    "a formula that fails is written, and evaluated again an interval later, not sooner": {
+      pools: [pool("p", { autoScaleFormula: broken })],
+      ticks: [{ afterMs: 0, want: { error: "AutoScalingFormulaSyntaxError" }, events: ["Warning AutoScaleFailed"] }, { afterMs: 5_000 }, { afterMs: 5 * 60_000 - 5_000, want: { error: "AutoScalingFormulaSyntaxError" }, events: ["Warning AutoScaleFailed"] }],
+    },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, async () => {

@@ -2,7 +2,8 @@
 // queue is sampled; every autoScaleEvaluationInterval (at least 5 s) its formula is evaluated
 // and the result — new targets, or an error with its position — goes into status, where the
 // pool reconciler applies the targets through the usual resize path. A failing formula keeps
-// the last good targets and never stops the operator.
+// the last good targets and never stops the operator; a status write that fails is tried
+// again (evaluated afresh) after 5 s.
 import { parseDuration } from "../../../api/duration.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { poolNames, type PoolStatus } from "../../../api/pool.ts";
@@ -17,6 +18,8 @@ import { SampleHistory } from "./sample-history.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 
 export const minEvaluationIntervalMs = 5_000;
+/** A result whose status write failed is evaluated and written again this soon, not an interval later. */
+export const writeRetryMs = 5_000;
 
 export type AutoscalerDeps = {
   pools: Cache<PoolObject>;
@@ -36,7 +39,8 @@ type PoolSpecView = { enableAutoScale?: boolean; autoScaleFormula?: string; auto
 export class Autoscaler {
   private readonly deps: AutoscalerDeps;
   private readonly history = new Map<string, SampleHistory>();
-  private readonly lastEvaluation = new Map<string, { at: number; formula: string; interval: string }>();
+  /** When each pool is evaluated next, and the formula and interval that was decided with. */
+  private readonly nextEvaluation = new Map<string, { due: number; formula: string; interval: string }>();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
@@ -68,16 +72,23 @@ export class Autoscaler {
         const history = this.history.get(key) ?? new SampleHistory();
         this.history.set(key, history);
         if (now - history.lastSampleAt >= this.deps.samplePeriodMs) history.record(now, this.sample(key, pool.status));
-        const last = this.lastEvaluation.get(key);
-        const interval = Math.max(minEvaluationIntervalMs, safeDuration(spec.autoScaleEvaluationInterval));
+        const next = this.nextEvaluation.get(key);
+        const formula = spec.autoScaleFormula;
+        const intervalText = spec.autoScaleEvaluationInterval ?? "";
         // A changed formula or interval is evaluated at once, as Azure does on enabling autoscale.
-        const changed = !last || last.formula !== spec.autoScaleFormula || last.interval !== spec.autoScaleEvaluationInterval;
-        if (changed || now - last.at >= interval) {
-          this.lastEvaluation.set(key, { at: now, formula: spec.autoScaleFormula, interval: spec.autoScaleEvaluationInterval ?? "" });
-          await this.evaluate(pool, spec, history, now).catch((err: unknown) => this.deps.log(`autoscale ${key}: ${err instanceof Error ? err.message : String(err)}`));
+        const changed = !next || next.formula !== formula || next.interval !== intervalText;
+        if (changed || now >= next.due) {
+          const interval = Math.max(minEvaluationIntervalMs, safeDuration(spec.autoScaleEvaluationInterval));
+          // The next evaluation is an interval away once the result is in status; a write that
+          // failed would otherwise keep new targets out for a whole interval.
+          const written = await this.evaluate(pool, spec, history, now).then(
+            () => true,
+            (err: unknown) => (this.deps.log(`autoscale ${key}: ${err instanceof Error ? err.message : String(err)}`), false),
+          );
+          this.nextEvaluation.set(key, { due: now + (written ? interval : writeRetryMs), formula, interval: intervalText });
         }
       }
-      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.lastEvaluation.delete(key));
+      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.nextEvaluation.delete(key));
     } finally {
       this.busy = false;
     }

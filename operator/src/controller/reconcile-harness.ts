@@ -35,8 +35,8 @@ export function cache<T extends KubernetesObject>(items: readonly T[] | (() => r
 
 const kindOfPlural = new Map(allKindNames.map((n) => [n.plural, n.kind]));
 
-/** The status code the fake answers a matching write with (404, 409, …), instead of recording it. */
-export type Failure = { verb?: Write["verb"]; kind?: string; name?: string; code: number };
+/** The status code the fake answers a matching write with (404, 409, …), instead of recording it; `times`: only the first so many. */
+export type Failure = { verb?: Write["verb"]; kind?: string; name?: string; code: number; times?: number };
 
 export type FakeApi = {
   /** Every write, in order. */
@@ -57,8 +57,12 @@ export function fakeApi(opts: { failures?: readonly Failure[]; logs?: Record<str
   const writes: Write[] = [];
   const events: RecordedEvent[] = [];
   let version = 1000;
+  const failed = new Map<Failure, number>();
   const write = (w: Write): void => {
-    const failure = opts.failures?.find((f) => (!f.verb || f.verb === w.verb) && (!f.kind || f.kind === w.kind) && (!f.name || f.name === w.name));
+    const failure = opts.failures?.find(
+      (f) => (!f.verb || f.verb === w.verb) && (!f.kind || f.kind === w.kind) && (!f.name || f.name === w.name) && (f.times === undefined || (failed.get(f) ?? 0) < f.times),
+    );
+    if (failure) failed.set(failure, (failed.get(failure) ?? 0) + 1);
     if (failure) throw Object.assign(new Error(`${w.verb} ${w.kind} ${w.name}: ${failure.code}`), { code: failure.code });
     writes.push(w);
   };

@@ -1,3 +1,4 @@
+import type { Condition } from "../../../api/conditions.ts";
 import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
 import { findCycles } from "./dependency-cycles.ts";
@@ -41,6 +42,10 @@ export type TaskEntry = {
   failureCode?: string;
   /** status.executionInfo.endTime of a completed task. */
   endTime?: string;
+  /** metadata.generation, for the observedGeneration of the conditions the scheduler writes. */
+  generation?: number;
+  /** status.conditions as cached: what a waiting task was already told (blocked-explanation.ts). */
+  conditions?: Condition[];
 };
 
 export type JobEntry = {

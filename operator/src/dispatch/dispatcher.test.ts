@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Condition } from "../../../api/conditions.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { assertWrites, fakeApi, FakeClock, type Failure, type WantWrite } from "../controller/reconcile-harness.ts";
 import { DispatchState, type TaskEntry } from "./dispatch-state.ts";
 import { makeDispatcher } from "./dispatcher.ts";
+import type { Outcome } from "../controller/work-queue.ts";
 
 const poolKey = "ns/pool";
 
@@ -28,6 +30,9 @@ function stateOf(s: Setup): DispatchState {
 }
 
 const assign = (name: string, node: string): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion: "1", labels: { [nodeLabel]: node } } } });
+const explained = (name: string, condition: object, resourceVersion = "1"): WantWrite => ({ verb: "patchStatus", kind: "Task", name, body: { metadata: { resourceVersion }, status: { conditions: [{ type: "Schedulable", ...condition }] } } });
+const notEnabled = "spec.dependsOn: job j does not set usesTaskDependencies: true, so its tasks may not depend on others";
+const told = (reason: string, message: string): Condition => ({ type: "Schedulable", status: "False", reason, message, observedGeneration: 0, lastTransitionTime: "2026-11-29T11:00:00.000Z" });
 const unlabel = (name: string, resourceVersion = "1"): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null } } } });
 
 test("the dispatcher writes assignments, releases orphans and explains blocked tasks", async (t) => {
@@ -37,7 +42,7 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
     failures?: Failure[];
     /** Dispatches in a row (what a blocked task is told is not repeated). */
     runs?: number;
-    want: { writes: WantWrite[]; assigned?: string[]; requeued?: string[]; nodes?: Record<string, string | undefined>; error?: RegExp };
+    want: { writes: WantWrite[]; assigned?: string[]; requeued?: string[]; nodes?: Record<string, string | undefined>; error?: RegExp; outcome?: Outcome };
   }> = {
     "pending tasks get the node label, with the resourceVersion the plan was made from": {
       setup: { nodes: ["n1", "n2"], tasks: [{ name: "t1" }, { name: "t2" }, { name: "t3" }] },
@@ -90,21 +95,48 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       failures: [{ verb: "patch", name: "t1", code: 500 }],
       want: { writes: [], nodes: { t1: undefined }, error: /500/ },
     },
-    "a blocked task is told why once, not at every dispatch": {
+    "a blocked task is told why once, not at every dispatch (the cache is assumed to hold it until its event)": {
       setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "t1", dependsOn: { taskIds: ["x"] } }] },
       runs: 2,
       want: {
-        writes: [{ verb: "patchStatus", kind: "Task", name: "t1", body: { status: { conditions: [{ type: "Schedulable", status: "False", reason: "DependenciesNotEnabled", lastTransitionTime: "2026-11-29T12:00:00.000Z" }] } } }],
+        writes: [explained("t1", { status: "False", reason: "DependenciesNotEnabled", lastTransitionTime: "2026-11-29T12:00:00.000Z" })],
         nodes: { t1: undefined },
       },
     },
-    "a task waiting for its dependencies is told so and not assigned; the others are": {
+    "a task waiting for its dependencies is told so after the others are assigned": {
       setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: true }], tasks: [{ name: "t1", id: "t1" }, { name: "t2", id: "t2", dependsOn: { taskIds: ["t1"] } }] },
       want: {
-        writes: [{ verb: "patchStatus", kind: "Task", name: "t2", body: { status: { conditions: [{ type: "Schedulable", reason: "DependenciesNotMet" }] } } }, assign("t1", "n1")],
+        writes: [assign("t1", "n1"), explained("t2", { reason: "DependenciesNotMet" })],
         assigned: ["t1→n1"],
         nodes: { t1: "n1", t2: undefined },
       },
+    },
+    "after a restart, a task whose cached condition already says why: nothing written": {
+      setup: { nodes: [], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "t1", dependsOn: { taskIds: ["x"] }, conditions: [told("DependenciesNotEnabled", notEnabled)] }] },
+      want: { writes: [] },
+    },
+    "a new reason for a task still waiting: its lastTransitionTime is kept": {
+      setup: { nodes: [], jobs: [{ name: "j", usesTaskDependencies: true }], tasks: [{ name: "t1", dependsOn: { taskIds: ["x"] }, conditions: [told("DependenciesNotEnabled", notEnabled)] }] },
+      want: { writes: [explained("t1", { reason: "DependencyMissing", lastTransitionTime: "2026-11-29T11:00:00.000Z" })] },
+    },
+    "more than 100 to tell: 100 this pass, after the assignments, and a next pass soon": {
+      setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "free" }, ...Array.from({ length: 130 }, (_, i) => ({ name: `b${String(i).padStart(3, "0")}`, dependsOn: { taskIds: ["x"] } }))] },
+      want: {
+        writes: [assign("free", "n1"), ...Array.from({ length: 100 }, (_, i) => explained(`b${String(i).padStart(3, "0")}`, { reason: "DependenciesNotEnabled" }))],
+        assigned: ["free→n1"],
+        outcome: { requeueAfterMs: 1_000 },
+      },
+    },
+    "an explanation that conflicts is left to the next event, the cache not assumed": {
+      setup: { nodes: [], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "t1", dependsOn: { taskIds: ["x"] } }, { name: "t2", dependsOn: { taskIds: ["x"] } }] },
+      failures: [{ verb: "patchStatus", name: "t1", code: 409 }],
+      runs: 2,
+      want: { writes: [explained("t2", { reason: "DependenciesNotEnabled" })] },
+    },
+    "an explanation that fails otherwise: the others still written, the error is the outcome": {
+      setup: { nodes: ["n1"], jobs: [{ name: "j", usesTaskDependencies: false }], tasks: [{ name: "free" }, { name: "t1", dependsOn: { taskIds: ["x"] } }, { name: "t2", dependsOn: { taskIds: ["x"] } }] },
+      failures: [{ verb: "patchStatus", name: "t1", code: 500 }],
+      want: { writes: [assign("free", "n1"), explained("t2", { reason: "DependenciesNotEnabled" })], assigned: ["free→n1"], nodes: { free: "n1" }, error: /500/ },
     },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -125,7 +157,7 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       let error: unknown;
       for (let i = 0; i < (tc.runs ?? 1); i++) {
         try {
-          assert.equal(await dispatch(poolKey), undefined);
+          assert.deepEqual(await dispatch(poolKey), tc.want.outcome);
         } catch (err) {
           error = err;
         }

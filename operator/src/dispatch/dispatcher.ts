@@ -1,7 +1,8 @@
 // The scheduler's writes for one pool: tasks of lost nodes go back to the queue (or fail,
 // under nodeDeallocationOption Terminate), then the plan's assignments are written as the
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
-// cache was stale: the assumption is dropped and the next event brings a fresh plan.
+// cache was stale: the assumption is dropped and the next event brings a fresh plan. Last,
+// blocked tasks are told why they wait.
 import { randomUUID } from "node:crypto";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
@@ -12,6 +13,7 @@ import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts"
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
+import { explanationsDue } from "./blocked-explanation.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
 
 export type DispatcherDeps = {
@@ -27,6 +29,8 @@ export type DispatcherDeps = {
 };
 
 const concurrency = 32;
+/** When explanations were left over, the next pass comes this soon even without an event. */
+const explanationsRetryMs = 1_000;
 
 export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
@@ -58,31 +62,37 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     }
   }
 
-  // What each blocked task was last told, so it is told again only when that changes (e.g.
-  // once when it starts waiting, once more if a dependency fails). The agent clears the
-  // condition when the task runs.
-  const told = new Map<string, string>();
-  async function explainBlocked(poolKey: string): Promise<void> {
-    for (const { task, reason, message } of deps.state.blockedTasks(poolKey)) {
-      const said = `${reason}:${message}`;
-      if (told.get(task.key) === said) continue;
-      await deps.custom
-        .patchNamespacedCustomObjectStatus(
-          { ...ref(task), body: { status: { conditions: [{ type: "Schedulable", status: "False", reason, message: message.slice(0, 1024), lastTransitionTime: now().toISOString() }] } } },
+  // Why blocked tasks wait, decided from their cached conditions (blocked-explanation.ts), a
+  // bounded number per pass. A write carries the resourceVersion the decision was made from
+  // (the conditions list is replaced whole); until the task's event comes back, the cache is
+  // assumed to hold what was written, so the next pass does not write it again. The agent
+  // clears the condition when the task runs. Returns whether some were left for the next pass.
+  async function explainBlocked(poolKey: string): Promise<boolean> {
+    const { due, more } = explanationsDue(deps.state.blockedTasks(poolKey), now());
+    let failure: unknown;
+    await forEachBounded(due, concurrency, async ({ task, conditions }) => {
+      try {
+        const res = (await deps.custom.patchNamespacedCustomObjectStatus(
+          { ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion }, status: { conditions } } },
           mergePatch,
-        )
-        .then(() => void told.set(task.key, said), ignoreConflictOrGone);
-    }
-    if (told.size > 100_000) told.clear();
+        )) as { metadata?: { resourceVersion?: string } } | undefined;
+        if (deps.state.tasks.get(task.key) === task) deps.state.upsertTask({ ...task, conditions, resourceVersion: res?.metadata?.resourceVersion ?? task.resourceVersion });
+      } catch (err) {
+        if (!isConflictOrGone(err)) failure ??= err;
+      }
+    });
+    if (failure !== undefined) throw failure;
+    return more;
   }
 
   return async function dispatch(poolKey: string): Promise<Outcome> {
     const orphans = deps.state.orphanedTasks(poolKey);
     const option = deps.deallocation(poolKey);
     for (const task of orphans) await release(task, option).catch(ignoreConflictOrGone);
-    await explainBlocked(poolKey);
+    // Assignments first: explanations never hold up a task that can run.
     const plan = deps.state.plan(poolKey);
     await forEachBounded(plan, concurrency, (a) => assign(a.task, a.node));
+    if (await explainBlocked(poolKey)) return { requeueAfterMs: explanationsRetryMs };
     return;
   };
 }

@@ -38,5 +38,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     exitCode: status?.executionInfo?.exitCode,
     failureCode: status?.executionInfo?.failureInfo?.code,
     endTime: status?.executionInfo?.endTime,
+    generation: meta.generation,
+    conditions: status?.conditions,
   };
 }

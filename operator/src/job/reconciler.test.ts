@@ -116,21 +116,41 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       job: job({}, started({ state: "Disabled" })),
       want: { writes: [jobStatusWrite({ state: "Enabling" })], events: ["Normal JobEnabling"], outcome: { requeueAfterMs: 50 } },
     },
-    "a task's exit conditions say Disable: spec.disabled set, the task marked, no status yet": {
+    "a task's exit conditions say Disable: spec.disabled set, the task marked, the status Disabled in the same pass": {
       job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
       tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Disable", endTime: minutesAgo(1), resourceVersion: "7" })],
       want: {
         writes: [
           { verb: "patch", kind: "Job", name: "j", body: { spec: { disabled: true, disableTasks: "Requeue" } } },
           { verb: "patch", kind: "Task", name: "a", body: { metadata: { resourceVersion: "7", annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } },
+          jobStatusWrite({ state: "Disabled", previousState: "Active", taskCounts: { completed: 1, failed: 1 } }),
         ],
-        events: ["Warning JobDisabledByTask"],
+        events: ["Warning JobDisabledByTask", "Normal JobDisabled"],
+        schedulable: false,
       },
     },
-    "Disable asked again of a disabled job: only the task is marked": {
-      job: job({ onTaskFailure: "PerformExitOptionsJobAction", disabled: true }, started({ state: "Disabled" })),
-      tasks: [done("a", { result: "Failure", jobAction: "Disable", endTime: minutesAgo(1) })],
-      want: { writes: [{ verb: "patch", kind: "Task", name: "a", body: { metadata: { annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } }] },
+    "Disable with tasks in flight: they go back to the queue in the same pass, the status Disabling": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Disable", endTime: minutesAgo(1) }), inFlight("b")],
+      want: {
+        writes: [
+          { verb: "patch", kind: "Job", name: "j", body: { spec: { disabled: true, disableTasks: "Requeue" } } },
+          { verb: "patch", kind: "Task", name: "a", body: { metadata: { annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } },
+          { verb: "patchStatus", kind: "Task", name: "b", body: { status: { state: "Active", previousState: "Running", nodeInfo: null } } },
+          { verb: "patch", kind: "Task", name: "b", body: { metadata: { labels: { [nodeLabel]: null } } } },
+          jobStatusWrite({ state: "Disabling" }),
+        ],
+        events: ["Warning JobDisabledByTask", "Normal JobDisabling"],
+        schedulable: false,
+      },
+    },
+    "Disable asked again of a disabled job: the task is marked, its disableTasks kept, the status written": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction", disabled: true, disableTasks: "Wait" }, started({ state: "Disabled" })),
+      tasks: [done("a", { result: "Failure", jobAction: "Disable", endTime: minutesAgo(1) }), inFlight("b")],
+      want: {
+        writes: [{ verb: "patch", kind: "Task", name: "a", body: { metadata: { annotations: { [jobActionAppliedAnnotation]: minutesAgo(1) } } } }, jobStatusWrite({ state: "Disabling", previousState: "Disabled" })],
+        events: ["Normal JobDisabling"],
+      },
     },
     "exit-condition actions without PerformExitOptionsJobAction: ignored": {
       job: job({}, started()),

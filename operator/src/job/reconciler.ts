@@ -70,7 +70,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       await reportInvalidSpec(deps, raw, ref, "Completed", formatProblems(parsed.problems), now());
       return;
     }
-    const job = parsed.value;
+    let job = parsed.value;
     const poolId = poolIdOf(job);
     const live = raw.status?.state !== "Completed" && raw.status?.state !== "Terminating";
 
@@ -88,6 +88,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     }
 
     let endRequest: EndRequest | undefined;
+    let disabledHere = false;
     if (jm?.killJobOnCompletion && jmEntry?.completed) endRequest = { reason: "JMComplete", detail: `job manager task ${jm.id} completed (${jmEntry.result ?? "Failure"})` };
     if (job.spec.onTaskFailure === "PerformExitOptionsJobAction" && live) {
       const asked = deps.state.jobActionTasks(key);
@@ -96,17 +97,21 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       const disableBy = asked.filter((t) => t.jobAction === "Disable");
       if (disableBy.length > 0 && !endRequest) {
         await applyDisable(raw, job, disableBy);
-        return; // The job's own update event brings the next look, with spec.disabled set.
+        // Status (and the tasks in flight) in this pass, from the spec as just written: its update event may be a while.
+        if (!job.spec.disabled) {
+          job = { ...job, spec: { ...job.spec, disabled: true, disableTasks: "Requeue" } };
+          disabledHere = true;
+        }
       }
     }
 
     const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest });
     const reason = status.executionInfo?.terminateReason;
-    // The scheduler learns of the new state from the status event; until then it must not
-    // start another task of a job that ends here.
+    // The scheduler learns of the new state from the status (or spec) event; until then it
+    // must not start another task of a job that ends or was disabled here.
     const ending = status.state === "Terminating" || status.state === "Completed";
     const entry = deps.state.jobs.get(key);
-    if (entry?.schedulable && ending) deps.state.upsertJob({ ...entry, schedulable: false });
+    if (entry?.schedulable && (ending || disabledHere)) deps.state.upsertJob({ ...entry, schedulable: false });
     const inFlight = deps.state.inFlightTasksOfJob(key);
     if (ending || (status.state === "Disabling" && job.spec.disableTasks === "Terminate")) {
       // Completed too: a task that started in the instant the job completed is ended as well.

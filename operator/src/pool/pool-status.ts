@@ -1,5 +1,6 @@
 // Pool.status from what is observed (pure): node pods, the work on them, the previous status;
-// and the events a change of status is worth.
+// and the events a change of status is worth. Counts and conditions cover every node; the
+// node list is a bounded page (listed-nodes.ts).
 import type { V1Pod } from "@kubernetes/client-node";
 import { setCondition, type Condition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
@@ -7,6 +8,7 @@ import type { Pool, PoolStatus } from "../../../api/pool.ts";
 import { nodeSelectorLabels, selectorString } from "./deployment-names.ts";
 import { isUsable, nodeInfo, type NodeInfo, type NodeWork } from "./node-state.ts";
 import type { ObjectEvent } from "../../../kube/events.ts";
+import { byName, listedNodes } from "./listed-nodes.ts";
 
 export type PoolObservation = {
   pool: Pool;
@@ -32,7 +34,7 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
   const { pool, now, targets } = obs;
   const previous = pool.status ?? {};
   const generation = pool.metadata.generation ?? 0;
-  const nodes: NodeInfo[] = obs.pods.map((pod) => nodeInfo(pod, obs.work?.get(pod.metadata?.name ?? ""))).sort((a, b) => a.name.localeCompare(b.name));
+  const nodes: NodeInfo[] = obs.pods.map((pod) => nodeInfo(pod, obs.work?.get(pod.metadata?.name ?? "")));
   const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
   const staying = nodes.filter((n) => n.state !== "LeavingPool");
@@ -58,8 +60,8 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
   else set("Ready", "False", "NodesNotUsable", `${usable}/${wanted} nodes usable${notUsable ? ` (${notUsable})` : ""}`);
   set("Progressing", resizing ? "True" : "False", resizing ? "Resizing" : "Steady", resizing ? `resizing to ${targets.dedicated} dedicated and ${targets.lowPriority} low-priority nodes` : "the pool has its target nodes");
 
-  const failed = nodes.filter((n) => n.state === "StartTaskFailed");
-  const broken = nodes.filter((n) => n.state === "Unusable" && n.errors?.some((e) => e.code !== "OOMKilled"));
+  const failed = nodes.filter((n) => n.state === "StartTaskFailed").sort(byName);
+  const broken = nodes.filter((n) => n.state === "Unusable" && n.errors?.some((e) => e.code !== "OOMKilled")).sort(byName);
   const resizeTimeoutMs = parseDuration(pool.spec.resizeTimeout);
   const resizingFor = now.getTime() - Date.parse(allocationStateTransitionTime);
   if (failed.length > 0) {
@@ -75,6 +77,7 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     set("Degraded", "False", "AsExpected", "no node failures");
   }
 
+  const listed = listedNodes(nodes);
   return {
     observedGeneration: generation,
     conditions,
@@ -85,7 +88,8 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     targetDedicatedNodes: targets.dedicated,
     targetLowPriorityNodes: targets.lowPriority,
     nodeCounts: counts,
-    nodes,
+    nodes: listed.nodes,
+    nodesNotListed: listed.notListed,
     autoScaleRun: previous.autoScaleRun,
     selector: selectorString(nodeSelectorLabels(pool, "dedicated")),
   };

@@ -72,6 +72,7 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
   const busy = nodePod("p-dedicated-b");
   const steady = pool();
   steady.status = observed(steady, [idle], 1);
+  const many = Array.from({ length: 150 }, (_, i) => nodePod(`p-dedicated-${String(i).padStart(3, "0")}`));
   const autoscale = pool({ targetDedicatedNodes: undefined, enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 3;" }, { status: { targetDedicatedNodes: 3 } });
   const cases: Record<string, {
     pool?: PoolObject;
@@ -80,7 +81,7 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
     /** Running tasks per node pod. */
     work?: Record<string, number>;
     failures?: Failure[];
-    want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; error?: RegExp; rbac?: string[] };
+    want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; error?: RegExp; rbac?: string[]; listed?: { length: number; including: string[] } };
   }> = {
     "not in the cache: nothing": { want: { writes: [] } },
     "a new pool: the finalizer, its Deployment, a Resizing status rechecked at the resize timeout": {
@@ -171,6 +172,17 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
       deployments: [deployment(pool(), 1)],
       want: { writes: [status({ allocationStateTransitionTime: minutes(16), conditions: [{ type: "Ready" }, { type: "Progressing" }, { type: "Degraded", status: "True", reason: "ResizeTimeout" }] })], events: ["Warning ResizeTimeout"], rbac: ["ns"] },
     },
+    "a pool of 150 nodes: 100 listed, the busy ones among them; the counts cover all": {
+      pool: pool({ targetDedicatedNodes: 150 }),
+      deployments: [deployment(pool({ targetDedicatedNodes: 150 }), 150)],
+      pods: many,
+      work: { "p-dedicated-149": 1, "p-dedicated-148": 2 },
+      want: {
+        writes: [status({ nodesNotListed: 50, currentDedicatedNodes: 150, nodeCounts: { idle: 148, running: 2, total: 150 }, conditions: [{ type: "Ready", status: "True", message: "150/150 nodes usable" }] })],
+        rbac: ["ns"],
+        listed: { length: 100, including: ["p-dedicated-148", "p-dedicated-149", "p-dedicated-000"] },
+      },
+    },
     "a status write that conflicts: the error is the outcome": {
       pool: pool(),
       deployments: [deployment(pool(), 1)],
@@ -216,6 +228,11 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
       assertWrites(api.writes, tc.want.writes);
       assertEvents(api.events, tc.want.events ?? []);
       assert.deepEqual(rbac, tc.want.rbac ?? []);
+      if (tc.want.listed) {
+        const written = api.writes.find((w) => w.verb === "patchStatus")?.body as { status: PoolStatus };
+        assert.equal(written.status.nodes?.length, tc.want.listed.length);
+        for (const name of tc.want.listed.including) assert.ok(written.status.nodes?.some((n) => n.name === name), `${name} listed`);
+      }
     });
   }
 });

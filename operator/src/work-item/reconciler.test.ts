@@ -46,7 +46,15 @@ const between: WorkItemStatus = {
   conditions: [{ type: "Ready", status: "True", reason: "Scheduled", message: `next run at ${minutes(30)}`, observedGeneration: 1, lastTransitionTime: minutes(-150) }],
   state: "Active",
   stateTransitionTime: minutes(-150),
-  executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000003" } },
+  executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000003", creationTime: minutes(-20) } },
+};
+/** The status of a work item without a schedule whose one job completed (created an hour ago). */
+const once: WorkItemStatus = {
+  observedGeneration: 1,
+  conditions: [{ type: "Ready", status: "True", reason: "Completed", message: "no more runs", observedGeneration: 1, lastTransitionTime: minutes(-150) }],
+  state: "Completed",
+  stateTransitionTime: minutes(-30),
+  executionInfo: { recentJob: { name: "wi-job-0000000001", creationTime: minutes(-60) }, endTime: minutes(-30) },
 };
 
 test("the work item reconciler creates its schedule's jobs and reports state, next run and recent job", async (t) => {
@@ -61,14 +69,30 @@ test("the work item reconciler creates its schedule's jobs and reports state, ne
       workItem: workItem(),
       jobs: [job("wi-job-0000000007", -5, undefined, "other"), job("wi-extra", -5)],
       want: {
-        writes: [created(1), status({ state: "Active", stateTransitionTime: t0, executionInfo: { recentJob: { name: "wi-job-0000000001" } }, conditions: [{ type: "Ready", status: "True", reason: "Scheduled", message: "running" }] })],
+        writes: [created(1), status({ state: "Active", stateTransitionTime: t0, executionInfo: { recentJob: { name: "wi-job-0000000001", creationTime: t0 } }, conditions: [{ type: "Ready", status: "True", reason: "Scheduled", message: "running" }] })],
         events: ["Normal JobCreated"],
       },
     },
     "no schedule, its job completed: the work item completes": {
       workItem: workItem(),
       jobs: [job("wi-job-0000000001", -60, "Completed")],
-      want: { writes: [status({ state: "Completed", executionInfo: { endTime: t0, recentJob: { name: "wi-job-0000000001" } }, conditions: [{ type: "Ready", reason: "Completed", message: "no more runs" }] })] },
+      want: { writes: [status({ state: "Completed", executionInfo: { endTime: t0, recentJob: { name: "wi-job-0000000001", creationTime: minutes(-60) } }, conditions: [{ type: "Ready", reason: "Completed", message: "no more runs" }] })] },
+    },
+    "no schedule, its job deleted after it completed: not made again, still Completed": {
+      workItem: workItem({}, { status: once }),
+      want: { writes: [] },
+    },
+    "no schedule, its job deleted while it ran: not made again, the work item completes": {
+      workItem: workItem({}, { status: { ...once, state: "Active", stateTransitionTime: minutes(-60), executionInfo: { recentJob: once.executionInfo!.recentJob } } }),
+      want: { writes: [status({ state: "Completed", stateTransitionTime: t0, executionInfo: { endTime: t0, recentJob: { name: "wi-job-0000000001", creationTime: minutes(-60) } } })] },
+    },
+    "no schedule, its job made a moment ago and not in the cache yet: not made again, Active until the cache has it": {
+      workItem: workItem({}, { status: { ...once, state: "Active", executionInfo: { recentJob: { name: "wi-job-0000000001", creationTime: new Date(Date.parse(t0) - 10_000).toISOString() } } } }),
+      want: { writes: [status({ state: "Active", executionInfo: { recentJob: { name: "wi-job-0000000001" } } })], outcome: { requeueAfterMs: 20_000 } },
+    },
+    "a recent job recorded without its creation time (an older operator), deleted: not made again": {
+      workItem: workItem({}, { status: { ...once, executionInfo: { ...once.executionInfo, recentJob: { name: "wi-job-0000000001" } } } }),
+      want: { writes: [] },
     },
     "doNotRunUntil ahead: no job yet; looked at again then": {
       workItem: workItem({ schedule: { doNotRunUntil: minutes(10) } }),
@@ -91,6 +115,19 @@ test("the work item reconciler creates its schedule's jobs and reports state, ne
       workItem: workItem(hourly, { status: between }),
       jobs: [job("wi-job-0000000003", -20)],
       want: { writes: [], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+    "recurrence: this run's job was deleted after it finished: not made again": {
+      workItem: workItem(hourly, { status: between }),
+      want: { writes: [], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+    "recurrence: the previous run's job was deleted: the next job goes on from its number": {
+      workItem: workItem(hourly, { status: { ...between, executionInfo: { nextRunTime: minutes(-30), recentJob: { name: "wi-job-0000000002", creationTime: minutes(-90) } } } }),
+      jobs: [job("wi-job-0000000001", -150, "Completed")],
+      want: {
+        writes: [created(3), status({ executionInfo: { nextRunTime: minutes(30), recentJob: { name: "wi-job-0000000003", creationTime: t0 } } })],
+        events: ["Normal JobCreated"],
+        outcome: { requeueAfterMs: 30 * 60_000 },
+      },
     },
     "recurrence: the previous job outlived the start window: the run is skipped, a Warning": {
       workItem: workItem({ schedule: { recurrenceInterval: "PT1H", startWindow: "PT10M" } }),

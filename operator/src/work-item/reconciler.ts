@@ -1,5 +1,6 @@
 // The WorkItem reconciler: creates the schedule's jobs (server-side apply, owned by the work
-// item so they go with it) and reports state, nextRunTime and recentJob; schedule.ts decides.
+// item so they go with it) and reports state, nextRunTime and recentJob (what it made, also
+// after the job is deleted); schedule.ts decides.
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { formatProblems } from "../../../api/parse.ts";
 import { parseWorkItem, workItemNames } from "../../../api/work-item.ts";
@@ -8,7 +9,7 @@ import type { Outcome } from "../controller/work-queue.ts";
 import type { Writer } from "../../../kube/apply.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { jobIndex, jobName, planSchedule, scheduledJob, workItemStatus, type OwnedJob } from "./schedule.ts";
+import { jobIndex, jobName, latestJob, madeJobs, planSchedule, scheduledJob, workItemStatus, type OwnedJob } from "./schedule.ts";
 import { workItemLabel } from "../../../api/labels.ts";
 import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 
@@ -41,15 +42,19 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
       if (index !== undefined) owned.push({ name: job.metadata!.name!, index, completed: job.status?.state === "Completed", created: created ? new Date(created).getTime() : 0 });
     }
     const at = now();
-    const plan = planSchedule(wi, owned, at);
-    let recent = owned.reduce<OwnedJob | undefined>((m, j) => (!m || j.index > m.index ? j : m), undefined)?.name;
+    const made = madeJobs(name, owned, raw.status?.executionInfo?.recentJob, at);
+    const plan = planSchedule(wi, made.jobs, at);
+    let recent: Pick<OwnedJob, "name" | "created"> | undefined = latestJob(made.jobs);
     if (plan.create !== undefined) {
-      recent = jobName(name, plan.create);
-      await deps.writer.apply(scheduledJob(raw, recent));
-      deps.events.record(raw, "Normal", "JobCreated", `created job ${recent}`);
+      const job = jobName(name, plan.create);
+      const applied = await deps.writer.apply(scheduledJob(raw, job));
+      const created = applied.metadata?.creationTimestamp;
+      recent = { name: job, created: created ? new Date(created).getTime() : at.getTime() };
+      deps.events.record(raw, "Normal", "JobCreated", `created job ${job}`);
     }
     if (plan.skippedRun) deps.events.record(raw, "Warning", "RunSkipped", `the run due at ${plan.skippedRun} was skipped: its start window passed while the previous job was active`);
     await deps.writer.patchStatus(ref, raw.status, workItemStatus({ previous: raw.status, generation: raw.metadata?.generation ?? 0, plan, recentJob: recent, now: at }));
-    return plan.recheckAfterMs !== undefined ? { requeueAfterMs: plan.recheckAfterMs } : undefined;
+    const recheck = Math.min(plan.recheckAfterMs ?? Infinity, made.recheckAfterMs ?? Infinity);
+    return recheck !== Infinity ? { requeueAfterMs: recheck } : undefined;
   };
 }

@@ -1,7 +1,7 @@
 // What a work item (job schedule) should do now (pure): create its next job, wait, or
 // complete; the Job it creates and the status that follows. Jobs are named `<workitem>-job-0000000001`, … ; at most one is active at a time;
 // a run that could not start within its startWindow (the previous job was still active) is
-// skipped.
+// skipped. The status records the most recent job, so one deleted after it ran is not made again.
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { setCondition } from "../../../api/conditions.ts";
 import { isUnlimited, parseDuration } from "../../../api/duration.ts";
@@ -35,13 +35,37 @@ export function jobIndex(workItem: string, name: string): number | undefined {
   return /^\d{10}$/.test(digits) ? Number(digits) : undefined;
 }
 
+export type RecentJob = NonNullable<NonNullable<WorkItemStatus["executionInfo"]>["recentJob"]>;
+
+/** How long a job the status records, but the cache does not hold, is taken to be on its way into the cache. */
+export const cacheLagMs = 30_000;
+
+/**
+ * The jobs the work item made: those the cache holds, and the one its status records as the
+ * most recent when the cache holds none as recent. That one was deleted after it ran: it counts
+ * as completed, so neither it nor its run is made again. Made less than cacheLagMs ago, it is
+ * taken to be still on its way into the cache (active), until `recheckAfterMs`.
+ */
+export function madeJobs(workItem: string, cached: readonly OwnedJob[], recent: RecentJob | undefined, now: Date): { jobs: OwnedJob[]; recheckAfterMs?: number } {
+  const index = recent ? jobIndex(workItem, recent.name) : undefined;
+  if (!recent || index === undefined || cached.some((j) => j.index >= index)) return { jobs: [...cached] };
+  const created = recent.creationTime ? Date.parse(recent.creationTime) : 0;
+  const lagLeft = created + cacheLagMs - now.getTime();
+  return { jobs: [...cached, { name: recent.name, index, completed: lagLeft <= 0, created }], recheckAfterMs: lagLeft > 0 ? lagLeft : undefined };
+}
+
+/** The job of the highest index, if any. */
+export function latestJob(jobs: readonly OwnedJob[]): OwnedJob | undefined {
+  return jobs.reduce<OwnedJob | undefined>((m, j) => (!m || j.index > m.index ? j : m), undefined);
+}
+
 export function planSchedule(wi: WorkItem, jobs: readonly OwnedJob[], now: Date): SchedulePlan {
   const schedule = wi.spec.schedule ?? {};
   const t = now.getTime();
   const createdAt = wi.metadata.creationTimestamp;
   const start = schedule.doNotRunUntil ? Date.parse(schedule.doNotRunUntil) : createdAt ? Date.parse(String(createdAt instanceof Date ? createdAt.toISOString() : createdAt)) : t;
   const end = schedule.doNotRunAfter ? Date.parse(schedule.doNotRunAfter) : Infinity;
-  const last = jobs.reduce<OwnedJob | undefined>((m, j) => (!m || j.index > m.index ? j : m), undefined);
+  const last = latestJob(jobs);
   const active = jobs.some((j) => !j.completed);
   if (t < start) return { state: "Active", nextRunTime: new Date(start).toISOString(), recheckAfterMs: start - t };
 
@@ -78,8 +102,8 @@ export function scheduledJob(workItem: WorkItemObject, name: string): Kubernetes
   } as KubernetesObject;
 }
 
-/** The status after the plan: state, next run, the most recent job, and Ready. */
-export function workItemStatus(o: { previous: WorkItemStatus | undefined; generation: number; plan: SchedulePlan; recentJob: string | undefined; now: Date }): WorkItemStatus {
+/** The status after the plan: state, next run, the most recent job (with its creation time, when known), and Ready. */
+export function workItemStatus(o: { previous: WorkItemStatus | undefined; generation: number; plan: SchedulePlan; recentJob: Pick<OwnedJob, "name" | "created"> | undefined; now: Date }): WorkItemStatus {
   const { plan, now } = o;
   const previous = o.previous ?? {};
   const message = plan.nextRunTime ? `next run at ${plan.nextRunTime}` : plan.state === "Completed" ? "no more runs" : "running";
@@ -90,7 +114,7 @@ export function workItemStatus(o: { previous: WorkItemStatus | undefined; genera
     stateTransitionTime: previous.state === plan.state && previous.stateTransitionTime ? previous.stateTransitionTime : now.toISOString(),
     executionInfo: {
       nextRunTime: plan.nextRunTime,
-      recentJob: o.recentJob ? { name: o.recentJob } : undefined,
+      recentJob: o.recentJob ? { name: o.recentJob.name, creationTime: o.recentJob.created > 0 ? new Date(o.recentJob.created).toISOString() : undefined } : undefined,
       endTime: plan.state === "Completed" ? (previous.executionInfo?.endTime ?? now.toISOString()) : undefined,
     },
   };
