@@ -70,11 +70,11 @@ describe("the chart's admission policy files", () => {
       writeFileSync(join(dir, "old.yaml"), "");
       const problems = checkAdmission(dir);
       assert.equal(problems.length, 2);
-      assert.match(problems[0]!, /kubatch-task-assignment\.policy\.yaml: differs/);
+      assert.match(problems[0]!, /task-assignment\.kubatch\.dev\.policy\.yaml: differs/);
       assert.match(problems[0]!, /^\+\s+failurePolicy: Fail$/m);
       assert.match(problems[1]!, /old\.yaml: not generated/);
       rmSync(file);
-      assert.match(checkAdmission(dir)[0]!, /kubatch-task-assignment\.policy\.yaml: missing/);
+      assert.match(checkAdmission(dir)[0]!, /task-assignment\.kubatch\.dev\.policy\.yaml: missing/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,11 +2,11 @@
 // Kubernetes 1.30). One source for the Helm chart (charts/kubatch/files/admission/, written by
 // `node api/crd-gen/main.ts`) and the local cluster's deploy (which applies those files).
 //
-// - kubatch-task-assignment (tasks, CREATE/UPDATE): only a requester holding the `assign` verb
+// - task-assignment.kubatch.dev (tasks, CREATE/UPDATE): only a requester holding the `assign` verb
 //   on tasks.kubatch.dev (the operator) sets or changes the node label or the assignment
 //   annotation. Anyone who may update the task may remove both together (what `kubatch task
 //   reactivate` does): that only puts the task back in the scheduler's queue.
-// - kubatch-task-status-by-node (tasks/status, UPDATE, which PATCH is): a node agent — the
+// - task-status-by-node.kubatch.dev (tasks/status, UPDATE, which PATCH is): a node agent — the
 //   namespace's kubatch-node ServiceAccount, or any ServiceAccount whose token is bound to a
 //   pod — writes the status of a task assigned to its own pod only: the stored node label must
 //   equal the pod named in the token. The operator (it holds `assign`) is not a node agent,
@@ -21,8 +21,10 @@ import { assignVerb, nodeServiceAccount } from "./identities.ts";
 import { assignmentAnnotation, nodeLabel } from "./labels.ts";
 
 const apiVersion = "admissionregistration.k8s.io/v1";
-export const assignmentPolicyName = "kubatch-task-assignment";
-export const nodeStatusPolicyName = "kubatch-task-status-by-node";
+// Dotted like the CRDs' names, so none is ever a chart release's `<fullname>-task-…` (two
+// installations, each with its own copy, never collide).
+export const assignmentPolicyName = `task-assignment.${GROUP}`;
+export const nodeStatusPolicyName = `task-status-by-node.${GROUP}`;
 /** The claim a bound ServiceAccount token carries for the pod it was issued to. */
 export const podNameExtra = "authentication.kubernetes.io/pod-name";
 

@@ -182,7 +182,7 @@ describe("helm chart", { skip: found.skip }, () => {
     const dir = join(chartDir, "files", "admission");
     const source = readdirSync(dir).map((f) => plainYaml(readFileSync(join(dir, f), "utf8")) as Manifest & { spec: { policyName?: string } });
     const rendered = (await template(bin, {}, "batch")).filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")) as (Manifest & { spec: { policyName?: string } })[];
-    const renamed = (name: string) => name.replace(/^kubatch-/, "batch-kubatch-");
+    const renamed = (name: string) => `batch-kubatch-${name.replace(/\.kubatch\.dev$/, "")}`;
     assert.deepEqual(rendered.map((o) => `${o.kind} ${o.metadata.name}`).sort(), source.map((o) => `${o.kind} ${renamed(o.metadata.name)}`).sort());
     for (const obj of rendered) {
       const from = source.find((o) => o.kind === obj.kind && renamed(o.metadata.name) === obj.metadata.name)!;
