@@ -1,5 +1,6 @@
-// `make deploy-local`: the CRDs and the operator, run as a local process against the local
-// cluster. The operator carries the cluster's id, so `cluster down` stops it too.
+// `make deploy-local`: the CRDs, the Task admission policies and the operator, run as a local
+// process against the local cluster. The operator carries the cluster's id, so `cluster down`
+// stops it too.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -23,6 +24,19 @@ export function applyManifests(kubectlPath: string, kubeconfig: string, files: s
 
 export function crdFiles(): string[] {
   const dir = join(repoRoot, "crds");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * The Task admission policies the chart installs (charts/kubatch/files/admission, generated from
+ * api/admission-policy.ts). The local operator runs as the cluster admin, which holds the
+ * "assign" verb the policies ask the operator for, so they apply as they are.
+ */
+export function admissionPolicyFiles(): string[] {
+  const dir = join(repoRoot, "charts", "kubatch", "files", "admission");
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()
@@ -66,6 +80,9 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
   const crds = applyManifests(join(info.binDir, "kubectl"), info.kubeconfig, crdFiles());
   await waitForCrds(kc, crds.map((c) => c.replace(/^.*\//, "")));
   log(`applied ${crds.length} CRDs`);
+  // After the CRDs are established: the policies' CEL is type-checked against their schemas.
+  const policies = applyManifests(join(info.binDir, "kubectl"), info.kubeconfig, admissionPolicyFiles());
+  log(`applied ${policies.length} admission policies and bindings`);
 
   // A second deploy replaces the running operator (e.g. after a code change).
   const record = join(paths.clusterDir, "operator.json");

@@ -1,5 +1,6 @@
 /**
- * Generates crds/<plural>.kubatch.dev.yaml from the zod schemas in api/.
+ * Generates crds/<plural>.kubatch.dev.yaml from the zod schemas in api/, and the chart's
+ * admission policies (charts/kubatch/files/admission/) from api/admission-policy.ts.
  *   node api/crd-gen/main.ts           write the files
  *   node api/crd-gen/main.ts --check   exit 1 (with a diff) when the committed files differ
  */
@@ -7,12 +8,40 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GROUP } from "../group.ts";
+import { renderAdmission } from "./admission.ts";
 import { lineDiff } from "./diff.ts";
 import { renderCrds } from "./render.ts";
 
 export const CRDS_DIR = resolve(fileURLToPath(new URL("../../crds", import.meta.url)));
 /** The Helm chart ships the same files (its test fails when they drift from crds/). */
 export const CHART_CRDS_DIR = resolve(fileURLToPath(new URL("../../charts/kubatch/files/crds", import.meta.url)));
+/** The admission policies, applied by the chart (templates/admission-policy.yaml) and by the local deploy. */
+export const ADMISSION_DIR = resolve(fileURLToPath(new URL("../../charts/kubatch/files/admission", import.meta.url)));
+
+/** Differences between the generated admission policies and the files in `dir` (empty when up to date). */
+export function checkAdmission(dir: string = ADMISSION_DIR): string[] {
+  const generated = renderAdmission();
+  const problems: string[] = [];
+  for (const [file, content] of generated) {
+    const path = join(dir, file);
+    if (!existsSync(path)) problems.push(`${file}: missing (run node api/crd-gen/main.ts)`);
+    else if (readFileSync(path, "utf8") !== content) problems.push(`${file}: differs from api/admission-policy.ts (- committed, + generated):\n${lineDiff(readFileSync(path, "utf8"), content)}`);
+  }
+  if (existsSync(dir)) for (const file of readdirSync(dir)) if (!generated.has(file)) problems.push(`${file}: not generated (stale?)`);
+  return problems;
+}
+
+export function writeAdmission(dir: string = ADMISSION_DIR): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [file, content] of renderAdmission()) {
+    const path = join(dir, file);
+    if (existsSync(path) && readFileSync(path, "utf8") === content) continue;
+    writeFileSync(path, content);
+    written.push(file);
+  }
+  return written;
+}
 
 /** Differences between the generated CRDs and the files in `dir` (empty when up to date). */
 export function checkCrds(dir: string = CRDS_DIR): string[] {
@@ -51,16 +80,18 @@ export function writeCrds(dir: string = CRDS_DIR): string[] {
 
 if (import.meta.main) {
   if (process.argv.includes("--check")) {
-    const problems = checkCrds();
+    const problems = [...checkCrds(), ...checkAdmission()];
     if (problems.length > 0) {
       console.error(problems.join("\n\n"));
-      console.error("\nThe CRDs are out of date: run `node api/crd-gen/main.ts` and commit crds/.");
+      console.error("\nThe generated files are out of date: run `node api/crd-gen/main.ts` and commit crds/ and charts/kubatch/files/.");
       process.exit(1);
     }
-    console.log("crds/ is up to date");
+    console.log("crds/ and the chart's admission policies are up to date");
   } else {
     const written = writeCrds();
     writeCrds(CHART_CRDS_DIR);
     console.log(written.length === 0 ? "crds/ already up to date" : `wrote ${written.map((f) => `crds/${f}`).join(", ")} (and the chart's copies)`);
+    const policies = writeAdmission();
+    if (policies.length > 0) console.log(`wrote ${policies.map((f) => `charts/kubatch/files/admission/${f}`).join(", ")}`);
   }
 }

@@ -34,6 +34,7 @@ const everything = {
   "networkPolicy.enabled": true,
   "podDisruptionBudget.enabled": true,
   "rbac.aggregateToDefaultRoles": true,
+  "admissionPolicy.enabled": true,
   "config.autoStorage.name": "batch-storage",
   "config.autoStorage.key": "connectionString",
   "image.digest": `sha256:${"a".repeat(64)}`,
@@ -46,6 +47,7 @@ const valueCases: Record<string, Record<string, string | number | boolean>> = {
     "crds.install": false,
     "metrics.enabled": false,
     "rbac.aggregateToDefaultRoles": false,
+    "admissionPolicy.enabled": false,
     "serviceAccount.create": false,
     "serviceAccount.name": "existing",
     replicas: 0,
@@ -107,6 +109,10 @@ describe("helm chart", { skip: found.skip }, () => {
           "RoleBinding",
           "Service",
           "ServiceAccount",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding",
+          "ValidatingAdmissionPolicyBinding",
         ]);
         const dep = deployment(objs);
         assert.equal(dep.spec.replicas, 1);
@@ -147,7 +153,7 @@ describe("helm chart", { skip: found.skip }, () => {
     "crds.install=false, metrics off, existing ServiceAccount, 0 replicas": {
       values: valueCases["every toggle off"]!,
       check: (objs) => {
-        for (const kind of ["CustomResourceDefinition", "Service", "ServiceAccount", "ServiceMonitor"]) assert.ok(!objs.some((o) => o.kind === kind), kind);
+        for (const kind of ["CustomResourceDefinition", "Service", "ServiceAccount", "ServiceMonitor", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]) assert.ok(!objs.some((o) => o.kind === kind), kind);
         assert.equal(objs.filter((o) => o.kind === "ClusterRole").length, 1);
         const dep = deployment(objs);
         assert.equal(dep.spec.replicas, 0);
@@ -169,6 +175,24 @@ describe("helm chart", { skip: found.skip }, () => {
       for (const [k, v] of Object.entries(source.metadata.labels ?? {})) assert.equal(crd.metadata.labels?.[k], v);
       const strip = (o: Manifest) => ({ ...o, metadata: { name: o.metadata.name } });
       assert.deepEqual(strip(crd), strip(source), `${crd.metadata.name} changed in rendering`);
+    }
+  });
+
+  test("rendered admission policies are the chart's files under the release's names, each binding naming its policy", async () => {
+    const dir = join(chartDir, "files", "admission");
+    const source = readdirSync(dir).map((f) => plainYaml(readFileSync(join(dir, f), "utf8")) as Manifest & { spec: { policyName?: string } });
+    const rendered = (await template(bin, {}, "batch")).filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")) as (Manifest & { spec: { policyName?: string } })[];
+    const renamed = (name: string) => `batch-kubatch-${name.replace(/\.kubatch\.dev$/, "")}`;
+    assert.deepEqual(rendered.map((o) => `${o.kind} ${o.metadata.name}`).sort(), source.map((o) => `${o.kind} ${renamed(o.metadata.name)}`).sort());
+    for (const obj of rendered) {
+      const from = source.find((o) => o.kind === obj.kind && renamed(o.metadata.name) === obj.metadata.name)!;
+      assert.equal(obj.metadata.labels?.["app.kubernetes.io/instance"], "batch");
+      if (obj.spec.policyName) {
+        assert.equal(obj.spec.policyName, renamed(from.spec.policyName!));
+        assert.ok(rendered.some((p) => p.kind === "ValidatingAdmissionPolicy" && p.metadata.name === obj.spec.policyName), `${obj.metadata.name}: its policy is rendered`);
+      }
+      const strip = (o: Manifest & { spec: { policyName?: string } }) => ({ ...o, metadata: {}, spec: { ...o.spec, policyName: undefined } });
+      assert.deepEqual(strip(obj), strip(from), `${obj.metadata.name} changed in rendering`);
     }
   });
 
@@ -197,6 +221,7 @@ describe("helm chart", { skip: found.skip }, () => {
     "bad vm size quantity": { values: { "config.vmSizes.small.requests.cpu": "lots" }, error: /\/config\/vmSizes\/small\/requests\/cpu/ },
     "port out of range": { values: { "metrics.port": 70000 }, error: /\/metrics\/port/ },
     "bad digest": { values: { "image.digest": "sha256:xyz" }, error: /\/image\/digest/ },
+    "admission policy toggle not a boolean": { values: { "admissionPolicy.enabled": "yes" }, error: /\/admissionPolicy\/enabled/ },
     "two replicas without leader election": { values: { replicas: 2 }, error: /needs leaderElection.enabled/ },
     "ServiceMonitor without metrics": { values: { "serviceMonitor.enabled": true, "metrics.enabled": false }, error: /serviceMonitor.enabled needs metrics.enabled/ },
   };
@@ -257,6 +282,8 @@ describe("helm chart", { skip: found.skip }, () => {
         ["clusterrolebinding", `${fullname}-operator`],
         ["clusterrole", `${fullname}-edit`],
         ["clusterrole", `${fullname}-view`],
+        ["validatingadmissionpolicy", `${fullname}-task-assignment`],
+        ["validatingadmissionpolicybinding", `${fullname}-task-status-by-node`],
       ];
       for (const [kind, name] of expected) {
         const got = await kubectl(["get", kind!, name!, "--namespace", ns.name, "-o", "name"]);

@@ -5,13 +5,15 @@
 //   RBAC beyond the Role named kubatch-node);
 // - a node agent (ServiceAccount kubatch-node, made by the operator when a Pool exists in a
 //   namespace) reads its own namespace's tasks and jobs and writes only task status: it cannot
-//   read another namespace's tasks nor modify a Pool;
+//   read another namespace's tasks nor modify a Pool; it gets only the Secrets the namespace's
+//   tasks and jobs name, and no Pods or logs (container tasks' upload has kubatch-upload);
 // - namespace editors and viewers get kubatch objects through the aggregated roles.
 // The chart is installed with replicas=0 and crds.install=false (see helm.test.ts for why).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
-import { nodeRbac, nodeServiceAccount } from "../../operator/src/pool/node-rbac.ts";
+import { nodeServiceAccount, uploadServiceAccount } from "../../api/identities.ts";
+import { nodeRbac, uploadRbac } from "../../operator/src/node-identity/node-rbac.ts";
 import { fieldManager } from "../../kube/apply.ts";
 import { chartDir, helm, helmForTests, setArgs } from "../helm/chart.ts";
 import { run, show } from "./support/run.ts";
@@ -32,6 +34,7 @@ const operatorChecks: Record<string, Check> = {
   "watch jobs everywhere": ["watch", "jobs.kubatch.dev", "all", true],
   "watch tasks everywhere": ["watch", "tasks.kubatch.dev", "all", true],
   "patch task labels (assignment)": ["patch", "tasks.kubatch.dev", "other-ns", true],
+  "assign tasks (what the admission policy asks for)": ["assign", "tasks.kubatch.dev", "other-ns", true],
   "patch task status": ["patch", "tasks.kubatch.dev", "other-ns", true, "status"],
   "patch pool status": ["patch", "pools.kubatch.dev", "other-ns", true, "status"],
   "patch job status": ["patch", "jobs.kubatch.dev", "other-ns", true, "status"],
@@ -52,6 +55,10 @@ const operatorChecks: Record<string, Check> = {
   "bind the node Role": ["bind", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "other-ns", true],
   "apply the node RoleBinding": ["patch", `rolebindings.rbac.authorization.k8s.io/${nodeServiceAccount}`, "other-ns", true],
   "create the node Role by name (server-side apply)": ["create", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "other-ns", true],
+  "apply the upload ServiceAccount": ["patch", `serviceaccounts/${uploadServiceAccount}`, "other-ns", true],
+  "apply the upload Role": ["patch", `roles.rbac.authorization.k8s.io/${uploadServiceAccount}`, "other-ns", true],
+  "apply the upload RoleBinding": ["patch", `rolebindings.rbac.authorization.k8s.io/${uploadServiceAccount}`, "other-ns", true],
+  "no escalating the upload Role (it holds its rules)": ["escalate", `roles.rbac.authorization.k8s.io/${uploadServiceAccount}`, "other-ns", false],
   "take the leader Lease": ["create", "leases.coordination.k8s.io", "release-ns", true],
   "renew the leader Lease": ["update", "leases.coordination.k8s.io", "release-ns", true],
   // …and nothing more.
@@ -92,7 +99,9 @@ const agentChecks: Record<string, Check> = {
   "watch its namespace's tasks": ["watch", "tasks.kubatch.dev", "pool-ns", true],
   "list its namespace's jobs": ["list", "jobs.kubatch.dev", "pool-ns", true],
   "patch task status": ["patch", "tasks.kubatch.dev", "pool-ns", true, "status"],
-  "read a storage Secret by name": ["get", "secrets", "pool-ns", true],
+  "read the Secret a task names": ["get", "secrets/storage", "pool-ns", true],
+  "no Secret no task names": ["get", "secrets/other", "pool-ns", false],
+  "no assigning tasks": ["assign", "tasks.kubatch.dev", "pool-ns", false],
   "record events": ["create", "events", "pool-ns", true],
   "no tasks of another namespace (get)": ["get", "tasks.kubatch.dev", "other-ns", false],
   "no tasks of another namespace (list)": ["list", "tasks.kubatch.dev", "other-ns", false],
@@ -111,11 +120,20 @@ const agentChecks: Record<string, Check> = {
   "no listing Secrets": ["list", "secrets", "pool-ns", false],
   "no Secrets of another namespace": ["get", "secrets", "other-ns", false],
   "no Pods": ["create", "pods", "pool-ns", false],
-  "read a container task's Pod (upload)": ["watch", "pods", "pool-ns", true],
-  "read a container task's log (upload)": ["get", "pods", "pool-ns", true, "log"],
+  "no reading Pods": ["get", "pods", "pool-ns", false],
+  "no Pod logs": ["get", "pods", "pool-ns", false, "log"],
   "no Pods of another namespace": ["get", "pods", "other-ns", false],
   "no Deployments": ["patch", "deployments.apps", "pool-ns", false],
   "no RBAC": ["patch", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "pool-ns", false],
+};
+
+/** Container tasks' upload container (system:serviceaccount:<pool ns>:kubatch-upload). */
+const uploadChecks: Record<string, Check> = {
+  "watch its Pod": ["watch", "pods", "pool-ns", true],
+  "read the task container's log": ["get", "pods", "pool-ns", true, "log"],
+  "no task status": ["patch", "tasks.kubatch.dev", "pool-ns", false, "status"],
+  "no Secrets": ["get", "secrets/storage", "pool-ns", false],
+  "no Pods of another namespace": ["get", "pods", "other-ns", false],
 };
 
 /** People: a namespace editor (alice) and viewer (bob) of the pool's namespace. */
@@ -125,6 +143,7 @@ const userChecks: Record<string, [user: string, ...Check]> = {
   "editor deletes jobs": ["alice", "delete", "jobs.kubatch.dev", "pool-ns", true],
   "editor cannot forge task status": ["alice", "patch", "tasks.kubatch.dev", "pool-ns", false, "status"],
   "editor only in their namespace": ["alice", "create", "tasks.kubatch.dev", "other-ns", false],
+  "editor cannot assign tasks": ["alice", "assign", "tasks.kubatch.dev", "pool-ns", false],
   "viewer lists tasks": ["bob", "list", "tasks.kubatch.dev", "pool-ns", true],
   "viewer cannot create tasks": ["bob", "create", "tasks.kubatch.dev", "pool-ns", false],
 };
@@ -157,14 +176,22 @@ describe("RBAC of the chart's operator and of node agents", { skip: found.skip }
     [releaseNs, poolNs, otherNs, applyNs] = (await Promise.all(["rbac-rel", "rbac-pool", "rbac-other", "rbac-apply"].map((p) => testNamespace(kc!, p)))) as [Namespace, Namespace, Namespace, Namespace];
     const install = await helm(bin, ["install", release, chartDir, "--namespace", releaseNs.name, "--wait", "--timeout", "120s", ...setArgs({ replicas: 0, "crds.install": false })], 150_000);
     assert.equal(install.code, 0, show(install));
-    // A Pool makes the (harness's) operator create the node agents' identity in its namespace.
-    await new Kubatch(kc!, poolNs.name).create("Pool", "agents", { vmSize: "small", targetDedicatedNodes: 0 });
+    // A Pool makes the (harness's) operator create the node agents' identity in its namespace,
+    // and a task naming the Secret "storage" has it grant that one (the task never runs: no job).
+    const k = new Kubatch(kc!, poolNs.name);
+    await k.create("Pool", "agents", { vmSize: "small", targetDedicatedNodes: 0 });
+    await k.create("Task", "names-storage", { jobName: "none", commandLine: "true", resourceFiles: [{ httpUrl: "http://127.0.0.1/f", filePath: "f", credentialsSecretRef: { name: "storage", key: "sas" } }] });
     const rbac = kc!.makeApiClient(RbacAuthorizationV1Api);
     const core = kc!.makeApiClient(CoreV1Api);
-    await eventually(`ServiceAccount and RoleBinding ${nodeServiceAccount} in ${poolNs.name}`, 60_000, async () => {
+    await eventually(`ServiceAccount and RoleBinding ${nodeServiceAccount} in ${poolNs.name}, granting Secret storage`, 60_000, async () => {
       await core.readNamespacedServiceAccount({ name: nodeServiceAccount, namespace: poolNs.name });
-      return await rbac.readNamespacedRoleBinding({ name: nodeServiceAccount, namespace: poolNs.name });
+      await rbac.readNamespacedRoleBinding({ name: nodeServiceAccount, namespace: poolNs.name });
+      const role = await rbac.readNamespacedRole({ name: nodeServiceAccount, namespace: poolNs.name });
+      return role.rules?.some((r) => r.resourceNames?.includes("storage")) ? role : undefined;
     });
+    // The upload identity comes with the first container task that has output files: apply it as the operator would.
+    const upload = await kubectl(["apply", "--server-side", `--field-manager=${fieldManager}`, "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: uploadRbac(poolNs.name) }));
+    assert.equal(upload.code, 0, show(upload));
     for (const [user, role] of [["alice", "edit"], ["bob", "view"]] as const) {
       await rbac.createNamespacedRoleBinding({
         namespace: poolNs.name,
@@ -186,13 +213,13 @@ describe("RBAC of the chart's operator and of node agents", { skip: found.skip }
     }
 
     test("server-side applies the node agents' ServiceAccount, Role and RoleBinding (create, then update) as the operator does", async () => {
-      const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: nodeRbac(applyNs.name) });
+      const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: [...nodeRbac(applyNs.name, ["storage"]), ...uploadRbac(applyNs.name)] });
       for (const attempt of ["create", "update"]) {
         const r = await kubectl(["apply", "--server-side", `--field-manager=${fieldManager}`, `--as=${operatorSA()}`, "-f", "-"], list);
         assert.equal(r.code, 0, `${attempt}: ${show(r)}`);
       }
-      // The binding is live: the agent of that namespace now reads its Secrets and tasks.
-      for (const [verb, resource] of [["get", "secrets"], ["watch", "tasks.kubatch.dev"]]) {
+      // The binding is live: the agent of that namespace now reads the named Secret and tasks.
+      for (const [verb, resource] of [["get", "secrets/storage"], ["watch", "tasks.kubatch.dev"]]) {
         const r = await kubectl(["auth", "can-i", verb!, resource!, "-n", applyNs.name, `--as=${agentSA(applyNs.name)}`]);
         assert.equal(r.stdout.trim(), "yes", show(r));
       }
@@ -200,7 +227,7 @@ describe("RBAC of the chart's operator and of node agents", { skip: found.skip }
     });
 
     test("cannot write a Role or RoleBinding of another name with the node agents' rules", async () => {
-      const [, role, binding] = nodeRbac(applyNs.name);
+      const [, role, binding] = nodeRbac(applyNs.name, ["storage"]);
       for (const obj of [
         { ...role, metadata: { ...role.metadata, name: "not-kubatch-node" } },
         { ...binding, metadata: { ...binding.metadata, name: "not-kubatch-node" } },
@@ -229,6 +256,14 @@ describe("RBAC of the chart's operator and of node agents", { skip: found.skip }
       const own = await kubectl(["get", "tasks.kubatch.dev", "-n", poolNs.name, `--as=${agentSA(poolNs.name)}`]);
       assert.equal(own.code, 0, show(own));
     });
+  });
+
+  describe("container tasks' upload ServiceAccount (kubatch-upload)", () => {
+    for (const [name, check] of Object.entries(uploadChecks)) {
+      test(`${check[3] ? "can" : "cannot"}: ${name}`, async () => {
+        assert.equal(await canI(`system:serviceaccount:${poolNs.name}:${uploadServiceAccount}`, check), check[3], `${check.slice(0, 3).join(" ")}${check[4] ? `/${check[4]}` : ""}`);
+      });
+    }
   });
 
   describe("namespace editors and viewers (aggregated roles)", () => {

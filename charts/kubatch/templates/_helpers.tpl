@@ -85,7 +85,12 @@ autoStorage:
 {{- end }}
 
 {{/* The name of the ServiceAccount, Role and RoleBinding the operator creates for node agents
-     in each pool's namespace (operator/src/pool/node-rbac.ts). */}}
+     in each pool's namespace (api/identities.ts, operator/src/node-identity/node-rbac.ts). */}}
 {{- define "kubatch.nodeAgentName" -}}
 kubatch-node
+{{- end }}
+
+{{/* The same for container tasks' upload container, where container tasks have output files. */}}
+{{- define "kubatch.uploadName" -}}
+kubatch-upload
 {{- end }}

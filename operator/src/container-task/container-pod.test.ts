@@ -84,7 +84,7 @@ const cases: Record<string, { spec: Record<string, unknown>; retry?: number; dea
       assert.deepEqual(pod.spec?.containers?.map((c) => c.name), ["task", "upload"]);
       const up = pod.spec!.containers[1]!;
       assert.deepEqual(up.args, ["upload"]);
-      assert.equal(pod.spec?.serviceAccountName, "kubatch-node");
+      assert.equal(pod.spec?.serviceAccountName, "kubatch-upload");
       assert.ok(up.volumeMounts?.some((m) => m.mountPath === "/var/run/secrets/kubernetes.io/serviceaccount"));
       assert.ok(!pod.spec!.containers[0]!.volumeMounts?.some((m) => m.mountPath.startsWith("/var/run/secrets")));
       assert.match(String(env(pod, "upload").KUBATCH_OUTPUT_FILES), /out/);

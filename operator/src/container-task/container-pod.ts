@@ -5,14 +5,14 @@
 // shell, like on a node) and the same environment an agent gives its tasks; when the task
 // has outputFiles, container `upload` (the task-runner image) waits for `task` to end, reads
 // its exit code from the Pod's status and uploads by uploadCondition. Only `upload` gets an
-// API token (the namespace's kubatch-node identity): the user's code gets none.
+// API token (the namespace's kubatch-upload identity): the user's code gets none.
 import { createHash } from "node:crypto";
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { Job } from "../../../api/job.ts";
 import type { Task } from "../../../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
-import { nodeServiceAccount } from "../pool/node-rbac.ts";
+import { uploadServiceAccount } from "../../../api/identities.ts";
 import { splitCommandLine } from "../../../api/command-line-split.ts";
 import {
   autoStorageEnv,
@@ -180,7 +180,7 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
       restartPolicy: "Never",
       // Retries are new Pods (the operator's), never container restarts.
       activeDeadlineSeconds: inputs.deadlineSeconds !== undefined && inputs.deadlineSeconds < MAX_POD_DEADLINE_SECONDS ? Math.max(1, Math.ceil(inputs.deadlineSeconds)) : undefined,
-      serviceAccountName: outputs.length > 0 ? nodeServiceAccount : undefined,
+      serviceAccountName: outputs.length > 0 ? uploadServiceAccount : undefined,
       automountServiceAccountToken: false,
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers,

@@ -189,7 +189,7 @@ test("the container task reconciler: one Pod per attempt, the Task status from i
         events: api.recorder,
         config,
         enqueue: () => {},
-        ensureNodeRbac: async (namespace) => void rbac.push(namespace),
+        ensureUploadRbac: async (namespace) => void rbac.push(namespace),
         log: () => {},
         now: new FakeClock(t0).date,
       });

@@ -31,8 +31,8 @@ export type ContainerTaskDeps = {
   events: EventRecorder;
   config: OperatorConfig;
   enqueue: (key: string) => void;
-  /** Applies the node agents' ServiceAccount and Role in a namespace (once per process). */
-  ensureNodeRbac: (namespace: string) => Promise<void>;
+  /** Applies the upload container's ServiceAccount, Role and RoleBinding in a namespace (once per process). */
+  ensureUploadRbac: (namespace: string) => Promise<void>;
   log: (line: string) => void;
   now?: () => Date;
 };
@@ -146,8 +146,8 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
           const { max } = plan.retrying;
           deps.log(`container task ${key}: back-off over; retry ${plan.retry}${max < 0 ? "" : ` of ${max}`}`);
         }
-        // The upload step runs as the node agents' identity.
-        if ((task.spec.outputFiles ?? []).length > 0) await deps.ensureNodeRbac(namespace);
+        // The upload step has an identity of its own (its Pod and its task container's log).
+        if ((task.spec.outputFiles ?? []).length > 0) await deps.ensureUploadRbac(namespace);
         await deps.writer.apply(plan.pod);
         deps.log(`container task ${key}: pod ${plan.pod.metadata!.name} created (attempt ${plan.retry})`);
         if (plan.then) await write(raw, plan.then);

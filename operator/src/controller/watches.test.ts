@@ -41,7 +41,7 @@ function harness() {
     jobController({ queue: queueOf("job"), jobs: none, pools: none, state, writer: none, writes: none, custom: none, events: none, log: none }),
     workItemController({ queue: queueOf("workitem"), workItems: none, jobs: none, writer: none, events: none }),
     autoPoolController({ queue: queueOf("autopool"), jobs: none, workItems: none, pools: none, writer: none, events: none, state, listEvents: none, deletePool: none }),
-    containerTaskController({ queue: queueOf("containertask"), tasks: none, jobs: none, state, writer: none, core: none, events: none, config: none, log: () => {}, ensureNodeRbac: none }),
+    containerTaskController({ queue: queueOf("containertask"), tasks: none, jobs: none, state, writer: none, core: none, events: none, config: none, log: () => {}, ensureUploadRbac: none }),
   ];
   const validation = { invalid: () => false, forget: () => {} };
   const fire = (e: Event) => {

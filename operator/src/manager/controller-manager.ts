@@ -37,7 +37,8 @@ import { makeTaskWrites } from "../dispatch/task-writes.ts";
 import { jobController } from "../job/controller.ts";
 import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
 import { poolController } from "../pool/controller.ts";
-import { nodeRbac } from "../pool/node-rbac.ts";
+import { nodeIdentityController } from "../node-identity/controller.ts";
+import { makeNodeIdentities } from "../node-identity/reconciler.ts";
 import { workItemController } from "../work-item/controller.ts";
 
 export type ControllerManager = {
@@ -168,14 +169,11 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     for (const informer of Object.keys(watches) as (keyof Watched)[]) (watchers[informer] as unknown[]).push(watches[informer]);
   };
 
-  // The node agents' identity, applied once per namespace per process (pool nodes and
-  // container tasks' upload step use it).
-  const rbacDone = new Set<string>();
-  const ensureNodeRbac = async (namespace: string): Promise<void> => {
-    if (rbacDone.has(namespace)) return;
-    for (const obj of nodeRbac(namespace)) await writer.apply(obj);
-    rbacDone.add(namespace);
-  };
+  // The node agents' identity (pool nodes) and the upload containers' (container tasks with
+  // output files), applied once per namespace per process; the node Role's Secret names then
+  // follow the namespace's tasks and jobs.
+  const identities = makeNodeIdentities({ tasks, jobs, writer });
+  const ensureNodeRbac = identities.ensureNode;
   add((queue) =>
     poolController({
       queue,
@@ -231,7 +229,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       },
     }),
   );
-  add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureNodeRbac }));
+  add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureUploadRbac: identities.ensureUpload }));
+  add((queue) => nodeIdentityController({ queue, identities }));
 
   let resync: NodeJS.Timeout | undefined;
   let gauges: NodeJS.Timeout | undefined;

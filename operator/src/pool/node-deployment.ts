@@ -34,7 +34,7 @@ import {
 } from "../../../api/node-contract.ts";
 import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
-import { nodeServiceAccount } from "./node-rbac.ts";
+import { nodeServiceAccount } from "../../../api/identities.ts";
 import { specHashAnnotation } from "../../../api/labels.ts";
 
 export const nodeRootVolume = "node-root";

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
+import { readGranted } from "./secret-read.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
 import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
 import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
@@ -327,7 +328,7 @@ export class TaskAgent {
     const id = `${namespace}/${name}/${key}`;
     const cached = this.secrets.get(id);
     if (cached && Date.now() - cached.at < cacheMs) return cached.value;
-    const secret = await this.core.readNamespacedSecret({ name, namespace });
+    const secret = await readGranted(() => this.core.readNamespacedSecret({ name, namespace }));
     const data = secret.data?.[key];
     const value = data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
     if (value === undefined) throw new Error(`Secret ${name} has no key ${key}`);

@@ -1,0 +1,132 @@
+// The API server's guard of the scheduler's record (ValidatingAdmissionPolicies, CEL; GA in
+// Kubernetes 1.30). One source for the Helm chart (charts/kubatch/files/admission/, written by
+// `node api/crd-gen/main.ts`) and the local cluster's deploy (which applies those files).
+//
+// - task-assignment.kubatch.dev (tasks, CREATE/UPDATE): only a requester holding the `assign` verb
+//   on tasks.kubatch.dev (the operator) sets or changes the node label or the assignment
+//   annotation. Anyone who may update the task may remove both together (what `kubatch task
+//   reactivate` does): that only puts the task back in the scheduler's queue.
+// - task-status-by-node.kubatch.dev (tasks/status, UPDATE, which PATCH is): a node agent — the
+//   namespace's kubatch-node ServiceAccount, or any ServiceAccount whose token is bound to a
+//   pod — writes the status of a task assigned to its own pod only: the stored node label must
+//   equal the pod named in the token. The operator (it holds `assign`) is not a node agent,
+//   even when its in-cluster token is bound to its pod.
+//
+// The operator is recognised by a permission, not by a username: the chart binds it to the
+// operator's ServiceAccount, whatever the release calls it; the local cluster's operator runs
+// as the cluster admin, which holds every verb; and policies are conjunctive, so a second
+// release's copy (same rules, its own names) never blocks the first one's operator.
+import { GROUP } from "./group.ts";
+import { assignVerb, nodeServiceAccount } from "./identities.ts";
+import { assignmentAnnotation, nodeLabel } from "./labels.ts";
+
+const apiVersion = "admissionregistration.k8s.io/v1";
+// Dotted like the CRDs' names, so none is ever a chart release's `<fullname>-task-…` (two
+// installations, each with its own copy, never collide).
+export const assignmentPolicyName = `task-assignment.${GROUP}`;
+export const nodeStatusPolicyName = `task-status-by-node.${GROUP}`;
+/** The claim a bound ServiceAccount token carries for the pod it was issued to. */
+export const podNameExtra = "authentication.kubernetes.io/pod-name";
+
+export type AdmissionObject = {
+  apiVersion: string;
+  kind: "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding";
+  metadata: { name: string; labels: Record<string, string> };
+  spec: Record<string, unknown>;
+};
+
+const labels = { "app.kubernetes.io/part-of": "kubatch" };
+const q = (s: string) => `'${s}'`;
+/** `[value]` when the map holds the key, else `[]`: an absent key and an empty value stay apart. */
+const entry = (obj: string, map: "labels" | "annotations", key: string) =>
+  `has(${obj}.metadata.${map}) && ${q(key)} in ${obj}.metadata.${map} ? [${obj}.metadata.${map}[${q(key)}]] : []`;
+const holdsAssign = `authorizer.group(${q(GROUP)}).resource('tasks').namespace(request.namespace).check(${q(assignVerb)}).allowed()`;
+
+const onlyTheOperator = (field: string) =>
+  `${field}: only the kubatch operator (the "${assignVerb}" verb on tasks.${GROUP}) sets or changes it; ` +
+  `anyone else may only remove metadata.labels[${nodeLabel}] and metadata.annotations[${assignmentAnnotation}] together`;
+
+function assignmentPolicy(): AdmissionObject {
+  return {
+    apiVersion,
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: assignmentPolicyName, labels },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: [GROUP], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["tasks"] }] },
+      // Lazily evaluated: the authorizer is asked only when the record changes.
+      variables: [
+        { name: "node", expression: entry("object", "labels", nodeLabel) },
+        { name: "assignment", expression: entry("object", "annotations", assignmentAnnotation) },
+        { name: "oldNode", expression: `oldObject == null ? [] : (${entry("oldObject", "labels", nodeLabel)})` },
+        { name: "oldAssignment", expression: `oldObject == null ? [] : (${entry("oldObject", "annotations", assignmentAnnotation)})` },
+        { name: "unassigned", expression: "size(variables.node) == 0 && size(variables.assignment) == 0" },
+        { name: "operator", expression: holdsAssign },
+      ],
+      validations: [
+        {
+          expression: "variables.node == variables.oldNode || variables.unassigned || variables.operator",
+          message: onlyTheOperator(`metadata.labels[${nodeLabel}]`),
+          reason: "Forbidden",
+        },
+        {
+          expression: "variables.assignment == variables.oldAssignment || variables.unassigned || variables.operator",
+          message: onlyTheOperator(`metadata.annotations[${assignmentAnnotation}]`),
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+}
+
+function nodeStatusPolicy(): AdmissionObject {
+  const user = "request.userInfo.username";
+  const hasPod = `has(request.userInfo.extra) && ${q(podNameExtra)} in request.userInfo.extra && size(request.userInfo.extra[${q(podNameExtra)}]) > 0`;
+  return {
+    apiVersion,
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: nodeStatusPolicyName, labels },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: [GROUP], apiVersions: ["*"], operations: ["UPDATE"], resources: ["tasks/status"] }] },
+      matchConditions: [
+        {
+          name: "node-agent",
+          expression: `${user}.startsWith('system:serviceaccount:') && (${user}.endsWith(${q(`:${nodeServiceAccount}`)}) || (${hasPod}))`,
+        },
+      ],
+      // Lazily evaluated: the authorizer is asked only on a write that would be refused.
+      variables: [
+        { name: "pod", expression: `${hasPod} ? request.userInfo.extra[${q(podNameExtra)}][0] : ''` },
+        // The stored object's: a status write cannot change labels.
+        { name: "node", expression: `has(oldObject.metadata.labels) && ${q(nodeLabel)} in oldObject.metadata.labels ? oldObject.metadata.labels[${q(nodeLabel)}] : ''` },
+        { name: "operator", expression: holdsAssign },
+      ],
+      validations: [
+        {
+          expression: "variables.pod != '' || variables.operator",
+          message: `status: a node agent writes task status with a token bound to its pod (${podNameExtra}); this token is bound to none`,
+          reason: "Forbidden",
+        },
+        {
+          expression: "variables.pod == '' || variables.node == variables.pod || variables.operator",
+          messageExpression: `'metadata.labels[${nodeLabel}] is "' + variables.node + '": the node agent of pod "' + variables.pod + '" writes the status of tasks assigned to it only'`,
+          message: `metadata.labels[${nodeLabel}]: a node agent writes the status of tasks assigned to its pod only`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+}
+
+const binding = (policyName: string): AdmissionObject => ({
+  apiVersion,
+  kind: "ValidatingAdmissionPolicyBinding",
+  metadata: { name: policyName, labels },
+  spec: { policyName, validationActions: ["Deny"] },
+});
+
+/** Both policies with their bindings, in the order they are applied (a binding after its policy). */
+export function taskAdmissionPolicies(): AdmissionObject[] {
+  return [assignmentPolicy(), binding(assignmentPolicyName), nodeStatusPolicy(), binding(nodeStatusPolicyName)];
+}

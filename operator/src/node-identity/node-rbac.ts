@@ -1,0 +1,52 @@
+// The identities the operator makes in a namespace (pure):
+// - kubatch-node, the node agents': read tasks and jobs, write task status (the admission
+//   policy narrows that to the tasks of the agent's own pod), record events, and get the
+//   Secrets the namespace's tasks and jobs name for their storage credentials — by name, the
+//   names the operator keeps up to date (secret-names.ts). User code on a node runs beside
+//   the agent and can read its token, so nothing more: no other Secret, no Pods, no logs.
+// - kubatch-upload, container tasks' `upload` container's: read its Pod (the task container's
+//   exit) and that container's log. Only that container gets the token; the user's code none.
+import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from "@kubernetes/client-node";
+import { GROUP } from "../../../api/group.ts";
+import { nodeServiceAccount, uploadServiceAccount } from "../../../api/identities.ts";
+
+type Identity = [V1ServiceAccount, V1Role, V1RoleBinding];
+
+function identity(name: string, namespace: string, rules: V1PolicyRule[]): Identity {
+  const labels = { "app.kubernetes.io/managed-by": "kubatch", "app.kubernetes.io/name": name };
+  const metadata = { name, namespace, labels };
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+  ];
+}
+
+/** The node agents' rules; `secretNames` sorted and unique (agentSecretNames). */
+export function nodeRules(secretNames: readonly string[]): V1PolicyRule[] {
+  return [
+    { apiGroups: [GROUP], resources: ["tasks", "jobs"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [GROUP], resources: ["tasks/status"], verbs: ["get", "patch", "update"] },
+    // An empty resourceNames would mean every Secret: no names, no rule.
+    ...(secretNames.length > 0 ? [{ apiGroups: [""], resources: ["secrets"], resourceNames: [...secretNames], verbs: ["get"] }] : []),
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+  ];
+}
+
+export function nodeRbac(namespace: string, secretNames: readonly string[]): Identity {
+  return identity(nodeServiceAccount, namespace, nodeRules(secretNames));
+}
+
+export function uploadRbac(namespace: string): Identity {
+  return identity(uploadServiceAccount, namespace, [
+    // get and watch (by name: a field selector on metadata.name) of its own Pod; the log of its task container.
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "watch"] },
+    { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+  ]);
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { JobObject, TaskObject } from "../../../kube/objects.ts";
+import { agentSecretNames, jobSecretNames, taskSecretNames } from "./secret-names.ts";
+
+const ref = (name: string) => ({ credentialsSecretRef: { name, key: "k" } });
+const resource = (name: string) => ({ httpUrl: "http://x/f", filePath: "f", ...ref(name) });
+const output = (name: string) => ({ filePattern: "*", destination: { container: { containerUrl: "http://x/c", ...ref(name) } }, uploadOptions: { uploadCondition: "TaskCompletion" } });
+const task = (spec: object) => ({ metadata: { name: "t", namespace: "ns" }, spec: { jobName: "j", commandLine: "x", ...spec } }) as unknown as TaskObject;
+const job = (spec: object) => ({ metadata: { name: "j", namespace: "ns" }, spec: { poolInfo: { poolId: "p" }, ...spec } }) as unknown as JobObject;
+
+describe("taskSecretNames", () => {
+  const cases: Record<string, { spec: object; want: string[] }> = {
+    "no files": { spec: {}, want: [] },
+    "public resource files name none": { spec: { resourceFiles: [{ httpUrl: "http://x/f", filePath: "f" }] }, want: [] },
+    "resource and output files": { spec: { resourceFiles: [resource("in")], outputFiles: [output("out")] }, want: ["in", "out"] },
+    "one name once": { spec: { resourceFiles: [resource("s"), resource("s")], outputFiles: [output("s")] }, want: ["s"] },
+    // Its Pod gets the credentials through secretKeyRef env; it never reaches a node.
+    "a container task: none": { spec: { containerSettings: { imageName: "busybox" }, resourceFiles: [resource("in")] }, want: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(taskSecretNames(task(tc.spec)), tc.want));
+});
+
+describe("jobSecretNames", () => {
+  const cases: Record<string, { spec: object; want: string[] }> = {
+    "no job tasks": { spec: {}, want: [] },
+    "preparation and release": { spec: { jobPreparationTask: { commandLine: "x", resourceFiles: [resource("prep")] }, jobReleaseTask: { commandLine: "x", resourceFiles: [resource("rel")] } }, want: ["prep", "rel"] },
+    // The agent runs them on the node whatever their containerSettings say.
+    "preparation with containerSettings still runs on the node": { spec: { jobPreparationTask: { commandLine: "x", containerSettings: { imageName: "i" }, resourceFiles: [resource("prep")] } }, want: ["prep"] },
+    "manager task's files": { spec: { jobManagerTask: { id: "m", commandLine: "x", resourceFiles: [resource("in")], outputFiles: [output("out")] } }, want: ["in", "out"] },
+    "a container manager task: none": { spec: { jobManagerTask: { id: "m", commandLine: "x", containerSettings: { imageName: "i" }, resourceFiles: [resource("in")] } }, want: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(jobSecretNames(job(tc.spec)), tc.want));
+});
+
+describe("agentSecretNames", () => {
+  it("every task's and job's names, sorted, once", () => {
+    const tasks = [task({ resourceFiles: [resource("zeta")] }), task({ outputFiles: [output("alpha")] }), task({})];
+    const jobs = [job({ jobPreparationTask: { commandLine: "x", resourceFiles: [resource("zeta"), resource("mid")] } })];
+    assert.deepEqual(agentSecretNames(tasks, jobs), ["alpha", "mid", "zeta"]);
+  });
+});

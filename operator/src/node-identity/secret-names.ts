@@ -1,0 +1,39 @@
+// Which Secrets node agents read through the API (pure): the credentialsSecretRef of the
+// resource and output files of the tasks a node runs, and of the jobs' preparation, release
+// and manager tasks. Not the start task's, the auto-storage Secret or container tasks' (their
+// pods get those through secretKeyRef env, which the kubelet resolves).
+import type { JobObject, TaskObject } from "../../../kube/objects.ts";
+
+type Files = { resourceFiles?: readonly { credentialsSecretRef?: { name?: string } }[]; outputFiles?: readonly { destination?: { container?: { credentialsSecretRef?: { name?: string } } } }[] };
+
+function namesOf(files: Files | undefined, into: Set<string>): void {
+  for (const f of files?.resourceFiles ?? []) if (f.credentialsSecretRef?.name) into.add(f.credentialsSecretRef.name);
+  for (const f of files?.outputFiles ?? []) if (f.destination?.container?.credentialsSecretRef?.name) into.add(f.destination.container.credentialsSecretRef.name);
+}
+
+/** The Secrets one task's agent reads (none for a container task: it never reaches a node). */
+export function taskSecretNames(task: TaskObject): string[] {
+  const names = new Set<string>();
+  if (!task.spec?.containerSettings) namesOf(task.spec as Files, names);
+  return [...names];
+}
+
+/** The Secrets one job's preparation, release and manager tasks make agents read. */
+export function jobSecretNames(job: JobObject): string[] {
+  const names = new Set<string>();
+  const spec = job.spec;
+  // The agent runs preparation and release tasks on the node even with containerSettings.
+  namesOf(spec?.jobPreparationTask as Files | undefined, names);
+  namesOf(spec?.jobReleaseTask as Files | undefined, names);
+  // The manager becomes a Task (counted there too); a container one runs as its own Pod.
+  if (!spec?.jobManagerTask?.containerSettings) namesOf(spec?.jobManagerTask as Files | undefined, names);
+  return [...names];
+}
+
+/** Every Secret the agents of a namespace read, sorted: the node Role's resourceNames. */
+export function agentSecretNames(tasks: readonly TaskObject[], jobs: readonly JobObject[]): string[] {
+  const names = new Set<string>();
+  for (const t of tasks) for (const n of taskSecretNames(t)) names.add(n);
+  for (const j of jobs) for (const n of jobSecretNames(j)) names.add(n);
+  return [...names].sort();
+}
