@@ -23,9 +23,11 @@ const call = (method, path, body) => new Promise((done) => {
 (async () => {
   console.log("token-file", fs.existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token"));
   console.log("agent-state", fs.existsSync("/kubatch-agent-state"));
+  // Variables only the agent's container has, as NAME= (spelt so this source, itself in the probe's environment, does not match).
+  const agentOnly = ["KUBATCH_AGENT_STATE_DIR", "KUBATCH_AUTO_STORAGE_CONNECTION_STRING"].map((n) => n + String.fromCharCode(61));
   let seen = 0;
   for (const p of fs.readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d))) {
-    try { if (/KUBATCH_AGENT_STATE_DIR|KUBATCH_AUTO_STORAGE/.test(fs.readFileSync("/proc/" + p + "/environ", "utf8"))) seen++; } catch {}
+    try { const env = fs.readFileSync("/proc/" + p + "/environ", "utf8").split(String.fromCharCode(0)); if (env.some((e) => agentOnly.some((n) => e.startsWith(n)))) seen++; } catch {}
   }
   console.log("agent-env-visible", seen);
   console.log("get-secret", await call("GET", "/api/v1/namespaces/" + ns + "/secrets/tenant-secret"));
