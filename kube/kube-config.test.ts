@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { HttpMethod, RequestContext } from "@kubernetes/client-node";
+import { CoreV1Api, HttpMethod, RequestContext } from "@kubernetes/client-node";
 import { PooledKubeConfig, withSignal, type RequestLimits } from "./kube-config.ts";
 
 async function signalOf(limits: RequestLimits, perCall?: AbortSignal): Promise<AbortSignal> {
@@ -25,6 +27,36 @@ test("every API call gets a deadline, and ends at once when its owner's or the c
       assert.equal(signal.aborted, tc.abortedAt === "once");
       if (tc.abortedAt === "timeout") await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
       assert.equal(signal.aborted, true);
+    });
+  }
+});
+
+test("a call the owner refuses (its lease lapsed) is never sent, and says why", async (t) => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ kind: "Namespace", apiVersion: "v1", metadata: { name: "x" } }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  let why: string | undefined;
+  const kc = new PooledKubeConfig({ refuse: () => why });
+  kc.loadFromOptions({ clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }], users: [{ name: "u", token: "t" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
+  const core = kc.makeApiClient(CoreV1Api);
+  const cases: Record<string, { refuse?: string; sent: boolean }> = {
+    "allowed: sent": { sent: true },
+    "refused: not sent": { refuse: "the leader lease lapsed", sent: false },
+    "allowed again: sent": { sent: true },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      why = tc.refuse;
+      const before = seen.length;
+      const call = core.replaceNamespace({ name: "x", body: { metadata: { name: "x" } } });
+      if (tc.sent) await call;
+      else await assert.rejects(call, /PUT \/api\/v1\/namespaces\/x: not sent: the leader lease lapsed/);
+      assert.deepEqual(seen.slice(before), tc.sent ? ["PUT /api/v1/namespaces/x"] : []);
     });
   }
 });

@@ -10,6 +10,12 @@ export type RequestLimits = {
   timeoutMs?: number;
   /** Ends every call made through the config, in flight or not, when it aborts (the operator lost its lease). */
   signal?: AbortSignal;
+  /**
+   * Why no call may be sent now (a leader whose lease lapsed), asked as each call is sent:
+   * a process that wakes from a freeze past its lease is refused before its timers (the
+   * signal above) have had a chance to run.
+   */
+  refuse?: () => string | undefined;
 };
 
 /**
@@ -29,6 +35,8 @@ export class PooledKubeConfig extends KubeConfig {
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    const refused = this.limits.refuse?.();
+    if (refused !== undefined) throw new Error(`${context.getHttpMethod()} ${new URL(context.getUrl()).pathname}: not sent: ${refused}`);
     this.dispatcher ??= context.getDispatcher();
     if (this.dispatcher) context.setDispatcher(this.dispatcher);
     // client-node sets no deadline: a request the server never answers would hang its caller.

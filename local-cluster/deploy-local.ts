@@ -70,7 +70,15 @@ vmSizes:
 
 export type LocalOperator = { pid: number; healthPort: number; metricsPort: number; log: string };
 
-export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: string) => void; configFile?: string } = {}): Promise<LocalOperator> {
+export type DeployOptions = {
+  paths?: ClusterPaths;
+  log?: (line: string) => void;
+  configFile?: string;
+  /** Extra environment for the operator process (the crash suite's KUBATCH_FAILPOINTS); it still carries the cluster's id, so `cluster down` stops it. */
+  env?: Record<string, string>;
+};
+
+export async function deployLocal(opts: DeployOptions = {}): Promise<LocalOperator> {
   const paths = opts.paths ?? clusterPaths();
   const log = opts.log ?? console.log;
   const info = readInfo(paths);
@@ -105,7 +113,7 @@ export async function deployLocal(opts: { paths?: ClusterPaths; log?: (line: str
   if (!opts.configFile) writeFileSync(configFile, localOperatorConfig);
   const metricsPort = await freePort();
   const args = [join(repoRoot, "operator", "src", "main.ts"), `--health-addr=127.0.0.1:${healthPort}`, `--metrics-addr=127.0.0.1:${metricsPort}`, `--config=${configFile}`];
-  const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { KUBECONFIG: info.kubeconfig } });
+  const started = startDetached("operator", process.execPath, args, { clusterId: info.id, logDir: paths.logs, env: { ...opts.env, KUBECONFIG: info.kubeconfig } });
   await waitFor("the operator's /readyz", 60_000, async () => (await get(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, () =>
     isAlive(started.pid) ? undefined : `the operator exited; see ${started.log}`,
   );

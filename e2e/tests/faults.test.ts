@@ -11,15 +11,14 @@ import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { nodeLabel } from "../../api/labels.ts";
 import { mergePatch } from "../../kube/apply.ts";
 import { taskInterrupted } from "../../api/failure-codes.ts";
-import type { TaskStatus } from "../../api/task.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { agentPids } from "./support/agent-process.ts";
 import { agentsThrough, startFaultProxy, type FaultProxy, type FaultRule } from "./support/api-fault-proxy.ts";
 import { kubeConfig, localCluster, noCluster } from "./support/cluster.ts";
 import { hostFolder } from "./support/host-folder.ts";
-import { Kubatch, type Obj } from "./support/kubatch.ts";
+import { Kubatch } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
-import { runs, shellTask } from "./support/run-log.ts";
+import { assertExact, runs, shellTask } from "./support/run-log.ts";
 
 const statusWrite = /^PATCH \/apis\/kubatch\.dev\/v1alpha1\/namespaces\/[^/]+\/tasks\/([^/?]+)\/status/;
 
@@ -62,16 +61,6 @@ describe("faults", { skip: noCluster ?? (localCluster() ? undefined : "needs the
       const tasks = (await k.tasks(`job=${job}`)).filter((t) => t.status?.state === "Completed");
       return tasks.length === n ? tasks : undefined;
     }, async () => JSON.stringify((await k.job(job)).status?.taskCounts));
-
-  /** Starts per task in the log = 1 + its retries + its requeues, and every run the API calls a success ended in the log. */
-  const assertExact = (log: string, tasks: Obj<TaskStatus>[]) => {
-    const starts = new Map<string, number>();
-    for (const r of runs(log)) starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
-    for (const t of tasks) {
-      const info = t.status?.executionInfo;
-      assert.equal(starts.get(t.metadata.name) ?? 0, 1 + (info?.retryCount ?? 0) + (info?.requeueCount ?? 0), `${t.metadata.name}: starts in the log vs retryCount ${info?.retryCount} + requeueCount ${info?.requeueCount}`);
-    }
-  };
 
   test("status writes that fail (1 %, then a 60 s burst of 503, 429 and resets) run no task twice", { timeout: 420_000 }, async () => {
     const n = 1000;

@@ -27,7 +27,11 @@ async function main(): Promise<void> {
   const config = loadOperatorConfig(values.config);
   // Aborts when the lease is lost: every controller and every API call in flight stop at once.
   const leadership = new AbortController();
-  const kc = loadKubeConfig(undefined, { signal: leadership.signal });
+  let elector: Leadership | undefined;
+  // And no call leaves while the lease is not surely ours (a leader frozen past it wakes up
+  // with its watches' events before its renew timer): no two leaders ever write together.
+  const refuse = () => (elector && !elector.holdsLease() ? "this replica does not hold the leader lease now" : undefined);
+  const kc = loadKubeConfig(undefined, { signal: leadership.signal, refuse });
   log(`kubatch operator starting against ${kc.getCurrentCluster()?.server}`);
   const metrics = makeMetrics();
   const manager = makeControllerManager(kc, config, log, metrics);
@@ -37,7 +41,6 @@ async function main(): Promise<void> {
   const health = await startHealthServer(healthHost, healthPort, () => (leading ? manager.ready() : true));
   const [metricsHost, metricsPort] = splitHostPort("--metrics-addr", values["metrics-addr"]!);
   const metricsServer = await startMetricsServer(metricsHost, metricsPort, metrics.registry);
-  let elector: Leadership | undefined;
   let stopping = false;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;

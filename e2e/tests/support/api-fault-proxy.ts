@@ -51,6 +51,9 @@ export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, ca, agent: false },
       (upRes: IncomingMessage) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        // Now, not with the first chunk: a watch with no event yet would otherwise leave its
+        // client without a response until client-node's 30 s connect timeout.
+        res.flushHeaders();
         upRes.pipe(res);
       },
     );

@@ -1,7 +1,10 @@
 // Ground truth outside the cluster: every task a suite runs appends a line when it starts
 // and when it ends to a log in a host folder (host-folder.ts), and the suite compares those
 // runs with what the API says.
+import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import type { TaskStatus } from "../../../api/task.ts";
+import type { Obj } from "./kubatch.ts";
 
 export type Run = { task: string; node: string; start: number; end?: number };
 
@@ -29,4 +32,14 @@ export function runs(log: string): Run[] {
     }
   }
   return out;
+}
+
+/** Starts per task in the log = 1 + its retries + its requeues, for every task the API holds. */
+export function assertExact(log: string, tasks: Obj<TaskStatus>[]): void {
+  const starts = new Map<string, number>();
+  for (const r of runs(log)) starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
+  for (const t of tasks) {
+    const info = t.status?.executionInfo;
+    assert.equal(starts.get(t.metadata.name) ?? 0, 1 + (info?.retryCount ?? 0) + (info?.requeueCount ?? 0), `${t.metadata.name}: starts in the log vs retryCount ${info?.retryCount} + requeueCount ${info?.requeueCount}`);
+  }
 }

@@ -131,6 +131,10 @@ export class FakeClock implements Clock {
     this.timers.push({ at: this.t + ms, fire: () => c.abort(new DOMException("timed out", "TimeoutError")) });
     return c.signal;
   }
+  /** Moves time by `ms` without firing a timer: a process frozen (SIGSTOP) sees its clock jump before its timers run. */
+  jump(ms: number): void {
+    this.t += ms;
+  }
   /** Moves time by `ms`, firing the timers due on the way and letting what they start settle. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;

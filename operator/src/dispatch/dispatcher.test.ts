@@ -70,6 +70,10 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
         requeued: ["t1"],
       },
     },
+    "a requeue cut short between its writes (an operator crash: Active, counted, still labelled): only the label is cleared, the requeue not counted again": {
+      setup: { nodes: [], tasks: [{ name: "t1", node: "gone", state: "Active", requeueCount: 3 }] },
+      want: { writes: [unlabel("t1")], requeued: ["t1"] },
+    },
     "nodeDeallocationOption Terminate: a task that ran on the lost node ends as failed": {
       setup: { nodes: [], tasks: [{ name: "t1", node: "gone", reportedNode: "gone", state: "Running" }] },
       deallocation: "Terminate",

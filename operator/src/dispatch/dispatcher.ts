@@ -15,6 +15,7 @@ import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { makeTaskWrites } from "./task-writes.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
+import { failpoint } from "../../../kube/failpoint.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;
@@ -53,6 +54,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     deps.state.upsertTask({ ...task, node });
     try {
       await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node }, annotations: { [assignmentAnnotation]: randomUUID() } } } }, mergePatch);
+      failpoint("dispatch.after-assign");
       deps.onAssigned?.(task, node);
     } catch (err) {
       // Undo the assumption unless the informer has already replaced the entry.
@@ -76,6 +78,7 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
           { ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion }, status: { conditions } } },
           mergePatch,
         )) as { metadata?: { resourceVersion?: string } } | undefined;
+        failpoint("dispatch.during-explanations");
         if (deps.state.tasks.get(task.key) === task) deps.state.upsertTask({ ...task, conditions, resourceVersion: res?.metadata?.resourceVersion ?? task.resourceVersion });
       } catch (err) {
         if (!isConflictOrGone(err)) failure ??= err;

@@ -8,6 +8,7 @@ import { taskNames } from "../../../api/task.ts";
 import { fieldManager, mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { failpoint } from "../../../kube/failpoint.ts";
 
 export type TaskWrites = {
   /** Back to Active without a node; counted as a requeue when it had started. */
@@ -40,6 +41,9 @@ export function makeTaskWrites(custom: CustomObjectPatches, now: () => Date = ()
           mergePatch,
         )) as { metadata: { resourceVersion: string } };
         resourceVersion = res.metadata.resourceVersion;
+        // A crash here leaves the task Active and still labelled: the next operator removes the
+        // label only (state Active, no nodeInfo), so the requeue is counted once.
+        failpoint("requeue.between-writes");
       }
       await custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null } } } }, mergePatch);
     },

@@ -129,6 +129,46 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.ok(stoppedAt - lastRenew < leaseMs, `stopped ${stoppedAt - lastRenew} ms after the last renewal`);
     await a.leadership.stop();
   },
+  "a leader frozen past its renew deadline may not act the instant it wakes, before any of its timers fire; a renewal that lands restores it": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(retryMs);
+    assert.equal(a.leadership.holdsLease(), true);
+    clock.jump(leaseMs + 5_000); // SIGSTOP, then SIGCONT: no timer of it has run yet
+    assert.equal(a.leadership.leading(), true, "its renew loop has not noticed yet");
+    assert.equal(a.leadership.holdsLease(), false, "but its writes are fenced at once");
+    await clock.advance(retryMs); // nobody took the lease meanwhile: the next renewal keeps it
+    assert.equal(a.leadership.holdsLease(), true);
+    assert.ok(store.writes.every((w) => w === "a"));
+    await a.leadership.stop();
+  },
+  "a leader that finds another replica holding the lease (it was frozen past it) steps down at its next renewal, not after the renew deadline, and writes nothing": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const since = clock.now();
+    store.write({ holderIdentity: "b", leaseDurationSeconds: leaseMs / 1000, leaseTransitions: 1 });
+    const writes = store.writes.length;
+    await clock.advance(retryMs);
+    assert.deepEqual(a.events, [`started@${since}`, `stopped@${since + retryMs}`]);
+    assert.equal(a.signal()?.aborted, true);
+    await a.leadership.stop();
+    assert.equal(store.writes.length, writes, "neither a renewal nor a release over b's lease");
+    assert.equal(store.record?.holderIdentity, "b");
+  },
+  "a leader whose renewals fail may not act from renewDeadline after its last renewal began, before it steps down": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const renewed = clock.now();
+    store.mode = "fail";
+    await clock.advance(renewDeadlineMs - 1);
+    assert.equal(a.leadership.holdsLease(), true, "within the deadline");
+    await clock.advance(1);
+    assert.equal(a.leadership.holdsLease(), false, `fenced ${clock.now() - renewed} ms after the renewal began`);
+    assert.equal(a.leadership.leading(), true, "still retrying its renewal");
+    await clock.advance(retryMs + 1);
+    assert.deepEqual(a.events.map((e) => e.split("@")[0]), ["started", "stopped"]);
+    assert.equal(a.leadership.holdsLease(), false);
+    await a.leadership.stop();
+  },
   "failing renewals are retried within the deadline, then leadership stops": async ({ clock, store }) => {
     const a = elector(store, clock, "a");
     await clock.advance(0);

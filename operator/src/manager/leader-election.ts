@@ -7,7 +7,10 @@
 // - expiry by the local clock: another holder's lease counts as expired only when its record
 //   has not changed for leaseDuration since this process last saw it change (remote
 //   renewTimes are never compared with the local clock: clocks differ);
-// - on a lost lease the signal given to onStartedLeading aborts, stopping everything at once.
+// - on a lost lease the signal given to onStartedLeading aborts, stopping everything at once;
+// - holdsLease() fences the leader's writes: true only while its last renewal began less than
+//   renewDeadline ago by its own clock, so a process frozen past that (SIGSTOP, a VM pause)
+//   knows it on waking before any of its timers fires — its I/O callbacks may run first.
 // Writes carry the record's version, so two replicas can never both take the lease.
 import { errorMessage } from "../../../kube/errors.ts";
 
@@ -73,6 +76,8 @@ export type LeaderCallbacks = {
 export type Leadership = {
   /** Whether this process holds the lease now. */
   leading(): boolean;
+  /** Whether this process may act as the leader at this instant: leading, and its last renewal began within renewDeadline. */
+  holdsLease(): boolean;
   /** Stops electing and, if leading, hands the lease over at once instead of letting it expire. */
   stop(): Promise<void>;
 };
@@ -89,6 +94,8 @@ export class LeaderElector {
   /** The record as last seen, and the local time it was last seen to change. */
   private observed: LeaseRecord | undefined;
   private observedAt = 0;
+  /** The local time the last successful acquire or renewal began. */
+  private renewedAt = -Infinity;
   private readonly stopping = new AbortController();
   private leader: AbortController | undefined;
 
@@ -112,6 +119,7 @@ export class LeaderElector {
     if (!current) {
       await this.store.create(mine, signal);
       this.see(mine, now);
+      this.renewedAt = now;
       return true;
     }
     const { record, version } = current;
@@ -124,6 +132,7 @@ export class LeaderElector {
       : { ...mine, leaseTransitions: (record.leaseTransitions ?? 0) + 1 };
     await this.store.update(next, version, signal);
     this.see(next, now);
+    this.renewedAt = now;
     return true;
   }
 
@@ -132,6 +141,7 @@ export class LeaderElector {
     const running = this.run(callbacks);
     return {
       leading: () => this.leader !== undefined,
+      holdsLease: () => this.leader !== undefined && this.clock.now() - this.renewedAt < this.renewDeadlineMs,
       stop: async () => {
         this.stopping.abort();
         await running;
@@ -143,7 +153,7 @@ export class LeaderElector {
   private async run(callbacks: LeaderCallbacks): Promise<void> {
     const stopping = this.stopping.signal;
     while (!stopping.aborted) {
-      if (!(await this.attempt(this.clock.timeout(this.renewDeadlineMs)))) {
+      if ((await this.attempt(this.clock.timeout(this.renewDeadlineMs))) !== "ours") {
         await this.clock.sleep(this.retryMs, stopping);
         continue;
       }
@@ -156,8 +166,9 @@ export class LeaderElector {
       while (!stopping.aborted) {
         await this.clock.sleep(this.retryMs, stopping);
         if (stopping.aborted) return;
-        if (!(await this.renew())) {
-          this.config.log(`leader election: could not renew the lease within ${this.renewDeadlineMs} ms; stepping down`);
+        const lost = await this.renew();
+        if (lost !== undefined) {
+          this.config.log(`leader election: ${lost}; stepping down`);
           this.leader = undefined;
           leader.abort(new Error("lost the leader lease"));
           callbacks.onStoppedLeading();
@@ -167,23 +178,30 @@ export class LeaderElector {
     }
   }
 
-  /** Renews, retrying every retry period, until it works or the renew deadline passes. */
-  private async renew(): Promise<boolean> {
+  /**
+   * Renews, retrying every retry period, until it works or the renew deadline passes; a lease
+   * another replica holds (this one was frozen or cut off past it) is lost at once. Returns
+   * why the lease is lost, or undefined while it is ours (or the elector stops).
+   */
+  private async renew(): Promise<string | undefined> {
     const deadline = this.clock.timeout(this.renewDeadlineMs);
     const either = AbortSignal.any([this.stopping.signal, deadline]);
     while (!either.aborted) {
-      if (await this.attempt(deadline)) return true;
+      const result = await this.attempt(deadline);
+      if (result === "ours" || this.stopping.signal.aborted) return undefined;
+      if (result === "theirs") return `the lease is held by ${this.observed?.holderIdentity}`;
       await this.clock.sleep(this.retryMs, either);
     }
-    return this.stopping.signal.aborted;
+    return this.stopping.signal.aborted ? undefined : `could not renew the lease within ${this.renewDeadlineMs} ms`;
   }
 
-  private async attempt(deadline: AbortSignal): Promise<boolean> {
+  /** ours: this replica holds the lease; theirs: another one does; failed: the call failed. */
+  private async attempt(deadline: AbortSignal): Promise<"ours" | "theirs" | "failed"> {
     try {
-      return await this.tryAcquireOrRenew(AbortSignal.any([this.stopping.signal, deadline]));
+      return (await this.tryAcquireOrRenew(AbortSignal.any([this.stopping.signal, deadline]))) ? "ours" : "theirs";
     } catch (err) {
       if (!this.stopping.signal.aborted) this.config.log(`leader election: ${errorMessage(err)}`);
-      return false;
+      return "failed";
     }
   }
 
