@@ -1,7 +1,7 @@
 // The agent's launcher and the runner's server over a real Unix socket, with real processes:
 // what the agent sees when the process exits, is stopped, or dies with the tasks container.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +17,7 @@ let n = 0;
 async function withRunner<T>(fn: (socket: string, server: RunnerServer, dir: string) => Promise<T>): Promise<T> {
   const dir = join(root, `r${n++}`);
   const socket = join(dir, "runner.sock");
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH, RUNNER_ONLY: "image", KUBATCH_SECRET: "agent-only" }, log: quiet });
   try {
     return await fn(socket, server, dir);
@@ -26,6 +25,11 @@ async function withRunner<T>(fn: (socket: string, server: RunnerServer, dir: str
     await server.close();
   }
 }
+
+/** A command line that writes its pid to `pidFile` and sleeps: a process to stop. */
+const sleeper = (pidFile: string) => `/bin/sh -c 'echo $$ > ${pidFile}; exec sleep 30'`;
+const pidIn = (pidFile: string) => Number(readFileSync(pidFile, "utf8"));
+const started = (pidFile: string) => until(() => readFileSync(pidFile, "utf8").trim() !== "");
 
 const alive = (pid: number) => {
   try {
@@ -70,12 +74,12 @@ describe("runner", () => {
     withRunner(async (socket, _s, dir) => {
       const abort = new AbortController();
       const pidFile = join(dir, "pid");
-      const running = runnerLauncher(socket, { log: quiet })({ commandLine: `/bin/sh -c 'echo $$ > ${pidFile}; exec sleep 30'`, cwd: dir, outputDir: dir, env: {}, killGraceMs: 200, signal: abort.signal });
-      await until(() => readFileSync(pidFile, "utf8").trim() !== "");
+      const running = runnerLauncher(socket, { log: quiet })({ commandLine: sleeper(pidFile), cwd: dir, outputDir: dir, env: {}, killGraceMs: 200, signal: abort.signal });
+      await started(pidFile);
       abort.abort();
       const r = await running;
       assert.equal(r.signal, "SIGTERM");
-      assert.equal(alive(Number(readFileSync(pidFile, "utf8"))), false);
+      assert.equal(alive(pidIn(pidFile)), false);
     }));
 
   test("the agent's end (its connection closes) stops the process", () =>
@@ -83,51 +87,38 @@ describe("runner", () => {
       const pidFile = join(dir, "pid");
       const conn = connect(socket);
       await new Promise((r) => conn.once("connect", r));
-      conn.write(JSON.stringify({ commandLine: `/bin/sh -c 'echo $$ > ${pidFile}; exec sleep 30'`, cwd: dir, outputDir: dir, env: {}, killGraceMs: 200 }) + "\n");
-      await until(() => readFileSync(pidFile, "utf8").trim() !== "");
+      conn.write(JSON.stringify({ commandLine: sleeper(pidFile), cwd: dir, outputDir: dir, env: {}, killGraceMs: 200 }) + "\n");
+      await started(pidFile);
       conn.destroy();
       await until(() => server.running() === 0);
-      assert.equal(alive(Number(readFileSync(pidFile, "utf8"))), false);
+      assert.equal(alive(pidIn(pidFile)), false);
     }));
 
-  test("a process that ends with the tasks container is reported Interrupted", async () => {
-    const dir = join(root, "gone");
-    const { mkdir } = await import("node:fs/promises");
-    await mkdir(dir, { recursive: true });
-    const socket = join(dir, "runner.sock");
-    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: quiet });
-    const pidFile = join(dir, "pid");
-    const running = runnerLauncher(socket, { log: quiet })({ commandLine: `/bin/sh -c 'echo $$ > ${pidFile}; exec sleep 30'`, cwd: dir, outputDir: dir, env: {}, killGraceMs: 200 });
-    await until(() => readFileSync(pidFile, "utf8").trim() !== "");
-    // What the agent sees of a runner killed with its container: the connection drops without a result.
-    for (const s of await connections(server)) s.destroy();
-    const r = await running;
-    assert.equal(r.failure?.code, "Interrupted");
-    await server.close();
-  });
-
-  test("a runner that stops (its container ends) reports no result: the attempt is Interrupted", async () => {
-    const dir = join(root, "stopping");
-    const { mkdir } = await import("node:fs/promises");
-    await mkdir(dir, { recursive: true });
-    const socket = join(dir, "runner.sock");
-    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: quiet });
-    const pidFile = join(dir, "pid");
-    const running = runnerLauncher(socket, { log: quiet })({ commandLine: `/bin/sh -c 'echo $$ > ${pidFile}; exec sleep 30'`, cwd: dir, outputDir: dir, env: {}, killGraceMs: 200 });
-    await until(() => readFileSync(pidFile, "utf8").trim() !== "");
-    await server.close();
-    const r = await running;
-    assert.equal(r.failure?.code, "Interrupted");
-    assert.equal(alive(Number(readFileSync(pidFile, "utf8"))), false);
-  });
+  // What the agent sees of the tasks container ending under a process: no result, the attempt Interrupted.
+  const containerEnds: Array<{ name: string; end: (server: RunnerServer) => Promise<void> | void }> = [
+    { name: "the runner killed with its container: its connections drop", end: (server) => server.sockets().forEach((c) => c.destroy()) },
+    { name: "the runner stopping (its container ends)", end: (server) => server.close() },
+  ];
+  for (const c of containerEnds) {
+    test(`${c.name}: no result, the attempt is Interrupted and the process stopped`, () =>
+      withRunner(async (socket, server, dir) => {
+        const pidFile = join(dir, "pid");
+        const running = runnerLauncher(socket, { log: quiet })({ commandLine: sleeper(pidFile), cwd: dir, outputDir: dir, env: {}, killGraceMs: 200 });
+        await started(pidFile);
+        await c.end(server);
+        const r = await running;
+        assert.equal(r.failure?.code, "Interrupted");
+        await until(() => server.running() === 0);
+        assert.equal(alive(pidIn(pidFile)), false);
+      }));
+  }
 
   test("a runner that starts later is waited for", async () => {
     const dir = join(root, "late");
     const socket = join(dir, "runner.sock");
     const launched = runnerLauncher(socket, { log: quiet, retryMs: 20 })({ commandLine: "/bin/true", cwd: dir, outputDir: dir, env: {} });
     await new Promise((r) => setTimeout(r, 300));
-    const { mkdir } = await import("node:fs/promises");
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: quiet });
     try {
       assert.equal((await launched).exitCode, 0);
@@ -154,10 +145,6 @@ describe("runner", () => {
       assert.match(answer, /commandLine must be a string/);
     }));
 });
-
-async function connections(server: RunnerServer): Promise<import("node:net").Socket[]> {
-  return server.sockets();
-}
 
 async function until(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
