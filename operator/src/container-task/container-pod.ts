@@ -12,6 +12,7 @@ import type { Job } from "../../../api/job.ts";
 import type { Task } from "../../../api/task.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
+import { tokenMount, tokenVolume } from "../../../kube/token-volume.ts";
 import { uploadServiceAccount } from "../../../api/identities.ts";
 import { splitCommandLine } from "../../../api/command-line-split.ts";
 import {
@@ -30,7 +31,6 @@ export const taskContainer = "task";
 export const fetchContainer = "fetch";
 export const uploadContainer = "upload";
 const rootVolume = "task-root";
-const tokenVolume = "kube-api-access";
 
 const maxLabel = 63;
 /** The kubelet turns activeDeadlineSeconds into a Go time.Duration (int64 ns): longer overflows, so it means no deadline. */
@@ -141,22 +141,13 @@ export function containerTaskPod(inputs: PodInputs): V1Pod {
       const ref = f.destination.container.credentialsSecretRef;
       if (ref) env.push({ name: outputCredentialEnv(i), valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
     });
-    volumes.push({
-      name: tokenVolume,
-      projected: {
-        sources: [
-          { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
-          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-          { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
-        ],
-      },
-    });
+    volumes.push(tokenVolume);
     containers.push({
       name: uploadContainer,
       ...runner,
       args: ["upload"],
       env,
-      volumeMounts: [rootMount, { name: tokenVolume, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true }],
+      volumeMounts: [rootMount, tokenMount],
     });
   }
 

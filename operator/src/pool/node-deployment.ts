@@ -36,6 +36,7 @@ import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-
 import { mergeOverrides } from "./merge-overrides.ts";
 import { nodeServiceAccount } from "../../../api/identities.ts";
 import { specHashAnnotation } from "../../../api/labels.ts";
+import { tokenMount, tokenVolume } from "../../../kube/token-volume.ts";
 
 export const nodeRootVolume = "node-root";
 
@@ -72,20 +73,6 @@ export const agentResources = { requests: { cpu: "20m", memory: "64Mi" }, limits
 
 /** The uid and gid node pods run as (the task-runner image's user); a pool can override it in podTemplate. */
 export const nodeUser = 65532;
-
-/** Where the agent's ServiceAccount token is: only the agent container mounts it. */
-const apiAccessVolume = "kube-api-access";
-const apiAccessMount = { name: apiAccessVolume, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true };
-const apiAccess = {
-  name: apiAccessVolume,
-  projected: {
-    sources: [
-      { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
-      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
-    ],
-  },
-};
 
 /** Restricted Pod Security: no privilege escalation, no capabilities, the runtime's seccomp profile. */
 const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
@@ -163,7 +150,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
           resources: agentResources,
           terminationMessagePolicy: "FallbackToLogsOnError",
           securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
-          volumeMounts: [nodeRoot, runnerSocket, { name: agentStateVolume, mountPath: agentStateDir }, apiAccessMount],
+          volumeMounts: [nodeRoot, runnerSocket, { name: agentStateVolume, mountPath: agentStateDir }, tokenMount],
         },
         // User code: tasks, job preparation and release tasks, a start task without waitForSuccess.
         { name: "tasks", ...common, ...inPoolImage, args: ["runner"], env: tasksEnv, volumeMounts: [nodeRoot, runnerSocket, ...(inject ? [injected] : [])] },
@@ -173,11 +160,11 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
         { name: nodeRootVolume, emptyDir: { sizeLimit: config.nodeRootSizeLimit } },
         { name: runnerSocketVolume, emptyDir: {} },
         { name: agentStateVolume, emptyDir: {} },
-        apiAccess,
+        tokenVolume,
         ...(inject ? [{ name: injectedAgentVolume, emptyDir: {} }] : []),
       ],
       serviceAccountName: pool.spec.serviceAccountName ?? nodeServiceAccount,
-      // The token goes only where apiAccess is mounted: the agent container.
+      // The token goes only where tokenVolume is mounted: the agent container.
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, runAsUser: nodeUser, runAsGroup: nodeUser, fsGroup: nodeUser, seccompProfile: { type: "RuntimeDefault" } },
       nodeSelector: type === "lowpriority" ? (pool.spec.lowPriority?.nodeSelector ?? pool.spec.nodeSelector) : pool.spec.nodeSelector,
