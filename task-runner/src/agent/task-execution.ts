@@ -73,7 +73,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   const wd = join(dir, "wd");
   const startTime = ctx.resume?.startTime ?? new Date();
   const maxRetries = task.constraints.maxTaskRetryCount ?? job?.spec.constraints.maxTaskRetryCount ?? 0;
-  if (ctx.resume && ((maxRetries >= 0 && ctx.resume.attempts > maxRetries) || ctx.resume.interruptions >= maxInterruptions)) {
+  if (ctx.resume && interruptedForGood(ctx.resume, maxRetries)) {
     return interrupted(ctx.resume, maxRetries, await tails(dir));
   }
   const fail = (code: string, message: string, exitCode = 1): TaskOutcome => ({
@@ -120,7 +120,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     if (run.failure?.code === "Interrupted" && !ctx.signal?.aborted) {
       interruptions++;
       const lost = { attempts: retryCount + 1, interruptions, startTime };
-      if ((maxRetries >= 0 && retryCount >= maxRetries) || interruptions >= maxInterruptions) {
+      if (interruptedForGood(lost, maxRetries)) {
         return interrupted(lost, maxRetries, await tails(dir));
       }
       retryCount++;
@@ -160,6 +160,11 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     lastRetryTime,
     ...(await tails(dir)),
   };
+}
+
+/** Interrupted attempts end the run: every attempt used, or (with -1) too many in a row. */
+function interruptedForGood(run: { attempts: number; interruptions: number }, maxRetries: number): boolean {
+  return (maxRetries >= 0 && run.attempts > maxRetries) || run.interruptions >= maxInterruptions;
 }
 
 /** The outcome of a task whose attempts ran out with the agent's restarts: it is not started again. */
