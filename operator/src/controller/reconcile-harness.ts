@@ -115,9 +115,12 @@ export class FakeClock implements Clock {
   constructor(start: number | string = 1_000_000) {
     this.t = typeof start === "string" ? Date.parse(start) : start;
   }
-  now = () => this.t;
+  /** How far the wall clock has been stepped away from the monotonic one (stepWall). */
+  private wallOffset = 0;
+  now = () => this.t + this.wallOffset;
+  monotonic = () => this.t;
   /** now() as a Date, for the reconcilers' `now`. */
-  date = () => new Date(this.t);
+  date = () => new Date(this.now());
   sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
@@ -130,6 +133,10 @@ export class FakeClock implements Clock {
     const c = new AbortController();
     this.timers.push({ at: this.t + ms, fire: () => c.abort(new DOMException("timed out", "TimeoutError")) });
     return c.signal;
+  }
+  /** Steps the wall clock only (NTP, an operator's `date -s`): monotonic time and timers go on unmoved. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
   /** Moves time by `ms` without firing a timer: a process frozen (SIGSTOP) sees its clock jump before its timers run. */
   jump(ms: number): void {

@@ -154,6 +154,28 @@ const cases: Record<string, (h: Harness) => Promise<void>> = {
     assert.equal(store.writes.length, writes, "neither a renewal nor a release over b's lease");
     assert.equal(store.record?.holderIdentity, "b");
   },
+  "a wall clock stepped back an hour does not stretch the fence: renewals failing, writes stop renewDeadline after the last renewal began": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    store.mode = "fail";
+    clock.stepWall(-3_600_000);
+    await clock.advance(renewDeadlineMs);
+    assert.equal(a.leadership.holdsLease(), false, "fenced by monotonic time, not by the stepped wall clock");
+    await a.leadership.stop();
+  },
+  "wall clocks stepped forward an hour on both replicas: the leader keeps its lease and the other never takes it": async ({ clock, store }) => {
+    const a = elector(store, clock, "a");
+    await clock.advance(0);
+    const b = elector(store, clock, "b");
+    await clock.advance(retryMs);
+    clock.stepWall(3_600_000);
+    await clock.advance(3 * leaseMs);
+    assert.equal(a.leadership.holdsLease(), true);
+    assert.equal(b.leadership.leading(), false);
+    assert.ok(store.writes.every((w) => w === "a"));
+    assert.equal(store.record?.leaseTransitions, 0);
+    await Promise.all([a.leadership.stop(), b.leadership.stop()]);
+  },
   "a leader whose renewals fail may not act from renewDeadline after its last renewal began, before it steps down": async ({ clock, store }) => {
     const a = elector(store, clock, "a");
     await clock.advance(0);

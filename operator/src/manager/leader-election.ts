@@ -9,7 +9,8 @@
 //   renewTimes are never compared with the local clock: clocks differ);
 // - on a lost lease the signal given to onStartedLeading aborts, stopping everything at once;
 // - holdsLease() fences the leader's writes: true only while its last renewal began less than
-//   renewDeadline ago by its own clock, so a process frozen past that (SIGSTOP, a VM pause)
+//   renewDeadline ago by its own monotonic clock (a wall clock stepped back by NTP cannot
+//   stretch it), so a process frozen past that (SIGSTOP, a VM pause)
 //   knows it on waking before any of its timers fires — its I/O callbacks may run first.
 // Writes carry the record's version, so two replicas can never both take the lease.
 import { errorMessage } from "../../../kube/errors.ts";
@@ -31,7 +32,10 @@ export interface LeaseStore {
 }
 
 export interface Clock {
+  /** Wall-clock ms, only for the times written into the lease record. */
   now(): number;
+  /** Monotonic ms, for every interval this elector measures: never stepped by NTP or an operator. */
+  monotonic(): number;
   /** Resolves after `ms`, or at once when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** A signal that aborts after `ms`. */
@@ -40,6 +44,7 @@ export interface Clock {
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal.aborted) return resolve();
@@ -113,8 +118,9 @@ export class LeaderElector {
 
   /** One attempt: takes the lease when it is free, ours, or unchanged for its duration; true when we hold it after. */
   async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const now = this.clock.now();
-    const mine: LeaseRecord = { holderIdentity: this.config.identity, leaseDurationSeconds: Math.ceil(this.leaseMs / 1000), acquireTime: iso(now), renewTime: iso(now), leaseTransitions: 0 };
+    const now = this.clock.monotonic();
+    const wall = iso(this.clock.now());
+    const mine: LeaseRecord = { holderIdentity: this.config.identity, leaseDurationSeconds: Math.ceil(this.leaseMs / 1000), acquireTime: wall, renewTime: wall, leaseTransitions: 0 };
     const current = await this.store.get(signal);
     if (!current) {
       await this.store.create(mine, signal);
@@ -141,7 +147,7 @@ export class LeaderElector {
     const running = this.run(callbacks);
     return {
       leading: () => this.leader !== undefined,
-      holdsLease: () => this.leader !== undefined && this.clock.now() - this.renewedAt < this.renewDeadlineMs,
+      holdsLease: () => this.leader !== undefined && this.clock.monotonic() - this.renewedAt < this.renewDeadlineMs,
       stop: async () => {
         this.stopping.abort();
         await running;
