@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CrossFieldRule } from "./rules.ts";
 
 /** An environment variable for a task (Azure Batch EnvironmentSetting). */
 export const environmentSettingSchema = z.strictObject({
@@ -15,4 +16,28 @@ export type EnvironmentSetting = z.infer<typeof environmentSettingSchema>;
 
 export function environmentSettings(description: string) {
   return z.array(environmentSettingSchema).max(1000).optional().describe(description);
+}
+
+/**
+ * All names and values of an environment list together, in characters: 1 MiB, Azure Batch's
+ * limit on a task's serialized size. Each value alone may be 32 KiB, so without it a list of
+ * 1,000 reaches etcd's 1.5 MiB request limit, whose refusal is a 500 naming no field.
+ */
+export const maxEnvironmentChars = 1_048_576;
+
+/** The size bound on the environment list at `field` of the object the rule is attached to. */
+export function environmentSizeRule<T>(field: string, of: (self: T) => readonly EnvironmentSetting[] | undefined): CrossFieldRule<T> {
+  return {
+    rule: `!has(self.${field}) || self.${field}.map(e, size(e.name) + (has(e.value) ? size(e.value) : 0)).sum() <= ${maxEnvironmentChars}`,
+    message: `names and values together must be at most ${maxEnvironmentChars} characters (1 MiB)`,
+    fieldPath: `.${field}`,
+    holds: (self) => (of(self) ?? []).reduce((n, e) => n + characters(e.name) + characters(e.value ?? ""), 0) <= maxEnvironmentChars,
+  };
+}
+
+/** Unicode code points, as CEL's size() counts a string (JS's length counts UTF-16 units). */
+function characters(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { conditionsSchema } from "./conditions.ts";
 import { jobConstraintsSchema } from "./constraints.ts";
-import { environmentSettings } from "./environment.ts";
+import { environmentSettings, environmentSizeRule } from "./environment.ts";
 import type { KindNames } from "./group.ts";
 import { jobManagerTaskSchema, jobPreparationTaskSchema, jobReleaseTaskSchema } from "./job-tasks.ts";
 import { metadataListSchema, objectSchema, type Stored } from "./metadata.ts";
@@ -94,6 +94,7 @@ export const jobSpecRules: CrossFieldRule<z.output<typeof jobSpecObject>>[] = [
     fieldPath: ".maxParallelTasks",
     holds: (s) => s.maxParallelTasks !== 0,
   },
+  environmentSizeRule("commonEnvironmentSettings", (s: z.output<typeof jobSpecObject>) => s.commonEnvironmentSettings),
 ];
 
 /** Job.spec (Azure Batch Job). */

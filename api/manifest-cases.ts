@@ -24,6 +24,8 @@ const poolRaw = (spec: Obj | undefined, name = "p") => manifest("Pool", name, sp
 const job = (spec: Obj, name = "j") => manifest("Job", name, { poolInfo: { poolId: "p" }, ...spec });
 const task = (spec: Obj, name = "t") => manifest("Task", name, { jobName: "j", commandLine: "/bin/true", ...spec });
 const taskRaw = (spec: Obj, name = "t") => manifest("Task", name, spec);
+/** An environment list of `values` values of the 32 KiB maximum each (names E0, E1, ...). */
+const bigEnvironment = (values: number) => Array.from({ length: values }, (_, i) => ({ name: `E${i}`, value: "x".repeat(32768) }));
 const workItem = (spec: Obj, name = "w") => manifest("WorkItem", name, { jobSpecification: { poolInfo: { poolId: "p" } }, ...spec });
 const startTaskFile = (file: Obj) => pool({ startTask: { commandLine: "/bin/true", resourceFiles: [file] } });
 
@@ -96,6 +98,7 @@ export const validCases: Record<string, Obj> = {
   "task whose spec.id differs from a name it depends on": task({ id: "me", dependsOn: { taskIds: ["t"] } }, "t"),
   "task naming its job by the jobId alias": taskRaw({ jobId: "j", commandLine: "/bin/true" }),
   "task with jobName and an equal jobId": task({ jobId: "j" }),
+  "task environment of 31 values of 32 KiB (under 1 MiB in all)": task({ environmentSettings: bigEnvironment(31) }),
   "task with everything": task({
     id: "page_0001",
     displayName: "Page 1",
@@ -254,6 +257,8 @@ export const invalidCases: Record<string, InvalidCase> = {
   "task depending on itself by spec.id": { object: task({ id: "me", dependsOn: { taskIds: ["me"] } }, "other"), field: "spec.dependsOn.taskIds" },
   "task inside its own dependency range": { object: task({ dependsOn: { taskIdRanges: [{ start: 1, end: 3 }, { start: 5, end: 9 }] } }, "7"), field: "spec.dependsOn.taskIdRanges" },
   "task dependency on a bad id": { object: task({ dependsOn: { taskIds: ["a b"] } }), field: "spec.dependsOn.taskIds[0]" },
+  "task environment over 1 MiB in all (32 values of 32 KiB and their names)": { object: task({ environmentSettings: bigEnvironment(32) }), field: "spec.environmentSettings" },
+  "job common environment over 1 MiB in all": { object: job({ commonEnvironmentSettings: bigEnvironment(33) }), field: "spec.commonEnvironmentSettings" },
   "task environment name with '='": { object: task({ environmentSettings: [{ name: "A=B", value: "c" }] }), field: "spec.environmentSettings[0].name" },
   "task container without imageName": { object: task({ containerSettings: { workingDirectory: "TaskWorkingDirectory" } }), field: "spec.containerSettings.imageName" },
   "task resource file with two sources": {

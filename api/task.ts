@@ -3,7 +3,7 @@ import { commandLine } from "./command-line.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { taskConstraintsSchema } from "./constraints.ts";
 import { containerSettingsSchema } from "./container-settings.ts";
-import { environmentSettings } from "./environment.ts";
+import { environmentSettings, environmentSizeRule } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
@@ -64,6 +64,7 @@ export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
     fieldPath: ".jobId",
     holds: (s) => s.jobName === undefined || s.jobId === undefined || s.jobName === s.jobId,
   },
+  environmentSizeRule("environmentSettings", (s: TaskSpecObject) => s.environmentSettings),
 ];
 
 /** Task.spec (Azure Batch Task). */
