@@ -8,6 +8,8 @@ test("errorMessage and isNamespaceTerminating read API errors", async (t) => {
     "namespace terminating": { err: terminating, message: "HTTP 403: unable to create new content in namespace x because it is being terminated", terminating: true },
     "conflict with an object body": { err: { code: 409, body: { message: "the object has been modified" } }, message: "HTTP 409: the object has been modified", terminating: false },
     "plain error, first line only": { err: new Error("boom\nHeaders: {...}"), message: "boom", terminating: false },
+    "an ApiException's multi-line message, with its Status body": { err: Object.assign(new Error("HTTP-Code: 503\nMessage: Unknown API Status Code!\nBody: ...\nHeaders: {...}"), { code: 503, body: '{"kind":"Status","message":"the server is shutting down","code":503}' }), message: "HTTP 503: the server is shutting down", terminating: false },
+    "a watch's status code alone": { err: { code: 410 }, message: "HTTP 410", terminating: false },
     "not an error": { err: "text", message: "text", terminating: false },
   };
   for (const [name, tc] of Object.entries(cases)) {

@@ -20,6 +20,7 @@ export function errorMessage(err: unknown): string {
   const s = status(err);
   if (code !== undefined && s?.message) return `HTTP ${code}: ${s.message}`;
   if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
+  if (typeof code === "number") return `HTTP ${code}`;
   return String(err);
 }
 

@@ -3,6 +3,7 @@
 // here an error restarts it with jittered exponential backoff, and a watchdog restarts a
 // watch that has shown no sign of life (no event, no reconnect) for too long.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import { errorMessage } from "./errors.ts";
 
 export type EventKind = "add" | "update" | "delete";
 
@@ -79,7 +80,7 @@ export class Informer<T extends KubernetesObject> {
       } catch (err) {
         if (this.stopped) return;
         const delay = this.nextDelay();
-        this.opts.log?.(`informer ${this.opts.path}: initial list failed (${describe(err)}); retrying in ${delay} ms`);
+        this.opts.log?.(`informer ${this.opts.path}: initial list failed (${errorMessage(err)}); retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -118,7 +119,7 @@ export class Informer<T extends KubernetesObject> {
   private restartLater(err: unknown): void {
     if (this.stopped || this.restartTimer) return;
     const delay = this.nextDelay();
-    this.opts.log?.(`informer ${this.opts.path}: ${describe(err)}; restarting in ${delay} ms`);
+    this.opts.log?.(`informer ${this.opts.path}: ${errorMessage(err)}; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(async () => {
       this.restartTimer = undefined;
       if (this.stopped) return;
@@ -131,10 +132,4 @@ export class Informer<T extends KubernetesObject> {
       }
     }, delay);
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object" && "code" in err) return `HTTP ${String((err as { code: unknown }).code)}`;
-  return String(err);
 }

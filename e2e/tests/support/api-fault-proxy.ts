@@ -1,18 +1,25 @@
 // A TLS proxy in front of the local cluster's API server, for the fault-injection suite: a
 // pool's agents are pointed at it (agentsThrough), and a rule decides per request whether
 // it passes, is answered with an error status (503, 429 — what an overloaded or restarting
-// API server and API Priority and Fairness answer) or has its connection reset. It listens
+// API server and API Priority and Fairness answer; 410 Expired), has its connection reset, or
+// (a watch) gets the API server's "too old resource version" ERROR event, as after an etcd
+// compaction. It listens
 // on the host's end of the node link, beside the API server, and serves the API server's own
 // certificate, so the pods' service-account CA and token work unchanged.
 import { readFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:https";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { ClusterInfo } from "../../../local-cluster/control-plane.ts";
 import { clusterPaths } from "../../../local-cluster/state.ts";
 
-export type Fault = "pass" | "reset" | { status: number };
+/**
+ * pass; reset the connection; hold it (a black hole: never forwarded nor answered, until
+ * dropConnections); expire a watch; answer an error status; forward after a delay.
+ */
+export type Fault = "pass" | "reset" | "hold" | "expire-watch" | { status: number } | { delayMs: number };
 export type FaultRule = (req: { method: string; path: string }) => Fault;
 
 export type FaultProxy = {
@@ -22,6 +29,8 @@ export type FaultProxy = {
   setRule(rule: FaultRule): void;
   /** Requests seen and faults injected, by kind. */
   counts: { requests: number; faults: Record<string, number> };
+  /** Ends every open connection (the watches among them); the proxy goes on listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 };
 
@@ -35,18 +44,29 @@ export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
     counts.requests++;
     const fault = rule({ method: req.method ?? "GET", path: req.url ?? "/" });
     if (fault !== "pass") {
-      const kind = fault === "reset" ? "reset" : String(fault.status);
+      const kind = typeof fault === "string" ? fault : "status" in fault ? String(fault.status) : "delay";
       counts.faults[kind] = (counts.faults[kind] ?? 0) + 1;
       if (fault === "reset") {
         req.socket.destroy();
         return;
       }
-      const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message: `injected by the fault proxy`, reason: fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable", code: fault.status });
+      if (fault === "hold") return;
+      if (typeof fault === "object" && "delayMs" in fault) {
+        const timer = setTimeout(() => forward(req, res), fault.delayMs);
+        res.on("close", () => clearTimeout(timer));
+        return;
+      }
+      req.resume();
+      if (fault === "expire-watch") return expired(res);
+      const reason = { 410: "Expired", 429: "TooManyRequests" }[fault.status] ?? "ServiceUnavailable";
+      const body = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message: `injected by the fault proxy`, reason, code: fault.status });
       res.writeHead(fault.status, { "content-type": "application/json", ...(fault.status === 429 ? { "retry-after": "1" } : {}) });
       res.end(body);
-      req.resume();
       return;
     }
+    forward(req, res);
+  });
+  function forward(req: IncomingMessage, res: ServerResponse): void {
     const up = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, ca, agent: false },
       (upRes: IncomingMessage) => {
@@ -60,7 +80,7 @@ export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
     up.on("error", () => res.destroy());
     res.on("close", () => up.destroy());
     req.pipe(up);
-  });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, info.network.hostIp, () => resolve());
@@ -71,6 +91,7 @@ export async function startFaultProxy(info: ClusterInfo): Promise<FaultProxy> {
     port,
     setRule: (r) => void (rule = r),
     counts,
+    dropConnections: () => server.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -85,4 +106,27 @@ export function agentsThrough(proxy: FaultProxy): { name: string; value: string 
     { name: "KUBERNETES_SERVICE_HOST", value: proxy.host },
     { name: "KUBERNETES_SERVICE_PORT", value: String(proxy.port) },
   ];
+}
+
+/** What the API server streams to a watch whose resourceVersion was compacted away, then ends it. */
+function expired(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "application/json" });
+  const status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "too old resource version (injected by the fault proxy)", reason: "Expired", code: 410 };
+  res.end(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
+}
+
+/** Whether a request is a watch (`?watch=true`, or the legacy `/watch/` paths). */
+export function isWatch(path: string): boolean {
+  return /[?&]watch=(true|1)(&|$)/.test(path) || path.includes("/watch/");
+}
+
+/**
+ * A kubeconfig for `kc`'s cluster through the proxy, authenticating with a bearer token: a
+ * client certificate would end at the proxy, a token is passed on.
+ */
+export function kubeConfigThrough(kc: KubeConfig, proxy: FaultProxy, token: string, user = "proxied"): KubeConfig {
+  const cluster = { ...kc.getCurrentCluster()!, server: `https://${proxy.host}:${proxy.port}` };
+  const config = new KubeConfig();
+  config.loadFromOptions({ clusters: [cluster], users: [{ name: user, token }], contexts: [{ name: user, cluster: cluster.name, user }], currentContext: user });
+  return config;
 }
