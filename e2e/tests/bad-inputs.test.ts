@@ -17,6 +17,7 @@ import { fileUploadError, taskEnded } from "../../api/failure-codes.ts";
 import { addedTaskJobLabel, nodeLabel } from "../../api/labels.ts";
 import { MAX_POOL_NODES } from "../../api/pool.ts";
 import { MAX_TASK_ID_RANGE_SPAN } from "../../api/task-dependencies.ts";
+import { retryDelayMs } from "../../task-runner/src/agent/retry-delay.ts";
 import type { TaskStatus } from "../../api/task.ts";
 import { apiMessage } from "../../cli/kube.ts";
 import type { LocalOperator } from "../../local-cluster/deploy-local.ts";
@@ -273,28 +274,39 @@ describe("bad inputs", { skip }, () => {
     assert.deepEqual(blobs.sort(), Object.values(cases).flatMap((c) => c.uploaded).sort(), "only the file inside the task's directory left the node");
   });
 
-  test("maxTaskRetryCount -1 with a command that always exits 1: retried at once and without a bound while the task stays Running; terminating the job stops it", { timeout: 120_000 }, async (t) => {
+  test("maxTaskRetryCount -1 with a command that always exits 1: retried with back-off (the first retry at once, then 1 s doubling) while the task stays Running and shows its retryCount; terminating the job ends the wait", { timeout: 150_000 }, async (t) => {
     const log = join(dir, "forever.log");
     await k.create("Job", "forever", { poolInfo: { poolId: "p" } });
     await k.create("Task", "forever-1", { jobName: "forever", commandLine: shellTask(log, "exit 1"), constraints: { maxTaskRetryCount: -1 } });
-    await eventually("forever-1 started", 60_000, async () => (runs(log).length > 0 ? true : undefined));
-    const watchMs = 8_000;
-    const first = runs(log).length;
-    await new Promise((r) => setTimeout(r, watchMs));
-    const attempts = runs(log).length - first;
+    // The run log's times are in µs.
+    const startsMs = () => runs(log).map((r) => r.start / 1000);
+    const first = await eventually("forever-1 started", 60_000, async () => startsMs()[0]);
+    // The agent's schedule (retry-delay.ts): retry n starts retryDelayMs(n) after attempt n-1 ended.
+    const watchMs = 20_000;
+    let due = 0;
+    let scheduled = 1;
+    while (due + retryDelayMs(scheduled) <= watchMs) due += retryDelayMs(scheduled++);
+    await new Promise((r) => setTimeout(r, first + watchMs - Date.now()));
+    const starts = startsMs();
+    const attempts = starts.filter((at) => at <= first + watchMs).length;
     const running = await k.task("forever-1");
-    t.diagnostic(`maxTaskRetryCount -1: ${attempts} attempts in ${watchMs / 1000} s (${(attempts / (watchMs / 1000)).toFixed(1)}/s); status retryCount ${running.status?.executionInfo?.retryCount ?? "absent"} meanwhile`);
-    // What the agent does today (task-execution.ts): a failed attempt is retried at once, and
-    // with -1 nothing but the job's or the task's end stops it.
-    assert.ok(attempts >= 8, `retried again and again without back-off: ${attempts} attempts in ${watchMs} ms`);
+    const info = running.status?.executionInfo;
+    t.diagnostic(`maxTaskRetryCount -1: ${attempts} attempts in ${watchMs / 1000} s (the schedule allows ${scheduled}), gaps ${starts.slice(1).map((at, i) => Math.round(at - starts[i]!)).join(", ")} ms; status retryCount ${info?.retryCount ?? "absent"}, lastRetryTime ${info?.lastRetryTime ?? "absent"}`);
+    assert.ok(attempts <= scheduled + 1, `${attempts} attempts in ${watchMs} ms: at most the ${scheduled} the back-off allows (and one of slack)`);
+    assert.ok(attempts >= scheduled - 1, `${attempts} attempts in ${watchMs} ms: retried, ${scheduled} scheduled`);
+    for (let n = 2; n < starts.length; n++) assert.ok(starts[n]! - starts[n - 1]! >= retryDelayMs(n) - 200, `retry ${n} started ${Math.round(starts[n]! - starts[n - 1]!)} ms after retry ${n - 1}, before its ${retryDelayMs(n)} ms back-off`);
     assert.equal(running.status?.state, "Running");
+    // Written when a wait of ≥ 5 s began (before retry 5, ~7 s in; before retry 6, ~15 s in).
+    assert.ok((info?.retryCount ?? 0) >= 4, `the status shows the retries while it waits: ${JSON.stringify(info)}`);
+    assert.ok(info?.lastRetryTime, "and when the latest started");
     await k.patchSpec("jobs", "forever", { terminate: true });
     const done = await completed("forever-1", 30_000);
     assert.equal(done.status?.executionInfo?.failureInfo?.code, taskEnded, JSON.stringify(done.status?.executionInfo));
-    await new Promise((r) => setTimeout(r, 2_000));
+    // The next retry was due ~16 s after the one before the watch ended: past that, nothing started.
     const settled = runs(log).length;
-    await new Promise((r) => setTimeout(r, 3_000));
-    assert.equal(runs(log).length, settled, "no attempt after the job ended");
+    const nextDue = starts.at(-1)! + retryDelayMs(starts.length) + 2_000;
+    await new Promise((r) => setTimeout(r, Math.max(3_000, nextDue - Date.now())));
+    assert.equal(runs(log).length, settled, "no attempt after the job ended, not even the retry its wait was for");
     assert.ok(runs(log).filter((r) => r.end === undefined).length <= 1, "every attempt ended but the one the job's end cut short");
   });
 

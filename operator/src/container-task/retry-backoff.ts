@@ -3,13 +3,13 @@
 // so maxTaskRetryCount -1 with an image that fails at once makes a Pod every 6 minutes instead
 // of as fast as the API server allows. The back-off counts from when the attempt ended (its
 // container's finishedAt), not from when the operator saw it: a restart does not reset it.
+import { backoffMs, type Backoff } from "../../../api/retry-backoff.ts";
 
-export const retryBackoffBaseMs = 10_000;
-export const retryBackoffMaxMs = 6 * 60_000;
+const containerTaskBackoff: Backoff = { baseMs: 10_000, maxMs: 6 * 60_000 };
 
 /** The back-off after attempt `retry` (0-based: 0 is the first attempt, so its failure is the first) failed. */
 export function retryBackoffMs(retry: number): number {
-  return Math.min(retryBackoffBaseMs * 2 ** Math.max(0, retry), retryBackoffMaxMs);
+  return backoffMs(containerTaskBackoff, retry);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The node agent: learns its assignments through a watch filtered on its node label, runs
 // each task once per assignment, and reports Running (only if the task is still running after
-// a short delay, so quick tasks cost one write) and then Completed. Each run is recorded in the
+// a short delay, so quick tasks cost one write; again while it waits long before a retry, with
+// its retryCount) and then Completed. Each run is recorded in the
 // task's folder first (task-record.ts), so a failed write or an agent restart never runs it
 // again: the result is written until it lands (status-writer.ts). It watches its namespace's Jobs
 // too: a job's preparation task runs before the job's first task here, its release task
@@ -188,14 +189,45 @@ export class TaskAgent {
       this.opts.log(`${what}: reporting the result an earlier agent recorded`);
       return this.report(run, rv, record.completed, recordDir, execution);
     }
-    const resume = record && record.attempts > 0 ? { attempts: record.attempts, interruptions: record.interruptions + 1, startTime: new Date(record.startTime ?? Date.now()) } : undefined;
+    const resume =
+      record && record.attempts > 0
+        ? { attempts: record.attempts, interruptions: record.interruptions + 1, startTime: new Date(record.startTime ?? Date.now()), lastRetryTime: record.lastRetryTime ? new Date(record.lastRetryTime) : undefined }
+        : undefined;
     if (resume) this.opts.log(`${what}: attempt ${resume.attempts} ended with the previous agent (${resume.interruptions} in a row)`);
 
-    let runningWrite: Promise<void> | undefined;
     let timer: NodeJS.Timeout | undefined;
     const abortLocal = new AbortController();
     execution.abort.signal.addEventListener("abort", () => abortLocal.abort(), { once: true });
     let current: TaskRecord = { uid: run.uid, assignment: run.assignment, attempts: record?.attempts ?? 0, interruptions: resume?.interruptions ?? 0, startTime: record?.startTime };
+
+    // The run's status writes before Completed (Running, and the retry waits) go one after the
+    // other, each with the resourceVersion the one before returned, and Completed waits for them:
+    // no two writes of this run race, and none is sent with a stale rv. They are not retried;
+    // the Completed write carries everything anyway.
+    let writes = Promise.resolve();
+    let startedAt: Date | undefined;
+    const writeRunning = (label: string, executionInfo: Record<string, unknown>) => {
+      const at = startedAt ?? new Date();
+      const status = {
+        state: "Running",
+        previousState: previous?.state ?? "Active",
+        stateTransitionTime: at.toISOString(),
+        nodeInfo,
+        // A blocked task's "waiting for dependencies" no longer applies.
+        conditions: null,
+        executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null, ...executionInfo },
+      };
+      writes = writes
+        .then(() => writeTaskStatus(this.custom, run, rv, status, this.writeOptions(run, false)))
+        .then(
+          (next) => void (rv = next),
+          (err: unknown) => {
+            // Requeued or reassigned meanwhile: stop here (a wait before a retry ends at once) and report nothing.
+            if (err instanceof NotAssignedHere) abortLocal.abort();
+            else this.opts.log(`${what}: ${label} not reported: ${errorMessage(err)}`);
+          },
+        );
+    };
 
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // The job's preparation task first (once per node); a failed one fails the task unrun.
@@ -211,29 +243,18 @@ export class TaskAgent {
         await writeTaskRecord(recordDir, current).catch((err: unknown) => this.opts.log(`${what}: attempt not recorded on disk: ${errorMessage(err)}`));
       },
       onStarted: (at) => {
-        timer = setTimeout(() => {
-          runningWrite = writeTaskStatus(this.custom, run, rv, {
-            state: "Running",
-            previousState: previous?.state ?? "Active",
-            stateTransitionTime: at.toISOString(),
-            nodeInfo,
-            // A blocked task's "waiting for dependencies" no longer applies.
-            conditions: null,
-            executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null },
-          }, this.writeOptions(run, false)).then(
-            (next) => void (rv = next),
-            (err: unknown) => {
-              // Requeued or reassigned meanwhile: stop here and report nothing. Other
-              // failures are logged; the Completed write carries everything anyway.
-              if (err instanceof NotAssignedHere) abortLocal.abort();
-              else this.opts.log(`${what}: Running not reported: ${errorMessage(err)}`);
-            },
-          );
-        }, this.opts.runningReportDelayMs ?? 100);
+        startedAt = at;
+        timer = setTimeout(() => writeRunning("Running", {}), this.opts.runningReportDelayMs ?? 100);
+      },
+      // `kubectl get` shows the task retrying while it waits. This is the Running write too
+      // when that one is still due (it says Running, as that one would).
+      onRetryWait: (retryCount, lastRetryTime) => {
+        clearTimeout(timer);
+        writeRunning(`the wait before retry ${retryCount + 1}`, { retryCount, ...(lastRetryTime ? { lastRetryTime: lastRetryTime.toISOString() } : {}) });
       },
     });
     clearTimeout(timer);
-    if (runningWrite) await runningWrite;
+    await writes;
     if (abortLocal.signal.aborted) return this.forget(recordDir);
     const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0);
     // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.

@@ -1,7 +1,9 @@
 // Runs one task on this node: its folder, resource files, the Batch environment, the command
-// line (retried up to maxTaskRetryCount), output files; returns what the status reports.
+// line (retried up to maxTaskRetryCount, backing off from the second retry: retry-delay.ts),
+// output files; returns what the status reports.
 // The job preparation and release tasks run through here too (job-preparation.ts, job-release.ts).
 import { join } from "node:path";
+import { setTimeout as wait } from "node:timers/promises";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
 import type { OutputFile } from "../../../api/output-file.ts";
@@ -10,9 +12,10 @@ import type { ResourceFile } from "../../../api/resource-file.ts";
 import type { EnvironmentSetting } from "../../../api/environment.ts";
 import { fetchResourceFiles } from "../fetch/resource-files.ts";
 import { batchEnvironment, nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
-import type { Launcher } from "../process/run-process.ts";
+import type { Launcher, ProcessResult } from "../process/run-process.ts";
 import { newestBytes } from "../process/capped-output.ts";
 import { uploadOutputFiles } from "./output-files.ts";
+import { reportedRetryWaitMs, retryDelayMs } from "./retry-delay.ts";
 import { fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
@@ -53,13 +56,21 @@ export type ExecutionContext = {
    * Attempts an earlier agent made for this assignment, the last one cut short by that agent's
    * end: this run goes on from there (retryCount, startTime), or ends when none are left.
    */
-  resume?: { attempts: number; interruptions: number; startTime: Date };
+  resume?: { attempts: number; interruptions: number; startTime: Date; lastRetryTime?: Date };
   /**
    * Awaited before each start of the command line, with the attempt's retry count and how many
    * attempts before it in a row were interrupted: the agent records it on disk first.
    */
   onAttempt?: (retryCount: number, at: Date, interruptions: number) => Promise<void>;
+  /**
+   * Called when a wait before a retry of at least reportedRetryWaitMs begins, with what the
+   * status says meanwhile: the retries so far and when the latest started (absent when not known).
+   */
+  onRetryWait?: (retryCount: number, lastRetryTime: Date | undefined, waitMs: number) => void;
+  /** Ends the run: a running process is stopped, a wait before a retry cut short, no attempt started after. */
   signal?: AbortSignal;
+  /** For tests: the wait before a retry (it must end when the signal aborts). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   log?: (line: string) => void;
 };
 
@@ -102,14 +113,29 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? "";
 
   const maxWallClockMs = task.constraints.maxWallClockTime ? parseDuration(task.constraints.maxWallClockTime) : undefined;
-  // A resumed run's interrupted attempt was its last: this one is the next retry.
-  let retryCount = ctx.resume?.attempts ?? 0;
-  let lastRetryTime: Date | undefined = ctx.resume ? new Date() : undefined;
+  const sleep = ctx.sleep ?? ((ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal }));
+  const what = `task ${task.jobName}/${task.id}`;
+  const of = maxRetries < 0 ? "" : ` of ${maxRetries}`;
+  // The attempt to start next; a resumed run's interrupted attempt was its last, so it goes on
+  // with the next retry. retryCount and lastRetryTime are of the latest attempt started.
+  let next = ctx.resume?.attempts ?? 0;
+  let retryCount = Math.max(0, next - 1);
+  let lastRetryTime = ctx.resume?.lastRetryTime;
   let interruptions = ctx.resume?.interruptions ?? 0;
   let started = false;
-  let run;
+  let run: ProcessResult | undefined;
   for (;;) {
-    await ctx.onAttempt?.(retryCount, new Date(), interruptions);
+    const waitMs = retryDelayMs(next);
+    if (waitMs > 0) {
+      if (waitMs >= reportedRetryWaitMs) ctx.onRetryWait?.(retryCount, lastRetryTime, waitMs);
+      await sleep(waitMs, ctx.signal).catch(() => undefined);
+    }
+    // Stopped (job terminated, task requeued, agent stopping): no further attempt.
+    if (ctx.signal?.aborted) break;
+    retryCount = next;
+    const at = new Date();
+    if (retryCount > 0) lastRetryTime = at;
+    await ctx.onAttempt?.(retryCount, at, interruptions);
     if (!started) {
       started = true;
       ctx.onStarted?.(new Date());
@@ -123,18 +149,18 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
       if (interruptedForGood(lost, maxRetries)) {
         return interrupted(lost, maxRetries, await tails(dir));
       }
-      retryCount++;
-      lastRetryTime = new Date();
-      ctx.log?.(`task ${task.jobName}/${task.id}: ${run.failure.message}; retry ${retryCount}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
+      next = retryCount + 1;
+      ctx.log?.(`${what}: ${run.failure.message}; retry ${next}${of}${afterDelay(next)}`);
       continue;
     }
     interruptions = 0;
     const retriable = run.exitCode !== 0 && run.failure?.code !== "MaxWallClockTimeExceeded" && !ctx.signal?.aborted;
     if (!retriable || (maxRetries >= 0 && retryCount >= maxRetries)) break;
-    retryCount++;
-    lastRetryTime = new Date();
-    ctx.log?.(`task ${task.jobName}/${task.id} exited ${run.exitCode}; retry ${retryCount}${maxRetries < 0 ? "" : ` of ${maxRetries}`}`);
+    next = retryCount + 1;
+    ctx.log?.(`${what} exited ${run.exitCode}; retry ${next}${of}${afterDelay(next)}`);
   }
+  // Stopped before any attempt here (already, or while a resumed run waited for its retry): callers drop a stopped run's outcome.
+  if (!run) return { result: "Failure", startTime, endTime: new Date(), retryCount, lastRetryTime };
 
   const succeeded = run.exitCode === 0;
   let failureInfo: FailureInfo | undefined;
@@ -160,6 +186,12 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     lastRetryTime,
     ...(await tails(dir)),
   };
+}
+
+/** When a retry starts, for the log. */
+function afterDelay(retry: number): string {
+  const ms = retryDelayMs(retry);
+  return ms > 0 ? ` after ${ms / 1000} s` : "";
 }
 
 /** Interrupted attempts end the run: every attempt used, or (with -1) too many in a row. */
