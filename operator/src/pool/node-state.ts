@@ -112,8 +112,13 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
  * in the API until it is collected, but no agent runs in it any more.
  */
 export function podEnded(pod: V1Pod): boolean {
+  return podTerminated(pod) || pod.status?.phase === "Unknown";
+}
+
+/** Ended for good (phase Failed or Succeeded: a pod never leaves those), unlike Unknown, which a node that comes back may mend. */
+export function podTerminated(pod: V1Pod): boolean {
   const phase = pod.status?.phase;
-  return phase === "Failed" || phase === "Succeeded" || phase === "Unknown";
+  return phase === "Failed" || phase === "Succeeded";
 }
 
 function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1ContainerStatus | undefined, main: Array<V1ContainerStatus | undefined>, work?: NodeWork): NodeState {

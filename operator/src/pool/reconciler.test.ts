@@ -161,6 +161,12 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
         rbac: ["ns"],
       },
     },
+    "a node pod that ended (evicted: phase Failed) beside its replacement: removed with a Warning, not counted; the pool is Steady": {
+      pool: pool({}, { status: { ...observed(pool(), [idle], 1), allocationState: "Steady" } }),
+      deployments: [deployment(pool(), 1)],
+      pods: [idle, { ...nodePod("p-dedicated-gone"), status: { phase: "Failed", reason: "Evicted", message: "the node was low on resource: ephemeral-storage" } }],
+      want: { writes: [{ verb: "delete", kind: "Pod", name: "p-dedicated-gone" }], events: ["Warning NodeEnded"], rbac: ["ns"] },
+    },
     "a resize that completed: Steady and a ResizeComplete event": {
       pool: pool({}, { status: { allocationState: "Resizing", allocationStateTransitionTime: minutes(1) } }),
       deployments: [deployment(pool(), 1)],

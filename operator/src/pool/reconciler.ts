@@ -12,7 +12,7 @@ import { ignoreNotFound } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import { mergePatch, type Writer } from "../../../kube/apply.ts";
 import { deploymentName, type NodeType } from "./deployment-names.ts";
-import type { NodeWork } from "./node-state.ts";
+import { podTerminated, type NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
@@ -28,7 +28,7 @@ export type PoolReconcilerDeps = {
   pods: Cache<V1Pod>;
   writer: Writer;
   apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
-  core: Pick<CoreV1Api, "patchNamespacedPod">;
+  core: Pick<CoreV1Api, "patchNamespacedPod" | "deleteNamespacedPod">;
   events: EventRecorder;
   /** Tasks on a node pod, from the scheduler. */
   workOf: (namespace: string, pod: string) => NodeWork;
@@ -87,12 +87,24 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     };
     if (!pool.spec.serviceAccountName) await deps.ensureNodeRbac(namespace);
     const workOf = (pod: string) => deps.workOf(namespace, pod);
+    // A node pod that ended for good (evicted, or its node shut down: phase Failed) stays in the
+    // API until the pod garbage collector's threshold (12,500 pods by default), though its
+    // ReplicaSet has made a replacement already: counted, it would keep the pool Resizing and
+    // not Ready for good. It is removed, saying why (its tasks are requeued by the scheduler,
+    // which sees it ended or gone), and no longer counts as a node.
+    for (const pod of ownedPods.filter(podTerminated)) {
+      if (pod.metadata?.deletionTimestamp) continue;
+      const why = [pod.status?.reason, pod.status?.message].filter(Boolean).join(": ");
+      deps.events.record(raw, "Warning", "NodeEnded", `node ${pod.metadata?.name} ended (phase ${pod.status?.phase}${why ? `, ${why}` : ""}); removed, the pool makes a new one`);
+      await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
+    }
+    const nodePods = ownedPods.filter((p) => !podTerminated(p));
     try {
       for (const [type, target] of [["dedicated", targets.dedicated], ["lowpriority", targets.lowPriority]] as [NodeType, number][]) {
         const current = deps.deployments.get(deploymentName(name, type), namespace);
         // No low-priority Deployment until one is asked for.
         if (type === "lowpriority" && target === 0 && !current) continue;
-        const typePods = ownedPods.filter((p) => (p.metadata?.labels?.[nodeTypeLabel] ?? "dedicated") === type);
+        const typePods = nodePods.filter((p) => (p.metadata?.labels?.[nodeTypeLabel] ?? "dedicated") === type);
         const scaleIn = planScaleIn(typePods, target, pool.spec.nodeDeallocationOption, workOf);
         // Mark who leaves before the ReplicaSet picks (pod-deletion-cost), then resize.
         for (const [pod, annotations] of scaleIn.annotate) {
@@ -107,8 +119,8 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       throw err;
     }
 
-    const work = new Map(ownedPods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
-    const status = poolStatus({ pool, pods: ownedPods, work, targets, now: now() });
+    const work = new Map(nodePods.map((p) => [p.metadata?.name ?? "", workOf(p.metadata?.name ?? "")]));
+    const status = poolStatus({ pool, pods: nodePods, work, targets, now: now() });
     for (const e of statusEvents(raw.status, status)) deps.events.record(raw, e.type, e.reason, e.message);
     deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
