@@ -133,6 +133,16 @@ describe("lease loss", { skip: noCluster ?? (localCluster() ? undefined : "needs
     assertExact(log, tasks);
     assert.equal(runs(log).length, n, "each task started once");
   }
+  /** a leads with b standing by, and a job of 40 tasks is under way: the start of the cases where a loses its lease. */
+  async function aLeadsAJob(r: Replicas, name: string, log: string): Promise<V1LeaseSpec> {
+    await r.start("a");
+    const first = await r.leads("a");
+    await r.start("b");
+    await eventually("replica b stands by", 30_000, async () => (/leader election|operator starting/.test(r.logOf("b")) && r.proxies.b.counts.requests > 0 ? true : undefined));
+    await job(name, 40, log);
+    await eventually("some tasks ended under replica a", 60_000, async () => (runs(log).filter((x) => x.end).length >= 8 ? true : undefined));
+    return first;
+  }
   /** The audit: every write of a (but lease calls) came before b's first lease write, and b wrote only after it. */
   function noOverlap(r: Replicas, since?: number) {
     const ofA = r.writes.a.filter((w) => !isLease(w.what));
@@ -149,12 +159,7 @@ describe("lease loss", { skip: noCluster ?? (localCluster() ? undefined : "needs
     const r = await replicas("frozen");
     const log = join(dir, "frozen.log");
     try {
-      await r.start("a");
-      const first = await r.leads("a");
-      await r.start("b");
-      await eventually("replica b stands by", 30_000, async () => (/leader election|operator starting/.test(r.logOf("b")) && r.proxies.b.counts.requests > 0 ? true : undefined));
-      await job("frozen", 40, log);
-      await eventually("some tasks ended under replica a", 60_000, async () => (runs(log).filter((x) => x.end).length >= 8 ? true : undefined));
+      const first = await aLeadsAJob(r, "frozen", log);
 
       process.kill(r.pid("a"), "SIGSTOP");
       const stoppedAt = Date.now();
@@ -188,12 +193,7 @@ describe("lease loss", { skip: noCluster ?? (localCluster() ? undefined : "needs
     const r = await replicas("blackhole");
     const log = join(dir, "blackhole.log");
     try {
-      await r.start("a");
-      const first = await r.leads("a");
-      await r.start("b");
-      await eventually("replica b stands by", 30_000, async () => (r.proxies.b.counts.requests > 0 ? true : undefined));
-      await job("blackhole", 40, log);
-      await eventually("some tasks ended under replica a", 60_000, async () => (runs(log).filter((x) => x.end).length >= 8 ? true : undefined));
+      const first = await aLeadsAJob(r, "blackhole", log);
 
       // Every request of a, and every connection it has open, now goes nowhere: no answer, no reset.
       r.fault("a", () => "hold");
