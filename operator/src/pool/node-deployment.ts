@@ -80,9 +80,9 @@ export const nodeUser = 65532;
 
 /**
  * The agent's probes (task-runner/src/agent/health.ts). Readiness — its watches synced and
- * the API server answering — gates the node's Idle state: checked often, so a new node takes
- * tasks within seconds of its sync, and one whose agent stops answering shows Unusable within
- * ~10 s. Liveness fails only for a watch loop that stopped turning, or an agent that does not
+ * the API server answering — gates the node's Idle state: checked every 2 s, so a new node
+ * takes tasks about a second after its sync, and one whose agent stops answering shows
+ * Unusable within ~10 s. Liveness fails only for a watch loop that stopped turning, or an agent that does not
  * answer at all (hung, stopped): 6 failures 10 s apart, a minute, before the kubelet restarts
  * the container; 10 s of grace then, not the pod's 30 s, since a wedged agent cannot use them
  * (an agent that still could writes the results it recorded, then stops).
@@ -92,7 +92,7 @@ export const nodeUser = 65532;
  * and the kubelet restarts it (the node shows Unusable meanwhile: node-state.ts).
  */
 export const agentProbes: { readinessProbe: V1Probe; livenessProbe: V1Probe } = {
-  readinessProbe: { httpGet: { path: "/readyz", port: agentHealthPortName }, periodSeconds: 3, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 },
+  readinessProbe: { httpGet: { path: "/readyz", port: agentHealthPortName }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 5, successThreshold: 1 },
   livenessProbe: { httpGet: { path: "/healthz", port: agentHealthPortName }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1, terminationGracePeriodSeconds: 10 },
 };
 
