@@ -64,3 +64,10 @@ export const agentStateDir = "/kubatch-agent-state";
 export const agentStateVolume = "kubatch-agent-state";
 /** The start task without waitForSuccess, for the runner to run once per node pod: JSON of the start task's environment. */
 export const startTaskEnvironmentEnv = "KUBATCH_START_TASK_ENVIRONMENT";
+/**
+ * The agent's /healthz and /readyz (the node pod's probes): the container port named `health`.
+ * The agent listens on the port its environment names, which the operator sets to the same.
+ */
+export const agentHealthPortEnv = "KUBATCH_AGENT_HEALTH_PORT";
+export const agentHealthPort = 8081;
+export const agentHealthPortName = "health";

@@ -1,7 +1,10 @@
 // A list-watch cache that keeps running. @kubernetes/client-node's ListWatch relists on 410
 // and reconnects after its 30 s inactivity timeout, but any other error stops it for good:
 // here an error restarts it with jittered exponential backoff, and a watchdog restarts a
-// watch that has shown no sign of life (no event, no reconnect) for too long.
+// watch that has shown no sign of life (no event, no reconnect) for too long. It also keeps
+// what a health check needs (health()): when its loop last got an outcome, and when the API
+// server last answered it.
+import { performance } from "node:perf_hooks";
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { errorMessage } from "./errors.ts";
 
@@ -20,6 +23,49 @@ export type InformerOptions<T extends KubernetesObject> = {
   staleAfterMs?: number;
 };
 
+/** How an informer's list-watch loop fares, for health checks (ms on the monotonic clock). */
+export type WatchHealth = {
+  /** The watch path. */
+  path: string;
+  /** The first list has filled the cache. */
+  synced: boolean;
+  /**
+   * Since the loop last got an outcome of any kind: a list answered or failed, a watch
+   * event, a watch that opened, ended or failed to open. Every call ends within its deadline
+   * (kube-config.ts) and a quiet watch ends after 30 s, so a loop that still turns has one
+   * every minute or so, whatever the API server does; 0 while not started.
+   */
+  sinceOutcomeMs: number;
+  /** Since the API server last answered: a list, a watch event, a watch that opened; 0 while not started. */
+  sinceAnswerMs: number;
+};
+
+/** A Watch that tells its informer how each watch request fared. */
+class ObservedWatch extends Watch {
+  private readonly outcome: (answered: boolean) => void;
+  constructor(kc: KubeConfig, outcome: (answered: boolean) => void) {
+    super(kc);
+    this.outcome = outcome;
+  }
+
+  override async watch(...[path, params, callback, done]: Parameters<Watch["watch"]>): Promise<AbortController> {
+    let ended = false;
+    try {
+      const controller = await super.watch(path, params, callback, (err) => {
+        ended = true;
+        this.outcome(false);
+        done(err);
+      });
+      // Returned without having ended: the API server answered 200 and the stream is open.
+      if (!ended) this.outcome(true);
+      return controller;
+    } catch (err) {
+      this.outcome(false);
+      throw err;
+    }
+  }
+}
+
 export class Informer<T extends KubernetesObject> {
   private readonly watchList: ListWatch<T>;
   private readonly opts: InformerOptions<T>;
@@ -30,6 +76,8 @@ export class Informer<T extends KubernetesObject> {
   private watchdog: NodeJS.Timeout | undefined;
   private hasSynced = false;
   private listed = false;
+  private lastOutcome = performance.now();
+  private lastAnswer = performance.now();
   /** Further handlers (addHandler), called after onEvent. */
   private readonly handlers: ((kind: EventKind, obj: T) => void)[] = [];
 
@@ -39,14 +87,22 @@ export class Informer<T extends KubernetesObject> {
     // remember whether the last list worked, so start() only claims a synced cache if it did.
     const list = async () => {
       this.listed = false;
-      const result = await opts.list();
-      this.listed = true;
-      return result;
+      try {
+        const result = await opts.list();
+        this.listed = true;
+        this.outcome(true);
+        return result;
+      } catch (err) {
+        this.outcome(false);
+        throw err;
+      }
     };
-    this.watchList = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), list, false, opts.labelSelector, opts.fieldSelector);
+    const watch = new ObservedWatch(opts.kubeConfig, (answered) => this.outcome(answered));
+    this.watchList = new ListWatch<T>(opts.path, watch, list, false, opts.labelSelector, opts.fieldSelector);
     const seen = (kind: EventKind) => (obj: T) => {
       this.lastActivity = Date.now();
       this.failures = 0;
+      this.outcome(true);
       opts.onEvent(kind, obj);
       for (const handler of this.handlers) handler(kind, obj);
     };
@@ -66,6 +122,7 @@ export class Informer<T extends KubernetesObject> {
   async start(): Promise<void> {
     this.stopped = false;
     this.lastActivity = Date.now();
+    this.lastOutcome = this.lastAnswer = performance.now();
     const staleAfter = this.opts.staleAfterMs ?? 120_000;
     this.watchdog = setInterval(() => {
       if (!this.stopped && Date.now() - this.lastActivity > staleAfter) this.restartLater(new Error(`no watch activity for ${staleAfter} ms`));
@@ -95,6 +152,16 @@ export class Informer<T extends KubernetesObject> {
     return this.hasSynced;
   }
 
+  health(now = performance.now()): WatchHealth {
+    const running = !this.stopped;
+    return {
+      path: this.opts.path,
+      synced: this.hasSynced,
+      sinceOutcomeMs: running ? Math.max(0, now - this.lastOutcome) : 0,
+      sinceAnswerMs: running ? Math.max(0, now - this.lastAnswer) : 0,
+    };
+  }
+
   get(name: string, namespace?: string): T | undefined {
     return this.watchList.get(name, namespace);
   }
@@ -108,6 +175,12 @@ export class Informer<T extends KubernetesObject> {
     clearTimeout(this.restartTimer);
     clearInterval(this.watchdog);
     await this.watchList.stop();
+  }
+
+  /** The watch's own restarts are not outcomes: only what a request to the API server came to. */
+  private outcome(answered: boolean): void {
+    this.lastOutcome = performance.now();
+    if (answered) this.lastAnswer = this.lastOutcome;
   }
 
   private nextDelay(): number {

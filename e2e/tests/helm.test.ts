@@ -201,6 +201,7 @@ describe("helm chart", { skip: found.skip }, () => {
       defaults: {},
       "auto storage and a custom size": { "config.autoStorage.name": "s", "config.autoStorage.key": "k", "config.vmSizes.gpu.requests.cpu": "4", "config.vmSizes.gpu.limits.memory": "8Gi" },
       "autoscale sampling": { "config.autoscale.samplePeriod": "PT15S" },
+      "no node NetworkPolicies": { "config.nodeNetworkPolicy": "false" },
       "task-runner image by digest": { "taskRunner.image.repository": "registry.example/kubatch/task-runner", "taskRunner.image.digest": `sha256:${"b".repeat(64)}` },
     };
     for (const [name, values] of Object.entries(cases)) {
@@ -221,6 +222,7 @@ describe("helm chart", { skip: found.skip }, () => {
     "bad vm size quantity": { values: { "config.vmSizes.small.requests.cpu": "lots" }, error: /\/config\/vmSizes\/small\/requests\/cpu/ },
     "port out of range": { values: { "metrics.port": 70000 }, error: /\/metrics\/port/ },
     "bad digest": { values: { "image.digest": "sha256:xyz" }, error: /\/image\/digest/ },
+    "node NetworkPolicy toggle not a boolean": { values: { "config.nodeNetworkPolicy": "sometimes" }, error: /\/config\/nodeNetworkPolicy/ },
     "admission policy toggle not a boolean": { values: { "admissionPolicy.enabled": "yes" }, error: /\/admissionPolicy\/enabled/ },
     "two replicas without leader election": { values: { replicas: 2 }, error: /needs leaderElection.enabled/ },
     "ServiceMonitor without metrics": { values: { "serviceMonitor.enabled": true, "metrics.enabled": false }, error: /serviceMonitor.enabled needs metrics.enabled/ },

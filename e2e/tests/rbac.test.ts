@@ -1,6 +1,6 @@
 // Least privilege, checked against the real API server's RBAC authorizer:
 // - the chart's operator ServiceAccount may do what the operator does (watch kubatch objects
-//   and their node pods cluster-wide, write status, own Deployments, apply the node agents'
+//   and their node pods cluster-wide, write status, own Deployments and NetworkPolicies, apply the node agents'
 //   identity, run container tasks' Pods, create job manager Tasks) and nothing more (no Secrets, no exec into Pods, no Tasks deleted, no
 //   RBAC beyond the Role named kubatch-node);
 // - a node agent (ServiceAccount kubatch-node, made by the operator when a Pool exists in a
@@ -45,6 +45,10 @@ const operatorChecks: Record<string, Check> = {
   "watch deployments everywhere": ["watch", "deployments.apps", "all", true],
   "create deployments": ["create", "deployments.apps", "other-ns", true],
   "delete deployments": ["delete", "deployments.apps", "other-ns", true],
+  "watch pools' NetworkPolicies everywhere": ["watch", "networkpolicies.networking.k8s.io", "all", true],
+  "apply a pool's NetworkPolicy (server-side apply)": ["patch", "networkpolicies.networking.k8s.io", "other-ns", true],
+  "create a pool's NetworkPolicy (server-side apply)": ["create", "networkpolicies.networking.k8s.io", "other-ns", true],
+  "delete a pool's NetworkPolicy (nodeNetworkPolicy off)": ["delete", "networkpolicies.networking.k8s.io", "other-ns", true],
   "watch pods everywhere": ["watch", "pods", "all", true],
   "patch pods (deletion cost)": ["patch", "pods", "other-ns", true],
   "create events": ["create", "events", "other-ns", true],
@@ -124,6 +128,7 @@ const agentChecks: Record<string, Check> = {
   "no Pod logs": ["get", "pods", "pool-ns", false, "log"],
   "no Pods of another namespace": ["get", "pods", "other-ns", false],
   "no Deployments": ["patch", "deployments.apps", "pool-ns", false],
+  "no lifting its pool's NetworkPolicy": ["delete", "networkpolicies.networking.k8s.io", "pool-ns", false],
   "no RBAC": ["patch", `roles.rbac.authorization.k8s.io/${nodeServiceAccount}`, "pool-ns", false],
 };
 

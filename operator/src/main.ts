@@ -1,10 +1,10 @@
 // The kubatch controller manager.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { startHealthServer } from "../../kube/health-server.ts";
 import { loadKubeConfig } from "../../kube/kube-config.ts";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
-import { startHealthServer } from "./manager/health-server.ts";
 import { LeaderElector, type Leadership } from "./manager/leader-election.ts";
 import { kubernetesLeaseStore } from "./manager/lease-store.ts";
 import { makeMetrics } from "./metrics/metrics.ts";
@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   let leading = !values["leader-elect"];
   const [healthHost, healthPort] = splitHostPort("--health-addr", values["health-addr"]!);
   // Ready means: leading with synced caches, or standing by as a follower.
-  const health = await startHealthServer(healthHost, healthPort, () => (leading ? manager.ready() : true));
+  const health = await startHealthServer(healthHost, healthPort, {
+    live: () => undefined,
+    ready: () => (leading && !manager.ready() ? "the caches have not synced yet" : undefined),
+  });
   const [metricsHost, metricsPort] = splitHostPort("--metrics-addr", values["metrics-addr"]!);
   const metricsServer = await startMetricsServer(metricsHost, metricsPort, metrics.registry);
   let stopping = false;

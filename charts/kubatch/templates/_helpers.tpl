@@ -73,6 +73,7 @@ vmSizes:
 taskRunnerImage: {{ include "kubatch.image" (dict "root" . "image" .Values.taskRunner.image) | quote }}
 nodeRootDir: {{ .Values.config.nodeRootDir | quote }}
 nodeRootSizeLimit: {{ .Values.config.nodeRootSizeLimit | quote }}
+nodeNetworkPolicy: {{ .Values.config.nodeNetworkPolicy }}
 {{- with .Values.config.autoscale }}
 autoscale:
   {{- toYaml . | nindent 2 }}

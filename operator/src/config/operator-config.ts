@@ -1,5 +1,6 @@
 // The operator's own configuration (a YAML or JSON file given by --config or KUBATCH_CONFIG):
-// named node sizes, the task-runner image, the node root and the auto-storage account.
+// named node sizes, the task-runner image, the node root, the node pods' NetworkPolicy and the
+// auto-storage account.
 import { readFileSync } from "node:fs";
 import { loadYaml } from "@kubernetes/client-node";
 import { z } from "zod";
@@ -31,6 +32,12 @@ export const operatorConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe("Autoscale sampling."),
+  nodeNetworkPolicy: z
+    .boolean()
+    .default(true)
+    .describe(
+      "A NetworkPolicy per pool (operator/src/pool/network-policy.ts): its node pods accept connections only from the pool's own nodes and on the agent's health port; egress stays open. false: none, and the operator deletes those it made.",
+    ),
   autoStorage: secretKeyRefSchema
     .optional()
     .describe("Secret (in each pool's namespace) with the connection string of the storage account behind autoStorageContainerName."),

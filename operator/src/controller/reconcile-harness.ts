@@ -3,7 +3,7 @@
 // recorder, and a clock that moves only when the test says so. Used by tests only (kept out of
 // the operator image by its .dockerignore).
 import assert from "node:assert/strict";
-import type { AppsV1Api, CoreV1Api, KubernetesObject, V1Pod, V1Status } from "@kubernetes/client-node";
+import type { AppsV1Api, CoreV1Api, KubernetesObject, NetworkingV1Api, V1Pod, V1Status } from "@kubernetes/client-node";
 import { allKindNames } from "../../../api/index.ts";
 import { fieldManager, statusPatch, statusUnchanged, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
 import type { EventRecorder, ObjectEvent } from "../../../kube/events.ts";
@@ -47,6 +47,7 @@ export type FakeApi = {
   custom: CustomObjectPatches;
   core: Pick<CoreV1Api, "patchNamespacedPod" | "deleteNamespacedPod" | "readNamespacedPodLog">;
   apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
+  networking: Pick<NetworkingV1Api, "deleteNamespacedNetworkPolicy">;
 };
 
 /**
@@ -102,6 +103,12 @@ export function fakeApi(opts: { failures?: readonly Failure[]; logs?: Record<str
     apps: {
       async deleteNamespacedDeployment(p) {
         write({ verb: "delete", kind: "Deployment", namespace: p.namespace, name: p.name, propagationPolicy: p.propagationPolicy });
+        return {} as V1Status;
+      },
+    },
+    networking: {
+      async deleteNamespacedNetworkPolicy(p) {
+        write({ verb: "delete", kind: "NetworkPolicy", namespace: p.namespace, name: p.name });
         return {} as V1Status;
       },
     },

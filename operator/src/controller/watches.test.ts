@@ -2,7 +2,7 @@
 // fed through the scheduler's index as the controller manager does.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { V1Deployment, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
 import type { JobObject, PoolObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
 import { autoPoolController } from "../auto-pool/controller.ts";
 import { containerTaskController } from "../container-task/controller.ts";
@@ -26,6 +26,7 @@ const task = (name: string, labels?: Record<string, string>, status?: TaskObject
 });
 const nodePod: V1Pod = { metadata: { name: "p-dedicated-1", namespace: "ns", labels: { "kubatch.dev/pool": "p" } } };
 const deployment: V1Deployment = { metadata: { name: "p-dedicated", namespace: "ns", labels: { "kubatch.dev/pool": "p" } } };
+const networkPolicy: V1NetworkPolicy = { metadata: { name: "p-nodes", namespace: "ns", labels: { "kubatch.dev/pool": "p" } } };
 const workItem: WorkItemObject = { apiVersion: api, kind: "WorkItem", metadata: { name: "w", namespace: "ns" }, spec: {} };
 
 type Event = { [K in keyof Watched]: { informer: K; kind: "add" | "update" | "delete"; obj: K extends "jobs" ? JobObject : K extends "tasks" ? TaskObject : Watched[K] } }[keyof Watched];
@@ -36,7 +37,7 @@ function harness() {
   const queueOf = (name: string): Queue => ({ add: (key) => void added.push(`${name} ${key}`), addAfter: (key, ms) => void added.push(`${name} ${key} +${ms}ms`) });
   const none = undefined as never;
   const controllers: Controller[] = [
-    poolController({ queue: queueOf("pool"), state, pools: none, deployments: none, pods: none, writer: none, apps: none, core: none, events: none, config: none, workOf: none, onStatus: none, ensureNodeRbac: none }),
+    poolController({ queue: queueOf("pool"), state, pools: none, deployments: none, networkPolicies: none, pods: none, writer: none, apps: none, networking: none, core: none, events: none, config: none, workOf: none, onStatus: none, ensureNodeRbac: none }),
     dispatchController({ queue: queueOf("dispatch"), state, custom: none, log: none, onAssigned: none, onRequeued: none, deallocation: none }),
     jobController({ queue: queueOf("job"), jobs: none, pools: none, state, writer: none, writes: none, custom: none, events: none, log: none }),
     workItemController({ queue: queueOf("workitem"), workItems: none, jobs: none, writer: none, events: none }),
@@ -68,6 +69,7 @@ test("informer events enqueue the keys each controller declares", async (t) => {
       want: ["pool ns/p", "dispatch ns/p", "autopool ns/p"],
     },
     "a node Deployment: its pool": { event: { informer: "deployments", kind: "update", obj: deployment }, want: ["pool ns/p"] },
+    "a node NetworkPolicy changed or deleted: its pool": { event: { informer: "networkPolicies", kind: "delete", obj: networkPolicy }, want: ["pool ns/p"] },
     "a node pod: its pool and its dispatch": { event: { informer: "nodePods", kind: "add", obj: nodePod }, want: ["pool ns/p", "dispatch ns/p"] },
     "a job: dispatch of its pool, the job, and the container tasks look at it": {
       event: { informer: "jobs", kind: "add", obj: job("j") },

@@ -3,7 +3,7 @@
 // The controller manager runs one informer per kind for every controller, brings the
 // scheduler's index up to date first, then calls each controller's mappings. Mappings only
 // enqueue keys.
-import type { KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Deployment, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
 import type { EventKind } from "../../../kube/informer.ts";
 import type { JobObject, PoolObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
 import type { TaskEntry } from "../dispatch/dispatch-state.ts";
@@ -18,6 +18,8 @@ export type TaskChange = { obj: TaskObject; entry: TaskEntry; before: TaskEntry 
 export type Watched = {
   pools: PoolObject;
   deployments: V1Deployment;
+  /** The pools' NetworkPolicies (labelled with their pool). */
+  networkPolicies: V1NetworkPolicy;
   /** Node pods (labelled with their pool). */
   nodePods: V1Pod;
   jobs: JobChange;

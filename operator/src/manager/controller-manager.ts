@@ -6,9 +6,11 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   type KubeConfig,
   type KubernetesListObject,
   type V1Deployment,
+  type V1NetworkPolicy,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { parseDuration } from "../../../api/duration.ts";
@@ -54,6 +56,7 @@ const resyncMs = 10 * 60_000;
 export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, log: (line: string) => void, metrics: Metrics = makeMetrics()): ControllerManager {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const writer = makeWriter(kc);
   const events = makeEventRecorder(kc, log);
@@ -61,7 +64,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const list = (plural: string) => async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<never>;
 
   // Every controller's mappings, per shared informer, in the order the controllers were added.
-  const watchers: { [K in keyof Watched]: ((kind: EventKind, event: Watched[K]) => void)[] } = { pools: [], deployments: [], nodePods: [], jobs: [], workItems: [], tasks: [], taskPods: [] };
+  const watchers: { [K in keyof Watched]: ((kind: EventKind, event: Watched[K]) => void)[] } = { pools: [], deployments: [], networkPolicies: [], nodePods: [], jobs: [], workItems: [], tasks: [], taskPods: [] };
   const notify = <K extends keyof Watched>(name: K, kind: EventKind, event: Watched[K]) => {
     for (const watch of watchers[name]) watch(kind, event);
   };
@@ -77,6 +80,14 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     labelSelector: poolLabel,
     list: () => apps.listDeploymentForAllNamespaces({ labelSelector: poolLabel }),
     onEvent: (kind, obj) => notify("deployments", kind, obj),
+    log,
+  });
+  const networkPolicies = new Informer<V1NetworkPolicy>({
+    kubeConfig: kc,
+    path: "/apis/networking.k8s.io/v1/networkpolicies",
+    labelSelector: poolLabel,
+    list: () => networking.listNetworkPolicyForAllNamespaces({ labelSelector: poolLabel }),
+    onEvent: (kind, obj) => notify("networkPolicies", kind, obj),
     log,
   });
   const pods = new Informer<V1Pod>({
@@ -109,7 +120,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     onEvent: (kind, pod) => notify("taskPods", kind, pod),
     log,
   });
-  const informers = [pools, deployments, pods, jobs, tasks, workItems, taskPods];
+  const informers = [pools, deployments, networkPolicies, pods, jobs, tasks, workItems, taskPods];
 
   // Task metrics, and the completions the autoscaler samples ($SucceededTasks, $FailedTasks).
   // Only transitions seen live count; the initial list replays history.
@@ -180,9 +191,11 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       state,
       pools,
       deployments,
+      networkPolicies,
       pods,
       writer,
       apps,
+      networking,
       core,
       events,
       config,

@@ -8,7 +8,7 @@ import { makePoolReconciler, type PoolReconcilerDeps } from "./reconciler.ts";
 /** Pool node counts follow task changes at most this often. */
 const poolStatusDelayMs = 1_000;
 
-/** `namespace/pool` of a node Deployment or node pod, from its pool label. */
+/** `namespace/pool` of a node Deployment, node pod or node NetworkPolicy, from its pool label. */
 export function poolKeyOfLabel(obj: KubernetesObject): string | undefined {
   const pool = obj.metadata?.labels?.[poolLabel];
   return pool ? `${obj.metadata?.namespace}/${pool}` : undefined;
@@ -24,6 +24,8 @@ export function poolController(deps: PoolReconcilerDeps & { state: DispatchState
     watches: {
       pools: (_kind, pool) => queue.add(keyOf(pool)),
       deployments: (_kind, deployment) => add(poolKeyOfLabel(deployment)),
+      // Changed or deleted by someone else: applied again.
+      networkPolicies: (_kind, policy) => add(poolKeyOfLabel(policy)),
       nodePods: (_kind, pod) => add(poolKeyOfLabel(pod)),
       // Node states count running tasks: an assignment or a completion changes them.
       tasks: (_kind, { entry, before }) => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePool, type Pool } from "../../../api/pool.ts";
 import type { V1Container } from "@kubernetes/client-node";
-import { agentStateVolume, autoStorageEnv, commandLineEnv, injectedAgentCommand, injectedAgentDir, maxRetriesEnv, runnerSocketVolume, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
+import { agentHealthPortEnv, agentStateVolume, autoStorageEnv, commandLineEnv, injectedAgentCommand, injectedAgentDir, maxRetriesEnv, runnerSocketVolume, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { defaultOperatorConfig } from "../config/operator-config.ts";
 import { agentResources, nodePodTemplate, nodeRootVolume, nodeUser } from "./node-deployment.ts";
 
@@ -104,4 +104,31 @@ test("a start task without waitForSuccess is the runner's, its settings kept out
   const waiting = nodePodTemplate(pool({ startTask: { commandLine: "/bin/true", waitForSuccess: true, environmentSettings: [{ name: "ONLY_FOR_START", value: "1" }] } }), config, "dedicated").spec!;
   assert.equal(waiting.containers[1]!.env?.some((e) => e.name === commandLineEnv), false, "waitForSuccess: the init container runs it");
   assert.ok(waiting.initContainers?.find((c) => c.name === "start-task")?.env?.some((e) => e.name === "ONLY_FOR_START"));
+});
+
+test("the agent is probed on its health port, the tasks container not at all", () => {
+  const cases = {
+    "default image": { spec: {}, type: "dedicated" as const, port: 8081 },
+    "a pool's own image": { spec: { image: "example.org/python:3.12", startTask }, type: "dedicated" as const, port: 8081 },
+    "low-priority nodes": { spec: { targetLowPriorityNodes: 1 }, type: "lowpriority" as const, port: 8081 },
+    "the port moved by podTemplate (ports and env merge by name)": {
+      spec: { podTemplate: { spec: { containers: [{ name: "agent", ports: [{ name: "health", containerPort: 9091 }], env: [{ name: agentHealthPortEnv, value: "9091" }] }] } } },
+      type: "dedicated" as const,
+      port: 9091,
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    const [agent, tasks] = nodePodTemplate(pool(tc.spec), config, tc.type).spec!.containers as [V1Container, V1Container];
+    const health = agent.ports?.find((p) => p.name === "health");
+    assert.equal(health?.containerPort, tc.port, name);
+    assert.equal(agent.env?.find((e) => e.name === agentHealthPortEnv)?.value, String(tc.port), `${name}: the agent listens where it is probed`);
+    assert.deepEqual(agent.readinessProbe?.httpGet, { path: "/readyz", port: "health" }, name);
+    assert.deepEqual(agent.livenessProbe?.httpGet, { path: "/healthz", port: "health" }, name);
+    const live = agent.livenessProbe!;
+    assert.ok(live.periodSeconds! * (live.failureThreshold! - 1) >= 30, `${name}: liveness fails only after 30 s of failures`);
+    const ready = agent.readinessProbe!;
+    assert.ok(ready.periodSeconds! * ready.failureThreshold! <= 15, `${name}: an agent that stops answering is not ready within 15 s`);
+    for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) assert.equal(tasks[probe], undefined, `${name}: no ${probe} on tasks`);
+    assert.equal(tasks.ports, undefined, name);
+  }
 });

@@ -8,13 +8,17 @@
 // copies it into an emptyDir, and the start task and tasks containers run it from there inside
 // the pool's image. Every container meets the restricted Pod Security Standard. Output tails
 // of failed init containers reach the pod status through terminationMessagePolicy
-// FallbackToLogsOnError.
+// FallbackToLogsOnError. The agent is probed on its `health` port (agentProbes); the tasks
+// container is not (see there).
 import { createHash } from "node:crypto";
-import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
+import type { V1Affinity, V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec, V1Probe, V1Toleration } from "@kubernetes/client-node";
 import type { Pool } from "../../../api/pool.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { controllerRef } from "../../../kube/apply.ts";
 import {
+  agentHealthPort,
+  agentHealthPortEnv,
+  agentHealthPortName,
   agentStateDir,
   agentStateDirEnv,
   agentStateVolume,
@@ -74,6 +78,24 @@ export const agentResources = { requests: { cpu: "20m", memory: "64Mi" }, limits
 /** The uid and gid node pods run as (the task-runner image's user); a pool can override it in podTemplate. */
 export const nodeUser = 65532;
 
+/**
+ * The agent's probes (task-runner/src/agent/health.ts). Readiness — its watches synced and
+ * the API server answering — gates the node's Idle state: checked every 2 s, so a new node
+ * takes tasks about a second after its sync, and one whose agent stops answering shows
+ * Unusable within ~10 s. Liveness fails only for a watch loop that stopped turning, or an agent that does not
+ * answer at all (hung, stopped): 6 failures 10 s apart, a minute, before the kubelet restarts
+ * the container; 10 s of grace then, not the pod's 30 s, since a wedged agent cannot use them
+ * (an agent that still could writes the results it recorded, then stops).
+ * The tasks container has no probe: the runner is a Unix socket, which the kubelet cannot
+ * probe, and an exec probe would need a program in the pool's image; its event loop only
+ * relays to child processes, so user code cannot wedge it, and when it dies its container ends
+ * and the kubelet restarts it (the node shows Unusable meanwhile: node-state.ts).
+ */
+export const agentProbes: { readinessProbe: V1Probe; livenessProbe: V1Probe } = {
+  readinessProbe: { httpGet: { path: "/readyz", port: agentHealthPortName }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 5, successThreshold: 1 },
+  livenessProbe: { httpGet: { path: "/healthz", port: agentHealthPortName }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1, terminationGracePeriodSeconds: 10 },
+};
+
 /** Restricted Pod Security: no privilege escalation, no capabilities, the runtime's seccomp profile. */
 const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
 
@@ -126,6 +148,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
     { name: "KUBATCH_TASK_SLOTS_PER_NODE", value: String(pool.spec.taskSlotsPerNode) },
     { name: runnerSocketEnv, value: runnerSocketPath },
     { name: agentStateDirEnv, value: agentStateDir },
+    { name: agentHealthPortEnv, value: String(agentHealthPort) },
     // Tasks' autoStorageContainerName resource files; optional so pools work without it.
     ...(config.autoStorage ? [{ name: autoStorageEnv, valueFrom: { secretKeyRef: { name: config.autoStorage.name, key: config.autoStorage.key, optional: true } } }] : []),
   ];
@@ -148,6 +171,8 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
           args: ["agent"],
           env: agentEnv,
           resources: agentResources,
+          ports: [{ name: agentHealthPortName, containerPort: agentHealthPort, protocol: "TCP" }],
+          ...agentProbes,
           terminationMessagePolicy: "FallbackToLogsOnError",
           securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
           volumeMounts: [nodeRoot, runnerSocket, { name: agentStateVolume, mountPath: agentStateDir }, tokenMount],

@@ -6,7 +6,7 @@ import { nodeInfo } from "./node-state.ts";
 const t0 = new Date("2026-11-29T10:00:00Z");
 const t1 = new Date("2026-11-29T10:00:05Z");
 
-function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
   return {
     metadata: {
       name: "pool-a-dedicated-x",
@@ -19,7 +19,7 @@ function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1
       phase: opts.phase ?? "Pending",
       initContainerStatuses: opts.init,
       containerStatuses: opts.agent || opts.tasks ? [opts.agent, opts.tasks].filter((x): x is V1ContainerStatus => x !== undefined) : undefined,
-      conditions: [{ type: "Ready", status: opts.ready ? "True" : "False" }],
+      conditions: [{ type: "Ready", status: opts.ready ? "True" : "False", lastTransitionTime: opts.readySince }],
     },
   };
 }
@@ -34,6 +34,9 @@ const c = (name: string, state: V1ContainerStatus["state"], extra: Partial<V1Con
   ...extra,
 });
 const running = { running: { startedAt: t0 } };
+const t2 = new Date("2026-11-29T10:00:40Z");
+/** An agent (re)started at t1, after an earlier one was killed. */
+const restarted = c("agent", { running: { startedAt: t1 } }, { restartCount: 1, lastState: { terminated: { exitCode: 137, reason: "Error", startedAt: t0, finishedAt: t1 } } });
 const done = (exitCode: number, message?: string) => ({ terminated: { exitCode, startedAt: t0, finishedAt: t1, message } });
 
 test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
@@ -65,6 +68,15 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     "agent and tasks containers running": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true }), want: "Idle" },
     "tasks container not started yet": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { waiting: { reason: "ContainerCreating" } }) }), want: "Starting" },
     "tasks container crashed": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { waiting: { reason: "CrashLoopBackOff" } }, { lastState: done(1) }) }), want: "Unusable" },
+    // Readiness (the agent's /readyz: watches synced, the API server answering) after the agent started.
+    "agent stopped answering its readiness probe (Ready lost after it started)": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), readySince: t2 }), want: "Unusable" },
+    "agent stopped answering, with tasks on it": { pod: pod({ phase: "Running", agent: c("agent", running), readySince: t2 }), work: 1, want: "Unusable" },
+    "agent restarted by its liveness probe, syncing (Ready lost before it started)": { pod: pod({ phase: "Running", agent: restarted, tasks: c("tasks", running), readySince: t0 }), want: "Starting" },
+    "agent restarted and ready again": { pod: pod({ phase: "Running", agent: restarted, tasks: c("tasks", running), ready: true, readySince: t2 }), want: "Idle" },
+    "agent killed by its liveness probe, waiting to restart": { pod: pod({ phase: "Running", agent: c("agent", { waiting: { reason: "CrashLoopBackOff" } }, { restartCount: 1, lastState: done(137) }), readySince: t1 }), want: "Unusable" },
+    "Ready lost in the second the agent started: starting": { pod: pod({ phase: "Running", agent: c("agent", running), readySince: t0 }), want: "Starting" },
+    "a new node, not Ready since before its agent started": { pod: pod({ phase: "Running", init: [c("start-task", done(0))], agent: c("agent", { running: { startedAt: t1 } }), tasks: c("tasks", running), readySince: t0 }), want: "Starting" },
+    "tasks container back from a restart, the pod not Ready again yet": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { running: { startedAt: t2 } }, { restartCount: 1 }), readySince: t1 }), want: "Unusable" },
     "tasks container restarting after user code killed it": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { terminated: { exitCode: 0, startedAt: t0, finishedAt: t1 } }) }), want: "Unusable" },
   };
   for (const [name, tc] of Object.entries(cases)) {

@@ -1,5 +1,5 @@
 // A node pod as Azure Batch would describe the compute node (pure): its state and start task.
-import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import type { V1ContainerStatus, V1Pod, V1PodCondition } from "@kubernetes/client-node";
 import type { NodeState, PoolStatus } from "../../../api/pool.ts";
 import { resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
 import { leavingAnnotation, nodeTypeLabel } from "../../../api/labels.ts";
@@ -134,13 +134,28 @@ function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1Contai
   const [agent] = main;
   const present = main.filter((c): c is V1ContainerStatus => c !== undefined);
   if (agent?.state?.running && present.every((c) => c.state?.running)) {
-    const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    if (!ready) return "Starting";
+    const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+    if (ready?.status !== "True") return lostReadiness(ready, agent) ? "Unusable" : "Starting";
     return (work?.runningTasks ?? 0) > 0 ? "Running" : "Idle";
   }
   // A main container that ran and is not running now crashed (and waits to be restarted).
   if (present.some((c) => !c.state?.running && lastRun(c))) return "Unusable";
   return "Starting";
+}
+
+/**
+ * Whether a pod that is not Ready now was Ready since its agent container started: the agent
+ * stopped passing its readiness probe (hung or stopped, or cut off from the API server), and
+ * the node is Unusable — as Azure Batch shows a node it cannot use — until the agent answers
+ * again or the kubelet restarts it. A pod not Ready since the agent started (a new node, an
+ * agent restarted and still syncing) is Starting. Told from the Ready condition's last
+ * transition coming after the agent's start (both the kubelet's clock, in whole seconds; the
+ * same second reads as Starting).
+ */
+function lostReadiness(ready: V1PodCondition | undefined, agent: V1ContainerStatus): boolean {
+  const lost = toIso(ready?.lastTransitionTime);
+  const started = toIso(agent.state?.running?.startedAt);
+  return lost !== undefined && started !== undefined && Date.parse(lost) > Date.parse(started);
 }
 
 /** Nodes that can take tasks. */

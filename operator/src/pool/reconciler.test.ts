@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
-import { leavingAnnotation, nodeTypeLabel, podDeletionCostAnnotation, poolFinalizer, poolLabel } from "../../../api/labels.ts";
+import type { V1Deployment, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
+import { leavingAnnotation, nodeTypeLabel, podDeletionCostAnnotation, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 import { parsePool, type Pool, type PoolStatus } from "../../../api/pool.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 import { defaultOperatorConfig } from "../config/operator-config.ts";
 import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type Failure, type WantWrite } from "../controller/reconcile-harness.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { nodeDeployment } from "./node-deployment.ts";
+import { nodeNetworkPolicy } from "./network-policy.ts";
 import { poolStatus } from "./pool-status.ts";
 import { makePoolReconciler } from "./reconciler.ts";
 
@@ -39,6 +40,13 @@ const parsed = (raw: PoolObject) => {
   return r.value as Pool & { apiVersion: string; kind: string };
 };
 const deployment = (raw: PoolObject, replicas: number, type: "dedicated" | "lowpriority" = "dedicated") => nodeDeployment(parsed(raw), config, type, replicas);
+/** The pool's NetworkPolicy as the cache would hold it once applied; `hash` as if someone changed it. */
+const policy = (raw: PoolObject, opts: { hash?: string; ownerUid?: string } = {}): V1NetworkPolicy => {
+  const np = nodeNetworkPolicy(parsed(raw));
+  if (opts.hash) np.metadata!.annotations = { [specHashAnnotation]: opts.hash };
+  if (opts.ownerUid) np.metadata!.ownerReferences = [{ ...np.metadata!.ownerReferences![0]!, uid: opts.ownerUid }];
+  return np;
+};
 /** The status the reconciler would write for these pods, as if written already. */
 const observed = (raw: PoolObject, pods: V1Pod[], dedicated: number) => poolStatus({ pool: parsed(raw), pods, targets: { dedicated, lowPriority: 0 }, now: new Date(t0) });
 
@@ -65,6 +73,7 @@ function nodePod(name: string, opts: { startTaskExit?: number; leaving?: boolean
 
 const finalizerApply = (finalizers: string[]): WantWrite => ({ verb: "apply", kind: "Pool", name: "p", body: { metadata: { finalizers } } });
 const deploymentApply = (replicas: number, name = "p-dedicated"): WantWrite => ({ verb: "apply", kind: "Deployment", name, body: { spec: { replicas } } });
+const policyApply: WantWrite = { verb: "apply", kind: "NetworkPolicy", name: "p-nodes", body: { spec: { podSelector: { matchLabels: { [poolLabel]: "p" } }, policyTypes: ["Ingress"] } } };
 const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Pool", name: "p", body: { metadata: { resourceVersion: "5" }, status: body } });
 
 test("the pool reconciler: finalizer, node Deployments, scale-in marks, status and events", async (t) => {
@@ -77,6 +86,9 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
   const cases: Record<string, {
     pool?: PoolObject;
     deployments?: V1Deployment[];
+    /** Default: the pool's policy, up to date. */
+    networkPolicies?: V1NetworkPolicy[];
+    nodeNetworkPolicy?: boolean;
     pods?: V1Pod[];
     /** Running tasks per node pod. */
     work?: Record<string, number>;
@@ -84,10 +96,11 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
     want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; error?: RegExp; rbac?: string[]; listed?: { length: number; including: string[] } };
   }> = {
     "not in the cache: nothing": { want: { writes: [] } },
-    "a new pool: the finalizer, its Deployment, a Resizing status rechecked at the resize timeout": {
+    "a new pool: the finalizer, its NetworkPolicy, its Deployment, a Resizing status rechecked at the resize timeout": {
       pool: pool({}, { finalizer: false }),
+      networkPolicies: [],
       want: {
-        writes: [finalizerApply([poolFinalizer]), deploymentApply(1), status({ observedGeneration: 1, allocationState: "Resizing", targetDedicatedNodes: 1, currentDedicatedNodes: 0, conditions: [{ type: "Ready", status: "False" }, { type: "Progressing", status: "True", reason: "Resizing" }, { type: "Degraded", status: "False" }] })],
+        writes: [finalizerApply([poolFinalizer]), policyApply, deploymentApply(1), status({ observedGeneration: 1, allocationState: "Resizing", targetDedicatedNodes: 1, currentDedicatedNodes: 0, conditions: [{ type: "Ready", status: "False" }, { type: "Progressing", status: "True", reason: "Resizing" }, { type: "Degraded", status: "False" }] })],
         outcome: { requeueAfterMs: 15 * 60_000 + 1_000 },
         rbac: ["ns"],
       },
@@ -95,6 +108,43 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
     "steady: the Deployment and the status are as observed, nothing is written": {
       pool: steady,
       deployments: [deployment(steady, 1)],
+      pods: [idle],
+      want: { writes: [], rbac: ["ns"] },
+    },
+    "its NetworkPolicy deleted by someone: applied again": {
+      pool: steady,
+      deployments: [deployment(steady, 1)],
+      networkPolicies: [],
+      pods: [idle],
+      want: { writes: [policyApply], rbac: ["ns"] },
+    },
+    "its NetworkPolicy changed by someone (another spec hash): applied again": {
+      pool: steady,
+      deployments: [deployment(steady, 1)],
+      networkPolicies: [policy(steady, { hash: "edited" })],
+      pods: [idle],
+      want: { writes: [policyApply], rbac: ["ns"] },
+    },
+    "nodeNetworkPolicy off: the policy the operator made for the pool is deleted": {
+      pool: steady,
+      deployments: [deployment(steady, 1)],
+      nodeNetworkPolicy: false,
+      pods: [idle],
+      want: { writes: [{ verb: "delete", kind: "NetworkPolicy", name: "p-nodes" }], rbac: ["ns"] },
+    },
+    "nodeNetworkPolicy off: a policy of that name the pool does not own stays": {
+      pool: steady,
+      deployments: [deployment(steady, 1)],
+      networkPolicies: [policy(steady, { ownerUid: "someone-else" })],
+      nodeNetworkPolicy: false,
+      pods: [idle],
+      want: { writes: [], rbac: ["ns"] },
+    },
+    "nodeNetworkPolicy off and no policy: nothing": {
+      pool: steady,
+      deployments: [deployment(steady, 1)],
+      networkPolicies: [],
+      nodeNetworkPolicy: false,
       pods: [idle],
       want: { writes: [], rbac: ["ns"] },
     },
@@ -218,14 +268,16 @@ test("the pool reconciler: finalizer, node Deployments, scale-in marks, status a
       const reconcile = makePoolReconciler({
         pools: cache(tc.pool ? [tc.pool] : []),
         deployments: cache(tc.deployments ?? []),
+        networkPolicies: cache(tc.networkPolicies ?? (tc.pool && parsePool(tc.pool).ok ? [policy(tc.pool)] : [])),
         pods: cache(tc.pods ?? []),
         writer: api.writer,
         apps: api.apps,
+        networking: api.networking,
         core: api.core,
         events: api.recorder,
         workOf: (_ns, pod) => ({ runningTasks: tc.work?.[pod] ?? 0, runningTaskSlots: tc.work?.[pod] ?? 0 }),
         ensureNodeRbac: async (namespace) => void rbac.push(namespace),
-        config,
+        config: { ...config, nodeNetworkPolicy: tc.nodeNetworkPolicy ?? true },
         now: new FakeClock(t0).date,
       });
       const result = await reconcile("ns/p").then((outcome) => ({ outcome }), (error: unknown) => ({ error }));

@@ -1,7 +1,8 @@
 // The Pool reconciler, shaped like Kueue's: read from the informer caches, handle deletion
-// through a finalizer, build the desired node Deployments with pure functions, apply them
-// server-side, then derive the status from what is observed and write it only if it changed.
-import { type AppsV1Api, type CoreV1Api, type KubernetesObject, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
+// through a finalizer, build the desired node Deployments and NetworkPolicy with pure functions,
+// apply them server-side, then derive the status from what is observed and write it only if it
+// changed.
+import { type AppsV1Api, type CoreV1Api, type KubernetesObject, type NetworkingV1Api, type V1Deployment, type V1NetworkPolicy, type V1Pod } from "@kubernetes/client-node";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { formatProblems } from "../../../api/parse.ts";
@@ -15,6 +16,7 @@ import { deploymentName, type NodeType } from "./deployment-names.ts";
 import { podTerminated, type NodeWork } from "./node-state.ts";
 import { planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
+import { networkPolicyName, nodeNetworkPolicy } from "./network-policy.ts";
 import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
@@ -25,9 +27,11 @@ export type Cache<T> = { get(name: string, namespace?: string): T | undefined; l
 export type PoolReconcilerDeps = {
   pools: Cache<PoolObject>;
   deployments: Cache<V1Deployment>;
+  networkPolicies: Cache<V1NetworkPolicy>;
   pods: Cache<V1Pod>;
   writer: Writer;
   apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
+  networking: Pick<NetworkingV1Api, "deleteNamespacedNetworkPolicy">;
   core: Pick<CoreV1Api, "patchNamespacedPod" | "deleteNamespacedPod">;
   events: EventRecorder;
   /** Tasks on a node pod, from the scheduler. */
@@ -86,6 +90,14 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       lowPriority: pool.spec.enableAutoScale ? (raw.status?.targetLowPriorityNodes ?? 0) : (pool.spec.targetLowPriorityNodes ?? 0),
     };
     if (!pool.spec.serviceAccountName) await deps.ensureNodeRbac(namespace);
+    // The nodes' NetworkPolicy before the nodes; the pool's deletion takes it along (owner reference).
+    const policy = deps.networkPolicies.get(networkPolicyName(name), namespace);
+    if (deps.config.nodeNetworkPolicy) {
+      const desired = nodeNetworkPolicy(pool);
+      if (policy?.metadata?.annotations?.[specHashAnnotation] !== desired.metadata?.annotations?.[specHashAnnotation]) await deps.writer.apply(desired);
+    } else if (policy && policy.metadata?.ownerReferences?.some((o) => o.controller && o.uid === raw.metadata?.uid)) {
+      await deps.networking.deleteNamespacedNetworkPolicy({ name: networkPolicyName(name), namespace }).catch(ignoreNotFound);
+    }
     const workOf = (pod: string) => deps.workOf(namespace, pod);
     // A node pod that ended for good (evicted, or its node shut down: phase Failed) stays in the
     // API until the pod garbage collector's threshold (12,500 pods by default), though its

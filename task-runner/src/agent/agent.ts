@@ -13,7 +13,7 @@ import { parseTask, taskNames, type Task } from "../../../api/task.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { errorMessage } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
-import { Informer, type EventKind } from "../../../kube/informer.ts";
+import { Informer, type EventKind, type WatchHealth } from "../../../kube/informer.ts";
 import type { NodeIdentity } from "../../../api/node-layout.ts";
 import { join } from "node:path";
 import { JobPreparations } from "./job-preparation.ts";
@@ -134,6 +134,11 @@ export class TaskAgent {
 
   get runningCount(): number {
     return this.running.size;
+  }
+
+  /** How its two watches fare, for the health endpoints (health.ts). */
+  watchHealth(): WatchHealth[] {
+    return [this.jobInformer.health(), this.informer.health()];
   }
 
   private onEvent(kind: "add" | "update" | "delete", obj: TaskObject): void {

@@ -1,12 +1,15 @@
 // `task-runner agent`: the node pod's `agent` container. It prepares the node layout and runs
 // the tasks the operator assigns to this node until the pod is stopped; their processes start
 // in the `tasks` container through the runner's socket (runner/), where no credentials are.
+// Its /healthz and /readyz (health.ts) answer from the start, before its watches have synced.
 import { mkdir } from "node:fs/promises";
+import { startHealthServer } from "../../../kube/health-server.ts";
 import { loadKubeConfig } from "../../../kube/kube-config.ts";
 import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
 import { agentStateDirEnv, runnerSocketEnv } from "../../../api/node-contract.ts";
 import { runnerLauncher } from "../runner/runner-client.ts";
 import { TaskAgent } from "./agent.ts";
+import { agentHealth, healthPort } from "./health.ts";
 
 export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const node = identityFromEnv(env);
@@ -16,6 +19,7 @@ export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = pro
   if (!socket) throw new Error(`${runnerSocketEnv} is not set (the node pod spec sets it: the tasks container's runner socket)`);
   const stateDir = env[agentStateDirEnv];
   if (!stateDir) throw new Error(`${agentStateDirEnv} is not set (the node pod spec sets it: the agent's own emptyDir)`);
+  const port = healthPort(env);
   const layout = nodeLayout(node.rootDir);
   await mkdir(layout.shared, { recursive: true });
   await mkdir(layout.startupWd, { recursive: true });
@@ -24,11 +28,15 @@ export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = pro
   const kc = loadKubeConfig();
   const launch = runnerLauncher(socket, { log });
   const agent = new TaskAgent({ kubeConfig: kc, namespace, node, env, log, launch, stateDir, runningReportDelayMs: Number(env.KUBATCH_RUNNING_REPORT_DELAY_MS ?? 100) });
+  // Every address: the kubelet probes the pod's IP.
+  const health = await startHealthServer(undefined, port, { live: () => agentHealth(agent.watchHealth()).live, ready: () => agentHealth(agent.watchHealth()).ready });
+  log(`health endpoints on port ${port}`);
   await agent.start();
   return new Promise((resolve) => {
     const stop = async (signal: string) => {
       log(`${signal}: leaving the pool, stopping ${agent.runningCount} running task(s)`);
       await agent.stop();
+      health.close();
       resolve(0);
     };
     process.once("SIGTERM", () => void stop("SIGTERM"));
