@@ -189,9 +189,14 @@ describe("faults", { skip: noCluster ?? (localCluster() ? undefined : "needs the
       const log = join(dir, `${job}.log`);
       await k.create("Job", job, { poolInfo: { poolId: "direct" }, onAllTasksComplete: "TerminateJob" });
       await k.createMany("Task", Array.from({ length: 4 }, (_, j) => ({ name: `${job}-${j}`, labels: { job }, spec: { jobName: job, commandLine: shellTask(log, "sleep 20") } })));
-      const victim = await eventually("tasks running", 60_000, async () => runs(log)[0]?.node);
-      const onVictim = (await k.tasks(`job=${job}`)).filter((t) => t.metadata.labels?.[nodeLabel] === victim).map((t) => t.metadata.name);
-      assert.ok(onVictim.length > 0);
+      // All four Running in the API (2 nodes × 2 slots), so each start on the victim is one the
+      // operator knows of: a task requeued before its Running write was seen is not counted.
+      const running = await eventually("the 4 tasks Running", 60_000, async () => {
+        const tasks = await k.tasks(`job=${job}`);
+        return tasks.length === 4 && tasks.every((t) => t.status?.state === "Running") ? tasks : undefined;
+      });
+      const victim = running[0]!.metadata.labels![nodeLabel]!;
+      const onVictim = running.filter((t) => t.metadata.labels?.[nodeLabel] === victim).map((t) => t.metadata.name);
       const core = kc.makeApiClient(CoreV1Api);
       const lostAt = Date.now();
       await lose(core, victim);
