@@ -11,8 +11,9 @@ import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.t
 import { ProgressLine } from "./progress.ts";
 import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
 import { formatElapsed } from "./task-row.ts";
-import { quoteAt } from "./shell-quote.ts";
-import { checkTemplate, defaultNameTemplate, dnsSafeName, expandTemplate, type TemplateVars } from "./template.ts";
+import { quoteAt } from "../api/shell-quote.ts";
+import { expandTemplate, type TemplateVars } from "../api/template.ts";
+import { checkTemplate, defaultNameTemplate, dnsSafeName } from "./template.ts";
 import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 import { addedTaskJobLabel } from "../api/labels.ts";
 
