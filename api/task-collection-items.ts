@@ -9,7 +9,7 @@ import { taskSpecSchema, type TaskSpec, type TaskSpecInput } from "./task.ts";
 import { expandTemplate, type TemplateVars } from "./template.ts";
 
 /** How many items the source holds when the spec says (a range, a list); a blob source's count is known once listed. */
-export function collectionItemCount(source: CollectionSource): number | undefined {
+export function collectionItemCount(source: Pick<CollectionSource, "range" | "items">): number | undefined {
   if (source.range) return source.range.end - source.range.start + 1;
   if (source.items) return source.items.length;
   return undefined;
