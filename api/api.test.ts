@@ -7,6 +7,7 @@ import { parseJob } from "./job.ts";
 import { invalidCases, validCases } from "./manifest-cases.ts";
 import { parsePool } from "./pool.ts";
 import { parseTask } from "./task.ts";
+import { parseTaskCollection } from "./task-collection.ts";
 import { parseWorkItem } from "./work-item.ts";
 
 const parsers: Record<string, (input: unknown) => ParseResult<unknown>> = {
@@ -14,6 +15,7 @@ const parsers: Record<string, (input: unknown) => ParseResult<unknown>> = {
   WorkItem: parseWorkItem,
   Job: parseJob,
   Task: parseTask,
+  TaskCollection: parseTaskCollection,
 };
 
 function parse(object: Record<string, unknown>): ParseResult<unknown> {
@@ -51,7 +53,7 @@ describe("the examples parse", () => {
   const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
   it("has one example per kind", () => {
     const kinds = files.map((f) => String(loadYaml<Record<string, unknown>>(readFileSync(new URL(f, dir), "utf8")).kind)).sort();
-    assert.deepEqual(kinds, ["Job", "Pool", "Task", "WorkItem"]);
+    assert.deepEqual(kinds, ["Job", "Pool", "Task", "TaskCollection", "WorkItem"]);
   });
   for (const file of files) {
     it(file, () => {

@@ -99,14 +99,15 @@ describe("against the API server", { skip }, () => {
 
       ok(["-n", namespace, "apply", "--server-side", "-f", examples]);
       const first = resourceVersions();
-      assert.equal(first.match(/=\d+:/g)?.length, 4, first);
+      assert.equal(first.match(/=\d+:/g)?.length, 5, first);
       ok(["-n", namespace, "apply", "--server-side", "-f", examples]);
       assert.equal(resourceVersions(), first);
     });
 
-    it("kubectl get kubatch and kubectl get kjob list them", () => {
+    it("kubectl get kubatch and the short names list them", () => {
       const all = ok(["-n", namespace, "get", "kubatch", "-o", "name"]);
-      for (const name of ["pool.kubatch.dev/ocr-pool", "workitem.kubatch.dev/ocr-nightly", "job.kubatch.dev/ocr-job", "task.kubatch.dev/ocr-page-0001"]) {
+      const names = ["pool.kubatch.dev/ocr-pool", "workitem.kubatch.dev/ocr-nightly", "job.kubatch.dev/ocr-job", "task.kubatch.dev/ocr-page-0001", "taskcollection.kubatch.dev/pages"];
+      for (const name of names) {
         assert.ok(all.includes(name), all);
       }
       const jobs = ok(["-n", namespace, "get", "kjob"]);
@@ -115,12 +116,18 @@ describe("against the API server", { skip }, () => {
       assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kpool"]), /^NAME\s+STATE\s+CURRENT\s+TARGET\s+AUTOSCALE\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kwi"]), /^NAME\s+STATE\s+NEXT RUN\s+RECENT JOB\s+AGE$/m);
+      assert.match(ok(["-n", namespace, "get", "ktc"]), /^NAME\s+STATE\s+ITEMS\s+SUCCEEDED\s+FAILED\s+AGE$/m);
     });
 
     it("kubectl explain pools.spec.startTask documents the fields", () => {
       const out = ok(["explain", "pools.spec.startTask"]);
       assert.match(out, /commandLine\s+<string> -required-/);
       assert.match(out, /resourceFiles\s+<\[\]Object>/);
+    });
+
+    it("kubectl explain taskcollections.spec.source documents the sources", () => {
+      const out = ok(["explain", "taskcollections.spec.source"]);
+      for (const field of ["range", "items", "blobs"]) assert.match(out, new RegExp(`^\\s+${field}\\s+<`, "m"));
     });
 
     it("kubectl scale kpool sets targetDedicatedNodes", () => {
@@ -133,6 +140,13 @@ describe("against the API server", { skip }, () => {
       assert.equal(spec.priority, 0);
       assert.equal(spec.maxParallelTasks, -1);
       assert.equal(spec.onTaskFailure, "NoAction");
+    });
+
+    it("applies a collection template's defaults", () => {
+      const task = JSON.parse(ok(["-n", namespace, "get", "ktc", "pages", "-o", "jsonpath={.spec.task}"]));
+      assert.equal(task.requiredSlots, 1);
+      assert.equal(task.constraints.retentionTime, "P7D");
+      assert.equal(task.outputFiles[0].uploadOptions.uploadCondition, "TaskSuccess");
     });
   });
 });

@@ -1,16 +1,21 @@
 import { z } from "zod";
-import type { CrossFieldRule } from "./rules.ts";
+import { characters, totalCharactersRule, type CrossFieldRule } from "./rules.ts";
+
+/** An environment variable (Azure Batch EnvironmentSetting) whose value is at most `maxValue` characters. */
+export function environmentSettingOf(maxValue: number) {
+  return z.strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[!-<>-~]+$/, { error: "must be printable ASCII without spaces or '='" })
+      .describe("Name of the environment variable."),
+    value: z.string().max(maxValue).optional().describe("Value of the environment variable."),
+  });
+}
 
 /** An environment variable for a task (Azure Batch EnvironmentSetting). */
-export const environmentSettingSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .max(1024)
-    .regex(/^[!-<>-~]+$/, { error: "must be printable ASCII without spaces or '='" })
-    .describe("Name of the environment variable."),
-  value: z.string().max(32768).optional().describe("Value of the environment variable."),
-});
+export const environmentSettingSchema = environmentSettingOf(32768);
 
 export type EnvironmentSetting = z.infer<typeof environmentSettingSchema>;
 
@@ -27,17 +32,12 @@ export const maxEnvironmentChars = 1_048_576;
 
 /** The size bound on the environment list at `field` of the object the rule is attached to. */
 export function environmentSizeRule<T>(field: string, of: (self: T) => readonly EnvironmentSetting[] | undefined): CrossFieldRule<T> {
-  return {
-    rule: `!has(self.${field}) || self.${field}.map(e, size(e.name) + (has(e.value) ? size(e.value) : 0)).sum() <= ${maxEnvironmentChars}`,
+  return totalCharactersRule({
+    field,
+    of,
+    celSize: "size(e.name) + (has(e.value) ? size(e.value) : 0)",
+    size: (e) => characters(e.name) + characters(e.value ?? ""),
+    max: maxEnvironmentChars,
     message: `names and values together must be at most ${maxEnvironmentChars} characters (1 MiB)`,
-    fieldPath: `.${field}`,
-    holds: (self) => (of(self) ?? []).reduce((n, e) => n + characters(e.name) + characters(e.value ?? ""), 0) <= maxEnvironmentChars,
-  };
-}
-
-/** Unicode code points, as CEL's size() counts a string (JS's length counts UTF-16 units). */
-function characters(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
+  });
 }

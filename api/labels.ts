@@ -15,7 +15,7 @@ export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
 /** On the job manager Task the job reconciler creates: the job's name. */
 export const jobManagerLabel = "kubatch.dev/job-manager";
 /**
- * On Tasks `kubatch task add` creates: the job they were added to, for `kubectl get ktask -l`.
+ * On Tasks and TaskCollections `kubatch task add` creates: the job they were added to, for `kubectl get ktask -l`.
  * Only a convenience for people: tasks from manifests lack it, so kubatch reads spec.jobName.
  * Same key as containerPodJobLabel, on another kind.
  */

@@ -28,6 +28,12 @@ const taskRaw = (spec: Obj, name = "t") => manifest("Task", name, spec);
 const bigEnvironment = (values: number) => Array.from({ length: values }, (_, i) => ({ name: `E${i}`, value: "x".repeat(32768) }));
 const workItem = (spec: Obj, name = "w") => manifest("WorkItem", name, { jobSpecification: { poolInfo: { poolId: "p" } }, ...spec });
 const startTaskFile = (file: Obj) => pool({ startTask: { commandLine: "/bin/true", resourceFiles: [file] } });
+const collectionRaw = (spec: Obj, name = "c") => manifest("TaskCollection", name, spec);
+const collection = (spec: Obj, name = "c") => collectionRaw({ jobName: "j", source: { range: { start: 0, end: 9 } }, task: { commandLine: "echo {}" }, ...spec }, name);
+/** A collection whose template is `task` (plus the default command line). */
+const template = (task: Obj, source: Obj = { range: { start: 0, end: 9 } }) => collection({ source, task: { commandLine: "echo {}", ...task } });
+const blobs = { blobs: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/input" } };
+const output = (filePattern: string, path?: string) => ({ filePattern, destination: { container: { containerUrl: "http://x/c", ...(path === undefined ? {} : { path }) } } });
 
 export const validCases: Record<string, Obj> = {
   "minimal pool": pool({}),
@@ -122,6 +128,40 @@ export const validCases: Record<string, Obj> = {
     requiredSlots: 2,
     affinityInfo: { affinityId: "p-node-1" },
     containerSettings: { imageName: "busybox:1.36", workingDirectory: "ContainerImageDefault", imagePullPolicy: "IfNotPresent" },
+  }),
+  "a task's command line is no template: {nmae} is its own": task({ commandLine: "echo {nmae}" }),
+  "collection of a range of 10,000,000 numbers": collection({ source: { range: { start: 0, end: 9_999_999 } } }),
+  "collection of the last int32 numbers": collection({ source: { range: { start: 2147483647 - 9, end: 2147483647 } } }),
+  "collection of listed items": collection({ source: { items: ["in/a.png", "in/b c.png", ""] } }),
+  "collection of 10,000 listed items": collection({ source: { items: Array.from({ length: 10_000 }, (_, i) => `page-${i}.png`) } }),
+  "collection of the blobs under a prefix": collection({
+    source: { blobs: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/input", prefix: "scans/", credentialsSecretRef: { name: "ocr-storage" } } },
+    task: { commandLine: "ocr.sh {blobUrl} {name}" },
+  }),
+  "collection template using every placeholder and ${HOME}": template(
+    {
+      commandLine: "/bin/sh -c 'echo {} {item} {index} {name} {blobUrl} {blobName} ${HOME} {{literal}} {print $1}'",
+      environmentSettings: [{ name: "SRC", value: "{blobUrl}" }, { name: "N", value: "{index}-${X}" }, { name: "EMPTY" }],
+      outputFiles: [output("out/{index}.txt", "results/{blobName}.txt"), output("../std*.txt")],
+    },
+    blobs,
+  ),
+  "collection with a dotted name, an idPrefix and the jobId alias": collectionRaw(
+    { jobId: "j", idPrefix: "sweep_v1", source: { range: { start: 1, end: 3 } }, task: { commandLine: "simulate --seed {}" } },
+    "sweep.v1",
+  ),
+  "collection with everything": collection({
+    idPrefix: "p".repeat(56),
+    task: {
+      commandLine: "simulate --seed {} --out out/{index}",
+      environmentSettings: Array.from({ length: 100 }, (_, i) => ({ name: `E${i}`, value: "x".repeat(8192) })),
+      resourceFiles: [{ httpUrl: "http://x/tool.sh", filePath: "tool.sh", fileMode: "0755" }],
+      outputFiles: [output("out/{index}/**", "runs/{item}")],
+      constraints: { maxWallClockTime: "PT10M", maxTaskRetryCount: 2, retentionTime: "P1D" },
+      exitConditions: { exitCodes: [{ code: 3, exitOptions: { jobAction: "None" } }], exitCodeRanges: [{ start: 10, end: 20, exitOptions: { dependencyAction: "Block" } }] },
+      requiredSlots: 2,
+    },
+    dependsOn: { taskIds: ["setup", "c-x1", "other-7"], taskIdRanges: [{ start: 1, end: 10 }] },
   }),
   "minimal work item": workItem({}),
   "work item with a schedule": workItem({
@@ -265,6 +305,56 @@ export const invalidCases: Record<string, InvalidCase> = {
     object: task({ resourceFiles: [{ storageContainerUrl: "http://x/c", autoStorageContainerName: "app" }] }),
     field: "spec.resourceFiles[0]",
   },
+  "collection of 10,000,001 numbers": { object: collection({ source: { range: { start: 0, end: 10_000_000 } } }), field: "spec.source.range.end" },
+  "collection range whose end precedes its start": { object: collection({ source: { range: { start: 5, end: 1 } } }), field: "spec.source.range.end" },
+  "collection range past int32": { object: collection({ source: { range: { start: 2147483640, end: 2147483648 } } }), field: "spec.source.range.end" },
+  "collection range below 0": { object: collection({ source: { range: { start: -1, end: 1 } } }), field: "spec.source.range.start" },
+  "collection with two sources": { object: collection({ source: { range: { start: 0, end: 1 }, items: ["a"] } }), field: "spec.source" },
+  "collection without a source": { object: collection({ source: {} }), field: "spec.source" },
+  "collection of 10,001 listed items": { object: collection({ source: { items: Array.from({ length: 10_001 }, (_, i) => String(i)) } }), field: "spec.source.items" },
+  "collection item over 1024 characters": { object: collection({ source: { items: ["x".repeat(1025)] } }), field: "spec.source.items[0]" },
+  "collection items over 1 MiB in all": { object: collection({ source: { items: Array.from({ length: 1025 }, () => "x".repeat(1024)) } }), field: "spec.source.items" },
+  "collection blobs in an ftp container": { object: collection({ source: { blobs: { containerUrl: "ftp://x/c" } } }), field: "spec.source.blobs.containerUrl" },
+  "collection without jobName": { object: collectionRaw({ source: { items: ["a"] }, task: { commandLine: "echo {}" } }), field: "spec.jobName" },
+  "collection without a task": { object: collectionRaw({ jobName: "j", source: { items: ["a"] } }), field: "spec.task" },
+  "collection with an unknown placeholder in commandLine": { object: template({ commandLine: "ocr.sh {nmae}" }), field: "spec.task.commandLine" },
+  "collection with an unknown placeholder after an odd run of braces": { object: template({ commandLine: "echo {{{nmae}" }), field: "spec.task.commandLine" },
+  "collection with an unknown placeholder in an env value": {
+    object: template({ environmentSettings: [{ name: "A", value: "{index}" }, { name: "B", value: "{idx}" }] }),
+    field: "spec.task.environmentSettings[1].value",
+  },
+  "collection with an unknown placeholder in an output file pattern": { object: template({ outputFiles: [output("out/{indx}.txt")] }), field: "spec.task.outputFiles[0].filePattern" },
+  "collection with an unknown placeholder in an output path": {
+    object: template({ outputFiles: [output("out.txt"), output("out.txt", "r/{Name}")] }),
+    field: "spec.task.outputFiles[1].destination.container.path",
+  },
+  "collection using {blobUrl} over a range": { object: template({ commandLine: "curl -O {blobUrl}" }), field: "spec.task.commandLine" },
+  "collection using {blobName} in an env value over items": {
+    object: template({ environmentSettings: [{ name: "B", value: "{blobName}" }] }, { items: ["a"] }),
+    field: "spec.task.environmentSettings",
+  },
+  "collection using {blobName} in an output path over a range": { object: template({ outputFiles: [output("o.txt", "{blobName}")] }), field: "spec.task.outputFiles" },
+  "collection template with 101 env settings": {
+    object: template({ environmentSettings: Array.from({ length: 101 }, (_, i) => ({ name: `E${i}`, value: "v" })) }),
+    field: "spec.task.environmentSettings",
+  },
+  "collection template env value over 8 KiB": { object: template({ environmentSettings: [{ name: "A", value: "x".repeat(8193) }] }), field: "spec.task.environmentSettings[0].value" },
+  "collection template with containerSettings": { object: template({ containerSettings: { imageName: "busybox" } }), field: "spec.task.containerSettings" },
+  "collection template exit code range backwards": {
+    object: template({ exitConditions: { exitCodeRanges: [{ start: 5, end: 1, exitOptions: {} }] } }),
+    field: "spec.task.exitConditions.exitCodeRanges[0].end",
+  },
+  "collection template resource file with two sources": {
+    object: template({ resourceFiles: [{ httpUrl: "http://x/a", storageContainerUrl: "http://x/c", filePath: "a" }] }),
+    field: "spec.task.resourceFiles[0]",
+  },
+  "collection with a dotted name and no idPrefix": { object: collection({}, "sweep.v1"), field: "spec.idPrefix" },
+  "collection with a 57-character name and no idPrefix": { object: collection({}, "c".repeat(57)), field: "spec.idPrefix" },
+  "collection idPrefix of 57 characters": { object: collection({ idPrefix: "p".repeat(57) }), field: "spec.idPrefix" },
+  "collection idPrefix with a dot": { object: collection({ idPrefix: "a.b" }), field: "spec.idPrefix" },
+  "collection items depending on its own item": { object: collection({ dependsOn: { taskIds: ["setup", "c-5"] } }), field: "spec.dependsOn.taskIds" },
+  "collection items depending on an item of its idPrefix": { object: collection({ idPrefix: "run-a", dependsOn: { taskIds: ["run-a-0"] } }), field: "spec.dependsOn.taskIds" },
+  "collection dependency range backwards": { object: collection({ dependsOn: { taskIdRanges: [{ start: 9, end: 3 }] } }), field: "spec.dependsOn.taskIdRanges[0].end" },
   "work item without jobSpecification": { object: manifest("WorkItem", "w", { metadata: [] }), field: "spec.jobSpecification" },
   "work item recurrence in words": { object: workItem({ schedule: { recurrenceInterval: "every day" } }), field: "spec.schedule.recurrenceInterval" },
   "work item doNotRunUntil not a time": { object: workItem({ schedule: { doNotRunUntil: "tomorrow" } }), field: "spec.schedule.doNotRunUntil" },

@@ -48,6 +48,9 @@ export const outputFileSchema = z
 
 export type OutputFile = z.infer<typeof outputFileSchema>;
 
+/** Most output files of one task. */
+export const maxOutputFiles = 100;
+
 export function outputFiles(description: string) {
-  return z.array(outputFileSchema).max(100).optional().describe(description);
+  return z.array(outputFileSchema).max(maxOutputFiles).optional().describe(description);
 }

@@ -7,8 +7,9 @@ import { environmentSettings, environmentSizeRule } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
+import { jobNameFields, jobNameRules } from "./job-name.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
-import { batchId, objectName, timestamp } from "./names.ts";
+import { batchId, timestamp } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { resourceFiles } from "./resource-file.ts";
@@ -26,10 +27,7 @@ export const taskNames: KindNames = {
 };
 
 const taskSpecObject = z.strictObject({
-  jobName: objectName("Name of the Job (jobs.kubatch.dev) in the same namespace that the task belongs to.")
-    .max(63)
-    .optional(),
-  jobId: objectName("Alias of jobName, for Azure Batch users.").max(63).optional(),
+  ...jobNameFields("task"),
   id: batchId("The task's id within its job (default: metadata.name); dependsOn refers to it.").optional(),
   displayName: z.string().max(1024).optional().describe("A display name for the task."),
   commandLine: commandLine("The task's command line, run in its working directory $AZ_BATCH_TASK_WORKING_DIR."),
@@ -52,18 +50,7 @@ const taskSpecObject = z.strictObject({
 type TaskSpecObject = z.output<typeof taskSpecObject>;
 
 export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
-  {
-    rule: "has(self.jobName) || has(self.jobId)",
-    message: "jobName is required (or its alias jobId)",
-    fieldPath: ".jobName",
-    holds: (s) => s.jobName !== undefined || s.jobId !== undefined,
-  },
-  {
-    rule: "!has(self.jobName) || !has(self.jobId) || self.jobName == self.jobId",
-    message: "jobId is an alias of jobName: when both are set they must be equal",
-    fieldPath: ".jobId",
-    holds: (s) => s.jobName === undefined || s.jobId === undefined || s.jobName === s.jobId,
-  },
+  ...jobNameRules<TaskSpecObject>(),
   environmentSizeRule("environmentSettings", (s: TaskSpecObject) => s.environmentSettings),
 ];
 

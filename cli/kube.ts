@@ -2,6 +2,7 @@
 // (paged lists; server-side filtering when the Task CRD offers spec.jobName as a field).
 import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
+import { taskCollectionNames } from "../api/task-collection.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
 import type { JobObject, TaskObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
@@ -25,6 +26,7 @@ export function connect(opts: { namespace?: string; kubeconfig?: string; context
 
 export const tasksResource = { group: GROUP, version: VERSION, plural: "tasks" } as const;
 export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } as const;
+export const taskCollectionsResource = { group: GROUP, version: VERSION, plural: taskCollectionNames.plural } as const;
 
 export function taskJob(t: TaskObject): string | undefined {
   return t.spec?.jobName ?? t.spec?.jobId;

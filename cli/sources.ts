@@ -3,7 +3,7 @@ import { glob, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { BlobSASPermissions, ContainerClient } from "@azure/storage-blob";
 import { parseRange } from "./range.ts";
-import type { TemplateVars } from "./template.ts";
+import type { TemplateVars } from "../api/template.ts";
 import { CliError, UsageError } from "./usage.ts";
 
 export type Item = Omit<TemplateVars, "index">;

@@ -1,25 +1,37 @@
 // `kubatch task add JOB`: many tasks in one command (Azure Batch's AddTaskCollection), from
-// blobs under a prefix, local files, or a number range, through a command-line template.
+// blobs under a prefix, local files, or a number range, through a command-line template: one
+// Task per item, or with --collection one TaskCollection (task-add-collection.ts).
 import { parseDuration, durationProblem } from "../api/duration.ts";
 import type { EnvironmentSetting } from "../api/environment.ts";
-import { formatProblems, parseWith } from "../api/parse.ts";
-import type { ResourceFile } from "../api/resource-file.ts";
-import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
 import { API_VERSION } from "../api/group.ts";
+import { addedTaskJobLabel } from "../api/labels.ts";
+import { formatProblems, parseWith } from "../api/parse.ts";
+import { quoteAt } from "../api/shell-quote.ts";
+import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
+import { MAX_COLLECTION_ITEMS } from "../api/task-collection.ts";
+import { expandTemplate, type TemplateVars } from "../api/template.ts";
 import { forEachBounded } from "../kube/bounded.ts";
 import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
+import { parseRange } from "./range.ts";
 import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
+import { buildCollection, createCollection, defaultCollectionName, type CollectionSource } from "./task-add-collection.ts";
+import { constraintsOf, intOption, parseEnv, parseResourceFiles, resourceFileOf, type TaskOptions } from "./task-options.ts";
 import { formatElapsed } from "./task-row.ts";
-import { quoteAt } from "./shell-quote.ts";
-import { checkTemplate, defaultNameTemplate, dnsSafeName, expandTemplate, type TemplateVars } from "./template.ts";
+import { checkTemplate, defaultNameTemplate, dnsSafeName } from "./template.ts";
 import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
-import { addedTaskJobLabel } from "../api/labels.ts";
 
 export const taskAddHelp = `usage: kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE [options]
+       kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE --collection [--name N] [options]
 
 Creates one task of job JOB (jobs.kubatch.dev) per input item. Idempotent: a task whose
 name exists already counts as existing, so re-running the command adds only what is missing.
+
+With --collection it creates one TaskCollection (taskcollections.kubatch.dev, kubectl get ktc)
+instead: one object for up to 10,000,000 items, holding the range, the blob container and
+prefix (the operator lists the blobs), or the matching files' paths (at most 10,000), and the
+templates as written; item i's task id is <name>-<i>. The operator does not run task
+collections yet (issue 16, step 1).
 
 Input (exactly one):
       --from-blobs URL       one task per blob in the container URL (or container name with a
@@ -41,6 +53,13 @@ Task:
       --concurrency N        creates in flight (default 32)
 ${clusterOptionsHelp}
 
+Collection:
+      --collection           one TaskCollection instead of one Task per item
+      --name N               its name, and its items' id prefix (default <job>-tasks; at most
+                             56 letters, digits, '-' or '_'). Not with --name-template,
+                             --concurrency, --sas-expiry, --connection-string; --resource-file
+                             takes no placeholders (the files are the same for every item)
+
 Placeholders in templates:
   {} or {item}  the blob name, the file's absolute path, or the number
   {index}       0-based position of the item     {name}      base name of the blob or file
@@ -55,17 +74,12 @@ Examples:
   kubatch task add ocr --from-blobs http://127.0.0.1:10000/devstoreaccount1/images --prefix scans/ \\
     --sas-expiry 2h --command '/bin/sh -c "curl -so {name} {blobUrl} && ocr.sh {name}"'
   kubatch task add sweep --range 1..500 --command 'simulate --seed {}' --max-retries 2
+  kubatch task add sweep --range 0..999999 --command 'simulate --seed {}' --collection
 
 Exit status: 0 when every task was created or existed, 1 when some failed, 2 on a usage error.`;
 
-export interface AddOptions {
-  job: string;
-  command: string;
+export interface AddOptions extends TaskOptions {
   nameTemplate: string;
-  maxRetries?: number;
-  maxWallClock?: string;
-  env: { name: string; value: string }[];
-  resourceFiles: { url: string; path?: string }[];
 }
 
 /** The Task objects for the items (pure): names checked for duplicates, specs for validity. */
@@ -80,55 +94,16 @@ export function buildTasks(items: readonly Item[], o: AddOptions): { name: strin
     }
     seen.set(name, item.item);
     const spec: TaskSpecInput = { jobName: o.job, commandLine: expandTemplate(o.command, vars, quoteAt), displayName: item.item.slice(0, 1024) };
-    if (o.maxRetries !== undefined || o.maxWallClock !== undefined) {
-      spec.constraints = { maxTaskRetryCount: o.maxRetries, maxWallClockTime: o.maxWallClock };
-    }
+    const constraints = constraintsOf(o);
+    if (constraints) spec.constraints = constraints;
     if (o.env.length > 0) spec.environmentSettings = o.env.map((e): EnvironmentSetting => ({ name: e.name, value: expandTemplate(e.value, vars) }));
     if (o.resourceFiles.length > 0) {
-      spec.resourceFiles = o.resourceFiles.map((r): ResourceFile => {
-        const url = expandTemplate(r.url, vars);
-        const filePath = r.path === undefined ? baseNameOfUrl(url) : expandTemplate(r.path, vars);
-        return { httpUrl: url, filePath, fileMode: "0770" };
-      });
+      spec.resourceFiles = o.resourceFiles.map((r) => resourceFileOf(expandTemplate(r.url, vars), r.path === undefined ? undefined : expandTemplate(r.path, vars)));
     }
     const checked = parseWith(taskSpecSchema, spec);
     if (!checked.ok) throw new UsageError(`task ${name} (item "${item.item}") would be invalid: ${formatProblems(checked.problems.map((p) => ({ ...p, path: `spec.${p.path}` })))}`);
     return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job } }, spec } };
   });
-}
-
-function baseNameOfUrl(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname.split("/").at(-1) ?? "");
-  } catch {
-    throw new UsageError(`--resource-file: "${url}" is not a URL`);
-  }
-}
-
-function parseEnv(entries: string[]): AddOptions["env"] {
-  return entries.map((e) => {
-    const eq = e.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--env: "${e}" is not NAME=VALUE`);
-    return { name: e.slice(0, eq), value: e.slice(eq + 1) };
-  });
-}
-
-function parseResourceFiles(entries: string[]): AddOptions["resourceFiles"] {
-  // PATH=URL as in `az batch task create --resource-files`; a bare URL (its query may hold '=') keeps its base name.
-  return entries.map((e) => {
-    const bare = /^(https?:\/\/|\{)/.test(e);
-    const eq = e.indexOf("=");
-    const [path, url] = bare || eq < 0 ? [undefined, e] : [e.slice(0, eq), e.slice(eq + 1)];
-    if (!/^(https?:\/\/|\{)/.test(url) || path === "") throw new UsageError(`--resource-file: "${e}" is not [PATH=]URL with an http(s) URL`);
-    return { url, path };
-  });
-}
-
-function intOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${name}: "${text}" must be an integer from ${min} to ${max}`);
-  return n;
 }
 
 export async function taskAdd(argv: string[]): Promise<number> {
@@ -150,6 +125,8 @@ export async function taskAdd(argv: string[]): Promise<number> {
       env: { type: "string", multiple: true },
       "resource-file": { type: "string", multiple: true },
       concurrency: { type: "string" },
+      collection: { type: "boolean" },
+      name: { type: "string" },
     },
   });
   const [job] = positionalArgs(positionals, ["JOB"]) as [string];
@@ -161,21 +138,45 @@ export async function taskAdd(argv: string[]): Promise<number> {
   if (wallClock !== undefined && durationProblem(wallClock)) throw new UsageError(`--max-wall-clock: ${durationProblem(wallClock)}`);
   const sasExpiry = values["sas-expiry"];
   if (sasExpiry !== undefined && durationProblem(sasExpiry)) throw new UsageError(`--sas-expiry: ${durationProblem(sasExpiry)}`);
-  const opts: AddOptions = {
+  if (values.collection) {
+    // One create, no names to make, and the operator lists the blobs: these options would do nothing.
+    const listedByOperator = " (the operator lists the blobs: put a SAS in the container URL, or set spec.source.blobs.credentialsSecretRef)";
+    const why = { "name-template": " (item i's task id is <name>-<i>; see --name)", concurrency: "", "sas-expiry": listedByOperator, "connection-string": listedByOperator };
+    const given = (Object.keys(why) as (keyof typeof why)[]).find((k) => values[k] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} does not apply with --collection${why[given]}`);
+  } else if (values.name !== undefined) {
+    throw new UsageError("--name applies only with --collection (task names come from --name-template)");
+  }
+  const task: TaskOptions = {
     job,
     command: values.command,
-    nameTemplate: values["name-template"] ?? defaultNameTemplate(job),
     maxRetries: intOption("--max-retries", values["max-retries"], -1, 100),
     maxWallClock: wallClock,
     env: parseEnv(values.env ?? []),
     resourceFiles: parseResourceFiles(values["resource-file"] ?? []),
   };
-  const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
   const available = values["from-blobs"] ? ["item", "index", "name", "blobUrl", "blobName"] : ["item", "index", "name"];
-  checkTemplate(opts.command, "--command", available);
+  checkTemplate(task.command, "--command", available);
+  for (const e of task.env) checkTemplate(e.value, `--env ${e.name}`, available);
+  for (const r of task.resourceFiles) checkTemplate(`${r.url}${r.path ?? ""}`, "--resource-file", available);
+
+  if (values.collection) {
+    const name = values.name ?? defaultCollectionName(job);
+    const source: CollectionSource =
+      values.range !== undefined
+        ? { range: parseRange(values.range, MAX_COLLECTION_ITEMS, "in a collection") }
+        : values["from-files"] !== undefined
+          ? { files: (await fileItems(values["from-files"])).map((f) => f.item) }
+          : { blobs: { containerUrl: values["from-blobs"]!, prefix: values.prefix } };
+    const object = buildCollection(source, { ...task, name });
+    const cluster = connect(values);
+    await getJob(cluster, job);
+    return createCollection(cluster, object);
+  }
+
+  const opts: AddOptions = { ...task, nameTemplate: values["name-template"] ?? defaultNameTemplate(job) };
+  const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
   checkTemplate(opts.nameTemplate, "--name-template", available);
-  for (const e of opts.env) checkTemplate(e.value, `--env ${e.name}`, available);
-  for (const r of opts.resourceFiles) checkTemplate(`${r.url}${r.path ?? ""}`, "--resource-file", available);
 
   const cluster = connect(values);
   await getJob(cluster, job); // fail before reading any input when the job is missing

@@ -1,23 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkTemplate, dnsSafeName, expandTemplate, placeholdersOf, type TemplateVars } from "./template.ts";
+import { checkTemplate, dnsSafeName, placeholdersOf } from "./template.ts";
 import { UsageError } from "./usage.ts";
-
-const blob: TemplateVars = { item: "scans/Page 01.png", index: 7, name: "Page 01.png", blobName: "scans/Page 01.png", blobUrl: "http://h/acct/c/scans/Page%2001.png?sig=x" };
-
-describe("expandTemplate", () => {
-  const cases: Record<string, { template: string; vars?: TemplateVars; want: string }> = {
-    "every placeholder": { template: "ocr.sh {blobUrl} {name} {index} {blobName}", want: "ocr.sh http://h/acct/c/scans/Page%2001.png?sig=x Page 01.png 7 scans/Page 01.png" },
-    "{} and {item} are the item": { template: "echo {} {item}", want: "echo scans/Page 01.png scans/Page 01.png" },
-    "shell ${VAR} is left alone": { template: '/bin/sh -c "echo ${AZ_BATCH_TASK_ID} {index}"', want: '/bin/sh -c "echo ${AZ_BATCH_TASK_ID} 7"' },
-    "awk braces are left alone": { template: "awk '{print $1}' {name}", want: "awk '{print $1}' Page 01.png" },
-    "doubled braces are literal": { template: "echo {{index}} {index}", want: "echo {index} 7" },
-    "a range item": { template: "simulate --seed {}", vars: { item: "42", index: 0, name: "42" }, want: "simulate --seed 42" },
-  };
-  for (const [name, tc] of Object.entries(cases)) {
-    test(name, () => assert.equal(expandTemplate(tc.template, tc.vars ?? blob), tc.want));
-  }
-});
 
 describe("template checks", () => {
   test("placeholders in use", () => assert.deepEqual([...placeholdersOf("a {} {name} ${X} {{y}}", "--command")], ["", "name"]));

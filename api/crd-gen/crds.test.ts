@@ -8,10 +8,19 @@ import { poolSpecRules, poolSpecSchema } from "../pool.ts";
 import { resourceFileRules, resourceFileSchema } from "../resource-file.ts";
 import type { CrossFieldRule } from "../rules.ts";
 import { taskSpecRules, taskSpecSchema } from "../task.ts";
+import {
+  collectionEnvironmentRules,
+  collectionOutputFileRules,
+  collectionRangeRules,
+  collectionSourceRules,
+  collectionTaskRules,
+  taskCollectionSpecRules,
+  taskCollectionSpecSchema,
+} from "../task-collection.ts";
 import { taskDependenciesSchema, taskIdRangeRules } from "../task-dependencies.ts";
 import { kinds } from "./kinds.ts";
 import { crdOf, structuralSchemaOf } from "./render.ts";
-import { walkSchema, type JsonSchema } from "./structural.ts";
+import { nodeAt, walkSchema, type JsonSchema } from "./structural.ts";
 
 const crds = Object.fromEntries(kinds.map((k) => [k.names.plural, crdOf(k)])) as Record<string, any>;
 const schemaOf = (plural: string): JsonSchema => crds[plural].spec.versions[0].schema.openAPIV3Schema;
@@ -102,6 +111,7 @@ describe("every CRD", () => {
     jobs: ["State", "Pool", "Active", "Running", "Succeeded", "Failed"],
     tasks: ["State", "Node", "Exit Code", "Retries"],
     workitems: ["State", "Next Run", "Recent Job"],
+    taskcollections: ["State", "Items", "Succeeded", "Failed"],
   };
   for (const [plural, names] of Object.entries(columns)) {
     it(`${plural} shows ${names.join(", ")} by default`, () => {
@@ -123,8 +133,17 @@ describe("CEL rules appear wherever their schema does", () => {
     taskSpec: { schema: taskSpecSchema, rules: taskSpecRules },
     exitCodeRange: { schema: exitCodeRangeSchema, rules: exitCodeRangeRules },
     taskIdRange: { schema: (taskDependenciesSchema.shape.taskIdRanges.unwrap() as z.ZodArray<z.ZodType>).element, rules: taskIdRangeRules },
+    taskCollectionSpec: { schema: taskCollectionSpecSchema, rules: taskCollectionSpecRules },
+    collectionSource: { schema: taskCollectionSpecSchema.shape.source, rules: collectionSourceRules },
+    collectionRange: { schema: (taskCollectionSpecSchema.shape.source.shape.range as z.ZodOptional<z.ZodType>).unwrap(), rules: collectionRangeRules },
+    collectionTask: { schema: taskCollectionSpecSchema.shape.task, rules: collectionTaskRules },
   };
-  const signature = (node: JsonSchema) => Object.keys((node.properties as JsonSchema | undefined) ?? {}).sort().join(",");
+  // Property names and descriptions: a collection's range {start, end} is not a taskIdRange.
+  const signature = (node: JsonSchema) =>
+    Object.entries((node.properties as Record<string, JsonSchema> | undefined) ?? {})
+      .map(([name, p]) => `${name}:${String(p.description)}`)
+      .sort()
+      .join(",");
 
   for (const [name, { schema, rules }] of Object.entries(ruleSets)) {
     it(name, () => {
@@ -139,6 +158,20 @@ describe("CEL rules appear wherever their schema does", () => {
         });
       }
       assert.ok(found > 0, "schema not found in any CRD");
+    });
+  }
+});
+
+describe("the template checks of a collection", () => {
+  const rulesAt = (plural: string, path: string) => (((nodeAt(schemaOf(plural), path)["x-kubernetes-validations"] as { rule: string }[] | undefined) ?? []).map((v) => v.rule));
+  const cases: Record<string, { path: string; rules: readonly CrossFieldRule<never>[]; taskPath: string }> = {
+    "environment values": { path: "spec.task.environmentSettings[*]", rules: collectionEnvironmentRules, taskPath: "spec.environmentSettings[*]" },
+    "output file patterns and paths": { path: "spec.task.outputFiles[*]", rules: collectionOutputFileRules, taskPath: "spec.outputFiles[*]" },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    it(`${name}: on the collection's template, not on a Task (whose values are no templates)`, () => {
+      assert.deepEqual(rulesAt("taskcollections", tc.path), tc.rules.map((r) => r.rule));
+      assert.deepEqual(rulesAt("tasks", tc.taskPath), []);
     });
   }
 });

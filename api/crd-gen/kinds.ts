@@ -4,6 +4,7 @@ import { CATEGORY, type KindNames } from "../group.ts";
 import { jobNames, jobSpecSchema, jobStatusSchema } from "../job.ts";
 import { poolNames, poolSpecSchema, poolStatusSchema } from "../pool.ts";
 import { taskNames, taskSpecSchema, taskStatusSchema } from "../task.ts";
+import { taskCollectionNames, taskCollectionSpecSchema, taskCollectionStatusSchema } from "../task-collection.ts";
 import { workItemNames, workItemSpecSchema, workItemStatusSchema } from "../work-item.ts";
 
 export interface PrinterColumn {
@@ -95,6 +96,22 @@ export const kinds: KindDefinition[] = [
       { name: "Retries", type: "integer", jsonPath: ".status.executionInfo.retryCount" },
       { name: "Result", type: "string", jsonPath: ".status.executionInfo.result", priority: 1 },
       { name: "Job", type: "string", jsonPath: ".spec.jobName", priority: 1 },
+      age,
+    ],
+  },
+  {
+    names: taskCollectionNames,
+    description:
+      "A TaskCollection: many tasks of a job in one object, one per item of a range, a list or the blobs under a prefix (Azure Batch AddTaskCollection). The operator does not run collections yet (issue 16, step 1).",
+    spec: taskCollectionSpecSchema,
+    status: taskCollectionStatusSchema,
+    printerColumns: [
+      { name: "State", type: "string", jsonPath: ".status.state" },
+      { name: "Items", type: "integer", jsonPath: ".status.itemCount", description: "Items in the source." },
+      { name: "Succeeded", type: "integer", jsonPath: ".status.counts.succeeded" },
+      { name: "Failed", type: "integer", jsonPath: ".status.counts.failed" },
+      { name: "Job", type: "string", jsonPath: ".spec.jobName", priority: 1 },
+      { name: "Running", type: "integer", jsonPath: ".status.counts.running", priority: 1 },
       age,
     ],
   },

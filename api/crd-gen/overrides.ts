@@ -11,6 +11,15 @@ import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
 import { taskIdRangeRules } from "../task-dependencies.ts";
 import { taskObjectRules, taskSpecRules } from "../task.ts";
+import {
+  collectionEnvironmentRules,
+  collectionOutputFileRules,
+  collectionRangeRules,
+  collectionSourceRules,
+  collectionTaskRules,
+  taskCollectionObjectRules,
+  taskCollectionSpecRules,
+} from "../task-collection.ts";
 
 export interface SchemaOverride {
   /** `spec.startTask.resourceFiles[*]`; "" is the object's root. */
@@ -57,4 +66,16 @@ export const overrides: Record<string, SchemaOverride[]> = {
   workitems: jobSpecAt("spec.jobSpecification"),
   jobs: jobSpecAt("spec"),
   tasks: [at("", taskObjectRules), ...taskSpecAt("spec")],
+  taskcollections: [
+    at("", taskCollectionObjectRules),
+    at("spec", taskCollectionSpecRules),
+    at("spec.source", collectionSourceRules),
+    at("spec.source.range", collectionRangeRules),
+    at("spec.task", collectionTaskRules),
+    at("spec.task.environmentSettings[*]", collectionEnvironmentRules),
+    at("spec.task.outputFiles[*]", collectionOutputFileRules),
+    ...resourceFilesAt("spec.task"),
+    at("spec.task.exitConditions.exitCodeRanges[*]", exitCodeRangeRules),
+    at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules),
+  ],
 };

@@ -39,6 +39,8 @@ const operatorChecks: Record<string, Check> = {
   "patch pool status": ["patch", "pools.kubatch.dev", "other-ns", true, "status"],
   "patch job status": ["patch", "jobs.kubatch.dev", "other-ns", true, "status"],
   "patch work item status": ["patch", "workitems.kubatch.dev", "other-ns", true, "status"],
+  "watch task collections everywhere": ["watch", "taskcollections.kubatch.dev", "all", true],
+  "patch task collection status": ["patch", "taskcollections.kubatch.dev", "other-ns", true, "status"],
   "patch pools (finalizer)": ["patch", "pools.kubatch.dev", "other-ns", true],
   "update pool finalizers (blockOwnerDeletion)": ["update", "pools.kubatch.dev", "other-ns", true, "finalizers"],
   "create jobs for work items": ["create", "jobs.kubatch.dev", "other-ns", true],
@@ -79,6 +81,8 @@ const operatorChecks: Record<string, Check> = {
   "delete auto pools when their lifetime ends": ["delete", "pools.kubatch.dev", "other-ns", true],
   "no deleting Jobs": ["delete", "jobs.kubatch.dev", "other-ns", false],
   "no writing WorkItem specs": ["patch", "workitems.kubatch.dev", "other-ns", false],
+  "no writing TaskCollection specs": ["patch", "taskcollections.kubatch.dev", "other-ns", false],
+  "no deleting TaskCollections": ["delete", "taskcollections.kubatch.dev", "other-ns", false],
   "no other ServiceAccounts": ["patch", "serviceaccounts/default", "other-ns", false],
   "no ServiceAccount tokens": ["create", `serviceaccounts/${nodeServiceAccount}`, "other-ns", false, "token"],
   "no other Roles": ["patch", "roles.rbac.authorization.k8s.io/admin", "other-ns", false],
@@ -149,7 +153,10 @@ const userChecks: Record<string, [user: string, ...Check]> = {
   "editor cannot forge task status": ["alice", "patch", "tasks.kubatch.dev", "pool-ns", false, "status"],
   "editor only in their namespace": ["alice", "create", "tasks.kubatch.dev", "other-ns", false],
   "editor cannot assign tasks": ["alice", "assign", "tasks.kubatch.dev", "pool-ns", false],
+  "editor creates task collections": ["alice", "create", "taskcollections.kubatch.dev", "pool-ns", true],
+  "editor cannot forge task collection status": ["alice", "patch", "taskcollections.kubatch.dev", "pool-ns", false, "status"],
   "viewer lists tasks": ["bob", "list", "tasks.kubatch.dev", "pool-ns", true],
+  "viewer lists task collections": ["bob", "list", "taskcollections.kubatch.dev", "pool-ns", true],
   "viewer cannot create tasks": ["bob", "create", "tasks.kubatch.dev", "pool-ns", false],
 };
 

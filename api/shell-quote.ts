@@ -1,11 +1,12 @@
-// What `task add` puts into a --command line for a placeholder: the item (a blob name, a file
-// path) as exactly one word, whatever characters it holds. A command line is split like a
-// POSIX shell splits words (api/command-line-split.ts), and a quoted part of it is, in
-// practice, a `sh -c` script; so the value is quoted for the place it lands in:
+// What a command-line template (`kubatch task add --command`, a task collection's
+// `task.commandLine`) puts in for a placeholder: the item (a blob name, a file path) as exactly
+// one word, whatever characters it holds. A command line is split like a POSIX shell splits
+// words (command-line-split.ts), and a quoted part of it is, in practice, a `sh -c` script; so
+// the value is quoted for the place it lands in:
 // - outside quotes: one argv word;
 // - inside quotes ('…' or "…", a script): one word of that script, quoted for where it
 //   stands in the script (plain, '…' or "…"), then escaped for the outer quotes.
-import { scanCommandLine } from "../api/command-line-split.ts";
+import { scanCommandLine } from "./command-line-split.ts";
 
 /** Characters that never need quoting (as Python's shlex.quote): numbers and plain names stay readable. */
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { splitCommandLine } from "../api/command-line-split.ts";
+import { splitCommandLine } from "./command-line-split.ts";
 import { quoteAt, shellWord } from "./shell-quote.ts";
 import { expandTemplate } from "./template.ts";
 
