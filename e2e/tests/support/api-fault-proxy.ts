@@ -1,11 +1,11 @@
-// A TLS proxy in front of the local cluster's API server, for the fault-injection suite: a
-// pool's agents are pointed at it (agentsThrough), and a rule decides per request whether
-// it passes, is answered with an error status (503, 429 — what an overloaded or restarting
-// API server and API Priority and Fairness answer; 410 Expired), has its connection reset, or
-// (a watch) gets the API server's "too old resource version" ERROR event, as after an etcd
-// compaction. It listens
-// on the host's end of the node link, beside the API server, and serves the API server's own
-// certificate, so the pods' service-account CA and token work unchanged.
+// A TLS proxy in front of the local cluster's API server, for the fault-injection suites: a
+// pool's agents (agentsThrough) or an operator (kubeConfigThrough) are pointed at it, and a
+// rule decides per request whether it passes, is answered with an error status (503, 429 —
+// what an overloaded or restarting API server and API Priority and Fairness answer; 410
+// Expired), has its connection reset or held (a black hole), is forwarded late, or (a watch)
+// gets the API server's "too old resource version" ERROR event, as after an etcd compaction.
+// It listens on the host's end of the node link, beside the API server, and serves the API
+// server's own certificate, so the pods' service-account CA and token work unchanged.
 import { readFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
