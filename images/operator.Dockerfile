@@ -9,10 +9,10 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /build
 COPY package.json package-lock.json ./
-# The operator imports @kubernetes/client-node, prom-client and zod; the other production
+# The operator imports @kubernetes/client-node, prom-client, undici and zod; the other production
 # dependencies serve the task-runner and the OCR sample. No install scripts run.
 RUN node -e 'const fs = require("node:fs"); const p = JSON.parse(fs.readFileSync("package.json", "utf8")); \
-      const keep = ["@kubernetes/client-node", "prom-client", "zod"]; \
+      const keep = ["@kubernetes/client-node", "prom-client", "undici", "zod"]; \
       p.dependencies = Object.fromEntries(keep.map((d) => [d, p.dependencies[d]])); \
       delete p.devDependencies; delete p.scripts; delete p.bin; \
       fs.writeFileSync("package.json", JSON.stringify(p, null, 2));' \

@@ -12,7 +12,7 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN node -e 'const fs = require("node:fs"); const p = JSON.parse(fs.readFileSync("package.json", "utf8")); \
-      const keep = ["@kubernetes/client-node", "@azure/storage-blob", "zod"]; \
+      const keep = ["@kubernetes/client-node", "@azure/storage-blob", "undici", "zod"]; \
       p.dependencies = Object.fromEntries(keep.map((d) => [d, p.dependencies[d]])); \
       delete p.devDependencies; delete p.scripts; delete p.bin; \
       fs.writeFileSync("package.json", JSON.stringify(p, null, 2));' \

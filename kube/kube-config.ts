@@ -1,7 +1,10 @@
 // The one way kubatch loads a kubeconfig: like kubectl (KUBECONFIG, ~/.kube/config, or the
 // in-cluster service account), with connections kept alive across API calls, and every call
 // bounded in time.
+import type { RequestOptions } from "node:https";
+import type { Socket } from "node:net";
 import { KubeConfig, Observable, type ConfigurationOptions, type RequestContext } from "@kubernetes/client-node";
+import { Agent, buildConnector } from "undici";
 
 /** How long one API call may take (watches and log streams excepted: they set their own signal). */
 export const requestTimeoutMs = 60_000;
@@ -37,12 +40,39 @@ export class PooledKubeConfig extends KubeConfig {
     await super.applySecurityAuthentication(context);
     const refused = this.limits.refuse?.();
     if (refused !== undefined) throw new Error(`${context.getHttpMethod()} ${new URL(context.getUrl()).pathname}: not sent: ${refused}`);
-    this.dispatcher ??= context.getDispatcher();
+    this.dispatcher ??= (this.limits.refuse && (await this.fencedDispatcher(this.limits.refuse))) || context.getDispatcher();
     if (this.dispatcher) context.setDispatcher(this.dispatcher);
     // client-node sets no deadline: a request the server never answers would hang its caller.
     const timeout = AbortSignal.timeout(this.limits.timeoutMs ?? requestTimeoutMs);
     context.setSignal(this.limits.signal ? AbortSignal.any([timeout, this.limits.signal]) : timeout);
   }
+
+  /**
+   * The check above runs as a call begins; a process frozen between it and the moment the
+   * bytes leave would send them when it wakes, past its lease. So every socket asks again
+   * in the same synchronous step as each write, and a refused one is destroyed unsent.
+   * Undefined when client-node would use no dispatcher of its own (no TLS settings).
+   */
+  private async fencedDispatcher(refuse: () => string | undefined): Promise<Agent | undefined> {
+    const tls: RequestOptions = {};
+    await this.applyToHTTPSOptions(tls);
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = tls;
+    const options = this.createDispatcherOptions(this.getCurrentCluster(), { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername });
+    if (options.type !== "agent") return undefined;
+    const connect = buildConnector(options.connect as buildConnector.BuildOptions);
+    return new Agent({ connect: (opts, done) => connect(opts, (err, socket) => (err || !socket ? done(err ?? new Error("no socket"), null) : done(null, fenceWrites(socket, refuse)))) });
+  }
+}
+
+function fenceWrites<S extends Socket>(socket: S, refuse: () => string | undefined): S {
+  const write = socket.write;
+  socket.write = function (this: S, ...args: Parameters<S["write"]>) {
+    const refused = refuse();
+    if (refused === undefined) return write.apply(this, args as never);
+    socket.destroy(new Error(`not sent: ${refused}`));
+    return false;
+  } as S["write"];
+  return socket;
 }
 
 export function loadKubeConfig(file?: string, limits?: RequestLimits): KubeConfig {
