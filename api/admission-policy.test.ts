@@ -21,7 +21,7 @@ const policy = (name: string) => objects.find((o) => o.kind === "ValidatingAdmis
 describe("task admission policies", () => {
   const cases: Record<string, { name: string; matches: string[]; fieldsNamed: RegExp[] }> = {
     "only the operator assigns": { name: assignmentPolicyName, matches: ["CREATE tasks", "UPDATE tasks"], fieldsNamed: [/^metadata\.labels\[kubatch\.dev\/node\]: /, /^metadata\.annotations\[kubatch\.dev\/assignment\]: /] },
-    "a node agent writes its own pod's tasks' status": { name: nodeStatusPolicyName, matches: ["UPDATE tasks/status"], fieldsNamed: [/^status: /, /^metadata\.labels\[kubatch\.dev\/node\]: /] },
+    "a node agent writes its own pod's tasks' status": { name: nodeStatusPolicyName, matches: ["UPDATE tasks/status", "UPDATE collectionchunks/status"], fieldsNamed: [/^status: /, /^metadata\.labels\[kubatch\.dev\/node\]: /] },
   };
   for (const [name, tc] of Object.entries(cases)) {
     it(`${name}: fails closed, matches ${tc.matches.join(", ")}, refuses naming the field`, () => {

@@ -6,9 +6,9 @@
 //   on tasks.kubatch.dev (the operator) sets or changes the node label or the assignment
 //   annotation. Anyone who may update the task may remove both together (what `kubatch task
 //   reactivate` does): that only puts the task back in the scheduler's queue.
-// - task-status-by-node.kubatch.dev (tasks/status, UPDATE, which PATCH is): a node agent — the
-//   namespace's kubatch-node ServiceAccount, or any ServiceAccount whose token is bound to a
-//   pod — writes the status of a task assigned to its own pod only: the stored node label must
+// - task-status-by-node.kubatch.dev (tasks/status and collectionchunks/status, UPDATE, which
+//   PATCH is): a node agent — the namespace's kubatch-node ServiceAccount, or any ServiceAccount
+//   whose token is bound to a pod — writes the status of a task (or chunk) assigned to its own pod only: the stored node label must
 //   equal the pod named in the token. The operator (it holds `assign`) is not a node agent,
 //   even when its in-cluster token is bound to its pod.
 //
@@ -88,7 +88,7 @@ function nodeStatusPolicy(): AdmissionObject {
     metadata: { name: nodeStatusPolicyName, labels },
     spec: {
       failurePolicy: "Fail",
-      matchConstraints: { resourceRules: [{ apiGroups: [GROUP], apiVersions: ["*"], operations: ["UPDATE"], resources: ["tasks/status"] }] },
+      matchConstraints: { resourceRules: [{ apiGroups: [GROUP], apiVersions: ["*"], operations: ["UPDATE"], resources: ["tasks/status", "collectionchunks/status"] }] },
       matchConditions: [
         {
           name: "node-agent",

@@ -9,6 +9,7 @@ export * from "./job.ts";
 export * from "./task.ts";
 export * from "./task-collection.ts";
 export * from "./task-collection-items.ts";
+export * from "./collection-chunk.ts";
 export type { ResourceFile } from "./resource-file.ts";
 export type { EnvironmentSetting } from "./environment.ts";
 export type { MetadataItem, ObjectMeta } from "./metadata.ts";
@@ -23,8 +24,9 @@ export type { TaskDependencies } from "./task-dependencies.ts";
 import { jobNames } from "./job.ts";
 import { poolNames } from "./pool.ts";
 import { taskNames } from "./task.ts";
+import { collectionChunkNames } from "./collection-chunk.ts";
 import { taskCollectionNames } from "./task-collection.ts";
 import { workItemNames } from "./work-item.ts";
 
-/** Every kubatch kind's names, in dependency order (a WorkItem creates Jobs, whose Tasks and TaskCollections run on Pools). */
-export const allKindNames = [poolNames, workItemNames, jobNames, taskNames, taskCollectionNames] as const;
+/** Every kubatch kind's names, in dependency order (a WorkItem creates Jobs, whose Tasks and TaskCollections run on Pools; a collection runs as CollectionChunks). */
+export const allKindNames = [poolNames, workItemNames, jobNames, taskNames, taskCollectionNames, collectionChunkNames] as const;

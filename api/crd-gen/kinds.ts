@@ -1,6 +1,7 @@
 /** What the CRDs say beyond the schemas: names, subresources and printer columns. */
 import type { z } from "zod";
 import { CATEGORY, type KindNames } from "../group.ts";
+import { collectionChunkNames, collectionChunkSpecSchema, collectionChunkStatusSchema } from "../collection-chunk.ts";
 import { jobNames, jobSpecSchema, jobStatusSchema } from "../job.ts";
 import { poolNames, poolSpecSchema, poolStatusSchema } from "../pool.ts";
 import { taskNames, taskSpecSchema, taskStatusSchema } from "../task.ts";
@@ -102,7 +103,7 @@ export const kinds: KindDefinition[] = [
   {
     names: taskCollectionNames,
     description:
-      "A TaskCollection: many tasks of a job in one object, one per item of a range, a list or the blobs under a prefix (Azure Batch AddTaskCollection). The operator does not run collections yet (issue 16, step 1).",
+      "A TaskCollection: many tasks of a job in one object, one per item of a range, a list or the blobs under a prefix (Azure Batch AddTaskCollection).",
     spec: taskCollectionSpecSchema,
     status: taskCollectionStatusSchema,
     printerColumns: [
@@ -112,6 +113,23 @@ export const kinds: KindDefinition[] = [
       { name: "Failed", type: "integer", jsonPath: ".status.counts.failed" },
       { name: "Job", type: "string", jsonPath: ".spec.jobName", priority: 1 },
       { name: "Running", type: "integer", jsonPath: ".status.counts.running", priority: 1 },
+      age,
+    ],
+  },
+  {
+    names: collectionChunkNames,
+    description:
+      "A CollectionChunk: consecutive items of a TaskCollection that one node runs one after another, claimed and reported in one object. Created by the operator; read the collection instead.",
+    spec: collectionChunkSpecSchema,
+    status: collectionChunkStatusSchema,
+    printerColumns: [
+      { name: "Collection", type: "string", jsonPath: ".spec.collectionName" },
+      { name: "Start", type: "integer", jsonPath: ".spec.start" },
+      { name: "Count", type: "integer", jsonPath: ".spec.count" },
+      { name: "State", type: "string", jsonPath: ".status.state" },
+      { name: "Done", type: "integer", jsonPath: ".status.done" },
+      { name: "Failed", type: "integer", jsonPath: ".status.failed" },
+      { name: "Node", type: "string", jsonPath: ".status.nodeInfo.nodeId", priority: 1 },
       age,
     ],
   },

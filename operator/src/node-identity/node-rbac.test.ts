@@ -8,7 +8,9 @@ const grants = (rules: V1PolicyRule[]) =>
   rules.flatMap((r) => r.resources!.flatMap((res) => r.verbs.map((v) => `${v} ${res}${r.resourceNames ? `/${r.resourceNames.join(",")}` : ""}`))).sort();
 
 describe("node agents' rules", () => {
-  const always = ["create events", "get jobs", "get tasks", "get tasks/status", "list jobs", "list tasks", "patch events", "patch tasks/status", "update tasks/status", "watch jobs", "watch tasks"];
+  const read = ["jobs", "tasks", "taskcollections", "collectionchunks"].flatMap((r) => ["get", "list", "watch"].map((v) => `${v} ${r}`));
+  const writeStatus = ["tasks/status", "collectionchunks/status"].flatMap((r) => ["get", "patch", "update"].map((v) => `${v} ${r}`));
+  const always = ["create events", "patch events", ...read, ...writeStatus].sort();
   const cases: Record<string, { secrets: string[]; want: string[] }> = {
     // An empty resourceNames would grant every Secret: no rule at all instead.
     "no Secret named: none readable": { secrets: [], want: always },

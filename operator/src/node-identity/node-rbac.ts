@@ -1,6 +1,7 @@
 // The identities the operator makes in a namespace (pure):
-// - kubatch-node, the node agents': read tasks and jobs, write task status (the admission
-//   policy narrows that to the tasks of the agent's own pod), record events, and get the
+// - kubatch-node, the node agents': read tasks, jobs, collections and their chunks, write task
+//   and chunk status (the admission policy narrows that to those assigned to the agent's own
+//   pod), record events, and get the
 //   Secrets the namespace's tasks and jobs name for their storage credentials — by name, the
 //   names the operator keeps up to date (secret-names.ts). User code on a node runs beside
 //   the agent and can read its token, so nothing more: no other Secret, no Pods, no logs.
@@ -31,8 +32,8 @@ function identity(name: string, namespace: string, rules: V1PolicyRule[]): Ident
 /** The node agents' rules; `secretNames` sorted and unique (agentSecretNames). */
 export function nodeRules(secretNames: readonly string[]): V1PolicyRule[] {
   return [
-    { apiGroups: [GROUP], resources: ["tasks", "jobs"], verbs: ["get", "list", "watch"] },
-    { apiGroups: [GROUP], resources: ["tasks/status"], verbs: ["get", "patch", "update"] },
+    { apiGroups: [GROUP], resources: ["tasks", "jobs", "taskcollections", "collectionchunks"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [GROUP], resources: ["tasks/status", "collectionchunks/status"], verbs: ["get", "patch", "update"] },
     // An empty resourceNames would mean every Secret: no names, no rule.
     ...(secretNames.length > 0 ? [{ apiGroups: [""], resources: ["secrets"], resourceNames: [...secretNames], verbs: ["get"] }] : []),
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
