@@ -8,6 +8,8 @@ import { objectSchema, type Stored } from "./metadata.ts";
 import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { conditionsSchema } from "./conditions.ts";
+import { taskSlots } from "./retry.ts";
+import { taskDependenciesSchema } from "./task-dependencies.ts";
 import { collectionFailureSchema, MAX_COLLECTION_ITEMS } from "./task-collection.ts";
 
 export const collectionChunkNames: KindNames = {
@@ -53,6 +55,8 @@ export const collectionChunkSpecSchema = z
     jobName: z.string().min(1).max(253).describe("The collection's job (its metadata.name)."),
     start: z.int().min(0).max(MAX_COLLECTION_ITEMS - 1).describe("The chunk's first item: its 0-based index in the collection's source."),
     count: z.int().min(1).max(MAX_CHUNK_ITEMS).describe(`How many consecutive items the chunk holds (1..${MAX_CHUNK_ITEMS}).`),
+    requiredSlots: taskSlots("Task slots the chunk takes on its node while it runs: the collection's task.requiredSlots.").default(1),
+    dependsOn: taskDependenciesSchema.optional().describe("The collection's dependsOn: the chunk is not scheduled before these tasks completed."),
   })
   .describe("Items start..start+count-1 of a TaskCollection, run by one node. Created by the operator.");
 
@@ -85,11 +89,12 @@ export const collectionChunkStatusSchema = z
 const chunkSchema = objectSchema(collectionChunkNames, collectionChunkSpecSchema, collectionChunkStatusSchema);
 
 export type CollectionChunkSpec = z.infer<typeof collectionChunkSpecSchema>;
+export type CollectionChunkSpecInput = z.input<typeof collectionChunkSpecSchema>;
 export type CollectionChunkStatus = z.infer<typeof collectionChunkStatusSchema>;
 export type ChunkState = (typeof chunkStates)[number];
 export type CollectionChunk = z.infer<typeof chunkSchema>;
 /** A CollectionChunk as a cache or list holds it, unparsed (see Stored). */
-export type StoredCollectionChunk = Stored<CollectionChunkSpec, CollectionChunkStatus>;
+export type StoredCollectionChunk = Stored<CollectionChunkSpecInput, CollectionChunkStatus>;
 
 export function parseCollectionChunk(input: unknown): ParseResult<CollectionChunk> {
   return parseWith(chunkSchema, input);

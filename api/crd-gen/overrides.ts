@@ -78,4 +78,5 @@ export const overrides: Record<string, SchemaOverride[]> = {
     at("spec.task.exitConditions.exitCodeRanges[*]", exitCodeRangeRules),
     at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules),
   ],
+  collectionchunks: [at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules)],
 };

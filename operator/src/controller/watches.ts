@@ -5,7 +5,7 @@
 // enqueue keys.
 import type { KubernetesObject, V1Deployment, V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
 import type { EventKind } from "../../../kube/informer.ts";
-import type { JobObject, PoolObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
 import type { TaskEntry } from "../dispatch/dispatch-state.ts";
 import type { Handler } from "./work-queue.ts";
 
@@ -13,6 +13,8 @@ import type { Handler } from "./work-queue.ts";
 export type JobChange = { obj: JobObject; key: string; poolKey: string; wasSchedulable: boolean | undefined };
 /** A task event as the scheduler's index saw it: the task's entry now and before. */
 export type TaskChange = { obj: TaskObject; entry: TaskEntry; before: TaskEntry | undefined };
+/** A chunk event as the scheduler's index saw it (chunk-entry.ts). */
+export type ChunkChange = { obj: CollectionChunkObject; entry: TaskEntry; before: TaskEntry | undefined };
 
 /** The shared informers and what each hands to the mappings. */
 export type Watched = {
@@ -25,6 +27,8 @@ export type Watched = {
   jobs: JobChange;
   workItems: WorkItemObject;
   tasks: TaskChange;
+  collections: TaskCollectionObject;
+  chunks: ChunkChange;
   /** Container tasks' Pods (labelled with their task). */
   taskPods: V1Pod;
 };

@@ -1,11 +1,18 @@
 // The scheduler: one dispatch per pool at a time (the queue key is the pool), run whenever its
 // nodes, its jobs or its unassigned tasks change.
+import type { EventKind } from "../../../kube/informer.ts";
 import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
+import type { TaskEntry } from "./dispatch-state.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { makeDispatcher, type DispatcherDeps } from "./dispatcher.ts";
 
 export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Controller {
   const { queue, state } = deps;
+  // A task (or chunk) waiting, finished or gone frees or needs a slot; an assignment alone changes nothing to plan.
+  const slotsChanged = (kind: EventKind, { entry }: { entry: TaskEntry }) => {
+    const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
+    if (poolKey && (!entry.node || entry.completed || kind === "delete")) queue.add(poolKey);
+  };
   return {
     name: "dispatch",
     workers: 4,
@@ -17,11 +24,9 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
         if (poolKey) queue.add(poolKey);
       },
       jobs: (_kind, { poolKey }) => queue.add(poolKey),
-      // A task waiting, finished or gone frees or needs a slot; an assignment alone changes nothing to plan.
-      tasks: (kind, { entry }) => {
-        const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-        if (poolKey && (!entry.node || entry.completed || kind === "delete")) queue.add(poolKey);
-      },
+      tasks: slotsChanged,
+      // A collection's chunks are scheduled like tasks.
+      chunks: slotsChanged,
     },
   };
 }

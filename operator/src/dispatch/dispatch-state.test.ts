@@ -246,3 +246,54 @@ test("a cycle through a container task is found too", () => {
   assert.equal(d.blockReason(d.tasks.get("ns/node-task")!)?.reason, "DependencyCycle");
   assert.equal(d.blockReason(d.tasks.get("ns/pod-task")!)?.reason, "DependencyCycle");
 });
+
+test("a collection's chunks: their items in the job's counts, each chunk one slot lane, kept when requeued", async (t) => {
+  const chunk = (name: string, over: Partial<TaskEntry> & { items: NonNullable<TaskEntry["chunk"]> }): TaskEntry => ({
+    key: `CollectionChunk:ns/${name}`,
+    namespace: "ns",
+    name,
+    jobKey: "ns/j",
+    resourceVersion: "1",
+    created: "2026-01-01T00:02:00Z",
+    requiredSlots: 1,
+    completed: false,
+    state: "Active",
+    requeueCount: 0,
+    ...over,
+    chunk: over.items,
+  });
+  const cases: Record<string, { chunks: TaskEntry[]; counts: Record<string, number>; planned: number }> = {
+    "waiting chunks: every item active, one assignment per chunk": {
+      chunks: [chunk("c0", { items: { count: 100, done: 0, succeeded: 0, failed: 0 } }), chunk("c1", { items: { count: 50, done: 0, succeeded: 0, failed: 0 } })],
+      counts: { active: 150, running: 0, succeeded: 0, failed: 0, total: 150 },
+      planned: 2,
+    },
+    "a running chunk: one item running, its done items counted": {
+      chunks: [chunk("c0", { node: "n1", state: "Running", items: { count: 100, done: 40, succeeded: 38, failed: 2 } })],
+      counts: { active: 59, running: 1, succeeded: 38, failed: 2, total: 100, assigned: 1, inFlight: 1 },
+      planned: 0,
+    },
+    "a requeued chunk (its node lost): its done items stay counted, the rest wait": {
+      chunks: [chunk("c0", { state: "Active", requeueCount: 1, items: { count: 100, done: 40, succeeded: 40, failed: 0 } })],
+      counts: { active: 60, running: 0, succeeded: 40, failed: 0, total: 100 },
+      planned: 1,
+    },
+    "completed chunks": {
+      chunks: [chunk("c0", { completed: true, state: "Completed", items: { count: 10, done: 10, succeeded: 9, failed: 1 } })],
+      counts: { active: 0, running: 0, succeeded: 9, failed: 1, total: 10 },
+      planned: 0,
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const d = state({ slots: 2, nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [] });
+      for (const c of tc.chunks) d.upsertTask(c);
+      const counts = d.countsOfJob("ns/j");
+      for (const [field, want] of Object.entries(tc.counts)) assert.equal(counts[field as keyof typeof counts], want, field);
+      assert.equal(d.plan("ns/pool").length, tc.planned);
+      // Not in the id index: no task depends on a chunk by its name.
+      assert.deepEqual(d.tasksOfJob("ns/j"), []);
+      assert.equal(d.pendingCount("ns/pool"), tc.chunks.filter((c) => !c.node && !c.completed).reduce((n, c) => n + c.chunk!.count - c.chunk!.done, 0));
+    });
+  }
+});

@@ -46,7 +46,15 @@ export type TaskEntry = {
   generation?: number;
   /** status.conditions as cached: what a waiting task was already told (blocked-explanation.ts). */
   conditions?: Condition[];
+  /**
+   * Set for a CollectionChunk (scheduled like a task, one slot lane for its items): its items'
+   * counts, which the job's task counts hold instead of the chunk. Never in the id index.
+   */
+  chunk?: ChunkItems;
 };
+
+/** A chunk's items: how many, how many done (in order), and of those how many succeeded and failed. */
+export type ChunkItems = { count: number; done: number; succeeded: number; failed: number };
 
 export type JobEntry = {
   key: string;
@@ -82,6 +90,23 @@ const inFlight = (t: TaskEntry) => !t.completed && (t.node !== undefined || (t.r
 function bucket(t: TaskEntry): "active" | "running" | "succeeded" | "failed" {
   if (t.completed) return t.result === "Success" ? "succeeded" : "failed";
   return t.state === "Running" || t.state === "Preparing" ? "running" : "active";
+}
+
+/**
+ * What an entry adds to its job's counts: one task in its bucket, or a chunk's items — one
+ * running while the chunk runs, the rest not done active (also after the job ended it early,
+ * as unstarted single tasks stay Active), the done ones as reported.
+ */
+export function itemCounts(t: TaskEntry): Pick<JobTaskCounts, "active" | "running" | "succeeded" | "failed" | "total"> {
+  const c = { active: 0, running: 0, succeeded: 0, failed: 0, total: 1 };
+  if (!t.chunk) {
+    c[bucket(t)] = 1;
+    return c;
+  }
+  const { count, done, succeeded, failed } = t.chunk;
+  const left = Math.max(0, count - done);
+  const running = !t.completed && t.state === "Running" && left > 0 ? 1 : 0;
+  return { active: left - running, running, succeeded, failed, total: count };
 }
 
 const byKey = <T>(map: Map<string, Set<T>>, key: string): Set<T> => {
@@ -121,12 +146,14 @@ export class DispatchState {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
-    let ids = this.byId.get(entry.jobKey);
-    if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
-    ids.set(entry.id ?? entry.name, entry.key);
-    let integers = this.integerIds.get(entry.jobKey);
-    if (!integers) this.integerIds.set(entry.jobKey, (integers = new IntegerTaskIds()));
-    integers.add(entry.id ?? entry.name);
+    if (!entry.chunk) {
+      let ids = this.byId.get(entry.jobKey);
+      if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
+      ids.set(entry.id ?? entry.name, entry.key);
+      let integers = this.integerIds.get(entry.jobKey);
+      if (!integers) this.integerIds.set(entry.jobKey, (integers = new IntegerTaskIds()));
+      integers.add(entry.id ?? entry.name);
+    }
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
@@ -141,8 +168,12 @@ export class DispatchState {
   private count(t: TaskEntry, delta: 1 | -1): void {
     let c = this.counts.get(t.jobKey);
     if (!c) this.counts.set(t.jobKey, (c = emptyCounts()));
-    c[bucket(t)] += delta;
-    c.total += delta;
+    const items = itemCounts(t);
+    c.active += delta * items.active;
+    c.running += delta * items.running;
+    c.succeeded += delta * items.succeeded;
+    c.failed += delta * items.failed;
+    c.total += delta * items.total;
     if (t.node && !t.completed) c.assigned += delta;
     if (t.completed && t.failureCode === jobPreparationTaskFailed && t.reportedNode) {
       let nodes = this.prepFailed.get(t.jobKey);
@@ -174,8 +205,10 @@ export class DispatchState {
     const old = this.tasks.get(key);
     if (!old) return;
     this.count(old, -1);
-    this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
-    this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
+    if (!old.chunk) {
+      this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
+      this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
+    }
     this.pendingByJob.get(old.jobKey)?.delete(key);
     this.actionsByJob.get(old.jobKey)?.delete(key);
     this.inFlightByJob.get(old.jobKey)?.delete(key);
@@ -217,10 +250,13 @@ export class DispatchState {
     this.pools.delete(key);
   }
 
-  /** Tasks waiting for a node in a pool's schedulable jobs. */
+  /** Tasks (and chunks' items) waiting for a node in a pool's schedulable jobs. */
   pendingCount(poolKey: string): number {
     let n = 0;
-    for (const job of this.jobs.values()) if (job.poolKey === poolKey && job.schedulable) n += this.pendingByJob.get(job.key)?.size ?? 0;
+    for (const job of this.jobs.values()) {
+      if (job.poolKey !== poolKey || !job.schedulable) continue;
+      for (const key of this.pendingByJob.get(job.key) ?? []) n += this.tasks.get(key)?.chunk ? itemCounts(this.tasks.get(key)!).active : 1;
+    }
     return n;
   }
 

@@ -4,15 +4,13 @@
 // cache was stale: the assumption is dropped and the next event brings a fresh plan. Last,
 // blocked tasks are told why they wait.
 import { randomUUID } from "node:crypto";
-import { GROUP, VERSION } from "../../../api/group.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
-import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { fieldManager, mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
+import { mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
-import { makeTaskWrites } from "./task-writes.ts";
+import { entryRef, makeTaskWrites } from "./task-writes.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
 import { failpoint } from "../../../kube/failpoint.ts";
@@ -36,11 +34,12 @@ const explanationsRetryMs = 1_000;
 export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const writes = makeTaskWrites(deps.custom, now);
-  const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+  const ref = entryRef;
 
   async function release(task: TaskEntry, option: string | undefined): Promise<void> {
     const ran = task.reportedNode === task.node && task.state !== "Active";
-    if (option === "Terminate" && ran) {
+    // A chunk always goes back: its items not done run elsewhere (each item's own retries are its task's).
+    if (option === "Terminate" && ran && !task.chunk) {
       await writes.end(task, { category: "ServerError", code: nodeDeallocated, message: `node ${task.node} left the pool (nodeDeallocationOption Terminate)` });
       deps.log(`task ${task.key}: node ${task.node} is gone; terminated`);
       return;

@@ -3,8 +3,9 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import type { EventKind } from "../../../kube/informer.ts";
-import type { JobObject, PoolObject, TaskObject } from "../../../kube/objects.ts";
-import { keyOf, type JobChange, type TaskChange } from "../controller/watches.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskObject } from "../../../kube/objects.ts";
+import { keyOf, type ChunkChange, type JobChange, type TaskChange } from "../controller/watches.ts";
+import { chunkEntry } from "./chunk-entry.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { isUsable, nodeInfo, podEnded } from "../pool/node-state.ts";
 import type { DispatchState } from "./dispatch-state.ts";
@@ -59,5 +60,13 @@ export function indexTask(state: DispatchState, kind: EventKind, obj: TaskObject
     entry.invalid = validation.invalid(obj);
     state.upsertTask(entry);
   }
+  return { obj, entry, before };
+}
+
+export function indexChunk(state: DispatchState, kind: EventKind, obj: CollectionChunkObject): ChunkChange {
+  const entry = chunkEntry(obj);
+  const before = state.tasks.get(entry.key);
+  if (kind === "delete") state.deleteTask(entry.key);
+  else state.upsertTask(entry);
   return { obj, entry, before };
 }

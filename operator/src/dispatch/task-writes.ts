@@ -1,9 +1,11 @@
 // The operator's writes that take a task away from its node: back to the queue (requeue) or
 // ended as failed (end). Both carry the resourceVersion the decision was made from, so a task
 // that changed meanwhile is left alone (409, the next event brings a fresh decision). The
-// agent stops the process when its task is no longer assigned to it or completed by us.
+// agent stops the process when its task is no longer assigned to it or completed by us. A
+// collection's chunk is taken away the same way; what its items did stays in its status.
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
+import { collectionChunkNames } from "../../../api/collection-chunk.ts";
 import { taskNames } from "../../../api/task.ts";
 import { fieldManager, mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
@@ -17,8 +19,11 @@ export type TaskWrites = {
   end(task: TaskEntry, failureInfo: FailureInfo): Promise<void>;
 };
 
+/** Where a scheduler entry lives: a Task, or a CollectionChunk. */
+export const entryRef = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: t.chunk ? collectionChunkNames.plural : taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+
 export function makeTaskWrites(custom: CustomObjectPatches, now: () => Date = () => new Date()): TaskWrites {
-  const ref = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
+  const ref = entryRef;
   return {
     async requeue(task) {
       let resourceVersion = task.resourceVersion;
@@ -29,13 +34,16 @@ export function makeTaskWrites(custom: CustomObjectPatches, now: () => Date = ()
             ...ref(task),
             body: {
               metadata: { resourceVersion },
-              status: {
-                state: "Active",
-                previousState: task.state,
-                stateTransitionTime: at,
-                nodeInfo: null,
-                executionInfo: { requeueCount: task.requeueCount + 1, lastRequeueTime: at },
-              },
+              status: task.chunk
+                ? // Its done items stay done: the next node goes on after them.
+                  { state: "Active", nodeInfo: null, requeueCount: task.requeueCount + 1 }
+                : {
+                    state: "Active",
+                    previousState: task.state,
+                    stateTransitionTime: at,
+                    nodeInfo: null,
+                    executionInfo: { requeueCount: task.requeueCount + 1, lastRequeueTime: at },
+                  },
             },
           },
           mergePatch,
@@ -54,13 +62,16 @@ export function makeTaskWrites(custom: CustomObjectPatches, now: () => Date = ()
           ...ref(task),
           body: {
             metadata: { resourceVersion: task.resourceVersion },
-            status: {
-              state: "Completed",
-              previousState: task.state,
-              stateTransitionTime: at,
-              conditions: null,
-              executionInfo: { endTime: at, result: "Failure", failureInfo },
-            },
+            // A chunk's items not done stay uncounted as run (Active in the job's counts, as unstarted tasks).
+            status: task.chunk
+              ? { state: "Completed", conditions: null, endTime: at }
+              : {
+                  state: "Completed",
+                  previousState: task.state,
+                  stateTransitionTime: at,
+                  conditions: null,
+                  executionInfo: { endTime: at, result: "Failure", failureInfo },
+                },
           },
         },
         mergePatch,

@@ -4,6 +4,7 @@ import { makeJobReconciler, type JobReconcilerDeps } from "./reconciler.ts";
 
 /** Job status follows task changes at most this often. */
 const jobStatusDelayMs = 200;
+const chunkCountsDelayMs = 2_000;
 
 export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Controller {
   const { queue, state } = deps;
@@ -21,6 +22,8 @@ export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Contr
         if (kind !== "delete") queue.add(key);
       },
       tasks: (_kind, { entry }) => queue.addAfter(entry.jobKey, jobStatusDelayMs),
+      // A chunk reports every few seconds while it runs: the counts follow less often.
+      chunks: (_kind, { entry }) => queue.addAfter(entry.jobKey, chunkCountsDelayMs),
     },
   };
 }

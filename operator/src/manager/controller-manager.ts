@@ -19,21 +19,24 @@ import { jobNames } from "../../../api/job.ts";
 import { containerPodTaskLabel, poolLabel } from "../../../api/labels.ts";
 import { poolNames } from "../../../api/pool.ts";
 import { taskNames } from "../../../api/task.ts";
+import { collectionChunkNames } from "../../../api/collection-chunk.ts";
+import { taskCollectionNames } from "../../../api/task-collection.ts";
 import { workItemNames } from "../../../api/work-item.ts";
 import { makeWriter } from "../../../kube/apply.ts";
 import { errorMessage, ignoreNotFound, isNamespaceTerminating } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
 import { Informer, type EventKind } from "../../../kube/informer.ts";
-import type { JobObject, PoolObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject, WorkItemObject } from "../../../kube/objects.ts";
 import { autoPoolController } from "../auto-pool/controller.ts";
 import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
+import { collectionController } from "../collection/controller.ts";
 import { containerTaskController } from "../container-task/controller.ts";
 import { keyOf, type Controller, type Queue, type TaskChange, type Watched, type Watches } from "../controller/watches.ts";
 import { WorkQueue, type Handler, type Outcome } from "../controller/work-queue.ts";
 import { dispatchController } from "../dispatch/controller.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
-import { indexJob, indexNodePod, indexPool, indexTask } from "../dispatch/informer-index.ts";
+import { indexChunk, indexJob, indexNodePod, indexPool, indexTask } from "../dispatch/informer-index.ts";
 import { makeTaskValidation } from "../dispatch/task-validation.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
 import { jobController } from "../job/controller.ts";
@@ -64,7 +67,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   const list = (plural: string) => async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<never>;
 
   // Every controller's mappings, per shared informer, in the order the controllers were added.
-  const watchers: { [K in keyof Watched]: ((kind: EventKind, event: Watched[K]) => void)[] } = { pools: [], deployments: [], networkPolicies: [], nodePods: [], jobs: [], workItems: [], tasks: [], taskPods: [] };
+  const watchers: { [K in keyof Watched]: ((kind: EventKind, event: Watched[K]) => void)[] } = { pools: [], deployments: [], networkPolicies: [], nodePods: [], jobs: [], workItems: [], tasks: [], collections: [], chunks: [], taskPods: [] };
   const notify = <K extends keyof Watched>(name: K, kind: EventKind, event: Watched[K]) => {
     for (const watch of watchers[name]) watch(kind, event);
   };
@@ -111,6 +114,25 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     },
     log,
   });
+  const onCollection = (kind: EventKind, obj: TaskCollectionObject) => notify("collections", kind, obj);
+  const collections = new Informer<TaskCollectionObject>({ kubeConfig: kc, path: `/apis/${GROUP}/${VERSION}/${taskCollectionNames.plural}`, list: list(taskCollectionNames.plural), onEvent: onCollection, log });
+  // Each collection's chunks by name, for the collection reconciler.
+  const chunksByCollection = new Map<string, Map<string, CollectionChunkObject>>();
+  const chunks = new Informer<CollectionChunkObject>({
+    kubeConfig: kc,
+    path: `/apis/${GROUP}/${VERSION}/${collectionChunkNames.plural}`,
+    list: list(collectionChunkNames.plural),
+    onEvent: (kind, obj) => {
+      const of = `${obj.metadata?.namespace}/${obj.spec?.collectionName}`;
+      let byName = chunksByCollection.get(of);
+      if (!byName) chunksByCollection.set(of, (byName = new Map()));
+      if (kind === "delete") byName.delete(obj.metadata?.name ?? "");
+      else byName.set(obj.metadata?.name ?? "", obj);
+      if (byName.size === 0) chunksByCollection.delete(of);
+      notify("chunks", kind, indexChunk(state, kind, obj));
+    },
+    log,
+  });
   // Container tasks' Pods, by their task label (node pods are the other Pod informer).
   const taskPods = new Informer<V1Pod>({
     kubeConfig: kc,
@@ -120,7 +142,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     onEvent: (kind, pod) => notify("taskPods", kind, pod),
     log,
   });
-  const informers = [pools, deployments, networkPolicies, pods, jobs, tasks, workItems, taskPods];
+  const informers = [pools, deployments, networkPolicies, pods, jobs, tasks, collections, chunks, workItems, taskPods];
 
   // Task metrics, and the completions the autoscaler samples ($SucceededTasks, $FailedTasks).
   // Only transitions seen live count; the initial list replays history.
@@ -244,6 +266,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   );
   add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureUploadRbac: identities.ensureUpload }));
   add((queue) => nodeIdentityController({ queue, identities }));
+  add((queue) => collectionController({ queue, collections, chunksOf: (namespace, name) => [...(chunksByCollection.get(`${namespace}/${name}`)?.values() ?? [])], writer, events, log }));
 
   let resync: NodeJS.Timeout | undefined;
   let gauges: NodeJS.Timeout | undefined;
@@ -255,7 +278,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       await Promise.all(informers.map((i) => i.start()));
       // The lease may have been lost while the caches synced: then nothing may be written.
       if (signal.aborted) return;
-      log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks`);
+      log(`caches synced: ${pools.list().length} pools, ${pods.list().length} node pods, ${jobs.list().length} jobs, ${tasks.list().length} tasks, ${collections.list().length} task collections (${chunks.list().length} chunks)`);
       running = Promise.all(controllers.map(({ controller, queue }) => queue.run(instrumented(metrics, controller.name, settled(controller.reconcile)), controller.workers, signal)));
       signal.addEventListener("abort", () => autoscaler.stop(), { once: true });
       gauges = setInterval(() => {
@@ -272,6 +295,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
         for (const p of pools.list()) onPool("update", p);
         for (const j of jobs.list()) onJob("update", j);
         for (const w of workItems.list()) onWorkItem("update", w);
+        for (const c of collections.list()) onCollection("update", c);
       }, resyncMs);
       resync.unref();
     },

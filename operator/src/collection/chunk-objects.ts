@@ -1,0 +1,22 @@
+// The chunks a collection is cut into (pure): consecutive runs of its items (chunkRanges), each
+// owned by the collection (deleted with it), carrying what the scheduler needs without reading
+// the collection: the job, the slots each item takes and the collection's dependencies.
+import { API_VERSION } from "../../../api/group.ts";
+import { chunkName, chunkRanges, collectionChunkNames, type CollectionChunkSpecInput } from "../../../api/collection-chunk.ts";
+import type { TaskCollection } from "../../../api/task-collection.ts";
+import { controllerRef } from "../../../kube/apply.ts";
+import type { CollectionChunkObject } from "../../../kube/objects.ts";
+
+export function chunkObjects(collection: TaskCollection, itemCount: number): CollectionChunkObject[] {
+  const { metadata, spec } = collection;
+  return chunkRanges(itemCount).map(({ start, count }, n) => {
+    const chunkSpec: CollectionChunkSpecInput = { collectionName: metadata.name, jobName: spec.jobName, start, count, requiredSlots: spec.task.requiredSlots };
+    if (spec.dependsOn) chunkSpec.dependsOn = spec.dependsOn;
+    return {
+      apiVersion: API_VERSION,
+      kind: collectionChunkNames.kind,
+      metadata: { name: chunkName(metadata.name, n), namespace: metadata.namespace, ownerReferences: [controllerRef(collection as Parameters<typeof controllerRef>[0])] },
+      spec: chunkSpec,
+    };
+  });
+}

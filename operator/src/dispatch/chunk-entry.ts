@@ -1,0 +1,36 @@
+// A CollectionChunk as the scheduler sees it: a task-like entry (assigned, requeued and counted
+// for slots like a task) whose items are counted in its job's task counts.
+import { collectionChunkNames } from "../../../api/collection-chunk.ts";
+import { nodeLabel } from "../../../api/labels.ts";
+import type { CollectionChunkObject } from "../../../kube/objects.ts";
+import type { TaskEntry } from "./dispatch-state.ts";
+
+/** Chunks and tasks share the scheduler's maps: a chunk's key says its kind, so a Task of the same name never collides. */
+export const chunkKey = (namespace: string, name: string) => `${collectionChunkNames.kind}:${namespace}/${name}`;
+
+export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
+  const meta = obj.metadata ?? {};
+  const namespace = meta.namespace ?? "";
+  const status = obj.status;
+  const created = meta.creationTimestamp;
+  const count = obj.spec?.count ?? 0;
+  return {
+    key: chunkKey(namespace, meta.name ?? ""),
+    namespace,
+    name: meta.name ?? "",
+    jobKey: `${namespace}/${obj.spec?.jobName ?? ""}`,
+    resourceVersion: meta.resourceVersion ?? "",
+    created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+    requiredSlots: obj.spec?.requiredSlots ?? 1,
+    node: meta.labels?.[nodeLabel],
+    completed: status?.state === "Completed",
+    state: status?.state ?? "Active",
+    requeueCount: status?.requeueCount ?? 0,
+    reportedNode: status?.nodeInfo?.nodeId,
+    dependsOn: obj.spec?.dependsOn,
+    generation: meta.generation,
+    conditions: status?.conditions,
+    endTime: status?.endTime,
+    chunk: { count, done: Math.min(count, status?.done ?? 0), succeeded: status?.succeeded ?? 0, failed: status?.failed ?? 0 },
+  };
+}
