@@ -20,7 +20,7 @@ export class Kubatch {
     this.namespace = namespace;
   }
 
-  create(kind: "Pool" | "Job" | "Task" | "WorkItem", name: string, spec: object, labels?: Record<string, string>): Promise<unknown> {
+  create(kind: "Pool" | "Job" | "Task" | "WorkItem" | "TaskCollection", name: string, spec: object, labels?: Record<string, string>): Promise<unknown> {
     return this.custom.createNamespacedCustomObject({
       group,
       version,
