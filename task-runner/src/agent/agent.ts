@@ -21,7 +21,7 @@ import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
 import { readGranted } from "./secret-read.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
-import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
+import { NotAssignedHere, notThisRun, ReportStopped, writeStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
 import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 import type { Launcher } from "../process/run-process.ts";
@@ -223,7 +223,7 @@ export class TaskAgent {
         executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null, ...executionInfo },
       };
       writes = writes
-        .then(() => writeTaskStatus(this.custom, run, rv, status, this.writeOptions(run, false)))
+        .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
         .then(
           (next) => void (rv = next),
           (err: unknown) => {
@@ -271,7 +271,7 @@ export class TaskAgent {
   private async report(run: RunRef, rv: string, completed: Record<string, unknown>, recordDir: string, execution: Execution): Promise<void> {
     execution.reporting = true;
     try {
-      const next = await writeTaskStatus(this.custom, run, rv, completed, this.writeOptions(run, true));
+      const next = await writeStatus(this.custom, taskNames, run, rv, completed, this.writeOptions(run, true));
       this.finished.set(run.uid, Number(next));
     } catch (err) {
       // Stopping: the record stays for the next agent of this node pod.
