@@ -5,11 +5,15 @@
 // task's folder first (task-record.ts), so a failed write or an agent restart never runs it
 // again: the result is written until it lands (status-writer.ts). It watches its namespace's Jobs
 // too: a job's preparation task runs before the job's first task here, its release task
-// when the job ends (job-preparation.ts, job-release.ts).
+// when the job ends (job-preparation.ts, job-release.ts). CollectionChunks assigned here (the
+// same label and annotation) run through a second watch, each chunk's items one after another
+// (chunk-runner.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
 import { parseTask, taskNames, type Task } from "../../../api/task.ts";
+import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
+import { taskCollectionNames } from "../../../api/task-collection.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { errorMessage } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
@@ -21,9 +25,12 @@ import { JobRecords } from "./job-record.ts";
 import { JobReleases } from "./job-release.ts";
 import { readGranted } from "./secret-read.ts";
 import { executeTask, type ExecutionContext, type RunnableTask, type TaskOutcome } from "./task-execution.ts";
-import { NotAssignedHere, notThisRun, ReportStopped, writeTaskStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
+import { NotAssignedHere, notThisRun, ReportStopped, writeStatus, type RunRef, type WriteOptions } from "./status-writer.ts";
+import { lookUpCollection } from "./chunk-collection.ts";
+import { removeChunkRecord } from "./chunk-record.ts";
+import { runChunk } from "./chunk-runner.ts";
 import { readTaskRecord, removeTaskRecord, writeTaskRecord, type TaskRecord } from "./task-record.ts";
-import type { TaskObject } from "../../../kube/objects.ts";
+import type { CollectionChunkObject, TaskObject } from "../../../kube/objects.ts";
 import type { Launcher } from "../process/run-process.ts";
 
 export type AgentOptions = {
@@ -42,6 +49,8 @@ export type AgentOptions = {
 
 /** reporting: the run has ended and this agent is writing its Completed status. */
 type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean; jobName: string };
+/** A chunk's run: under which assignment, from which resourceVersion of the chunk. */
+type ChunkExecution = { abort: AbortController; done: Promise<void>; jobName: string; assignment: string; rv?: string };
 
 const cacheMs = 30_000;
 /** How long a stopping agent keeps trying to write results already on disk (the next agent of this pod would too). */
@@ -58,6 +67,10 @@ export class TaskAgent {
   /** uid → resourceVersion of our Completed write, until the watch shows it. */
   private readonly finished = new Map<string, number>();
   private readonly jobInformer: Informer<KubernetesObject>;
+  private readonly chunkInformer: Informer<CollectionChunkObject>;
+  private readonly chunks = new Map<string, ChunkExecution>();
+  /** Chunk uid → resourceVersion of our Completed write, until the watch shows it. */
+  private readonly finishedChunks = new Map<string, number>();
   /** Parsed jobs by name, while their resourceVersion is current. */
   private readonly parsedJobs = new Map<string, { rv?: string; job?: Job }>();
   private readonly jobWaiters = new Map<string, Set<() => void>>();
@@ -82,6 +95,15 @@ export class TaskAgent {
       onEvent: (kind, obj) => this.onEvent(kind, obj),
       log: opts.log,
     });
+    this.chunkInformer = new Informer<CollectionChunkObject>({
+      kubeConfig: opts.kubeConfig,
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${opts.namespace}/${collectionChunkNames.plural}`,
+      labelSelector: selector,
+      list: async () =>
+        (await this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: opts.namespace, plural: collectionChunkNames.plural, labelSelector: selector })) as KubernetesListObject<CollectionChunkObject>,
+      onEvent: (kind, obj) => this.onChunkEvent(kind, obj),
+      log: opts.log,
+    });
     this.jobInformer = new Informer<KubernetesObject>({
       kubeConfig: opts.kubeConfig,
       path: `/apis/${GROUP}/${VERSION}/namespaces/${opts.namespace}/${jobNames.plural}`,
@@ -104,7 +126,7 @@ export class TaskAgent {
       log: opts.log,
       report,
       preparations: this.preparations,
-      tasksRunning: (jobName) => [...this.running.values()].filter((e) => e.jobName === jobName).map((e) => e.done),
+      tasksRunning: (jobName) => [...this.running.values(), ...this.chunks.values()].filter((e) => e.jobName === jobName).map((e) => e.done),
     });
   }
 
@@ -112,7 +134,8 @@ export class TaskAgent {
     // Jobs first, so a task's job is normally in the cache when the task arrives.
     await this.jobInformer.start();
     await this.informer.start();
-    this.opts.log(`watching tasks assigned to ${this.opts.node.nodeId} (${this.informer.list().length} now)`);
+    await this.chunkInformer.start();
+    this.opts.log(`watching tasks and collection chunks assigned to ${this.opts.node.nodeId} (${this.informer.list().length} and ${this.chunkInformer.list().length} now)`);
   }
 
   /**
@@ -124,21 +147,23 @@ export class TaskAgent {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.informer.stop();
+    await this.chunkInformer.stop();
     await this.jobInformer.stop();
-    for (const e of this.running.values()) e.abort.abort();
+    for (const e of [...this.running.values(), ...this.chunks.values()]) e.abort.abort();
     const grace = setTimeout(() => this.reportsStop.abort(), reportGraceMs);
-    await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled([...this.running.values()].map((e) => e.done))]);
+    await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled([...this.running.values(), ...this.chunks.values()].map((e) => e.done))]);
     clearTimeout(grace);
     this.reportsStop.abort();
   }
 
+  /** Tasks and chunks running. */
   get runningCount(): number {
-    return this.running.size;
+    return this.running.size + this.chunks.size;
   }
 
-  /** How its two watches fare, for the health endpoints (health.ts). */
+  /** How its watches fare, for the health endpoints (health.ts). */
   watchHealth(): WatchHealth[] {
-    return [this.jobInformer.health(), this.informer.health()];
+    return [this.jobInformer.health(), this.informer.health(), this.chunkInformer.health()];
   }
 
   private onEvent(kind: "add" | "update" | "delete", obj: TaskObject): void {
@@ -223,7 +248,7 @@ export class TaskAgent {
         executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null, ...executionInfo },
       };
       writes = writes
-        .then(() => writeTaskStatus(this.custom, run, rv, status, this.writeOptions(run, false)))
+        .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
         .then(
           (next) => void (rv = next),
           (err: unknown) => {
@@ -271,7 +296,7 @@ export class TaskAgent {
   private async report(run: RunRef, rv: string, completed: Record<string, unknown>, recordDir: string, execution: Execution): Promise<void> {
     execution.reporting = true;
     try {
-      const next = await writeTaskStatus(this.custom, run, rv, completed, this.writeOptions(run, true));
+      const next = await writeStatus(this.custom, taskNames, run, rv, completed, this.writeOptions(run, true));
       this.finished.set(run.uid, Number(next));
     } catch (err) {
       // Stopping: the record stays for the next agent of this node pod.
@@ -288,15 +313,88 @@ export class TaskAgent {
     await removeTaskRecord(recordDir).catch(() => undefined);
   }
 
-  /** The agent's cache still shows the task assigned here under the run's assignment. */
-  private assignedHere(run: RunRef): boolean {
-    const cached = this.informer.get(run.name, run.namespace);
+  private onChunkEvent(kind: EventKind, obj: CollectionChunkObject): void {
+    const meta = obj.metadata;
+    const uid = meta?.uid ?? "";
+    const current = this.chunks.get(uid);
+    const assignment = meta?.annotations?.[assignmentAnnotation] ?? "";
+    // Requeued (label and annotation removed, maybe a new assignment), deleted, or completed by
+    // the operator meanwhile: stop the run (a Completed event of our own write comes after its end).
+    if (kind === "delete" || meta?.labels?.[nodeLabel] !== this.opts.node.nodeId || obj.status?.state === "Completed" || (current && current.assignment !== assignment)) {
+      current?.abort.abort();
+      if (obj.status?.state === "Completed" && !current) {
+        this.finishedChunks.delete(uid);
+        // Left behind when an agent ended between the Completed write and the record's removal.
+        void removeChunkRecord(this.chunkRecordDir(meta?.namespace ?? this.opts.namespace, meta?.name ?? "")).catch(() => undefined);
+      }
+      return;
+    }
+    if (this.stopping || current) return;
+    const written = this.finishedChunks.get(uid);
+    // An event older than our Completed write is stale, not a new run.
+    if (written !== undefined && Number(meta?.resourceVersion) <= written) return;
+    this.finishedChunks.delete(uid);
+    const parsed = parseCollectionChunk(obj);
+    if (!parsed.ok) return; // The operator makes chunks; an invalid one is not run.
+    const execution: ChunkExecution = { abort: new AbortController(), done: Promise.resolve(), jobName: parsed.value.spec.jobName, assignment, rv: meta?.resourceVersion };
+    execution.done = this.runChunk(parsed.value, assignment, execution)
+      .catch((err: unknown) => this.opts.log(`chunk ${meta?.namespace}/${meta?.name}: ${errorMessage(err)}`))
+      .finally(() => {
+        this.chunks.delete(uid);
+        // An event that arrived while the run was ending (a new assignment) was skipped: look
+        // at the chunk as the cache has it now — if it changed, so a failed run is not retried in a loop.
+        const now = this.chunkInformer.get(meta?.name ?? "", meta?.namespace);
+        if (now && !this.stopping && now.metadata?.resourceVersion !== execution.rv) this.onChunkEvent("update", now);
+      });
+    this.chunks.set(uid, execution);
+  }
+
+  private async runChunk(chunk: CollectionChunk, assignment: string, execution: ChunkExecution): Promise<void> {
+    const meta = chunk.metadata;
+    const namespace = meta.namespace ?? this.opts.namespace;
+    const run: RunRef = { namespace, name: meta.name, uid: meta.uid ?? "", node: this.opts.node.nodeId, assignment };
+    let rv = meta.resourceVersion ?? "";
+    const completedRv = await runChunk({
+      ref: run,
+      spec: chunk.spec,
+      status: chunk.status,
+      recordDir: this.chunkRecordDir(namespace, meta.name),
+      node: this.opts.node,
+      collection: (signal) =>
+        lookUpCollection(
+          () => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: taskCollectionNames.plural, name: chunk.spec.collectionName }),
+          chunk.spec,
+          signal,
+          this.opts.log,
+        ),
+      prepare: async (signal) => {
+        const job = await this.job(chunk.spec.jobName, signal);
+        // The job's preparation task first (once per node); a failed one fails the items unrun.
+        return { job, ready: job && !signal.aborted ? await this.preparations.beforeTask(job, signal) : { ok: true } };
+      },
+      context: this.executionContext(namespace),
+      write: async (status, persistent) => (rv = await writeStatus(this.custom, collectionChunkNames, run, rv, status, this.writeOptions(run, persistent, this.chunkInformer))),
+      signal: execution.abort.signal,
+      stopping: () => this.stopping,
+      log: this.opts.log,
+    });
+    if (completedRv !== undefined) this.finishedChunks.set(run.uid, Number(completedRv));
+  }
+
+  /** A chunk's record folder: in the agent's own folder, which user code on this node cannot rewrite. */
+  private chunkRecordDir(namespace: string, name: string): string {
+    return join(this.opts.stateDir, "chunks", namespace, name);
+  }
+
+  /** The agent's cache (of tasks, or of chunks) still shows the object assigned here under the run's assignment. */
+  private assignedHere(run: RunRef, cache: Informer<TaskObject> | Informer<CollectionChunkObject>): boolean {
+    const cached = cache.get(run.name, run.namespace);
     return cached !== undefined && notThisRun(cached, run) === undefined;
   }
 
-  /** How this run's status writes go: until the agent stops, and only while the task is still the run's. */
-  private writeOptions(run: RunRef, persistent: boolean): WriteOptions {
-    return { persistent, signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run), log: this.opts.log };
+  /** How this run's status writes go: until the agent stops, and only while the task (or chunk) is still the run's. */
+  private writeOptions(run: RunRef, persistent: boolean, cache: Informer<TaskObject> | Informer<CollectionChunkObject> = this.informer): WriteOptions {
+    return { persistent, signal: this.reportsStop.signal, stillHere: () => this.assignedHere(run, cache), log: this.opts.log };
   }
 
   private executionContext(namespace: string): ExecutionContext {

@@ -1,4 +1,5 @@
-// The agent's task status writes: merge patches on the status subresource with the
+// The agent's status writes, of Tasks and of CollectionChunks (both assigned to a node the same
+// way): merge patches on the status subresource with the
 // resourceVersion the agent last saw, so a task requeued or reassigned meanwhile is never
 // overwritten. On a conflict the task is read again and the write retried while it is still
 // this run's: same uid, still assigned here under the same assignment, not completed by the
@@ -10,16 +11,19 @@ import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { mergePatch } from "../../../kube/apply.ts";
 import { errorMessage, httpStatus } from "../../../kube/errors.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
-import { taskNames, type TaskStatus } from "../../../api/task.ts";
+import type { KindNames } from "../../../api/group.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
-import type { TaskObject } from "../../../kube/objects.ts";
 
 const fieldManager = "kubatch-agent";
 
 /** Which run a write belongs to. */
 export type RunRef = { namespace: string; name: string; uid: string; node: string; assignment: string };
 
-type Obj = { metadata: { uid?: string; resourceVersion: string; labels?: Record<string, string>; annotations?: Record<string, string> }; status?: TaskStatus };
+type Obj = { metadata: { uid?: string; resourceVersion: string; labels?: Record<string, string>; annotations?: Record<string, string> }; status?: { state?: string } };
+/** What a run reads of its object: whose it is and whether it is completed (a Task, a CollectionChunk). */
+export type AssignedObject = { metadata?: Partial<Obj["metadata"]>; status?: { state?: string } };
+/** Which kind a write is of. */
+export type StatusKind = Pick<KindNames, "plural" | "singular">;
 
 /** The task is no longer this run's: requeued, reassigned, completed by the operator, or deleted. */
 export class NotAssignedHere extends Error {}
@@ -41,10 +45,11 @@ export type WriteOptions = {
 const firstBackoffMs = 200;
 const maxBackoffMs = 10_000;
 
-export async function writeTaskStatus(custom: CustomObjectsApi, run: RunRef, resourceVersion: string, status: Record<string, unknown>, opts: WriteOptions): Promise<string> {
-  const api = { group: GROUP, version: VERSION, plural: taskNames.plural, namespace: run.namespace, name: run.name, fieldManager };
+/** Writes the status of `run`'s object of kind `kind` (taskNames, collectionChunkNames); returns the new resourceVersion. */
+export async function writeStatus(custom: CustomObjectsApi, kind: StatusKind, run: RunRef, resourceVersion: string, status: Record<string, unknown>, opts: WriteOptions): Promise<string> {
+  const api = { group: GROUP, version: VERSION, plural: kind.plural, namespace: run.namespace, name: run.name, fieldManager };
   const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal }));
-  const what = `task ${run.namespace}/${run.name}`;
+  const what = `${kind.singular} ${run.namespace}/${run.name}`;
   let rv = resourceVersion;
   let body = status;
   let failures = 0;
@@ -84,7 +89,7 @@ function backoffMs(n: number): number {
   return Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(n, 10)) * (0.8 + 0.4 * Math.random());
 }
 
-/** The task's resourceVersion now, if it is still this run's. */
+/** The object's resourceVersion now, if it is still this run's. */
 async function currentVersion(custom: CustomObjectsApi, api: Parameters<CustomObjectsApi["getNamespacedCustomObject"]>[0], run: RunRef, what: string, opts: WriteOptions, sleep: NonNullable<WriteOptions["sleep"]>): Promise<string> {
   for (let failures = 0; ; failures++) {
     if (opts.signal?.aborted) throw new ReportStopped(`${what}: the agent is stopping`);
@@ -103,8 +108,8 @@ async function currentVersion(custom: CustomObjectsApi, api: Parameters<CustomOb
   }
 }
 
-/** Why the task as read is no longer the run's to report, or undefined when it is. */
-export function notThisRun(current: Pick<TaskObject, "metadata" | "status">, run: RunRef): string | undefined {
+/** Why the object (task or chunk) as read is no longer the run's to report, or undefined when it is. */
+export function notThisRun(current: AssignedObject, run: RunRef): string | undefined {
   const meta = current.metadata;
   if (meta?.uid !== undefined && meta.uid !== run.uid) return "was deleted and created again";
   if (meta?.labels?.[nodeLabel] !== run.node) return `is no longer assigned to ${run.node}`;
