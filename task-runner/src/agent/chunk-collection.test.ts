@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkCollection, collectionUnavailable, lookUpCollection } from "./chunk-collection.ts";
 
-const chunk = { collectionName: "c", jobName: "j", start: 0, count: 10 };
+const chunk = { collectionName: "c", jobName: "j", start: 0, count: 10, requiredSlots: 1 };
 const tc = (spec: object) => ({ apiVersion: "kubatch.dev/v1alpha1", kind: "TaskCollection", metadata: { name: "c", namespace: "ns" }, spec: { jobName: "j", task: { commandLine: "echo {item}" }, ...spec } });
 
 const cases: { name: string; raw: unknown; problem?: RegExp }[] = [

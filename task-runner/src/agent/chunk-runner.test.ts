@@ -66,7 +66,7 @@ function deps(name: string, spec: CollectionChunkSpec, lookup: CollectionLookup,
 }
 
 const ran = (log: string) => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map(Number) : []);
-const spec30: CollectionChunkSpec = { collectionName: "c", jobName: "j", start: 0, count: 30 };
+const spec30: CollectionChunkSpec = { collectionName: "c", jobName: "j", start: 0, count: 30, requiredSlots: 1 };
 
 describe("runChunk", () => {
   test("30 items, items 3 and 17 exit 1: each runs once, 28 succeed, 2 are listed with exit code and stderr", { timeout: 30_000 }, async () => {
