@@ -84,10 +84,10 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       deallocation: "Terminate",
       want: { writes: [unlabel("t1")], requeued: ["t1"] },
     },
-    "a release that conflicts is left to the next event": {
+    "a release that conflicts is tried again soon (no event may come)": {
       setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },
       failures: [{ verb: "patch", name: "t1", code: 409 }],
-      want: { writes: [] },
+      want: { writes: [], outcome: { requeueAfterMs: 1_000 } },
     },
     "an assignment that conflicts: the assumption is undone": {
       setup: { nodes: ["n1"], tasks: [{ name: "t1" }, { name: "t2" }] },

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
-import { ignoreConflictOrGone, isConflictOrGone } from "../../../kube/errors.ts";
+import { isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
@@ -28,7 +28,7 @@ export type DispatcherDeps = {
 };
 
 const concurrency = 32;
-/** When explanations were left over, the next pass comes this soon even without an event. */
+/** When explanations were left over, or a release lost a race, the next pass comes this soon even without an event. */
 const explanationsRetryMs = 1_000;
 
 export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promise<Outcome> {
@@ -90,11 +90,19 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   return async function dispatch(poolKey: string): Promise<Outcome> {
     const orphans = deps.state.orphanedTasks(poolKey);
     const option = deps.deallocation(poolKey);
-    for (const task of orphans) await release(task, option).catch(ignoreConflictOrGone);
+    // A release that lost a race (the lost node's agent still wrote, as a chunk's does every
+    // few seconds until its container is killed) is tried again soon: no event may come.
+    let raced = false;
+    for (const task of orphans) {
+      await release(task, option).catch((err: unknown) => {
+        if (!isConflictOrGone(err)) throw err;
+        raced = true;
+      });
+    }
     // Assignments first: explanations never hold up a task that can run.
     const plan = deps.state.plan(poolKey);
     await forEachBounded(plan, concurrency, (a) => assign(a.task, a.node));
-    if (await explainBlocked(poolKey)) return { requeueAfterMs: explanationsRetryMs };
+    if ((await explainBlocked(poolKey)) || raced) return { requeueAfterMs: explanationsRetryMs };
     return;
   };
 }
