@@ -10,7 +10,7 @@ import { parseWith, type ParseResult } from "./parse.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { taskSlots } from "./retry.ts";
 import { taskDependenciesSchema } from "./task-dependencies.ts";
-import { collectionFailureSchema, MAX_COLLECTION_ITEMS } from "./task-collection.ts";
+import { collectionFailureSchema, MAX_COLLECTION_ITEMS, type CollectionFailure } from "./task-collection.ts";
 
 export const collectionChunkNames: KindNames = {
   kind: "CollectionChunk",
@@ -28,7 +28,39 @@ export const MIN_CHUNK_ITEMS = 10;
 /** How many chunks a collection is cut into at least (so a small collection still spreads over the pool's slots). */
 export const CHUNKS_PER_COLLECTION = 32;
 /** Most failed items one chunk lists; the rest are counted in failuresNotListed. */
-export const MAX_CHUNK_FAILURES = 100;
+export const MAX_CHUNK_FAILURES = 50;
+/** A listed failure's bounds in UTF-8 bytes (compactFailure): 100 of them stay under 256 KiB. */
+export const failureMessageBytes = 256;
+export const failureItemBytes = 256;
+export const failureStderrBytes = 1024;
+
+/**
+ * A failure as the failure lists hold it: the message and item cut, the stderr tail its last
+ * KiB — in bytes of UTF-8, so that 100 of them stay about 230 KiB at worst, whatever the task
+ * printed (a task's own status keeps its full message and 4 KiB tails).
+ */
+export function compactFailure(f: CollectionFailure): CollectionFailure {
+  const out: CollectionFailure = {
+    ...f,
+    failureInfo: { ...f.failureInfo, ...(f.failureInfo.message !== undefined ? { message: headBytes(f.failureInfo.message, failureMessageBytes) } : {}) },
+    stderrTail: tailBytes(f.stderrTail, failureStderrBytes),
+  };
+  if (f.item !== undefined) out.item = headBytes(f.item, failureItemBytes);
+  return out;
+}
+
+/** At most `max` bytes from the start, whole characters, "…" ending a cut one. */
+function headBytes(s: string, max: number): string {
+  const b = Buffer.from(s, "utf8");
+  if (b.length <= max) return s;
+  return `${b.subarray(0, max - 3).toString("utf8").replace(/\uFFFD+$/, "")}…`;
+}
+
+/** The last `max` bytes, whole characters. */
+function tailBytes(s: string, max: number): string {
+  const b = Buffer.from(s, "utf8");
+  return b.length <= max ? s : b.subarray(b.length - max).toString("utf8").replace(/^\uFFFD+/, "");
+}
 
 /** The size of each chunk of an `items`-item collection (the last one may be smaller). */
 export function chunkSize(items: number): number {

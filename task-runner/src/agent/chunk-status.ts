@@ -2,13 +2,12 @@
 // run started from plus the items it finished, and when the next batched write is due — a
 // write at the start, at most one every interval while items finish, and one at the end, so
 // short items cost a few writes per chunk rather than three per item.
-import { MAX_CHUNK_FAILURES, type CollectionChunkStatus } from "../../../api/collection-chunk.ts";
+import { compactFailure, MAX_CHUNK_FAILURES, type CollectionChunkStatus } from "../../../api/collection-chunk.ts";
 import type { CollectionFailure } from "../../../api/task-collection.ts";
 import type { ChunkBase, ItemResult } from "./chunk-record.ts";
 
 /** The shortest time between two writes while items finish. */
 export const chunkWriteIntervalMs = 2_000;
-const stderrTailChars = 1024;
 
 /** The counts and failures a write reports (the same fields as the run's starting point). */
 export type ChunkProgress = ChunkBase;
@@ -24,18 +23,18 @@ export function chunkBase(status: CollectionChunkStatus | undefined): ChunkBase 
   };
 }
 
-/** The failure list entry of a failed item (stderrTail cut to its last KiB). */
+/** The failure list entry of a failed item (compactFailure: its stderr tail, message and item cut). */
 export function failureOf(r: ItemResult, nodeId: string): CollectionFailure {
-  return {
+  return compactFailure({
     index: r.index,
     id: r.id,
     ...(r.item !== undefined ? { item: r.item } : {}),
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
     failureInfo: r.failureInfo ?? { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${r.exitCode}` },
-    stderrTail: (r.stderrTail ?? "").slice(-stderrTailChars),
+    stderrTail: r.stderrTail ?? "",
     retryCount: r.retryCount,
     nodeId,
-  };
+  });
 }
 
 /** base plus this run's finished items: failures listed in item order up to MAX_CHUNK_FAILURES, the rest counted. */
