@@ -69,9 +69,10 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
     const conditions = setCondition(obj.status?.conditions, { type: "Ready", status: "True", reason: "Chunked", message: `${itemCount} items in ${have.size + missing.length} chunks`, observedGeneration: generation }, now());
     const status: TaskCollectionStatus = { ...obj.status, ...summed, observedGeneration: generation, conditions };
     // Counts move with every chunk report: written at most once per interval, a state change at once.
-    const since = Date.now() - (lastWrite.get(key) ?? 0);
+    const at = now().getTime();
+    const since = at - (lastWrite.get(key) ?? -Infinity);
     if (summed.state === obj.status?.state && since < interval) return { requeueAfterMs: interval - since };
-    if (await deps.writer.patchStatus(ref, obj.status, status)) lastWrite.set(key, Date.now());
+    if (await deps.writer.patchStatus(ref, obj.status, status)) lastWrite.set(key, at);
     return;
   };
 }

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { CollectionChunkStatus } from "../../../api/collection-chunk.ts";
+import type { TaskCollectionStatus } from "../../../api/task-collection.ts";
+import type { CollectionChunkObject, TaskCollectionObject } from "../../../kube/objects.ts";
+import { assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
+import type { Outcome } from "../controller/work-queue.ts";
+import { makeCollectionReconciler } from "./reconciler.ts";
+
+const t0 = "2026-12-03T12:00:00.000Z";
+
+function collection(source: object, status?: TaskCollectionStatus): TaskCollectionObject {
+  return {
+    apiVersion: "kubatch.dev/v1alpha1",
+    kind: "TaskCollection",
+    metadata: { name: "sweep", namespace: "ns", uid: "uid-c", generation: 1 },
+    spec: { jobName: "j", source, task: { commandLine: "echo {item}", requiredSlots: 2 }, dependsOn: { taskIds: ["setup"] } },
+    status,
+  } as TaskCollectionObject;
+}
+const chunk = (n: number, start: number, count: number, status?: CollectionChunkStatus): CollectionChunkObject =>
+  ({ apiVersion: "kubatch.dev/v1alpha1", kind: "CollectionChunk", metadata: { name: `sweep-c${n}`, namespace: "ns" }, spec: { collectionName: "sweep", jobName: "j", start, count, requiredSlots: 2 }, status }) as CollectionChunkObject;
+const applied = (n: number, start: number, count: number): WantWrite => ({
+  verb: "apply",
+  kind: "CollectionChunk",
+  name: `sweep-c${n}`,
+  body: { metadata: { namespace: "ns", ownerReferences: [{ kind: "TaskCollection", name: "sweep", uid: "uid-c", controller: true }] }, spec: { collectionName: "sweep", jobName: "j", start, count, requiredSlots: 2, dependsOn: { taskIds: ["setup"] } } },
+});
+const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "TaskCollection", name: "sweep", body: { status: body } });
+const range = (n: number) => ({ range: { start: 0, end: n - 1 } });
+const running = (done: number, count = 10): CollectionChunkStatus => ({ state: "Running", done, succeeded: done, failed: 0, startTime: t0 });
+
+type Step = { collection: TaskCollectionObject; chunks: CollectionChunkObject[]; afterMs?: number; writes: WantWrite[]; outcome?: Outcome };
+
+test("the collection reconciler cuts the collection into chunks and sums them into its status, at most every 5 s", async (t) => {
+  const cases: Record<string, Step[]> = {
+    "a new collection: its chunks created (owned, with the job, slots and dependencies), its status Active": [
+      {
+        collection: collection(range(25)),
+        chunks: [],
+        writes: [applied(0, 0, 10), applied(1, 10, 10), applied(2, 20, 5), status({ state: "Active", itemCount: 25, counts: { active: 25, running: 0, succeeded: 0, failed: 0 }, conditions: [{ type: "Ready", status: "True", reason: "Chunked" }] })],
+      },
+    ],
+    "the chunks there already: none created again; the counts summed": [
+      {
+        collection: collection(range(20)),
+        chunks: [chunk(0, 0, 10, { state: "Completed", done: 10, succeeded: 9, failed: 1, startTime: t0, endTime: t0 }), chunk(1, 10, 10, running(4))],
+        writes: [status({ state: "Running", counts: { active: 5, running: 1, succeeded: 13, failed: 1 }, startTime: t0 })],
+      },
+    ],
+    "counts that move within 5 s of the last write wait; a state change does not": [
+      { collection: collection(range(20)), chunks: [chunk(0, 0, 10, running(1)), chunk(1, 10, 10)], writes: [status({ state: "Running", counts: { active: 18, running: 1, succeeded: 1, failed: 0 } })] },
+      { collection: collection(range(20), { state: "Running" }), chunks: [chunk(0, 0, 10, running(5)), chunk(1, 10, 10)], afterMs: 2_000, writes: [], outcome: { requeueAfterMs: 3_000 } },
+      { collection: collection(range(20), { state: "Running" }), chunks: [chunk(0, 0, 10, running(6)), chunk(1, 10, 10)], afterMs: 3_000, writes: [status({ counts: { active: 13, running: 1, succeeded: 6, failed: 0 } })] },
+      {
+        collection: collection(range(20), { state: "Running" }),
+        chunks: [chunk(0, 0, 10, { state: "Completed", done: 10, succeeded: 10, failed: 0, endTime: t0 }), chunk(1, 10, 10, { state: "Completed", done: 10, succeeded: 10, failed: 0, endTime: t0 })],
+        afterMs: 100,
+        writes: [status({ state: "Completed", counts: { active: 0, running: 0, succeeded: 20, failed: 0 }, endTime: t0 })],
+      },
+    ],
+    "a blob source: no chunks, Ready False saying so": [
+      {
+        collection: collection({ blobs: { containerUrl: "https://acct.blob.core.windows.net/in" } }),
+        chunks: [],
+        writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "BlobSourceNotSupported" }] })],
+      },
+    ],
+  };
+  for (const [name, steps] of Object.entries(cases)) {
+    await t.test(name, async () => {
+      const clock = new FakeClock(t0);
+      let current: Step = steps[0]!;
+      const api = fakeApi();
+      const reconcile = makeCollectionReconciler({
+        collections: cache(() => [current.collection]),
+        chunksOf: () => current.chunks,
+        writer: api.writer,
+        events: api.recorder,
+        log: () => {},
+        now: clock.date,
+      });
+      for (const step of steps) {
+        current = step;
+        await clock.advance(step.afterMs ?? 0);
+        const from = api.writes.length;
+        assert.deepEqual(await reconcile("ns/sweep"), step.outcome);
+        assertWrites(api.writes.slice(from), step.writes);
+      }
+    });
+  }
+});
