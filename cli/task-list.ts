@@ -1,5 +1,6 @@
 // `kubatch task list JOB`: the job's tasks with state, node, exit code, retries and duration,
 // the failed items of its task collections as rows of their own, and a summary per collection.
+import { MAX_CHUNK_FAILURES, MAX_CHUNK_ITEMS } from "../api/collection-chunk.ts";
 import { collectionSummary, failureRows, summaryLines, type ItemRow } from "./collection-rows.ts";
 import { connect, getJob, jobFieldSelector, listCollectionChunks, listCollections, listJobTasks } from "./kube.ts";
 import { compareNames, formatElapsed, formatTable, taskRow, type TaskRow } from "./task-row.ts";
@@ -11,7 +12,7 @@ export const taskListHelp = `usage: kubatch task list JOB [--state STATE] [-o wi
 Lists the tasks of job JOB (jobs.kubatch.dev), sorted by name (numbers in names in numeric
 order: task-2 before task-10), and its task collections (taskcollections.kubatch.dev).
 
-A collection reports only its failed items one by one (at most 100 per chunk of up to 1,000
+A collection reports only its failed items one by one (at most ${MAX_CHUNK_FAILURES} per chunk of up to ${MAX_CHUNK_ITEMS.toLocaleString("en")}
 items; the rest are counted): with --state failed or completed they are rows like tasks (name:
 the item's task id <idPrefix>-<index>; no duration). The other items are counted: after the
 table, on stderr, one line per collection:
@@ -19,7 +20,8 @@ table, on stderr, one line per collection:
 with what the rows leave out (items of the --state counted, not listed; failed items a chunk
 could not list).
 
-      --state STATE    only tasks (and items) in this state: ${stateFilters.join(", ")}
+      --state STATE    only tasks (and items) in this state, one of
+                       ${stateFilters.join(", ")}
                        (completed: succeeded or failed)
   -o, --output FORMAT  wide: also pool, failure code and message, item, command line;
                        json: one array of {kind: "Task", name, state, result, node, exitCode, …},
