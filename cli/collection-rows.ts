@@ -3,7 +3,7 @@
 // and a summary per collection with its exact counts from the collection's status.
 import { MAX_CHUNK_FAILURES } from "../api/collection-chunk.ts";
 import { collectionItem, collectionItemTask } from "../api/task-collection-items.ts";
-import { parseTaskCollection, type CollectionFailure } from "../api/task-collection.ts";
+import { parseTaskCollection, type CollectionFailure, type ResolvedCollectionSpec } from "../api/task-collection.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../kube/objects.ts";
 import { collectionJob } from "./kube.ts";
 import type { TaskRow } from "./task-row.ts";
@@ -29,21 +29,23 @@ export function collectionPrefix(tc: TaskCollectionObject): string {
 }
 
 /** Item `index`'s command line as its task runs it, or the template when it cannot be filled in here. */
-function itemCommandLine(tc: TaskCollectionObject, f: CollectionFailure): string {
-  const parsed = parseTaskCollection(tc);
-  if (!parsed.ok) return tc.spec?.task?.commandLine ?? "";
+function itemCommandLine(spec: ResolvedCollectionSpec | undefined, template: string, f: CollectionFailure): string {
+  if (!spec) return template;
   try {
-    const item = f.item ?? collectionItem(parsed.value.spec.source, f.index);
-    const task = item === undefined ? undefined : collectionItemTask(parsed.value.spec, f.index, item);
-    return task?.ok ? task.value.commandLine : parsed.value.spec.task.commandLine;
+    const item = f.item ?? collectionItem(spec.source, f.index);
+    const task = item === undefined ? undefined : collectionItemTask(spec, f.index, item);
+    return task?.ok ? task.value.commandLine : template;
   } catch {
-    return parsed.value.spec.task.commandLine; // an index past the source: the template
+    return template; // an index past the source
   }
 }
 
 /** A row per failed item that the collection's chunks list (chunks of other collections are ignored). */
 export function failureRows(tc: TaskCollectionObject, chunks: readonly CollectionChunkObject[]): ItemRow[] {
   const collection = tc.metadata?.name ?? "";
+  const parsed = parseTaskCollection(tc); // once: a collection may list 100 failures per chunk
+  const spec = parsed.ok ? parsed.value.spec : undefined;
+  const template = tc.spec?.task?.commandLine ?? "";
   const rows: ItemRow[] = [];
   for (const chunk of chunks) {
     if (chunk.spec?.collectionName !== collection) continue;
@@ -62,7 +64,7 @@ export function failureRows(tc: TaskCollectionObject, chunks: readonly Collectio
         failureCode: f.failureInfo?.code ?? "",
         failureMessage: f.failureInfo?.message ?? "",
         item: f.item ?? "",
-        commandLine: itemCommandLine(tc, f),
+        commandLine: itemCommandLine(spec, template, f),
         outcome: "failed",
         collection,
         index: f.index,
