@@ -7,7 +7,7 @@ const taskCommands: Record<string, Subcommand> = {
     load: async () => import("./task-add.ts").then((m) => ({ help: m.taskAddHelp, run: m.taskAdd })),
   },
   list: {
-    about: "list a job's tasks: state, node, exit code, retries, duration",
+    about: "list a job's tasks (and its collections' failed items): state, node, exit code, retries, duration",
     load: async () => import("./task-list.ts").then((m) => ({ help: m.taskListHelp, run: m.taskList })),
   },
   reactivate: {
@@ -15,7 +15,7 @@ const taskCommands: Record<string, Subcommand> = {
     load: async () => import("./task-reactivate.ts").then((m) => ({ help: m.taskReactivateHelp, run: m.taskReactivate })),
   },
   output: {
-    about: "print the tail of a task's stdout or stderr",
+    about: "print the tail of a task's stdout or stderr (of a collection item: a failed one's stderr)",
     load: async () => import("./task-output.ts").then((m) => ({ help: m.taskOutputHelp, run: m.taskOutput })),
   },
 };

@@ -1,10 +1,12 @@
-// The CLI's view of the cluster: kubeconfig and namespace like kubectl, the job's tasks
-// (paged lists; server-side filtering when the Task CRD offers spec.jobName as a field).
+// The CLI's view of the cluster: kubeconfig and namespace like kubectl, the job's tasks and
+// task collections (paged lists; server-side filtering when the Task CRD offers spec.jobName as
+// a field) and a collection's chunks.
 import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../api/group.ts";
+import { collectionChunkNames } from "../api/collection-chunk.ts";
 import { taskCollectionNames } from "../api/task-collection.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
-import type { JobObject, TaskObject } from "../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, TaskCollectionObject, TaskObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
 
 export interface Cluster {
@@ -27,6 +29,7 @@ export function connect(opts: { namespace?: string; kubeconfig?: string; context
 export const tasksResource = { group: GROUP, version: VERSION, plural: "tasks" } as const;
 export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } as const;
 export const taskCollectionsResource = { group: GROUP, version: VERSION, plural: taskCollectionNames.plural } as const;
+export const collectionChunksResource = { group: GROUP, version: VERSION, plural: collectionChunkNames.plural } as const;
 
 export function taskJob(t: TaskObject): string | undefined {
   return t.spec?.jobName ?? t.spec?.jobId;
@@ -63,10 +66,17 @@ export async function getJob(c: Cluster, name: string): Promise<JobObject> {
 }
 
 export async function getTask(c: Cluster, name: string): Promise<TaskObject> {
+  const task = await findTask(c, name);
+  if (!task) throw new CliError(`task "${name}" not found in namespace "${c.namespace}" (tasks.kubatch.dev)`);
+  return task;
+}
+
+/** The Task, or undefined when there is none of that name. */
+export async function findTask(c: Cluster, name: string): Promise<TaskObject | undefined> {
   try {
     return (await c.custom.getNamespacedCustomObject({ ...tasksResource, namespace: c.namespace, name })) as TaskObject;
   } catch (err) {
-    if (statusCode(err) === 404) throw new CliError(`task "${name}" not found in namespace "${c.namespace}" (tasks.kubatch.dev)`);
+    if (statusCode(err) === 404) return undefined;
     throw new CliError(`reading task "${name}": ${apiMessage(err)}`);
   }
 }
@@ -83,21 +93,45 @@ export async function jobFieldSelector(c: Cluster, job: string): Promise<string 
   }
 }
 
-/** Every task of the job (paged), and the resourceVersion to watch from. */
-export async function listJobTasks(c: Cluster, job: string, fieldSelector?: string): Promise<{ tasks: TaskObject[]; resourceVersion: string }> {
-  const tasks: TaskObject[] = [];
+type Resource = typeof tasksResource | typeof taskCollectionsResource | typeof collectionChunksResource;
+
+/** Every object of the namespace's list that `keep` accepts, 1,000 a page, and the list's resourceVersion. */
+async function listAll<T>(c: Cluster, resource: Resource, keep: (o: T) => boolean, fieldSelector?: string): Promise<{ items: T[]; resourceVersion: string }> {
+  const items: T[] = [];
   let cont: string | undefined;
   let resourceVersion = "";
   do {
-    let page: { items: TaskObject[]; metadata?: { continue?: string; resourceVersion?: string } };
+    let page: { items: T[]; metadata?: { continue?: string; resourceVersion?: string } };
     try {
-      page = (await c.custom.listNamespacedCustomObject({ ...tasksResource, namespace: c.namespace, fieldSelector, limit: 1000, _continue: cont })) as typeof page;
+      page = (await c.custom.listNamespacedCustomObject({ ...resource, namespace: c.namespace, fieldSelector, limit: 1000, _continue: cont })) as typeof page;
     } catch (err) {
-      throw new CliError(`listing tasks in namespace "${c.namespace}": ${apiMessage(err)}`);
+      throw new CliError(`listing ${resource.plural} in namespace "${c.namespace}": ${apiMessage(err)}`);
     }
-    for (const t of page.items) if (taskJob(t) === job) tasks.push(t);
+    for (const o of page.items) if (keep(o)) items.push(o);
     cont = page.metadata?.continue || undefined;
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
   } while (cont);
-  return { tasks, resourceVersion };
+  return { items, resourceVersion };
+}
+
+/** Every task of the job (paged), and the resourceVersion to watch from. */
+export async function listJobTasks(c: Cluster, job: string, fieldSelector?: string): Promise<{ tasks: TaskObject[]; resourceVersion: string }> {
+  const { items, resourceVersion } = await listAll<TaskObject>(c, tasksResource, (t) => taskJob(t) === job, fieldSelector);
+  return { tasks: items, resourceVersion };
+}
+
+export function collectionJob(tc: TaskCollectionObject): string | undefined {
+  return tc.spec?.jobName ?? tc.spec?.jobId;
+}
+
+/** The namespace's task collections, all or only the job's. */
+export async function listCollections(c: Cluster, job?: string): Promise<TaskCollectionObject[]> {
+  return (await listAll<TaskCollectionObject>(c, taskCollectionsResource, (tc) => job === undefined || collectionJob(tc) === job)).items;
+}
+
+/** The chunks of these collections, found by spec.collectionName (chunks carry no label to select by): one list for all. */
+export async function listCollectionChunks(c: Cluster, collections: readonly string[]): Promise<CollectionChunkObject[]> {
+  const names = new Set(collections);
+  if (names.size === 0) return [];
+  return (await listAll<CollectionChunkObject>(c, collectionChunksResource, (ch) => names.has(ch.spec?.collectionName ?? ""))).items;
 }

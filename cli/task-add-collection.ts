@@ -89,6 +89,6 @@ export async function createCollection(cluster: Cluster, object: TaskCollectionI
     return 0;
   }
   console.log(`created ${what}`);
-  console.error("note: this version's operator does not run task collections yet (issue 16, step 1); kubectl get ktc shows them");
+  console.error(`note: kubatch task list ${object.spec.jobName ?? object.spec.jobId} shows the collection's counts, with --state failed its failed items; kubatch task output ITEM_ID --stderr a failed item's stderr`);
   return 0;
 }

@@ -30,8 +30,9 @@ name exists already counts as existing, so re-running the command adds only what
 With --collection it creates one TaskCollection (taskcollections.kubatch.dev, kubectl get ktc)
 instead: one object for up to 10,000,000 items, holding the range, the blob container and
 prefix (the operator lists the blobs), or the matching files' paths (at most 10,000), and the
-templates as written; item i's task id is <name>-<i>. The operator does not run task
-collections yet (issue 16, step 1).
+templates as written; item i's task id is <name>-<i>. The operator cuts it into chunks that
+the nodes run: kubatch task list JOB counts its items (--state failed lists the failed ones),
+kubatch task output <name>-<i> --stderr shows a failed item's stderr.
 
 Input (exactly one):
       --from-blobs URL       one task per blob in the container URL (or container name with a

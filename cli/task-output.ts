@@ -1,7 +1,11 @@
-// `kubatch task output TASK`: the tail of the task's stdout/stderr that its agent reported.
+// `kubatch task output TASK`: the tail of the task's stdout/stderr that its agent reported; for
+// an item of a task collection (no Task of that name), its chunk's report of it.
 import { defaultTaskOutputMaxBytes, taskOutputMaxBytesEnv } from "../api/node-contract.ts";
-import { connect, getTask, taskJob } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
+import { collectionPrefix } from "./collection-rows.ts";
+import { chunkOfItem, findCollectionItem, itemOutputNote, itemStatus } from "./collection-item.ts";
+import { collectionJob, connect, findTask, listCollectionChunks, listCollections, taskJob, type Cluster } from "./kube.ts";
+import { taskFilePath } from "./node-files.ts";
+import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
 
 export const taskOutputHelp = `usage: kubatch task output TASK [--stderr] [options]
 
@@ -13,11 +17,16 @@ The node keeps each file's newest ${defaultTaskOutputMaxBytes / 1024 / 1024} MiB
 that the older half becomes stdout.txt.1 beside it, and what is older still is dropped (a
 line at the end of stderr.txt says how much).
 
+TASK may also be an item of a task collection, its task id <idPrefix>-<index> (when no Task
+has that name). Its chunk reports an item only when it fails: --stderr prints a failed item's
+last KiB of stderr.txt; stdout is not reported. A failed item's working directory stays on its
+node (the note gives the path); a succeeded item's is removed.
+
       --stderr       stderr instead of stdout
 ${clusterOptionsHelp}`;
 
 export function taskOutputNote(o: { task: string; job: string; node: string; file: string; state: string; empty: boolean }): string {
-  const where = `$AZ_BATCH_NODE_ROOT_DIR/workitems/${o.job}/job-1/${o.task}/${o.file}${o.node ? ` on node ${o.node}` : ""}`;
+  const where = taskFilePath(o);
   if (o.empty) return `# task ${o.task} (${o.state}): no ${o.file} output reported${o.state === "Completed" ? " (the file is empty)" : " yet"}; the file: ${where}`;
   return `# task ${o.task} (${o.state}): the last KiB of ${o.file}; the full file: ${where} (its older half in ${o.file}.1 once it outgrew half the node's output cap)`;
 }
@@ -30,7 +39,8 @@ export async function taskOutput(argv: string[]): Promise<number> {
   });
   const [name] = positionalArgs(positionals, ["TASK"]) as [string];
   const cluster = connect(values);
-  const task = await getTask(cluster, name);
+  const task = await findTask(cluster, name);
+  if (!task) return itemOutput(cluster, name, values.stderr === true);
   const text = (values.stderr ? task.status?.stderrTail : task.status?.stdoutTail) ?? "";
   // The note goes to stderr, so that stdout carries exactly the task's output.
   console.error(
@@ -44,5 +54,25 @@ export async function taskOutput(argv: string[]): Promise<number> {
     }),
   );
   process.stdout.write(text);
+  return 0;
+}
+
+/** A collection item's output: the failed item's stderr tail, and a note of what is not reported. */
+async function itemOutput(cluster: Cluster, id: string, stderr: boolean): Promise<number> {
+  const found = findCollectionItem(await listCollections(cluster), id);
+  const where = `in namespace "${cluster.namespace}"`;
+  if (!found) {
+    throw new CliError(`task "${id}" not found ${where}: no Task of that name (tasks.kubatch.dev), and no task collection there has an item of that id (taskcollections.kubatch.dev, item ids <idPrefix>-<index>)`);
+  }
+  const name = found.collection.metadata?.name ?? "";
+  const itemCount = found.collection.status?.itemCount;
+  if (itemCount !== undefined && found.index >= itemCount) {
+    throw new CliError(`task "${id}" not found ${where}: no Task of that name (tasks.kubatch.dev), and task collection ${name} has ${itemCount} items (${collectionPrefix(found.collection)}-0 … ${collectionPrefix(found.collection)}-${itemCount - 1})`);
+  }
+  const chunk = chunkOfItem(await listCollectionChunks(cluster, [name]), name, found.index);
+  const status = itemStatus(chunk, found.index);
+  const file = stderr ? "stderr.txt" : "stdout.txt";
+  console.error(itemOutputNote({ id, collection: name, job: collectionJob(found.collection) ?? "<job>", file, status }));
+  if (stderr) process.stdout.write(status.failure?.stderrTail ?? "");
   return 0;
 }

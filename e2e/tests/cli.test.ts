@@ -1,6 +1,7 @@
 // The kubatch CLI against the real local cluster and operator (make test deploys both):
 // bulk task creation from a range and from 500 blobs in Azurite, job wait's exit codes and
-// failed-task table, task list and task output, usage errors, and the kubectl plugin link.
+// failed-task table, task list and task output (also of a task collection's failed items), usage
+// errors, and the kubectl plugin link.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -133,6 +134,51 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(list.stdout, /mixed-task-2\s+Completed\s+Failure\s+\S+\s+1\s+0\s+0\s+\S+\s+cli\s+FailureExitCode: /, show(list));
   });
 
+  test("task list --state failed and task output show a collection's failed items one by one; the rest are counted", { timeout: 300_000 }, async () => {
+    await createJob("coll");
+    const add = await kubatch(["task", "add", "coll", "--range", "0..29", "--collection", "--name", "items", "--command", '/bin/sh -c "case {index} in 3|17) echo bad {index} >&2; exit 2;; esac"']);
+    assert.equal(add.code, 0, show(add));
+    const get = async () =>
+      (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "taskcollections", namespace: ns.name, name: "items" })) as { status?: { state?: string } };
+    await eventually("collection items Completed", 240_000, async () => ((await get()).status?.state === "Completed" ? true : undefined), async () => JSON.stringify((await get()).status));
+    const summary = /collection items: 30 items, 28 succeeded, 2 failed, 0 running, 0 active \(state Completed\)/;
+
+    const failed = await kubatch(["task", "list", "coll", "--state", "failed"]);
+    assert.equal(failed.code, 0, show(failed));
+    const lines = failed.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^NAME\s+STATE\s+RESULT\s+NODE\s+EXIT CODE\s+RETRIES\s+REQUEUES\s+DURATION$/);
+    assert.equal(lines.length, 3, show(failed));
+    assert.match(lines[1]!, /^items-3\s+Completed\s+Failure\s+cli-dedicated-\S+\s+2\s+0\s+0$/);
+    assert.match(lines[2]!, /^items-17\s+Completed\s+Failure\s+cli-dedicated-\S+\s+2\s+0\s+0$/);
+    assert.match(failed.stderr, summary);
+
+    const all = await kubatch(["task", "list", "coll"]);
+    assert.equal(all.code, 0, show(all));
+    assert.equal(all.stdout, "", "no rows per item without --state");
+    assert.match(all.stderr, summary);
+    assert.match(all.stderr, /its 2 failed items \(ids items-<index>\): --state failed lists them/);
+
+    const json = await kubatch(["task", "list", "coll", "--state", "failed", "-o", "json"]);
+    const objects = JSON.parse(json.stdout) as { kind: string; name: string; exitCode?: number; item?: string; counts?: { succeeded: number; failed: number } }[];
+    assert.deepEqual(
+      objects.map((o) => [o.kind, o.name, o.exitCode, o.item]),
+      [["CollectionItem", "items-3", 2, "3"], ["CollectionItem", "items-17", 2, "17"], ["TaskCollection", "items", undefined, undefined]],
+    );
+    assert.deepEqual(objects[2]!.counts, { active: 0, running: 0, succeeded: 28, failed: 2 });
+
+    const err = await kubatch(["task", "output", "items-17", "--stderr"]);
+    assert.equal(err.code, 0, show(err));
+    assert.equal(err.stdout, "bad 17\n");
+    assert.match(err.stderr, /item items-17 of task collection items \(Completed, Failure, exit code 2\): the last KiB of stderr\.txt .*\$AZ_BATCH_NODE_ROOT_DIR\/workitems\/coll\/job-1\/items-17\/stderr\.txt on node cli-dedicated-/);
+    const ok = await kubatch(["task", "output", "items-4"]);
+    assert.equal(ok.code, 0, show(ok));
+    assert.equal(ok.stdout, "");
+    assert.match(ok.stderr, /\(Completed, Success\): .* working directory is removed from its node after it succeeded/);
+    const beyond = await kubatch(["task", "output", "items-30"]);
+    assert.equal(beyond.code, 1, show(beyond));
+    assert.match(beyond.stderr, /task "items-30" not found .*task collection items has 30 items \(items-0 … items-29\)/);
+  });
+
   test("task add --from-files adds one task per local file", { timeout: 120_000 }, async () => {
     // One task per matching file, its path substituted for {}; the files stay on this machine
     // (the node's containers do not see them), so the task only names its file.
@@ -168,10 +214,11 @@ describe("kubatch CLI", { skip }, () => {
     "a blob placeholder with a range": { args: ["task", "add", "sweep", "--range", "1..2", "--command", "get {blobUrl}"], code: 2, message: /\{blobUrl\} is only available with --from-blobs/ },
     "an unknown option": { args: ["task", "list", "sweep", "--colour"], code: 2, message: /Unknown option '--colour'/ },
     "a bad timeout": { args: ["job", "wait", "sweep", "--timeout", "soon"], code: 2, message: /--timeout: invalid duration "soon"/ },
+    "a bad state": { args: ["task", "list", "sweep", "--state", "done"], code: 2, message: /--state: "done" is not one of active, running, completed, succeeded, failed/ },
     "a bad output format": { args: ["task", "list", "sweep", "-o", "yaml"], code: 2, message: /--output: "yaml" is not one of wide, json/ },
     "a missing job argument": { args: ["job", "status"], code: 2, message: /missing argument JOB/ },
     "a missing job": { args: ["task", "add", "nojob", "--range", "1..2", "--command", "x"], code: 1, message: /job "nojob" not found in namespace "cli-/ },
-    "a missing task": { args: ["task", "output", "no-such-task"], code: 1, message: /task "no-such-task" not found/ },
+    "a missing task": { args: ["task", "output", "no-such-task"], code: 1, message: /task "no-such-task" not found in namespace "cli-.*": no Task of that name \(tasks\.kubatch\.dev\), and no task collection there has an item of that id/ },
   };
   for (const [name, tc] of Object.entries(usage)) {
     test(`refuses ${name} (exit ${tc.code})`, { timeout: 30_000 }, async () => {
