@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MAX_CHUNK_FAILURES } from "../api/collection-chunk.ts";
 import type { CollectionFailure } from "../api/task-collection.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../kube/objects.ts";
 import { chunkOfItem, findCollectionItem, itemOutputNote, itemStatus, type ItemStatus } from "./collection-item.ts";
@@ -75,7 +76,7 @@ test("itemOutputNote: what is reported of the item and where its files are", () 
     },
     "completed, result unknown": {
       o: { ...base, status: { state: "Completed" } },
-      want: `${head} (Completed): succeeded, or failed beyond the failures its chunk lists (it keeps the first 100); no output reported: a succeeded item's working directory is removed from its node, a failed one's file is $AZ_BATCH_NODE_ROOT_DIR/workitems/j/job-1/sweep-17/stderr.txt`,
+      want: `${head} (Completed): succeeded, or failed beyond the failures its chunk lists (it keeps the first ${MAX_CHUNK_FAILURES}); no output reported: a succeeded item's working directory is removed from its node, a failed one's file is $AZ_BATCH_NODE_ROOT_DIR/workitems/j/job-1/sweep-17/stderr.txt`,
     },
     running: {
       o: { ...base, status: { state: "Running", node: "p-dedicated-0" } },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { MAX_CHUNK_FAILURES } from "../api/collection-chunk.ts";
 import type { CollectionFailure, TaskCollectionStatus } from "../api/task-collection.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../kube/objects.ts";
 import { collectionSummary, failureRows, summaryLines, type CollectionSummary } from "./collection-rows.ts";
@@ -71,7 +72,7 @@ test("summaryLines: the counts, then what the rows of this --state leave out", (
     "failed, some not listed": {
       s: { ...done, failuresNotListed: 250 },
       filter: "failed",
-      want: [head, "  250 failed items not listed: each chunk of the collection keeps only its first 100 failures and counts the rest"],
+      want: [head, `  250 failed items not listed: each chunk of the collection keeps only its first ${MAX_CHUNK_FAILURES} failures and counts the rest`],
     },
     "succeeded: counted, not listed": { s: done, filter: "succeeded", want: [head, "  19996 succeeded items counted, not listed: a collection reports only its failed items one by one"] },
     "completed: the succeeded counted": { s: done, filter: "completed", want: [head, "  19996 succeeded items counted, not listed: a collection reports only its failed items one by one"] },
