@@ -4,7 +4,7 @@ import { makeJobReconciler, type JobReconcilerDeps } from "./reconciler.ts";
 
 /** Job status follows task changes at most this often. */
 const jobStatusDelayMs = 200;
-const chunkCountsDelayMs = 2_000;
+const chunkCountsDelayMs = 5_000;
 
 export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Controller {
   const { queue, state } = deps;
@@ -22,7 +22,7 @@ export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Contr
         if (kind !== "delete") queue.add(key);
       },
       tasks: (_kind, { entry }) => queue.addAfter(entry.jobKey, jobStatusDelayMs),
-      // A chunk reports every few seconds while it runs: the counts follow less often.
+      // A chunk reports every 2 s while it runs: the job's counts follow at most every 5 s (as the collection's status).
       chunks: (_kind, { entry }) => queue.addAfter(entry.jobKey, chunkCountsDelayMs),
     },
   };
