@@ -27,7 +27,7 @@ export function makeBench(kc: KubeConfig, namespace: string, log: (line: string)
   return { kc, custom: kc.makeApiClient(CustomObjectsApi), core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api), namespace, log };
 }
 
-export function createObject(b: Bench, kind: "Pool" | "Job" | "Task", name: string, spec: object, labels?: Record<string, string>): Promise<unknown> {
+export function createObject(b: Bench, kind: "Pool" | "Job" | "Task" | "TaskCollection", name: string, spec: object, labels?: Record<string, string>): Promise<unknown> {
   return b.custom.createNamespacedCustomObject({
     group,
     version,

@@ -1,12 +1,17 @@
 // The benchmark's phases. Each returns plain data for the report and bench.json; each is
 // bounded in time and cleans up after itself so the next phase starts from an idle pool.
+import { loadavg } from "node:os";
 import type { V1Job } from "@kubernetes/client-node";
+import type { TaskCollectionStatus } from "../../api/task-collection.ts";
 import { mergePatch } from "../../kube/apply.ts";
 import { delta, scrape, writes, type RequestCounts, type WriteSummary } from "./apiserver-metrics.ts";
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from "./components.ts";
 import { compareConnectionReuse } from "./connection-reuse.ts";
 import { createAtRate, createObject, createTasks, deleteTasks, getObject, group, makeBench, nowMs, phaseLabel, PooledKubeConfig, TaskTracker, version, type Bench, type CreateResult } from "./kube.ts";
+import { dbGrowth, etcdDbSize } from "./etcd-metrics.ts";
+import { nodeCpuSnapshot, nodeCpuUse } from "./node-processes.ts";
 import { ProcSampler, type ProcSummary } from "./proc.ts";
+import { spawnCeiling } from "./spawn-ceiling.ts";
 import { percentiles, round, sleep, until } from "./stats.ts";
 import { containerPodJobLabel } from "../../api/labels.ts";
 import { localImages } from "../../local-cluster/images/build.ts";
@@ -16,6 +21,8 @@ export type Env = Bench & {
   kubeconfig: string;
   clusterId: string;
   operatorPid: () => number;
+  /** etcd's client URL (its /metrics: the database size). */
+  etcdUrl: string;
   warmPool: string;
   emptyPool: string;
   slots: number;
@@ -492,4 +499,149 @@ export async function podStart(env: Env, m: number) {
   const result = { pods: ms.length, createToRunningMs: percentiles(ms) };
   env.log(`  create → Running p50 ${result.createToRunningMs.p50} ms, p99 ${result.createToRunningMs.p99} ms over ${ms.length} pods`);
   return result;
+}
+
+type CollectionObject = { metadata: { name: string }; status?: TaskCollectionStatus };
+
+// 5. Task collections (issue 16): one job, one n-item collection of /bin/true on the warm pool,
+// its chunks run by the node agents; next to it, the same command spawned bare by one process
+// with the pool's slots as concurrency (the physical limit on this machine, same run).
+export async function taskCollection(env: Env, n: number) {
+  const load0 = loadavg()[0]!;
+  const ceilingSpawns = Math.min(n, 10_000);
+  env.log(`spawn ceiling: /bin/true spawned bare by one process, ${env.slots} at a time, ${ceilingSpawns} spawns or 30 s`);
+  const ceiling = await spawnCeiling(["/bin/true"], env.slots, ceilingSpawns, 30_000);
+  env.log(`  ${ceiling.perSecond} spawns/s (${ceiling.spawns} in ${ceiling.seconds} s, ${ceiling.failed} failed)`);
+
+  env.log(`task collection: ${n} items of /bin/true in one job on ${env.warmPool} (${env.slots} slots)`);
+  const job = `coll-${env.run}`;
+  await createObject(env, "Job", job, { poolInfo: { poolId: env.warmPool } });
+  const operator = new ProcSampler(env.operatorPid());
+  const db0 = await etcdDbSize(env.etcdUrl);
+  // The node pods are the bench namespace's only pods now (the warm pool's nodes).
+  const nodeIds = new Set((await env.core.listNamespacedPod({ namespace: env.namespace })).items.map((p) => p.metadata?.name ?? ""));
+  const node0 = nodeCpuSnapshot(nodeIds);
+  const meter = new Meter(env);
+  await meter.start();
+  const t0 = nowMs();
+  let status: TaskCollectionStatus | undefined;
+  let timedOut = false;
+  let doneAt = 0;
+  try {
+    await createObject(env, "TaskCollection", job, { jobName: job, source: { range: { start: 0, end: n - 1 } }, task: { commandLine: "/bin/true" } });
+    // Leaves two minutes of the budget for reading the objects and deleting them.
+    const deadline = Date.now() + Math.max(30_000, env.left() - 120_000);
+    let lastReport = Date.now();
+    for (;;) {
+      status = (await getObject<CollectionObject>(env, "taskcollections", job).catch(() => undefined))?.status ?? status;
+      if (status?.state === "Completed") break;
+      if (Date.now() > deadline) {
+        timedOut = true;
+        break;
+      }
+      if (Date.now() - lastReport > 5_000) {
+        lastReport = Date.now();
+        const c = status?.counts;
+        const done = (c?.succeeded ?? 0) + (c?.failed ?? 0);
+        env.log(`  ${done}/${n} items done (${c?.running ?? 0} running, ${c?.failed ?? 0} failed), ${round(done / ((nowMs() - t0) / 1000))}/s; operator RSS ${operator.peek()?.rssMiB ?? "?"} MiB`);
+      }
+      await sleep(250);
+    }
+    doneAt = nowMs();
+  } catch (err) {
+    operator.stop();
+    await deleteCollection(env, job);
+    throw err;
+  }
+  await sleep(2_000);
+  const m = await meter.stop();
+  const nodeCpu = nodeCpuUse(node0, nodeCpuSnapshot(nodeIds));
+  const op = operator.stop();
+  const db1 = await etcdDbSize(env.etcdUrl);
+  const largest = await collectionObjectSizes(env, job);
+  const seconds = (doneAt - t0) / 1000;
+  const c = status?.counts;
+  const completed = (c?.succeeded ?? 0) + (c?.failed ?? 0);
+  const all = writes(m.requests);
+  const perSecond = round(completed / seconds);
+  const result = {
+    tasks: n,
+    completed,
+    failed: c?.failed ?? 0,
+    timedOut,
+    seconds: round(seconds, 2),
+    perSecond,
+    /** The collection's own clock: its status.startTime (first item started) → endTime (last completed). */
+    statusSeconds: status?.startTime && status.endTime ? round((Date.parse(String(status.endTime)) - Date.parse(String(status.startTime))) / 1000, 2) : undefined,
+    spawnCeilingPerSecond: ceiling.perSecond,
+    spawnCeiling: ceiling,
+    ofSpawnCeiling: ceiling.perSecond > 0 ? round(perSecond / ceiling.perSecond, 2) : undefined,
+    apiWritesPerTask: round(all.total / n, 4),
+    apiWrites: all.writes,
+    conflicts: all.conflicts,
+    operatorRssPeakMiB: op.rssPeakMiB,
+    operator: op,
+    largestObjectBytes: largest.max,
+    objectBytes: largest,
+    etcdDbGrowthMiB: dbGrowth(db0, db1).growthMiB,
+    etcdDb: dbGrowth(db0, db1),
+    cpu: m.cpu,
+    /** CPU milliseconds per item by component (the items' own processes are not in it). */
+    cpuMsPerItem: Object.fromEntries(Object.entries(m.cpu.components).map(([k, v]) => [k, round((v * 1000) / Math.max(completed, 1), 3)])),
+    /** The node pods' agents and runners (in containers, not in cpu above), and the item processes the runners waited for. */
+    nodeCpu,
+    nodeCpuMsPerItem: {
+      agent: round((nodeCpu.agentSeconds * 1000) / Math.max(completed, 1), 3),
+      runner: round((nodeCpu.runnerSeconds * 1000) / Math.max(completed, 1), 3),
+      itemProcess: round((nodeCpu.itemProcessSeconds * 1000) / Math.max(completed, 1), 3),
+    },
+    /** The machine's 1-minute load average before the spawn ceiling and after the items: other work on it shows here. */
+    loadAverage: { start: round(load0, 2), end: round(loadavg()[0]!, 2) },
+    cleanupSeconds: await deleteCollection(env, job),
+  };
+  env.log(`  ${completed}/${n} items in ${result.seconds} s (${perSecond}/s, ${result.ofSpawnCeiling ?? "?"}× the spawn ceiling${timedOut ? ", TIMED OUT" : ""}); ${result.apiWritesPerTask} API writes/item; operator RSS peak ${op.rssPeakMiB} MiB; largest object ${largest.max} B; etcd +${result.etcdDbGrowthMiB} MiB`);
+  return result;
+}
+
+/** JSON sizes of the collection, its largest chunk (paged list) and its job, as read now. */
+async function collectionObjectSizes(env: Env, name: string) {
+  const collection = JSON.stringify(await getObject(env, "taskcollections", name)).length;
+  const job = JSON.stringify(await getObject(env, "jobs", name)).length;
+  let chunk = 0;
+  let chunks = 0;
+  let cont: string | undefined;
+  for (let page = 0; page < 1_000; page++) {
+    const list = (await env.custom.listNamespacedCustomObject({ group, version, namespace: env.namespace, plural: "collectionchunks", limit: 500, _continue: cont })) as {
+      items: { spec?: { collectionName?: string } }[];
+      metadata?: { continue?: string };
+    };
+    for (const c of list.items) {
+      if (c.spec?.collectionName !== name) continue;
+      chunks++;
+      chunk = Math.max(chunk, JSON.stringify(c).length);
+    }
+    cont = list.metadata?.continue;
+    if (!cont) break;
+  }
+  return { max: Math.max(collection, job, chunk), collection, chunk, chunks, job };
+}
+
+/** Deletes the collection and its job, then waits (bounded by the budget) until its chunks are gone too; seconds, or -1. */
+async function deleteCollection(env: Env, name: string): Promise<number> {
+  const c0 = Date.now();
+  const gone = (err: unknown) => {
+    if ((err as { code?: number }).code !== 404) throw err;
+  };
+  try {
+    await env.custom.deleteNamespacedCustomObject({ group, version, namespace: env.namespace, plural: "taskcollections", name }).catch(gone);
+    await env.custom.deleteNamespacedCustomObject({ group, version, namespace: env.namespace, plural: "jobs", name }).catch(gone);
+    await until("the collection's chunks to be deleted", Math.max(30_000, Math.min(env.left() - 60_000, 300_000)), 1_000, async () => {
+      const list = (await env.custom.listNamespacedCustomObject({ group, version, namespace: env.namespace, plural: "collectionchunks", limit: 1 })) as { items: unknown[] };
+      return list.items.length === 0 ? true : undefined;
+    });
+    return round((Date.now() - c0) / 1000);
+  } catch (err) {
+    env.log(`  ${String(err)}`);
+    return -1;
+  }
 }

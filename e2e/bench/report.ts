@@ -6,7 +6,7 @@ type Report = {
   when: string;
   command: string;
   machine: { cpus: number; cpuModel?: string; memoryGiB: number; node: string; loadAverageAtEnd: number[] };
-  settings: { tasks: number; nodes: number; slotsPerNode: number; latencyTasks: number; rate: number; scale: number; createInFlight: number };
+  settings: { tasks: number; nodes: number; slotsPerNode: number; latencyTasks: number; rate: number; scale: number; collectionTasks: number; createInFlight: number };
   totalSeconds: number;
   create?: { perSecond: number; seconds: number; writes: Writes; cpu: Cpu; keptAlive?: { perSecond: number }; connectionReuse?: Record<string, { ms: number; clientCpuMsPerRequest: number; newConnections: number }> };
   tp?: { perSecond: number; seconds: number; failed: number; create?: { seconds: number; perSecond: number }; writes: Writes; cpu: Cpu };
@@ -26,6 +26,32 @@ type Report = {
     largestObjectBytes: { pool: number; job: number; task: number; deployment: number; jobDuringRun: number; poolDuringRun: number };
     writes: Writes;
     cpu: Cpu;
+  };
+  collection?: {
+    tasks: number;
+    completed: number;
+    failed: number;
+    timedOut: boolean;
+    seconds: number;
+    perSecond: number;
+    statusSeconds?: number;
+    spawnCeilingPerSecond: number;
+    spawnCeiling: { spawns: number; seconds: number; concurrency: number; parentCpuMsPerSpawn: number; childCpuMsPerSpawn: number };
+    ofSpawnCeiling?: number;
+    apiWritesPerTask: number;
+    apiWrites: Record<string, number>;
+    operatorRssPeakMiB: number;
+    operator: { rssStartMiB: number; rssEndMiB: number; cpuSeconds: number; cpuCores: number };
+    largestObjectBytes: number;
+    objectBytes: { collection: number; chunk: number; chunks: number; job: number };
+    etcdDbGrowthMiB: number;
+    etcdDb: { beforeMiB: number; afterMiB: number; inUseGrowthMiB?: number };
+    cpu: Cpu;
+    cpuMsPerItem: Record<string, number>;
+    nodeCpu: { processes: number };
+    nodeCpuMsPerItem: { agent: number; runner: number; itemProcess: number };
+    cleanupSeconds: number;
+    loadAverage: { start: number; end: number };
   };
   podMode: { measured: false; note: string } | { measured: true; podModeTasksPerSecond: number; warmNodeTasksPerSecond: number | null; indexedJobPodsPerSecond: number | null; warmNodeOverPodMode: number | null; podModeOverIndexedJob: number | null };
   errors: string[];
@@ -95,12 +121,25 @@ export function printReport(r: Report): void {
     const max = Math.max(big.pool, big.job, big.task, big.deployment, big.jobDuringRun, big.poolDuringRun);
     add("  largest object (JSON bytes)", `pool ${big.pool}, job ${big.job}, task ${big.task}, deployment ${big.deployment}${ok(max <= 256 * 1024)}`, "target ≤ 256 KiB");
   }
+  if (r.collection) {
+    const c = r.collection;
+    add(`TASK COLLECTION  ${c.tasks} items of /bin/true in one collection, ${s.nodes} nodes × ${s.slotsPerNode} slots`, "");
+    add("  items done", `${c.completed}/${c.tasks} in ${f(c.seconds, 1)} s (${f(c.perSecond)}/s)${c.timedOut ? " TIMED OUT" : ""}`, `${c.failed} failed; status startTime → endTime ${f(c.statusSeconds, 1)} s`);
+    add("  spawn ceiling, bare spawn of /bin/true", `${f(c.spawnCeilingPerSecond)} /s`, `${c.spawnCeiling.spawns} spawns in ${f(c.spawnCeiling.seconds, 1)} s, ${c.spawnCeiling.concurrency} at a time, one process; CPU/spawn: spawner ${f(c.spawnCeiling.parentCpuMsPerSpawn, 2)} ms, /bin/true ${f(c.spawnCeiling.childCpuMsPerSpawn, 2)} ms`);
+    add("  ratio collection / spawn ceiling", c.ofSpawnCeiling !== undefined ? f(c.ofSpawnCeiling, 2) : "—");
+    add("  API writes per item", f(c.apiWritesPerTask, 4), Object.entries(c.apiWrites).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(", "));
+    add("  operator RSS start / peak / end", `${f(c.operator.rssStartMiB)} / ${f(c.operatorRssPeakMiB)} / ${f(c.operator.rssEndMiB)} MiB`, `operator CPU ${f(c.operator.cpuSeconds)} s (${f(c.operator.cpuCores, 2)} cores)`);
+    add("  largest object (JSON bytes)", `${c.largestObjectBytes}${ok(c.largestObjectBytes <= 256 * 1024)}`, `collection ${c.objectBytes.collection}, chunk ${c.objectBytes.chunk} (of ${c.objectBytes.chunks}), job ${c.objectBytes.job}; target ≤ 256 KiB`);
+    add("  CPU per item by component", Object.entries(c.cpuMsPerItem).slice(0, 4).map(([k, v]) => `${k} ${f(v, 2)}`).join(", ") + " ms", `machine ${f(c.cpu.machineCores, 2)} of ${r.machine.cpus} cores busy (${f(c.cpu.clusterCores, 2)} this cluster's control plane and operator); load average ${f(c.loadAverage.start, 1)} → ${f(c.loadAverage.end, 1)}`);
+    add("  node pods' CPU per item", `agent ${f(c.nodeCpuMsPerItem.agent, 2)}, runner ${f(c.nodeCpuMsPerItem.runner, 2)}, item process ${f(c.nodeCpuMsPerItem.itemProcess, 2)} ms`, `${c.nodeCpu.processes} agent/runner processes, from /proc`);
+    add("  etcd database growth", `${f(c.etcdDbGrowthMiB)} MiB`, `${f(c.etcdDb.beforeMiB)} → ${f(c.etcdDb.afterMiB)} MiB allocated${c.etcdDb.inUseGrowthMiB !== undefined ? `, in use +${f(c.etcdDb.inUseGrowthMiB)} MiB` : ""}`);
+  }
   const body = rows.filter((x) => x[1] !== "");
   const w = Math.max(...body.map((x) => x[0].length));
   const v = Math.max(...body.map((x) => x[1].length));
   console.log(`\nkubatch bench — ${r.when}, ${r.machine.cpus} × ${r.machine.cpuModel ?? "?"}, ${r.machine.node}, ${f(r.totalSeconds)} s total`);
   for (const [label, value, note] of rows) console.log(value === "" ? label : `${label.padEnd(w)}  ${value.padEnd(v)}  ${note ?? ""}`.trimEnd());
   console.log("\nCPU seconds by component per phase (this cluster's long-lived processes):");
-  for (const [name, phase] of [["create", r.create], ["kubatch", r.tp], ["Pod mode", r.pod], ["Job", r.job], ["dispatch", r.dispatch], ["latency", r.latency], ["scale", r.scale]] as const) if (phase) console.log(`  ${name.padEnd(9)} ${busiest(phase.cpu)}`);
+  for (const [name, phase] of [["create", r.create], ["kubatch", r.tp], ["Pod mode", r.pod], ["Job", r.job], ["dispatch", r.dispatch], ["latency", r.latency], ["collection", r.collection], ["scale", r.scale]] as const) if (phase) console.log(`  ${name.padEnd(10)} ${busiest(phase.cpu)}`);
   if (r.errors.length) console.log(`\nERRORS:\n  ${r.errors.join("\n  ")}`);
 }
