@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chunkName, chunkRanges, chunkSize, collectionChunkNames, collectionChunkStatusSchema, compactFailure, failureItemBytes, failureMessageBytes, failureStderrBytes, MAX_CHUNK_FAILURES, MAX_CHUNK_ITEMS } from "./collection-chunk.ts";
+import { chunkCount, chunkName, chunkRanges, chunkSize, collectionChunkNames, collectionChunkStatusSchema, compactFailure, failureItemBytes, failureMessageBytes, failureStderrBytes, MAX_CHUNK_FAILURES, MAX_CHUNK_ITEMS } from "./collection-chunk.ts";
 import { MAX_LISTED_FAILURES, maxItemChars, taskCollectionStatusSchema, type CollectionFailure } from "./task-collection.ts";
 
 describe("cutting a collection into chunks", () => {
@@ -16,6 +16,7 @@ describe("cutting a collection into chunks", () => {
       assert.equal(chunkSize(tc.items), tc.size);
       const ranges = chunkRanges(tc.items);
       assert.equal(ranges.length, tc.chunks);
+      assert.equal(chunkCount(tc.items), tc.chunks);
       assert.equal(ranges.at(-1)!.count, tc.last);
       // Consecutive, no gap, no overlap, every item once.
       let next = 0;

@@ -67,6 +67,11 @@ export function chunkSize(items: number): number {
   return Math.min(MAX_CHUNK_ITEMS, Math.max(MIN_CHUNK_ITEMS, Math.ceil(items / CHUNKS_PER_COLLECTION)));
 }
 
+/** How many chunks an `items`-item collection is cut into (chunkRanges' length). */
+export function chunkCount(items: number): number {
+  return Math.ceil(items / chunkSize(items));
+}
+
 /** The chunks of an `items`-item collection: consecutive [start, start + count) runs covering 0..items-1. */
 export function chunkRanges(items: number): { start: number; count: number }[] {
   const size = chunkSize(items);

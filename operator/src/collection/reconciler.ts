@@ -4,6 +4,7 @@
 // the collection's status at most once per statusIntervalMs while it runs (and at once when
 // its state changes), so the writes per item stay far below one.
 import { GROUP, VERSION } from "../../../api/group.ts";
+import { chunkCount } from "../../../api/collection-chunk.ts";
 import { formatProblems } from "../../../api/parse.ts";
 import { collectionItemCount } from "../../../api/task-collection-items.ts";
 import { parseTaskCollection, taskCollectionNames, type TaskCollectionStatus } from "../../../api/task-collection.ts";
@@ -59,14 +60,17 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
       await deps.writer.patchStatus(ref, obj.status, { ...obj.status, observedGeneration: generation, conditions });
       return;
     }
-    const have = new Set(deps.chunksOf(namespace, name).map((c) => c.metadata?.name));
-    const missing = chunkObjects(collection, itemCount).filter((c) => !have.has(c.metadata?.name));
-    if (missing.length > 0) {
+    const chunks = deps.chunksOf(namespace, name);
+    const wanted = chunkCount(itemCount);
+    // Every chunk report comes here: the chunk objects are built only while some are missing.
+    if (chunks.length < wanted) {
+      const have = new Set(chunks.map((c) => c.metadata?.name));
+      const missing = chunkObjects(collection, itemCount).filter((c) => !have.has(c.metadata?.name));
       await forEachBounded(missing, concurrency, (c) => deps.writer.apply(c).then(() => undefined));
       deps.log(`collection ${key}: ${missing.length} chunk(s) created for ${itemCount} items`);
     }
-    const summed = collectionStatus(itemCount, deps.chunksOf(namespace, name));
-    const conditions = setCondition(obj.status?.conditions, { type: "Ready", status: "True", reason: "Chunked", message: `${itemCount} items in ${have.size + missing.length} chunks`, observedGeneration: generation }, now());
+    const summed = collectionStatus(itemCount, chunks);
+    const conditions = setCondition(obj.status?.conditions, { type: "Ready", status: "True", reason: "Chunked", message: `${itemCount} items in ${wanted} chunks`, observedGeneration: generation }, now());
     const status: TaskCollectionStatus = { ...obj.status, ...summed, observedGeneration: generation, conditions };
     // Counts move with every chunk report: written at most once per interval, a state change at once.
     const at = now().getTime();
