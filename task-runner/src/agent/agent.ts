@@ -126,7 +126,7 @@ export class TaskAgent {
       log: opts.log,
       report,
       preparations: this.preparations,
-      tasksRunning: (jobName) => [...this.running.values(), ...this.chunks.values()].filter((e) => e.jobName === jobName).map((e) => e.done),
+      tasksRunning: (jobName) => this.runs().filter((e) => e.jobName === jobName).map((e) => e.done),
     });
   }
 
@@ -149,11 +149,16 @@ export class TaskAgent {
     await this.informer.stop();
     await this.chunkInformer.stop();
     await this.jobInformer.stop();
-    for (const e of [...this.running.values(), ...this.chunks.values()]) e.abort.abort();
+    for (const e of this.runs()) e.abort.abort();
     const grace = setTimeout(() => this.reportsStop.abort(), reportGraceMs);
-    await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled([...this.running.values(), ...this.chunks.values()].map((e) => e.done))]);
+    await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled(this.runs().map((e) => e.done))]);
     clearTimeout(grace);
     this.reportsStop.abort();
+  }
+
+  /** Every run in progress: tasks' and chunks'. */
+  private runs(): (Execution | ChunkExecution)[] {
+    return [...this.running.values(), ...this.chunks.values()];
   }
 
   /** Tasks and chunks running. */
