@@ -4,6 +4,7 @@ import { collectionChunkNames } from "../../../api/collection-chunk.ts";
 import { nodeLabel } from "../../../api/labels.ts";
 import type { CollectionChunkObject } from "../../../kube/objects.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
+import { timestampText } from "./task-entry.ts";
 
 /** Chunks and tasks share the scheduler's maps: a chunk's key says its kind, so a Task of the same name never collides. */
 export const chunkKey = (namespace: string, name: string) => `${collectionChunkNames.kind}:${namespace}/${name}`;
@@ -20,7 +21,7 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
     name: meta.name ?? "",
     jobKey: `${namespace}/${obj.spec?.jobName ?? ""}`,
     resourceVersion: meta.resourceVersion ?? "",
-    created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+    created: timestampText(created),
     requiredSlots: obj.spec?.requiredSlots ?? 1,
     node: meta.labels?.[nodeLabel],
     completed: status?.state === "Completed",

@@ -255,7 +255,10 @@ export class DispatchState {
     let n = 0;
     for (const job of this.jobs.values()) {
       if (job.poolKey !== poolKey || !job.schedulable) continue;
-      for (const key of this.pendingByJob.get(job.key) ?? []) n += this.tasks.get(key)?.chunk ? itemCounts(this.tasks.get(key)!).active : 1;
+      for (const key of this.pendingByJob.get(job.key) ?? []) {
+        const entry = this.tasks.get(key);
+        n += entry?.chunk ? itemCounts(entry).active : 1;
+      }
     }
     return n;
   }

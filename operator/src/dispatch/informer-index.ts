@@ -9,7 +9,7 @@ import { chunkEntry } from "./chunk-entry.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { isUsable, nodeInfo, podEnded } from "../pool/node-state.ts";
 import type { DispatchState } from "./dispatch-state.ts";
-import { taskEntry } from "./task-entry.ts";
+import { taskEntry, timestampText } from "./task-entry.ts";
 import type { TaskValidation } from "./task-validation.ts";
 
 export function indexPool(state: DispatchState, kind: EventKind, obj: PoolObject): void {
@@ -40,7 +40,7 @@ export function indexJob(state: DispatchState, kind: EventKind, obj: JobObject):
       poolKey,
       priority: spec.priority ?? 0,
       maxParallelTasks: spec.maxParallelTasks ?? -1,
-      created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+      created: timestampText(created),
       // A disabled job starts no tasks, nor one that is ending (terminate, or whatever else
       // ended it: its status says Terminating or Completed). Enabling starts them at once.
       schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Terminating" && obj.status?.state !== "Completed",

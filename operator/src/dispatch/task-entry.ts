@@ -5,6 +5,9 @@ import type { TaskEntry } from "./dispatch-state.ts";
 import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 
+/** A creationTimestamp as the entries hold it: client-node gives a Date, plain JSON a string. */
+export const timestampText = (t: Date | string | undefined): string => (t instanceof Date ? t.toISOString() : String(t ?? ""));
+
 export function taskEntry(obj: TaskObject): TaskEntry {
   const meta = obj.metadata ?? {};
   const namespace = meta.namespace ?? "";
@@ -21,7 +24,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     name: meta.name ?? "",
     jobKey: `${namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`,
     resourceVersion: meta.resourceVersion ?? "",
-    created: created instanceof Date ? created.toISOString() : String(created ?? ""),
+    created: timestampText(created),
     requiredSlots: obj.spec?.requiredSlots ?? 1,
     node: meta.labels?.[nodeLabel],
     completed,
