@@ -511,7 +511,7 @@ export async function taskCollection(env: Env, n: number) {
   const ceilingSpawns = Math.min(n, 10_000);
   env.log(`spawn ceiling: /bin/true spawned bare by one process, ${env.slots} at a time, ${ceilingSpawns} spawns or 30 s`);
   const ceiling = await spawnCeiling(["/bin/true"], env.slots, ceilingSpawns, 30_000);
-  env.log(`  ${ceiling.perSecond} spawns/s (${ceiling.spawns} in ${ceiling.seconds} s, ${ceiling.failed} failed)`);
+  env.log(`  ${ceiling.perSecond} spawns/s (${ceiling.spawns} in ${round(ceiling.seconds, 2)} s, ${ceiling.failed} failed)`);
 
   env.log(`task collection: ${n} items of /bin/true in one job on ${env.warmPool} (${env.slots} slots)`);
   const job = `coll-${env.run}`;
