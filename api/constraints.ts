@@ -6,7 +6,7 @@ import { maxTaskRetryCount } from "./retry.ts";
 export const taskConstraintsSchema = z
   .strictObject({
     maxWallClockTime: duration("Longest a task may run, from when it starts; absent means no limit.").optional(),
-    retentionTime: duration("How long the task's directory is kept on the node after it completes (default P7D).").default("P7D"),
+    retentionTime: duration("How long the completed task (its object and its directory on the node) is kept after it completes (default P7D); the job's counts keep it.").default("P7D"),
     maxTaskRetryCount: maxTaskRetryCount(
       "How many times a task that exits non-zero is retried; absent means the job's constraints.maxTaskRetryCount (default 0).",
     ).optional(),

@@ -102,6 +102,9 @@ export const jobSpecSchema = withRules(jobSpecObject, jobSpecRules).describe("A 
 
 export const jobStates = ["Active", "Disabling", "Disabled", "Enabling", "Terminating", "Completed"] as const;
 
+/** Tasks deleted for retentionTime in one batch (one job status write, then their deletes). */
+export const maxRetiringTasks = 500;
+
 const count = (description: string) => z.int().min(0).optional().describe(description);
 
 export const jobStatusSchema = z
@@ -121,6 +124,25 @@ export const jobStatusSchema = z
       })
       .optional()
       .describe("Number of the job's tasks in each state."),
+    deletedTaskCounts: z
+      .strictObject({
+        succeeded: count("Deleted tasks whose result was Success."),
+        failed: count("Deleted tasks whose result was Failure."),
+      })
+      .optional()
+      .describe("Completed tasks deleted after their constraints.retentionTime, still counted in taskCounts."),
+    retiringTasks: z
+      .array(
+        z.strictObject({
+          name: z.string().max(253).describe("The Task's name."),
+          uid: z.string().max(64).describe("The Task's uid: a new task of the same name is not this one."),
+        }),
+      )
+      .max(maxRetiringTasks)
+      .optional()
+      .describe(
+        "Tasks already counted in deletedTaskCounts that may not be deleted yet (as a Kubernetes Job's uncountedTerminatedPods): the counts leave them out until they are gone, so a crash between the count and the delete counts nothing twice.",
+      ),
     executionInfo: z
       .strictObject({
         startTime: timestamp("When the job started.").optional(),

@@ -28,8 +28,8 @@ export type Writer = {
   patchStatus(ref: StatusRef, current: unknown, status: object): Promise<boolean>;
 };
 
-/** The custom-object patches some writers make themselves (merge patches with a resourceVersion precondition). */
-export type CustomObjectPatches = Pick<CustomObjectsApi, "patchNamespacedCustomObject" | "patchNamespacedCustomObjectStatus">;
+/** The custom-object writes some writers make themselves (merge patches with a resourceVersion precondition, deletes with a uid one). */
+export type CustomObjectWrites = Pick<CustomObjectsApi, "patchNamespacedCustomObject" | "patchNamespacedCustomObjectStatus" | "deleteNamespacedCustomObject">;
 
 export type StatusRef = { group: string; version: string; plural: string; namespace: string; name: string; resourceVersion?: string };
 

@@ -185,6 +185,53 @@ describe("tasks", { skip: noCluster }, () => {
     await assert.rejects(cli("again-1"), /only a task that completed with a failure can be reactivated/);
   });
 
+  // Azure Batch: TaskConstraints.retentionTime is how long a completed task's directory is kept
+  // on the node, and "when a Task is deleted, all of the files in its directory on the Compute
+  // Node are also deleted" (REST reference, Task - Delete). kubatch deletes the Task object too,
+  // so etcd does not grow with completed tasks; the job's counts keep them (docs/architecture.md).
+  test("retentionTime: completed tasks are deleted after it with their directories; the job's counts stay exact", { timeout: 180_000 }, async () => {
+    await k.create("Job", "ret", { poolInfo: { poolId: "p" }, onAllTasksComplete: "TerminateJob" });
+    const where = (name: string) => join(dir, `${name}.where`);
+    const task = (name: string, exit: number, retentionTime?: string) => ({
+      name,
+      labels: { job: "ret" },
+      spec: {
+        jobName: "ret",
+        commandLine: `/bin/sh -c 'echo marker > $AZ_BATCH_TASK_DIR/marker; echo $AZ_BATCH_NODE_ID $AZ_BATCH_TASK_DIR > ${where(name)}; exit ${exit}'`,
+        constraints: { maxTaskRetryCount: 0, ...(retentionTime ? { retentionTime } : {}) },
+      },
+    });
+    const short = Array.from({ length: 6 }, (_, i) => task(`ret-${i}`, i % 3 === 2 ? 1 : 0, "PT3S"));
+    await k.createMany("Task", [...short, task("ret-keep", 0)]);
+    const gone = async (name: string) => k.task(name).then(() => false, (err: { code?: number }) => err.code === 404 || Promise.reject(err));
+    await eventually("the 6 tasks with retentionTime PT3S deleted", 90_000, async () => ((await Promise.all(short.map((t) => gone(t.name)))).every(Boolean) ? true : undefined), async () =>
+      JSON.stringify((await k.tasks("job=ret")).map((t) => [t.metadata.name, t.status?.state])),
+    );
+    const keep = await k.task("ret-keep");
+    assert.equal(keep.status?.state, "Completed", "the task with the default retentionTime (P7D) stays");
+    const job = await eventually("job ret Completed with every count kept", 60_000, async () => {
+      const j = await k.job("ret");
+      return j.status?.state === "Completed" && j.status.retiringTasks?.length === 0 ? j : undefined;
+    }, async () => JSON.stringify((await k.job("ret")).status));
+    assert.equal(job.status?.executionInfo?.terminateReason, "AllTasksComplete");
+    assert.deepEqual(job.status?.taskCounts, { active: 0, running: 0, completed: 7, succeeded: 5, failed: 2 });
+    assert.deepEqual(job.status?.deletedTaskCounts, { succeeded: 4, failed: 2 });
+
+    // A probe on the node that ran the task (affinity to it; the pool is idle) looks for its directory.
+    const probe = async (of: string) => {
+      const [node, taskDir] = readFileSync(where(of), "utf8").trim().split(" ");
+      const name = `probe-${of}`;
+      await k.create("Job", name, { poolInfo: { poolId: "p" } });
+      await k.create("Task", name, { jobName: name, affinityInfo: { affinityId: node }, commandLine: `/bin/sh -c 'echo $AZ_BATCH_NODE_ID; test -e ${taskDir}/marker && echo present || echo gone'` });
+      const done = await eventually(`${name} completed`, 60_000, async () => ((await k.task(name)).status?.state === "Completed" ? k.task(name) : undefined));
+      return { node, said: done.status?.stdoutTail };
+    };
+    const deleted = await probe("ret-0");
+    assert.equal(deleted.said, `${deleted.node}\ngone\n`, "a deleted task's directory is removed from its node");
+    const kept = await probe("ret-keep");
+    assert.equal(kept.said, `${kept.node}\npresent\n`, "a kept task's directory stays (and the probe can see it)");
+  });
+
   test("losing the operator twice and a node once loses no task; the node's tasks are requeued once", { timeout: 300_000, skip: localCluster() ? undefined : "needs the embedded cluster's operator" }, async () => {
     const n = 120;
     const log = join(dir, "chaos.log");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { AppsV1Api, CoreV1Api, KubernetesObject, NetworkingV1Api, V1Pod, V1Status } from "@kubernetes/client-node";
 import { allKindNames } from "../../../api/index.ts";
-import { fieldManager, statusPatch, statusUnchanged, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
+import { fieldManager, statusPatch, statusUnchanged, type CustomObjectWrites, type Writer } from "../../../kube/apply.ts";
 import type { EventRecorder, ObjectEvent } from "../../../kube/events.ts";
 import type { Clock } from "../manager/leader-election.ts";
 import type { Cache } from "../pool/reconciler.ts";
@@ -44,7 +44,7 @@ export type FakeApi = {
   events: RecordedEvent[];
   writer: Writer;
   recorder: EventRecorder;
-  custom: CustomObjectPatches;
+  custom: CustomObjectWrites;
   core: Pick<CoreV1Api, "patchNamespacedPod" | "deleteNamespacedPod" | "readNamespacedPodLog">;
   apps: Pick<AppsV1Api, "deleteNamespacedDeployment">;
   networking: Pick<NetworkingV1Api, "deleteNamespacedNetworkPolicy">;
@@ -86,7 +86,14 @@ export function fakeApi(opts: { failures?: readonly Failure[]; logs?: Record<str
       },
     },
     recorder: { record: (obj, type, reason, message) => void events.push({ type, reason, message, kind: obj.kind, name: obj.metadata?.name }) },
-    custom: { patchNamespacedCustomObject: custom("patch"), patchNamespacedCustomObjectStatus: custom("patchStatus") },
+    custom: {
+      patchNamespacedCustomObject: custom("patch"),
+      patchNamespacedCustomObjectStatus: custom("patchStatus"),
+      async deleteNamespacedCustomObject(p) {
+        write({ verb: "delete", kind: kindOfPlural.get(p.plural) ?? p.plural, namespace: p.namespace, name: p.name, body: p.body });
+        return {};
+      },
+    },
     core: {
       async patchNamespacedPod(p) {
         write({ verb: "patch", kind: "Pod", namespace: p.namespace, name: p.name, body: p.body });

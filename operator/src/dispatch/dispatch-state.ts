@@ -1,6 +1,7 @@
 import type { Condition } from "../../../api/conditions.ts";
 import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
+import { integerTaskId } from "../../../api/task-dependencies.ts";
 import { findCycles } from "./dependency-cycles.ts";
 import { IntegerTaskIds } from "./integer-task-ids.ts";
 
@@ -10,6 +11,8 @@ import { IntegerTaskIds } from "./integer-task-ids.ts";
 
 export type TaskEntry = {
   key: string;
+  /** metadata.uid: what a job's retiringTasks names (a new task of the same name is another). */
+  uid?: string;
   namespace: string;
   name: string;
   jobKey: string;
@@ -42,6 +45,8 @@ export type TaskEntry = {
   failureCode?: string;
   /** status.executionInfo.endTime of a completed task. */
   endTime?: string;
+  /** For a completed single task: when its constraints.retentionTime runs out and the Task is deleted (ms). */
+  retireAt?: number;
   /** metadata.generation, for the observedGeneration of the conditions the scheduler writes. */
   generation?: number;
   /** status.conditions as cached: what a waiting task was already told (blocked-explanation.ts). */
@@ -138,6 +143,10 @@ export class DispatchState {
   private readonly prepFailed = new Map<string, Map<string, number>>();
   /** Tasks on dependency cycles per job, computed when first asked after the job's graph changed. */
   private readonly cycles = new Map<string, Map<string, string[]>>();
+  /** Completed tasks with a retireAt, per job. */
+  private readonly retainedByJob = new Map<string, Set<string>>();
+  /** The earliest retireAt per job; absent when it must be recomputed (its holder left). */
+  private readonly nextRetire = new Map<string, number>();
 
   upsertTask(entry: TaskEntry): void {
     const old = this.tasks.get(entry.key);
@@ -155,6 +164,11 @@ export class DispatchState {
       integers.add(entry.id ?? entry.name);
     }
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
+    if (entry.completed && entry.retireAt !== undefined && !entry.chunk) {
+      byKey(this.retainedByJob, entry.jobKey).add(entry.key);
+      const next = this.nextRetire.get(entry.jobKey);
+      if (next !== undefined && entry.retireAt < next) this.nextRetire.set(entry.jobKey, entry.retireAt);
+    }
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
@@ -211,6 +225,7 @@ export class DispatchState {
     }
     this.pendingByJob.get(old.jobKey)?.delete(key);
     this.actionsByJob.get(old.jobKey)?.delete(key);
+    if (this.retainedByJob.get(old.jobKey)?.delete(key) && old.retireAt === this.nextRetire.get(old.jobKey)) this.nextRetire.delete(old.jobKey);
     this.inFlightByJob.get(old.jobKey)?.delete(key);
     this.podTasksByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
@@ -224,6 +239,53 @@ export class DispatchState {
   /** Completed tasks of the job whose exit conditions ask for a job action not yet applied. */
   jobActionTasks(jobKey: string): TaskEntry[] {
     return [...(this.actionsByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
+  }
+
+  /** The earliest time a completed task of the job is due for deletion (constraints.retentionTime), or undefined. */
+  nextRetirement(jobKey: string): number | undefined {
+    const known = this.nextRetire.get(jobKey);
+    if (known !== undefined) return known;
+    let next: number | undefined;
+    for (const key of this.retainedByJob.get(jobKey) ?? []) {
+      const at = this.tasks.get(key)?.retireAt;
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    if (next !== undefined) this.nextRetire.set(jobKey, next);
+    return next;
+  }
+
+  /**
+   * Completed tasks of the job whose retentionTime ran out by `nowMs` (up to `limit`), except
+   * those a task that has not started depends on (their completion is what lets it run) and,
+   * while `jobActionsPending` (the job applies exit conditions' job actions and has not ended),
+   * those whose job action is not applied yet.
+   */
+  retirementCandidates(jobKey: string, nowMs: number, limit: number, jobActionsPending = false): TaskEntry[] {
+    const next = this.nextRetirement(jobKey);
+    if (next === undefined || next > nowMs) return [];
+    const ids = new Set<string>();
+    const ranges: { start: number; end: number }[] = [];
+    for (const keys of [this.pendingByJob.get(jobKey), this.podTasksByJob.get(jobKey)]) {
+      for (const key of keys ?? []) {
+        const deps = this.tasks.get(key)?.dependsOn;
+        for (const id of deps?.taskIds ?? []) ids.add(id);
+        ranges.push(...(deps?.taskIdRanges ?? []));
+      }
+    }
+    const needed = (t: TaskEntry) => {
+      const id = t.id ?? t.name;
+      if (ids.has(id)) return true;
+      const n = integerTaskId(id);
+      return n !== undefined && ranges.some((r) => n >= r.start && n <= r.end);
+    };
+    const out: TaskEntry[] = [];
+    for (const key of this.retainedByJob.get(jobKey) ?? []) {
+      const t = this.tasks.get(key);
+      if (!t || t.retireAt === undefined || t.retireAt > nowMs || (jobActionsPending && t.jobAction && t.jobAction !== "None") || needed(t)) continue;
+      out.push(t);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   upsertJob(job: JobEntry): void {

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { mergePatch, type CustomObjectPatches } from "../../../kube/apply.ts";
+import { mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
 import { isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -17,7 +17,7 @@ import { failpoint } from "../../../kube/failpoint.ts";
 
 export type DispatcherDeps = {
   state: DispatchState;
-  custom: CustomObjectPatches;
+  custom: CustomObjectWrites;
   /** The pool's nodeDeallocationOption, for tasks whose node is gone. */
   deallocation: (poolKey: string) => string | undefined;
   log: (line: string) => void;

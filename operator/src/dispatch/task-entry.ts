@@ -1,5 +1,6 @@
 // The few fields of a Task the scheduler and the job counts need, read without a full parse
 // (tasks are many; the full schema check runs once per generation, see task-validation.ts).
+import { parseDuration } from "../../../api/duration.ts";
 import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -17,9 +18,11 @@ export function taskEntry(obj: TaskObject): TaskEntry {
   const exit = completed
     ? resolveExitOptions(obj.spec?.exitConditions, { result: status?.executionInfo?.result, exitCode: status?.executionInfo?.exitCode, failureCode: status?.executionInfo?.failureInfo?.code })
     : undefined;
+  const endTime = status?.executionInfo?.endTime;
   const applied = meta.annotations?.[jobActionAppliedAnnotation] !== undefined && meta.annotations[jobActionAppliedAnnotation] === (status?.executionInfo?.endTime ?? "");
   return {
     key: `${namespace}/${meta.name}`,
+    uid: meta.uid,
     namespace,
     name: meta.name ?? "",
     jobKey: `${namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`,
@@ -40,8 +43,20 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     jobAction: applied ? undefined : exit?.jobAction,
     exitCode: status?.executionInfo?.exitCode,
     failureCode: status?.executionInfo?.failureInfo?.code,
-    endTime: status?.executionInfo?.endTime,
+    endTime,
+    retireAt: completed && endTime ? retireAt(endTime, obj.spec?.constraints?.retentionTime) : undefined,
     generation: meta.generation,
     conditions: status?.conditions,
   };
+}
+
+/** When a completed task is deleted: its end plus constraints.retentionTime (default P7D, as the CRD defaults it). */
+function retireAt(endTime: string, retentionTime: string | undefined): number | undefined {
+  const end = Date.parse(endTime);
+  if (Number.isNaN(end)) return undefined;
+  try {
+    return end + parseDuration(retentionTime ?? "P7D");
+  } catch {
+    return undefined; // Refused by the schema check (task-validation.ts); kept until the spec is fixed.
+  }
 }

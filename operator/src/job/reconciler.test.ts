@@ -170,6 +170,22 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       job: job({ constraints: { maxWallClockTime: "PT5M" } }, started()),
       want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "MaxWallClockTimeExpiry" } })], events: ["Warning JobCompleted"], schedulable: false },
     },
+    "a task past its retentionTime: counted and named in the status, then deleted by uid; back when the next is due": {
+      job: job({}, started()),
+      tasks: [done("a", { uid: "uid-a", retireAt: Date.parse(t0) - 1 }), done("b", { uid: "uid-b", retireAt: Date.parse(t0) + 60_000 })],
+      want: {
+        writes: [
+          jobStatusWrite({ taskCounts: { succeeded: 2, completed: 2 }, deletedTaskCounts: { succeeded: 1, failed: 0 }, retiringTasks: [{ name: "a", uid: "uid-a" }] }),
+          { verb: "delete", kind: "Task", name: "a", body: { preconditions: { uid: "uid-a" } } },
+        ],
+        outcome: { requeueAfterMs: 1_000 },
+      },
+    },
+    "the deleted tasks gone: the batch cleared, the counts kept, back when the next is due": {
+      job: job({}, started({ taskCounts: { active: 0, running: 0, completed: 2, succeeded: 2, failed: 0 }, deletedTaskCounts: { succeeded: 1, failed: 0 }, retiringTasks: [{ name: "a", uid: "uid-a" }] })),
+      tasks: [done("b", { uid: "uid-b", retireAt: Date.parse(t0) + 60_000 })],
+      want: { writes: [jobStatusWrite({ taskCounts: { succeeded: 2, completed: 2 }, deletedTaskCounts: { succeeded: 1 }, retiringTasks: [] })], outcome: { requeueAfterMs: 60_000 } },
+    },
     "a completed job stays completed; a task still in flight is ended": {
       job: job({ terminate: true }, started({ state: "Completed", executionInfo: { terminateReason: "UserTerminate", endTime: minutesAgo(1) } })),
       tasks: [inFlight("late")],

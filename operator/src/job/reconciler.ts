@@ -1,26 +1,28 @@
 // The Job reconciler: status (task counts, state, conditions) from the scheduler's cache, and
 // the job operations Azure Batch has as API calls, here driven by the spec and the tasks:
 // the job manager task is created, exit conditions' job actions are applied, a terminating
-// job ends its tasks in flight, a disabling job requeues or ends them (disableTasks), and
-// maxWallClockTime is watched.
+// job ends its tasks in flight, a disabling job requeues or ends them (disableTasks),
+// maxWallClockTime is watched, and completed tasks are deleted after their retentionTime with
+// the counts kept (task-retention.ts).
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
-import { jobNames, parseJob, type Job, type JobStatus } from "../../../api/job.ts";
+import { jobNames, maxRetiringTasks, parseJob, type Job, type JobStatus } from "../../../api/job.ts";
 import { formatProblems } from "../../../api/parse.ts";
 import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
-import { controllerRef, fieldManager, mergePatch, type CustomObjectPatches, type Writer } from "../../../kube/apply.ts";
+import { controllerRef, fieldManager, mergePatch, type CustomObjectWrites, type Writer } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
 import { jobStatus, statusEvents, wallClockDeadline, type EndRequest } from "./job-status.ts";
+import { retentionPlan } from "./task-retention.ts";
 import { taskEnded } from "../../../api/failure-codes.ts";
 import type { JobObject } from "../../../kube/objects.ts";
 
@@ -31,7 +33,7 @@ export type JobReconcilerDeps = {
   state: DispatchState;
   writer: Writer;
   writes: TaskWrites;
-  custom: CustomObjectPatches;
+  custom: CustomObjectWrites;
   events: EventRecorder;
   log: (line: string) => void;
   now?: () => Date;
@@ -105,7 +107,17 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       }
     }
 
-    const status = jobStatus({ job, counts: deps.state.countsOfJob(key), poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest });
+    const retention = retentionPlan({
+      previous: job.status,
+      counts: deps.state.countsOfJob(key),
+      cached: (task) => deps.state.tasks.get(`${namespace}/${task}`),
+      candidates: deps.state.retirementCandidates(key, now().getTime(), maxRetiringTasks, job.spec.onTaskFailure === "PerformExitOptionsJobAction" && live),
+    });
+    const status: JobStatus = {
+      ...jobStatus({ job, counts: retention.counts, poolExists: deps.pools.get(poolId, namespace) !== undefined, now: now(), endRequest }),
+      deletedTaskCounts: retention.deletedTaskCounts,
+      retiringTasks: retention.retiringTasks,
+    };
     const reason = status.executionInfo?.terminateReason;
     // The scheduler learns of the new state from the status (or spec) event; until then it
     // must not start another task of a job that ends or was disabled here.
@@ -122,12 +134,19 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     }
 
     for (const e of statusEvents(job, status)) deps.events.record(raw, e.type, e.reason, e.message);
-    await deps.writer.patchStatus(ref, raw.status, status);
+    // A new or cleared batch of deleted tasks must not be counted from a stale job: 409, then again.
+    await deps.writer.patchStatus(retention.changesBatch ? { ...ref, resourceVersion: raw.metadata?.resourceVersion } : ref, raw.status, status);
+    await forEachBounded(retention.toDelete, concurrency, (task) => deps.writes.retire({ namespace, ...task }));
 
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
+    const at = now().getTime();
     // The wall clock matters only until something ends the job.
     const deadline = ending ? undefined : wallClockDeadline({ ...job, status });
-    if (deadline !== undefined) return { requeueAfterMs: Math.max(100, deadline - now().getTime()) };
-    return;
+    const wallClock = deadline === undefined ? undefined : Math.max(100, deadline - at);
+    // Due tasks held back (a task that has not started depends on them) are looked at again in 10 s.
+    const due = deps.state.nextRetirement(key);
+    const retire = due === undefined ? undefined : due > at ? due - at : retention.toDelete.length > 0 ? 1_000 : 10_000;
+    const after = Math.min(wallClock ?? Infinity, retire ?? Infinity);
+    return after === Infinity ? undefined : { requeueAfterMs: after };
   };
 }

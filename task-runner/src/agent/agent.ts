@@ -18,7 +18,8 @@ import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { errorMessage } from "../../../kube/errors.ts";
 import { makeEventRecorder } from "../../../kube/events.ts";
 import { Informer, type EventKind, type WatchHealth } from "../../../kube/informer.ts";
-import type { NodeIdentity } from "../../../api/node-layout.ts";
+import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { JobPreparations } from "./job-preparation.ts";
 import { JobRecords } from "./job-record.ts";
@@ -174,7 +175,9 @@ export class TaskAgent {
   private onEvent(kind: "add" | "update" | "delete", obj: TaskObject): void {
     const uid = obj.metadata?.uid ?? "";
     if (kind === "delete" || obj.metadata?.labels?.[nodeLabel] !== this.opts.node.nodeId) {
-      this.running.get(uid)?.abort.abort();
+      const current = this.running.get(uid);
+      current?.abort.abort();
+      if (kind === "delete" && obj.metadata?.labels?.[nodeLabel] === this.opts.node.nodeId) void this.removeTaskDir(obj, current?.done);
       return;
     }
     const current = this.running.get(uid);
@@ -310,6 +313,21 @@ export class TaskAgent {
       this.opts.log(`${err.message}: this node's result is not reported`);
     }
     await this.forget(recordDir);
+  }
+
+  /**
+   * A deleted task's directory goes with it, once its process stopped (Azure Batch: "when a Task
+   * is deleted, all of the files in its directory on the Compute Node are also deleted") —
+   * deleted by a user, or by the operator when its constraints.retentionTime ran out.
+   */
+  private async removeTaskDir(obj: TaskObject, running: Promise<void> | undefined): Promise<void> {
+    const jobName = obj.spec?.jobName;
+    const id = obj.spec?.id ?? obj.metadata?.name;
+    if (!jobName || !id) return;
+    await running;
+    await rm(nodeLayout(this.opts.node.rootDir).taskDir(jobName, id), { recursive: true, force: true }).catch((err: unknown) =>
+      this.opts.log(`task ${obj.metadata?.namespace}/${obj.metadata?.name} deleted: its directory stays: ${errorMessage(err)}`),
+    );
   }
 
   /** The run is over for this node (reported, or taken away): its record goes, unless the agent is stopping mid-run. */
