@@ -1,7 +1,7 @@
 // Least privilege, checked against the real API server's RBAC authorizer:
 // - the chart's operator ServiceAccount may do what the operator does (watch kubatch objects
 //   and their node pods cluster-wide, write status, own Deployments and NetworkPolicies, apply the node agents'
-//   identity, run container tasks' Pods, create job manager Tasks) and nothing more (no Secrets, no exec into Pods, no Tasks deleted, no
+//   identity, run container tasks' Pods, create job manager Tasks, delete Tasks after their retentionTime) and nothing more (no Secrets, no exec into Pods, no
 //   RBAC beyond the Role named kubatch-node);
 // - a node agent (ServiceAccount kubatch-node, made by the operator when a Pool exists in a
 //   namespace) reads its own namespace's tasks and jobs and writes only task status: it cannot
@@ -76,7 +76,7 @@ const operatorChecks: Record<string, Check> = {
   "update task finalizers (blockOwnerDeletion)": ["update", "tasks.kubatch.dev", "other-ns", true, "finalizers"],
   "no exec into Pods": ["create", "pods", "other-ns", false, "exec"],
   "create job manager tasks (server-side apply)": ["create", "tasks.kubatch.dev", "other-ns", true],
-  "no deleting Tasks": ["delete", "tasks.kubatch.dev", "other-ns", false],
+  "delete Tasks whose retentionTime ran out": ["delete", "tasks.kubatch.dev", "other-ns", true],
   "create auto pools (server-side apply)": ["create", "pools.kubatch.dev", "other-ns", true],
   "delete auto pools when their lifetime ends": ["delete", "pools.kubatch.dev", "other-ns", true],
   "no deleting Jobs": ["delete", "jobs.kubatch.dev", "other-ns", false],
