@@ -34,7 +34,7 @@ export type RetentionPlan = {
 export function retentionPlan(input: RetentionInput): RetentionPlan {
   const { previous } = input;
   const before = previous?.retiringTasks ?? [];
-  let deleted = { succeeded: previous?.deletedTaskCounts?.succeeded ?? 0, failed: previous?.deletedTaskCounts?.failed ?? 0 };
+  const deleted = { succeeded: previous?.deletedTaskCounts?.succeeded ?? 0, failed: previous?.deletedTaskCounts?.failed ?? 0 };
   const present = (r: RetiringTask) => {
     const e = input.cached(r.name);
     return e !== undefined && e.uid === r.uid ? e : undefined;
@@ -50,10 +50,7 @@ export function retentionPlan(input: RetentionInput): RetentionPlan {
     const batch = input.candidates.filter((t) => t.uid !== undefined);
     retiring = batch.map((t) => ({ name: t.name, uid: t.uid! }));
     toDelete = retiring;
-    for (const t of batch) {
-      if (t.result === "Success") deleted = { ...deleted, succeeded: deleted.succeeded + 1 };
-      else deleted = { ...deleted, failed: deleted.failed + 1 };
-    }
+    for (const t of batch) deleted[t.result === "Success" ? "succeeded" : "failed"]++;
   }
 
   const counts = { ...input.counts };
