@@ -24,7 +24,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 const node = process.execPath;
-const patterns = ["api/**/*.test.ts", "kube/**/*.test.ts", "operator/**/*.test.ts", "cli/**/*.test.ts", "task-runner/**/*.test.ts", "local-cluster/**/*.test.ts", "examples/**/*.test.ts", "e2e/**/*.test.ts"];
+const patterns = ["api/**/*.test.ts", "kube/**/*.test.ts", "storage/**/*.test.ts", "operator/**/*.test.ts", "cli/**/*.test.ts", "task-runner/**/*.test.ts", "local-cluster/**/*.test.ts", "examples/**/*.test.ts", "e2e/**/*.test.ts"];
 
 async function main(): Promise<number> {
   console.log("== typecheck");

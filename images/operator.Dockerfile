@@ -9,10 +9,10 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /build
 COPY package.json package-lock.json ./
-# The operator imports @kubernetes/client-node, prom-client, undici and zod; the other production
-# dependencies serve the task-runner and the OCR sample. No install scripts run.
+# The operator imports @kubernetes/client-node, @azure/storage-blob (listing a collection's blobs),
+# prom-client, undici and zod; the rest serve the OCR sample. No install scripts run.
 RUN node -e 'const fs = require("node:fs"); const p = JSON.parse(fs.readFileSync("package.json", "utf8")); \
-      const keep = ["@kubernetes/client-node", "prom-client", "undici", "zod"]; \
+      const keep = ["@kubernetes/client-node", "@azure/storage-blob", "prom-client", "undici", "zod"]; \
       p.dependencies = Object.fromEntries(keep.map((d) => [d, p.dependencies[d]])); \
       delete p.devDependencies; delete p.scripts; delete p.bin; \
       fs.writeFileSync("package.json", JSON.stringify(p, null, 2));' \
@@ -36,9 +36,10 @@ COPY --from=deps /build/node_modules ./node_modules
 # package.json: "type": "module" and the version the operator reports.
 COPY package.json ./
 # The operator's import closure (e2e/layers/image-closure.test.ts checks it): the API, the
-# Kubernetes plumbing and the operator itself, laid out as in the repository.
+# Kubernetes and blob-storage plumbing and the operator itself, laid out as in the repository.
 COPY api ./api
 COPY kube ./kube
+COPY storage ./storage
 COPY operator/src ./operator/src
 # Owned by root and read-only for the process; the chart also mounts the root fs read-only.
 USER 65532:65532

@@ -43,9 +43,10 @@ ENV NODE_ENV=production \
 COPY --from=deps /build/node_modules ./node_modules
 COPY package.json ./
 # The agent's import closure (e2e/layers/image-closure.test.ts checks it): the API, the
-# Kubernetes plumbing and the task-runner itself, laid out as in the repository.
+# Kubernetes and blob-storage plumbing and the task-runner itself, laid out as in the repository.
 COPY api ./api
 COPY kube ./kube
+COPY storage ./storage
 COPY task-runner/src ./task-runner/src
 USER 65532:65532
 ENTRYPOINT ["node", "/opt/kubatch/task-runner/src/main.ts"]

@@ -1,5 +1,5 @@
 // The repository's packages and the one direction their imports may take (DESIGN §2):
-//   api → kube → {operator, task-runner, local-cluster} → cli → {e2e, examples}
+//   api → {kube, storage} → {operator, task-runner, local-cluster} → cli → {e2e, examples}
 // Each package lists what it may import besides itself; nothing may import upwards.
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -17,13 +17,14 @@ export type Package = {
 export const packages: readonly Package[] = [
   { dir: "api", holds: "zod schemas, CRD generation, labels, the node's environment contract and directory layout", mayImport: [] },
   { dir: "kube", holds: "Kubernetes plumbing: informer, apply, errors, events, kube config, bounded concurrency", mayImport: ["api"] },
-  { dir: "operator", holds: "the controller manager", mayImport: ["api", "kube"] },
-  { dir: "task-runner", holds: "the node agent (fetch, start-task, agent, upload)", mayImport: ["api", "kube"] },
+  { dir: "storage", holds: "Azure Blob Storage plumbing: credentials from a Secret's value, container and blob clients", mayImport: ["api"] },
+  { dir: "operator", holds: "the controller manager", mayImport: ["api", "kube", "storage"] },
+  { dir: "task-runner", holds: "the node agent (fetch, start-task, agent, upload)", mayImport: ["api", "kube", "storage"] },
   { dir: "local-cluster", holds: "the embedded local Kubernetes", mayImport: ["api", "kube"] },
   // `kubatch pool autoscale` evaluates a formula the way the operator does.
-  { dir: "cli", holds: "the kubatch command", mayImport: ["api", "kube", "local-cluster"], mayImportModules: ["operator/src/autoscale/index.ts"] },
-  { dir: "e2e", holds: "end-to-end suites, benchmarks, the demo, these checks", mayImport: ["api", "kube", "operator", "task-runner", "local-cluster", "cli", "examples"] },
-  { dir: "examples", holds: "manifests and the OCR sample", mayImport: ["api", "kube", "operator", "task-runner", "local-cluster", "cli", "e2e"] },
+  { dir: "cli", holds: "the kubatch command", mayImport: ["api", "kube", "storage", "local-cluster"], mayImportModules: ["operator/src/autoscale/index.ts"] },
+  { dir: "e2e", holds: "end-to-end suites, benchmarks, the demo, these checks", mayImport: ["api", "kube", "storage", "operator", "task-runner", "local-cluster", "cli", "examples"] },
+  { dir: "examples", holds: "manifests and the OCR sample", mayImport: ["api", "kube", "storage", "operator", "task-runner", "local-cluster", "cli", "e2e"] },
 ];
 
 /** Files at the repository root any package may read (the version in package.json). */

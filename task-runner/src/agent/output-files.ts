@@ -4,7 +4,7 @@
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
 import type { OutputFile } from "../../../api/output-file.ts";
-import { containerClient, parseCredential } from "../fetch/blob-access.ts";
+import { containerClient, parseCredential } from "../../../storage/blob-access.ts";
 import { matchOutputFiles } from "./output-file-matches.ts";
 
 export type Uploaded = { file: string; blob: string; bytes: number };

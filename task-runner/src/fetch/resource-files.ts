@@ -7,7 +7,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ResourceFile } from "../../../api/resource-file.ts";
-import { autoStorageContainer, blobClient, containerClient, parseCredential } from "./blob-access.ts";
+import { autoStorageContainer, blobClient, containerClient, parseCredential } from "../../../storage/blob-access.ts";
 
 export type FetchOptions = {
   /** Resolves a resource file's credentialsSecretRef to the Secret's value (from the environment in a pod). */
