@@ -32,6 +32,6 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
     generation: meta.generation,
     conditions: status?.conditions,
     endTime: status?.endTime,
-    chunk: { count, done: Math.min(count, status?.done ?? 0), succeeded: status?.succeeded ?? 0, failed: status?.failed ?? 0 },
+    chunk: { count, done: Math.min(count, status?.done ?? 0), succeeded: status?.succeeded ?? 0, failed: status?.failed ?? 0, collection: `${namespace}/${obj.spec?.collectionName ?? ""}` },
   };
 }

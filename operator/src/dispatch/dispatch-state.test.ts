@@ -248,7 +248,7 @@ test("a cycle through a container task is found too", () => {
 });
 
 test("a collection's chunks: their items in the job's counts, each chunk one slot lane, kept when requeued", async (t) => {
-  const chunk = (name: string, over: Partial<TaskEntry> & { items: NonNullable<TaskEntry["chunk"]> }): TaskEntry => ({
+  const chunk = (name: string, over: Partial<TaskEntry> & { items: Omit<NonNullable<TaskEntry["chunk"]>, "collection"> }): TaskEntry => ({
     key: `CollectionChunk:ns/${name}`,
     namespace: "ns",
     name,
@@ -260,7 +260,7 @@ test("a collection's chunks: their items in the job's counts, each chunk one slo
     state: "Active",
     requeueCount: 0,
     ...over,
-    chunk: over.items,
+    chunk: { ...over.items, collection: "ns/c" },
   });
   const cases: Record<string, { chunks: TaskEntry[]; counts: Record<string, number>; planned: number }> = {
     "waiting chunks: every item active, one assignment per chunk": {
@@ -296,4 +296,38 @@ test("a collection's chunks: their items in the job's counts, each chunk one slo
       assert.equal(d.pendingCount("ns/pool"), tc.chunks.filter((c) => !c.node && !c.completed).reduce((n, c) => n + c.chunk!.count - c.chunk!.done, 0));
     });
   }
+});
+
+test("a job's collections not cut into all their chunks yet are counted (the job is not all done while they are)", async (t) => {
+  const chunk = (collection: string, n: number): TaskEntry => ({
+    key: `CollectionChunk:ns/${collection}-c${n}`, namespace: "ns", name: `${collection}-c${n}`, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
+    completed: true, state: "Completed", requeueCount: 0, chunk: { count: 10, done: 10, succeeded: 10, failed: 0, collection: `ns/${collection}` },
+  });
+  const cases: Record<string, { collections: { name: string; chunkCount?: number; job?: string }[]; chunks: [string, number][]; uncut: number | undefined }> = {
+    "no collections": { collections: [], chunks: [], uncut: undefined },
+    "being listed (no chunkCount yet)": { collections: [{ name: "a" }], chunks: [], uncut: 1 },
+    "cut, but a chunk not cached yet": { collections: [{ name: "a", chunkCount: 2 }], chunks: [["a", 0]], uncut: 1 },
+    "every chunk here": { collections: [{ name: "a", chunkCount: 2 }], chunks: [["a", 0], ["a", 1]], uncut: undefined },
+    "an empty container: no chunks to wait for": { collections: [{ name: "a", chunkCount: 0 }], chunks: [], uncut: undefined },
+    "another job's collection does not count": { collections: [{ name: "a", chunkCount: 1 }, { name: "b", job: "other" }], chunks: [["a", 0]], uncut: undefined },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const d = state({ slots: 1, nodes: [], jobs: [{ name: "j" }], tasks: [] });
+      for (const c of tc.collections) d.upsertCollection({ key: `ns/${c.name}`, jobKey: `ns/${c.job ?? "j"}`, ...(c.chunkCount !== undefined ? { chunkCount: c.chunkCount } : {}) });
+      for (const [c, n] of tc.chunks) d.upsertTask(chunk(c, n));
+      assert.equal(d.countsOfJob("ns/j").uncutCollections, tc.uncut);
+    });
+  }
+  await t.test("a chunk or a collection deleted", () => {
+    const d = state({ slots: 1, nodes: [], jobs: [{ name: "j" }], tasks: [] });
+    d.upsertCollection({ key: "ns/a", jobKey: "ns/j", chunkCount: 1 });
+    d.upsertTask(chunk("a", 0));
+    d.upsertTask(chunk("a", 0));
+    assert.equal(d.countsOfJob("ns/j").uncutCollections, undefined, "an update is not a second chunk");
+    d.deleteTask("CollectionChunk:ns/a-c0");
+    assert.equal(d.countsOfJob("ns/j").uncutCollections, 1);
+    d.deleteCollection("ns/a");
+    assert.equal(d.countsOfJob("ns/j").uncutCollections, undefined);
+  });
 });

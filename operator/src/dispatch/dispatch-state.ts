@@ -58,8 +58,11 @@ export type TaskEntry = {
   chunk?: ChunkItems;
 };
 
-/** A chunk's items: how many, how many done (in order), and of those how many succeeded and failed. */
-export type ChunkItems = { count: number; done: number; succeeded: number; failed: number };
+/** A chunk's items: how many, how many done (in order), and of those how many succeeded and failed; its collection's key. */
+export type ChunkItems = { count: number; done: number; succeeded: number; failed: number; collection: string };
+
+/** A TaskCollection as the job's counts need it: its job, and how many chunks it is cut into once all exist (status.chunkCount). */
+export type CollectionEntry = { key: string; jobKey: string; chunkCount?: number };
 
 export type JobEntry = {
   key: string;
@@ -85,7 +88,17 @@ export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "P
 export type Assignment = { task: TaskEntry; node: string };
 
 /** A job's tasks by state, kept up to date on every change (never recounted). */
-export type JobTaskCounts = { active: number; running: number; succeeded: number; failed: number; assigned: number; inFlight: number; total: number };
+export type JobTaskCounts = {
+  active: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  assigned: number;
+  inFlight: number;
+  total: number;
+  /** The job's collections whose chunks are not all here (being listed or cut): their items are not all counted yet. */
+  uncutCollections?: number;
+};
 
 const emptyCounts = (): JobTaskCounts => ({ active: 0, running: 0, succeeded: 0, failed: 0, assigned: 0, inFlight: 0, total: 0 });
 
@@ -120,6 +133,12 @@ const byKey = <T>(map: Map<string, Set<T>>, key: string): Set<T> => {
   return set;
 };
 
+const byKeyMap = <T>(map: Map<string, Map<string, T>>, key: string): Map<string, T> => {
+  let inner = map.get(key);
+  if (!inner) map.set(key, (inner = new Map()));
+  return inner;
+};
+
 export class DispatchState {
   readonly tasks = new Map<string, TaskEntry>();
   readonly jobs = new Map<string, JobEntry>();
@@ -147,6 +166,10 @@ export class DispatchState {
   private readonly retainedByJob = new Map<string, Set<string>>();
   /** The earliest retireAt per job; absent when it must be recomputed (its holder left). */
   private readonly nextRetire = new Map<string, number>();
+  /** jobKey → its collections. */
+  private readonly collectionsByJob = new Map<string, Map<string, CollectionEntry>>();
+  /** collection key → how many of its chunks are here. */
+  private readonly chunksHere = new Map<string, number>();
 
   upsertTask(entry: TaskEntry): void {
     const old = this.tasks.get(entry.key);
@@ -155,7 +178,8 @@ export class DispatchState {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
-    if (!entry.chunk) {
+    if (entry.chunk) this.chunksHere.set(entry.chunk.collection, (this.chunksHere.get(entry.chunk.collection) ?? 0) + 1);
+    else {
       let ids = this.byId.get(entry.jobKey);
       if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
       ids.set(entry.id ?? entry.name, entry.key);
@@ -200,7 +224,25 @@ export class DispatchState {
 
   /** The job's task counts, exact for what the informers have reported. */
   countsOfJob(jobKey: string): JobTaskCounts {
-    return { ...(this.counts.get(jobKey) ?? emptyCounts()), inFlight: this.inFlightByJob.get(jobKey)?.size ?? 0 };
+    const counts = { ...(this.counts.get(jobKey) ?? emptyCounts()), inFlight: this.inFlightByJob.get(jobKey)?.size ?? 0 };
+    const uncut = this.uncutCollections(jobKey);
+    return uncut > 0 ? { ...counts, uncutCollections: uncut } : counts;
+  }
+
+  upsertCollection(entry: CollectionEntry): void {
+    this.deleteCollection(entry.key);
+    byKeyMap(this.collectionsByJob, entry.jobKey).set(entry.key, entry);
+  }
+
+  deleteCollection(key: string): void {
+    for (const [jobKey, of] of this.collectionsByJob) if (of.delete(key) && of.size === 0) this.collectionsByJob.delete(jobKey);
+  }
+
+  /** The job's collections not cut into all their chunks yet, as far as the caches tell. */
+  private uncutCollections(jobKey: string): number {
+    let n = 0;
+    for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) if (c.chunkCount === undefined || (this.chunksHere.get(c.key) ?? 0) < c.chunkCount) n++;
+    return n;
   }
 
   /** The tasks of the job the informers have reported, one per task id (through the id index). */
@@ -219,7 +261,11 @@ export class DispatchState {
     const old = this.tasks.get(key);
     if (!old) return;
     this.count(old, -1);
-    if (!old.chunk) {
+    if (old.chunk) {
+      const n = (this.chunksHere.get(old.chunk.collection) ?? 1) - 1;
+      if (n > 0) this.chunksHere.set(old.chunk.collection, n);
+      else this.chunksHere.delete(old.chunk.collection);
+    } else {
       this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
       this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
     }

@@ -3,7 +3,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import type { EventKind } from "../../../kube/informer.ts";
-import type { CollectionChunkObject, JobObject, PoolObject, TaskObject } from "../../../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 import { keyOf, type ChunkChange, type JobChange, type TaskChange } from "../controller/watches.ts";
 import { chunkEntry } from "./chunk-entry.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
@@ -69,4 +69,13 @@ export function indexChunk(state: DispatchState, kind: EventKind, obj: Collectio
   if (kind === "delete") state.deleteTask(entry.key);
   else state.upsertTask(entry);
   return { obj, entry, before };
+}
+
+/** A collection's job and, once all its chunks exist, how many (status.chunkCount): the job is not all done before they are here. */
+export function indexCollection(state: DispatchState, kind: EventKind, obj: TaskCollectionObject): void {
+  const key = keyOf(obj);
+  if (kind === "delete") return state.deleteCollection(key);
+  const spec = obj.spec;
+  const chunkCount = obj.status?.chunkCount;
+  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, ...(chunkCount !== undefined ? { chunkCount } : {}) });
 }

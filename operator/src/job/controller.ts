@@ -22,6 +22,8 @@ export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Contr
         if (kind !== "delete") queue.add(key);
       },
       tasks: (_kind, { entry }) => queue.addAfter(entry.jobKey, jobStatusDelayMs),
+      // A collection listed and cut (status.chunkCount) lets its job count all its items.
+      collections: (_kind, c) => queue.add(`${c.metadata?.namespace}/${c.spec?.jobName ?? c.spec?.jobId ?? ""}`),
       // A chunk reports every 2 s while it runs: the job's counts follow at most every 5 s (as the collection's status).
       chunks: (_kind, { entry }) => queue.addAfter(entry.jobKey, chunkCountsDelayMs),
     },

@@ -51,7 +51,9 @@ export function jobStatus(obs: JobObservation): JobStatus {
   const previous = job.status ?? {};
   const generation = job.metadata.generation ?? 0;
   const counts = taskCounts(obs.counts);
-  const allDone = counts.completed > 0 && counts.completed === obs.counts.total;
+  // A collection still being listed or cut has items not counted yet.
+  const uncut = obs.counts.uncutCollections ?? 0;
+  const allDone = counts.completed > 0 && counts.completed === obs.counts.total && uncut === 0;
   const inFlight = obs.counts.inFlight;
   const poolId = poolIdOf(job);
   const prev: JobState = previous.state ?? "Active";
@@ -84,7 +86,7 @@ export function jobStatus(obs: JobObservation): JobStatus {
   } else if (obs.poolExists) set("PoolReady", "True", "PoolFound", `pool ${poolId} exists`);
   else if (job.spec.poolInfo.autoPoolSpecification) set("PoolReady", "False", "AutoPoolPending", `auto pool ${poolId} is being created`);
   else set("PoolReady", "False", "PoolNotFound", `pool ${poolId} does not exist in namespace ${job.metadata.namespace}; tasks wait until it does`);
-  const summary = `${counts.completed}/${obs.counts.total} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active`;
+  const summary = `${counts.completed}/${obs.counts.total} tasks completed (${counts.succeeded} succeeded, ${counts.failed} failed), ${counts.running} running, ${counts.active} active${uncut > 0 ? `; ${uncut} task collection(s) not cut into chunks yet (items not counted)` : ""}`;
   set("AllTasksComplete", allDone ? "True" : "False", allDone ? "AllTasksComplete" : "TasksPending", summary);
   if (prev === "Completed") {
     // Set when it completed, with the reason's detail: kept as it was.
