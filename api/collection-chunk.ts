@@ -9,8 +9,9 @@ import { timestamp } from "./names.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { taskSlots } from "./retry.ts";
+import { characters, totalCharactersRule, withRules } from "./rules.ts";
 import { taskDependenciesSchema } from "./task-dependencies.ts";
-import { collectionFailureSchema, MAX_COLLECTION_ITEMS, type CollectionFailure } from "./task-collection.ts";
+import { collectionFailureSchema, MAX_COLLECTION_ITEMS, maxItemChars, type CollectionFailure } from "./task-collection.ts";
 
 export const collectionChunkNames: KindNames = {
   kind: "CollectionChunk",
@@ -27,6 +28,8 @@ export const MAX_CHUNK_ITEMS = 1000;
 export const MIN_CHUNK_ITEMS = 10;
 /** How many chunks a collection is cut into at least (so a small collection still spreads over the pool's slots). */
 export const CHUNKS_PER_COLLECTION = 32;
+/** Most characters of the blob names one chunk carries (a blob source's items): the chunk stays far under etcd's limits. */
+export const maxChunkItemsChars = 131_072;
 /** Most failed items one chunk lists; the rest are counted in failuresNotListed. */
 export const MAX_CHUNK_FAILURES = 50;
 /** A listed failure's bounds in UTF-8 bytes (compactFailure): 100 of them stay under 256 KiB. */
@@ -86,16 +89,36 @@ export function chunkName(collection: string, n: number): string {
   return `${collection.slice(0, collectionChunkNames.maxNameLength - suffix.length)}${suffix}`;
 }
 
-export const collectionChunkSpecSchema = z
-  .strictObject({
+const chunkSpecObject = z.strictObject({
     collectionName: z.string().min(1).max(253).describe("The chunk's TaskCollection (its metadata.name)."),
     jobName: z.string().min(1).max(253).describe("The collection's job (its metadata.name)."),
     start: z.int().min(0).max(MAX_COLLECTION_ITEMS - 1).describe("The chunk's first item: its 0-based index in the collection's source."),
     count: z.int().min(1).max(MAX_CHUNK_ITEMS).describe(`How many consecutive items the chunk holds (1..${MAX_CHUNK_ITEMS}).`),
     requiredSlots: taskSlots("Task slots the chunk takes on its node while it runs: the collection's task.requiredSlots.").default(1),
     dependsOn: taskDependenciesSchema.optional().describe("The collection's dependsOn: the chunk is not scheduled before these tasks completed."),
-  })
-  .describe("Items start..start+count-1 of a TaskCollection, run by one node. Created by the operator.");
+    items: z
+      .array(z.string().max(maxItemChars))
+      .max(MAX_CHUNK_ITEMS)
+      .optional()
+      .describe(`A blob source's items: the names of the chunk's blobs in order (items[k] is item start+k), as the operator listed them; at most ${maxChunkItemsChars} characters together.`),
+});
+
+export const collectionChunkSpecSchema = withRules(chunkSpecObject, [
+  totalCharactersRule({
+    field: "items",
+    of: (s: z.output<typeof chunkSpecObject>) => s.items,
+    celSize: "size(e)",
+    size: characters,
+    max: maxChunkItemsChars,
+    message: `the items together must be at most ${maxChunkItemsChars} characters`,
+  }),
+  {
+    rule: "!has(self.items) || size(self.items) == self.count",
+    message: "must hold count names (one per item)",
+    fieldPath: ".items",
+    holds: (s) => s.items === undefined || s.items.length === s.count,
+  },
+]).describe("Items start..start+count-1 of a TaskCollection, run by one node. Created by the operator.");
 
 export const chunkStates = ["Active", "Running", "Completed"] as const;
 

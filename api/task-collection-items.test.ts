@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { splitCommandLine } from "./command-line-split.ts";
 import { batchEnvironment } from "./node-layout.ts";
 import { collectionItemId, collectionItemIndex, parseTaskCollection, type ResolvedCollectionSpec } from "./task-collection.ts";
-import { blobUrlOf, collectionItem, collectionItemCount, collectionItemTask } from "./task-collection-items.ts";
+import { blobUrlOf, chunkItem, collectionItem, collectionItemCount, collectionItemTask } from "./task-collection-items.ts";
 
 /** A parsed collection named `c` of job `j` (defaults applied, idPrefix resolved). */
 function spec(s: Record<string, unknown>, name = "c"): ResolvedCollectionSpec {
@@ -35,6 +35,22 @@ describe("collectionItemCount and collectionItem", () => {
     "not an integer": { source: { source: { items: ["a", "b"] } }, index: 0.5 },
   };
   for (const [name, tc] of Object.entries(outside)) test(`refuses an index ${name}`, () => assert.throws(() => collectionItem(spec(tc.source).source, tc.index), RangeError));
+});
+
+describe("chunkItem: a range's and a list's items from the source, a blob's name from its chunk", () => {
+  const blobs = { source: { blobs: { containerUrl: container } } };
+  const cases: Record<string, { source: Record<string, unknown>; chunk: { start: number; count: number; items?: string[] }; items: Record<number, string | undefined> }> = {
+    "a range": { source: range(100, 119), chunk: { start: 10, count: 10 }, items: { 10: "110", 19: "119", 9: undefined, 20: undefined } },
+    "a list, the chunk past its end (changed since cut)": { source: { source: { items: ["a", "b", "c"] } }, chunk: { start: 2, count: 2 }, items: { 2: "c", 3: undefined } },
+    "blobs: the chunk's names": { source: blobs, chunk: { start: 5000, count: 2, items: ["scans/x.png", "scans/y.png"] }, items: { 5000: "scans/x.png", 5001: "scans/y.png", 4999: undefined, 5002: undefined } },
+    "blobs: a chunk without names": { source: blobs, chunk: { start: 0, count: 2 }, items: { 0: undefined } },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    test(name, () => {
+      const s = spec(tc.source);
+      for (const [i, want] of Object.entries(tc.items)) assert.equal(chunkItem(s.source, tc.chunk, Number(i)), want, `item ${i}`);
+    });
+  }
 });
 
 describe("item ids", () => {

@@ -2,6 +2,7 @@
 // what the node agent runs for item i (it adds the AZ_BATCH_* environment as for any task,
 // node-layout.ts's batchEnvironment, from the id below).
 import { posix } from "node:path";
+import type { CollectionChunkSpec } from "./collection-chunk.ts";
 import { parseWith, type ParseResult } from "./parse.ts";
 import { quoteAt } from "./shell-quote.ts";
 import { collectionItemId, type CollectionSource, type ResolvedCollectionSpec } from "./task-collection.ts";
@@ -20,6 +21,18 @@ export function collectionItem(source: CollectionSource, index: number): string 
   checkIndex(source, index);
   if (source.range) return String(source.range.start + index);
   return source.items?.[index];
+}
+
+/**
+ * Item `index` of a chunk's run: a range's number or a list's string from the source, a blob's
+ * name from the chunk (the operator listed the blobs into their chunks). Undefined when the
+ * chunk or the source holds no such item (changed since the chunk was cut).
+ */
+export function chunkItem(source: CollectionSource, chunk: Pick<CollectionChunkSpec, "start" | "count" | "items">, index: number): string | undefined {
+  if (index < chunk.start || index >= chunk.start + chunk.count) return undefined;
+  if (source.blobs) return chunk.items?.[index - chunk.start];
+  const count = collectionItemCount(source);
+  return count !== undefined && index < count ? collectionItem(source, index) : undefined;
 }
 
 /** A blob's URL: the container URL's path and the blob's name (each segment percent-encoded), the container URL's query (a SAS) kept. */

@@ -199,6 +199,7 @@ export const taskCollectionStatusSchema = z
     conditions: conditionsSchema,
     state: z.enum(collectionStates).optional().describe("Active (no item started yet), Running or Completed (every item completed)."),
     itemCount: count("How many items the source holds (for blobs: once listed)."),
+    chunkCount: count("How many chunks the items are cut into, once all of them exist (for blobs: once listed)."),
     counts: z
       .strictObject({
         active: count("Items waiting to run."),

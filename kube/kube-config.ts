@@ -98,3 +98,23 @@ export function withSignal(signal: AbortSignal): ConfigurationOptions {
     middlewareMergeStrategy: "append",
   };
 }
+
+/**
+ * Options for one call made as a namespace's ServiceAccount (the `Impersonate-User` header):
+ * the operator reads a Secret a collection names with the node identity's grant, by name,
+ * rather than hold `get secrets` itself. Needs `impersonate` on that ServiceAccount.
+ */
+export function asServiceAccount(namespace: string, name: string): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (context) => {
+          context.setHeaderParam("Impersonate-User", `system:serviceaccount:${namespace}:${name}`);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+}

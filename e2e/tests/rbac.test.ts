@@ -98,6 +98,9 @@ const operatorChecks: Record<string, Check> = {
   "no CRDs": ["update", "customresourcedefinitions.apiextensions.k8s.io", "all", false],
   "no Namespaces": ["delete", "namespaces", "all", false],
   "no impersonation": ["impersonate", "users", "all", false],
+  "impersonate the node ServiceAccount (a collection's blob credentials)": ["impersonate", `serviceaccounts/${nodeServiceAccount}`, "other-ns", true],
+  "no impersonating other ServiceAccounts": ["impersonate", "serviceaccounts/default", "other-ns", false],
+  "no impersonating groups": ["impersonate", "groups", "all", false],
   "no wildcard": ["*", "*", "all", false],
 };
 

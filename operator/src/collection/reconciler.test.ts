@@ -5,6 +5,7 @@ import type { TaskCollectionStatus } from "../../../api/task-collection.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../../../kube/objects.ts";
 import { assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
 import type { Outcome } from "../controller/work-queue.ts";
+import { ListingFailed } from "./blob-source.ts";
 import { makeCollectionReconciler } from "./reconciler.ts";
 
 const t0 = "2026-12-03T12:00:00.000Z";
@@ -30,7 +31,18 @@ const status = (body: object): WantWrite => ({ verb: "patchStatus", kind: "TaskC
 const range = (n: number) => ({ range: { start: 0, end: n - 1 } });
 const running = (done: number, count = 10): CollectionChunkStatus => ({ state: "Running", done, succeeded: done, failed: 0, startTime: t0 });
 
-type Step = { collection: TaskCollectionObject; chunks: CollectionChunkObject[]; afterMs?: number; writes: WantWrite[]; outcome?: Outcome };
+type Step = { collection: TaskCollectionObject; chunks: CollectionChunkObject[]; blobs?: string[] | Error; afterMs?: number; writes: WantWrite[]; outcome?: Outcome; rejects?: RegExp };
+
+const blobs = { blobs: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/in", prefix: "scans/" } };
+const names = (n: number, tag = "") => Array.from({ length: n }, (_, i) => `scans/${tag}${String(i).padStart(3, "0")}.png`);
+const listedChunk = (n: number, start: number, count: number): WantWrite => {
+  const w = applied(n, start, count);
+  return { ...w, body: { ...(w.body as object), spec: { ...(w.body as { spec: object }).spec, items: names(start + count).slice(start) } } };
+};
+const listedCached = (n: number, start: number, count: number, tag = ""): CollectionChunkObject => {
+  const c = chunk(n, start, count);
+  return { ...c, spec: { ...c.spec!, items: names(start + count, tag).slice(start) } };
+};
 
 test("the collection reconciler cuts the collection into chunks and sums them into its status, at most every 5 s", async (t) => {
   const cases: Record<string, Step[]> = {
@@ -59,11 +71,35 @@ test("the collection reconciler cuts the collection into chunks and sums them in
         writes: [status({ state: "Completed", counts: { active: 0, running: 0, succeeded: 20, failed: 0 }, endTime: t0 })],
       },
     ],
-    "a blob source: no chunks, Ready False saying so": [
+    "a blob source: listed into chunks carrying the names, its count and chunks in the status": [
       {
-        collection: collection({ blobs: { containerUrl: "https://acct.blob.core.windows.net/in" } }),
+        collection: collection(blobs),
         chunks: [],
-        writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "BlobSourceNotSupported" }] })],
+        blobs: names(25),
+        writes: [listedChunk(0, 0, 10), listedChunk(1, 10, 10), listedChunk(2, 20, 5), status({ state: "Active", itemCount: 25, chunkCount: 3, counts: { active: 25, running: 0, succeeded: 0, failed: 0 }, conditions: [{ type: "Ready", status: "True", reason: "Chunked" }] })],
+      },
+      // The next reconcile comes before the status is cached: not listed again (the lister would throw).
+      { collection: collection(blobs), chunks: [listedCached(0, 0, 10), listedCached(1, 10, 10), listedCached(2, 20, 5)], blobs: new Error("listed twice"), afterMs: 6_000, writes: [status({ itemCount: 25, chunkCount: 3 })] },
+    ],
+    "a blob source listed before (status says so): not listed again": [
+      { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(1, 10, 10), listedCached(2, 20, 5)], blobs: new Error("listed twice"), writes: [status({ state: "Active" })] },
+    ],
+    "listed again after a crash: only the chunks not there are applied": [
+      { collection: collection(blobs), chunks: [listedCached(0, 0, 10)], blobs: names(25), writes: [listedChunk(1, 10, 10), listedChunk(2, 20, 5), status({ itemCount: 25, chunkCount: 3 })] },
+    ],
+    "the blobs changed since the chunks were cut: Ready False SourceChanged, nothing overwritten": [
+      { collection: collection(blobs), chunks: [listedCached(0, 0, 10, "other")], blobs: names(25), writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "SourceChanged" }] })] },
+    ],
+    "an empty container: no chunks, Completed": [
+      { collection: collection(blobs), chunks: [], blobs: [], writes: [status({ state: "Completed", itemCount: 0, chunkCount: 0 })] },
+    ],
+    "credentials not readable: Ready False saying so, retried with back-off": [
+      {
+        collection: collection(blobs),
+        chunks: [],
+        blobs: new ListingFailed("CredentialsNotReadable", "Secret s has no key k"),
+        writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "CredentialsNotReadable", message: "source.blobs: Secret s has no key k" }] })],
+        rejects: /Secret s has no key k/,
       },
     ],
   };
@@ -75,6 +111,11 @@ test("the collection reconciler cuts the collection into chunks and sums them in
       const reconcile = makeCollectionReconciler({
         collections: cache(() => [current.collection]),
         chunksOf: () => current.chunks,
+        listBlobs: async function* (namespace, source) {
+          assert.deepEqual([namespace, source], ["ns", blobs.blobs]);
+          if (current.blobs instanceof Error) throw current.blobs;
+          yield* current.blobs ?? [];
+        },
         writer: api.writer,
         events: api.recorder,
         log: () => {},
@@ -84,7 +125,8 @@ test("the collection reconciler cuts the collection into chunks and sums them in
         current = step;
         await clock.advance(step.afterMs ?? 0);
         const from = api.writes.length;
-        assert.deepEqual(await reconcile("ns/sweep"), step.outcome);
+        if (step.rejects) await assert.rejects(reconcile("ns/sweep"), step.rejects);
+        else assert.deepEqual(await reconcile("ns/sweep"), step.outcome);
         assertWrites(api.writes.slice(from), step.writes);
       }
     });

@@ -7,20 +7,25 @@ import { GROUP, VERSION } from "../../../api/group.ts";
 import { chunkCount } from "../../../api/collection-chunk.ts";
 import { formatProblems } from "../../../api/parse.ts";
 import { collectionItemCount } from "../../../api/task-collection-items.ts";
-import { parseTaskCollection, taskCollectionNames, type TaskCollectionStatus } from "../../../api/task-collection.ts";
-import { setCondition } from "../../../api/conditions.ts";
-import type { Writer } from "../../../kube/apply.ts";
+import { parseTaskCollection, taskCollectionNames, type TaskCollection, type TaskCollectionStatus } from "../../../api/task-collection.ts";
+import { setCondition, type Condition } from "../../../api/conditions.ts";
+import type { StatusRef, Writer } from "../../../kube/apply.ts";
+import { errorMessage } from "../../../kube/errors.ts";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../../../kube/objects.ts";
 import { reportInvalidSpec } from "../controller/invalid-spec.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { chunkObjects } from "./chunk-objects.ts";
+import { cutListing, TooManyBlobs } from "./blob-listing.ts";
+import { ListingFailed, type BlobLister } from "./blob-source.ts";
+import { chunkObject, chunkObjects } from "./chunk-objects.ts";
 import { collectionStatus } from "./collection-status.ts";
 
 export type CollectionReconcilerDeps = {
   collections: Cache<TaskCollectionObject>;
+  /** Lists a blob source's names (blob-source.ts). */
+  listBlobs: BlobLister;
   /** The chunks of collection `name` in `namespace`, as cached. */
   chunksOf: (namespace: string, name: string) => readonly CollectionChunkObject[];
   writer: Writer;
@@ -32,19 +37,88 @@ export type CollectionReconcilerDeps = {
 
 /** Chunk creations in flight at once. */
 const concurrency = 16;
+/** Listed chunks applied together (each batch `concurrency` at a time). */
+const listedBatch = 64;
+
+/** How many items a collection holds, and how many chunks they are cut into. */
+type Cut = { itemCount: number; chunkCount: number };
+
+/** The collection's conditions with Ready set so. */
+type Ready = (status: "True" | "False", reason: string, message: string) => Condition[];
+
+/** The container's names no longer cut as the chunks there already (a listing again after a crash, the blobs changed since). */
+class SourceChanged extends Error {}
+
+const sameChunk = (a: CollectionChunkObject["spec"], b: CollectionChunkObject["spec"]) =>
+  a?.start === b?.start && a?.count === b?.count && JSON.stringify(a?.items ?? []) === JSON.stringify(b?.items ?? []);
 const defaultStatusIntervalMs = 5_000;
 
-export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: string) => Promise<Outcome> {
+export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: string, signal?: AbortSignal) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const interval = deps.statusIntervalMs ?? defaultStatusIntervalMs;
   /** When each collection's status was last written (ms), for the interval. */
   const lastWrite = new Map<string, number>();
+  /** Blob sources listed by this process, until their status (itemCount, chunkCount) is in the cache. */
+  const listed = new Map<string, { uid: string; cut: Cut }>();
 
-  return async function reconcile(key: string): Promise<Outcome> {
+  /**
+   * Lists the collection's blobs into chunks — each applied unless cached as it is, so a
+   * listing again after a crash writes only the chunks it had not — with progress on the
+   * Ready condition at most every interval. The cut, or the outcome of a listing that failed
+   * for good (Ready False says why; a failure that may pass is thrown: retried with back-off).
+   */
+  async function listBlobs(collection: TaskCollection, obj: TaskCollectionObject, cached: readonly CollectionChunkObject[], ref: StatusRef, ready: Ready, signal?: AbortSignal): Promise<Cut | { outcome: Outcome }> {
+    const key = `${ref.namespace}/${ref.name}`;
+    const byName = new Map(cached.map((c) => [c.metadata?.name, c]));
+    const source = collection.spec.source.blobs!;
+    const cut: Cut = { itemCount: 0, chunkCount: 0 };
+    let batch: CollectionChunkObject[] = [];
+    let created = 0;
+    let reported = now().getTime();
+    const flush = async () => {
+      await forEachBounded(batch, concurrency, (c) => deps.writer.apply(c).then(() => undefined));
+      created += batch.length;
+      batch = [];
+    };
+    try {
+      for await (const { n, start, items } of cutListing(deps.listBlobs(ref.namespace, source, signal))) {
+        const chunk = chunkObject(collection, n, start, items.length, items);
+        const have = byName.get(chunk.metadata?.name);
+        if (have && !sameChunk(have.spec, chunk.spec)) {
+          throw new SourceChanged(`the blobs changed since they were listed into chunks: chunk ${chunk.metadata?.name} holds items ${have.spec?.start}..${(have.spec?.start ?? 0) + (have.spec?.count ?? 0) - 1} with other names than the container lists now; delete the collection and create it again`);
+        }
+        if (!have) batch.push(chunk);
+        if (batch.length >= listedBatch) await flush();
+        cut.itemCount += items.length;
+        cut.chunkCount++;
+        if (now().getTime() - reported >= interval) {
+          reported = now().getTime();
+          const message = `listing the blobs: ${cut.itemCount} so far, in ${cut.chunkCount} chunks`;
+          deps.log(`collection ${key}: ${message}`);
+          await deps.writer.patchStatus(ref, obj.status, { ...obj.status, observedGeneration: obj.metadata?.generation ?? 0, conditions: ready("False", "Listing", message) });
+        }
+      }
+      await flush();
+    } catch (err) {
+      const reason = err instanceof ListingFailed ? err.reason : err instanceof TooManyBlobs ? "TooManyBlobs" : err instanceof SourceChanged ? "SourceChanged" : undefined;
+      if (!reason) throw err;
+      const message = `source.blobs: ${errorMessage(err)}`;
+      await deps.writer.patchStatus(ref, obj.status, { ...obj.status, observedGeneration: obj.metadata?.generation ?? 0, conditions: ready("False", reason, message) });
+      deps.events.record(obj, "Warning", reason, message);
+      // Credentials and the service may come right; a container too big or changed will not.
+      if (err instanceof ListingFailed) throw err;
+      return { outcome: undefined };
+    }
+    deps.log(`collection ${key}: ${cut.itemCount} blobs listed into ${cut.chunkCount} chunks (${created} created)`);
+    return cut;
+  }
+
+  return async function reconcile(key: string, signal?: AbortSignal): Promise<Outcome> {
     const [namespace = "", name = ""] = key.split("/");
     const obj = deps.collections.get(name, namespace);
     if (!obj) {
       lastWrite.delete(key);
+      listed.delete(key);
       return;
     }
     if (obj.metadata?.deletionTimestamp) return;
@@ -53,25 +127,37 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
     if (!parsed.ok) return reportInvalidSpec(deps, obj, ref, "Ready", formatProblems(parsed.problems), now());
     const collection = parsed.value;
     const generation = obj.metadata?.generation ?? 0;
-    const itemCount = collectionItemCount(collection.spec.source);
-    if (itemCount === undefined) {
-      // Listing a blob container into items is the next step of issue 16.
-      const conditions = setCondition(obj.status?.conditions, { type: "Ready", status: "False", reason: "BlobSourceNotSupported", message: "source.blobs: the operator does not list blob containers into items yet; use source.range or source.items", observedGeneration: generation }, now());
-      await deps.writer.patchStatus(ref, obj.status, { ...obj.status, observedGeneration: generation, conditions });
-      return;
-    }
+    const ready: Ready = (status, reason, message) => setCondition(obj.status?.conditions, { type: "Ready", status, reason, message, observedGeneration: generation }, now());
     const chunks = deps.chunksOf(namespace, name);
-    const wanted = chunkCount(itemCount);
-    // Every chunk report comes here: the chunk objects are built only while some are missing.
-    if (chunks.length < wanted) {
-      const have = new Set(chunks.map((c) => c.metadata?.name));
-      const missing = chunkObjects(collection, itemCount).filter((c) => !have.has(c.metadata?.name));
-      await forEachBounded(missing, concurrency, (c) => deps.writer.apply(c).then(() => undefined));
-      deps.log(`collection ${key}: ${missing.length} chunk(s) created for ${itemCount} items`);
+    let cut: Cut;
+    if (collection.spec.source.blobs) {
+      const uid = obj.metadata?.uid ?? "";
+      const known = listed.get(key);
+      const recorded = obj.status?.itemCount !== undefined && obj.status.chunkCount !== undefined ? { itemCount: obj.status.itemCount, chunkCount: obj.status.chunkCount } : undefined;
+      const done = recorded ?? (known?.uid === uid ? known.cut : undefined);
+      if (recorded) listed.delete(key);
+      if (done) cut = done;
+      else {
+        const outcome = await listBlobs(collection, obj, chunks, ref, ready, signal);
+        if (!("itemCount" in outcome)) return outcome.outcome;
+        cut = outcome;
+        listed.set(key, { uid, cut });
+      }
+    } else {
+      const itemCount = collectionItemCount(collection.spec.source) ?? 0;
+      cut = { itemCount, chunkCount: chunkCount(itemCount) };
+      // Every chunk report comes here: the chunk objects are built only while some are missing.
+      if (chunks.length < cut.chunkCount) {
+        const have = new Set(chunks.map((c) => c.metadata?.name));
+        const missing = chunkObjects(collection, itemCount).filter((c) => !have.has(c.metadata?.name));
+        await forEachBounded(missing, concurrency, (c) => deps.writer.apply(c).then(() => undefined));
+        deps.log(`collection ${key}: ${missing.length} chunk(s) created for ${itemCount} items`);
+      }
     }
+    const { itemCount } = cut;
     const summed = collectionStatus(itemCount, chunks);
-    const conditions = setCondition(obj.status?.conditions, { type: "Ready", status: "True", reason: "Chunked", message: `${itemCount} items in ${wanted} chunks`, observedGeneration: generation }, now());
-    const status: TaskCollectionStatus = { ...obj.status, ...summed, observedGeneration: generation, conditions };
+    const conditions = ready("True", "Chunked", `${itemCount} items in ${cut.chunkCount} chunks`);
+    const status: TaskCollectionStatus = { ...obj.status, ...summed, chunkCount: cut.chunkCount, observedGeneration: generation, conditions };
     // Counts move with every chunk report: written at most once per interval, a state change at once.
     const at = now().getTime();
     const since = at - (lastWrite.get(key) ?? -Infinity);

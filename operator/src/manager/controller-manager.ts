@@ -30,13 +30,14 @@ import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject
 import { autoPoolController } from "../auto-pool/controller.ts";
 import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
+import { makeBlobLister, nodeIdentitySecretReader } from "../collection/blob-source.ts";
 import { collectionController } from "../collection/controller.ts";
 import { containerTaskController } from "../container-task/controller.ts";
 import { keyOf, type Controller, type Queue, type TaskChange, type Watched, type Watches } from "../controller/watches.ts";
 import { WorkQueue, type Handler, type Outcome } from "../controller/work-queue.ts";
 import { dispatchController } from "../dispatch/controller.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
-import { indexChunk, indexJob, indexNodePod, indexPool, indexTask } from "../dispatch/informer-index.ts";
+import { indexChunk, indexCollection, indexJob, indexNodePod, indexPool, indexTask } from "../dispatch/informer-index.ts";
 import { makeTaskValidation } from "../dispatch/task-validation.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
 import { jobController } from "../job/controller.ts";
@@ -114,7 +115,10 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     },
     log,
   });
-  const onCollection = (kind: EventKind, obj: TaskCollectionObject) => notify("collections", kind, obj);
+  const onCollection = (kind: EventKind, obj: TaskCollectionObject) => {
+    indexCollection(state, kind, obj);
+    notify("collections", kind, obj);
+  };
   const collections = new Informer<TaskCollectionObject>({ kubeConfig: kc, path: `/apis/${GROUP}/${VERSION}/${taskCollectionNames.plural}`, list: list(taskCollectionNames.plural), onEvent: onCollection, log });
   // Each collection's chunks by name, for the collection reconciler.
   const chunksByCollection = new Map<string, Map<string, CollectionChunkObject>>();
@@ -204,8 +208,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
 
   // The node agents' identity (pool nodes) and the upload containers' (container tasks with
   // output files), applied once per namespace per process; the node Role's Secret names then
-  // follow the namespace's tasks and jobs.
-  const identities = makeNodeIdentities({ tasks, jobs, writer });
+  // follow the namespace's tasks, jobs and collections.
+  const identities = makeNodeIdentities({ tasks, jobs, collections, writer });
   const ensureNodeRbac = identities.ensureNode;
   add((queue) =>
     poolController({
@@ -266,7 +270,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   );
   add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureUploadRbac: identities.ensureUpload }));
   add((queue) => nodeIdentityController({ queue, identities }));
-  add((queue) => collectionController({ queue, collections, chunksOf: (namespace, name) => [...(chunksByCollection.get(`${namespace}/${name}`)?.values() ?? [])], writer, events, log }));
+  const listBlobs = makeBlobLister(nodeIdentitySecretReader(kc));
+  add((queue) => collectionController({ queue, collections, chunksOf: (namespace, name) => [...(chunksByCollection.get(`${namespace}/${name}`)?.values() ?? [])], listBlobs, writer, events, log }));
 
   let resync: NodeJS.Timeout | undefined;
   let gauges: NodeJS.Timeout | undefined;

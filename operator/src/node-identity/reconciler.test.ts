@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubernetesObject, V1Role } from "@kubernetes/client-node";
-import type { JobObject, TaskObject } from "../../../kube/objects.ts";
+import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 import { assertWrites, cache, fakeApi, type WantWrite, type Write } from "../controller/reconcile-harness.ts";
 import type { JobChange, Queue, TaskChange } from "../controller/watches.ts";
 import { nodeIdentityController, shrinkDelayMs } from "./controller.ts";
@@ -49,7 +49,7 @@ describe("node identities", () => {
     it(name, async () => {
       const api = fakeApi();
       const tasks = [...tc.tasks];
-      const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), writer: api.writer });
+      const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), collections: cache<TaskCollectionObject>([]), writer: api.writer });
       for (const step of tc.steps) await step(ids, tasks);
       assertWrites(api.writes, tc.want);
       assertRoles(api.writes, tc.want);
@@ -68,7 +68,7 @@ describe("node identities", () => {
         return api.writer.apply(obj, manager);
       },
     };
-    const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), writer });
+    const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), collections: cache<TaskCollectionObject>([]), writer });
     await ids.ensureNode("ns");
     assertWrites(api.writes, [...identity, roleWith(["a", "b"])]);
     assertRoles(api.writes, [...identity, roleWith(["a", "b"])]);
@@ -78,7 +78,7 @@ describe("node identities", () => {
   it("concurrent ensureNode and reconcile of one namespace write one after the other", async () => {
     const api = fakeApi();
     const tasks = [task("t", "a")];
-    const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), writer: api.writer });
+    const ids = makeNodeIdentities({ tasks: cache(() => tasks), jobs: cache<JobObject>([]), collections: cache<TaskCollectionObject>([]), writer: api.writer });
     await Promise.all([ids.ensureNode("ns"), ids.reconcile("ns", new AbortController().signal), ids.ensureNode("ns")]);
     assertWrites(api.writes, identity);
   });

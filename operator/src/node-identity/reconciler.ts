@@ -1,16 +1,16 @@
 // The node agents' and upload containers' identities in each namespace the operator runs
 // nodes or container tasks in. Applied once per namespace per process when a pool or a
 // container task first needs one; after that the node Role's Secret names follow the names
-// the namespace's tasks and jobs give (secret-names.ts): the Role is applied again only when
+// the namespace's tasks, jobs and collections give (secret-names.ts): the Role is applied again only when
 // they change. Writes of one namespace are serialized, so an older set never lands last.
 import type { Writer } from "../../../kube/apply.ts";
-import type { JobObject, TaskObject } from "../../../kube/objects.ts";
+import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 import type { Handler } from "../controller/work-queue.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { nodeRbac, uploadRbac } from "./node-rbac.ts";
 import { agentSecretNames } from "./secret-names.ts";
 
-export type NodeIdentityDeps = { tasks: Cache<TaskObject>; jobs: Cache<JobObject>; writer: Writer };
+export type NodeIdentityDeps = { tasks: Cache<TaskObject>; jobs: Cache<JobObject>; collections: Cache<TaskCollectionObject>; writer: Writer };
 
 export type NodeIdentities = {
   /** The node agents' ServiceAccount, Role (with the Secret names of now) and RoleBinding. */
@@ -33,7 +33,7 @@ export function makeNodeIdentities(deps: NodeIdentityDeps): NodeIdentities {
     void next.finally(() => chains.get(namespace) === next && chains.delete(namespace)).catch(() => undefined);
     return next;
   };
-  const desired = (namespace: string) => agentSecretNames(deps.tasks.list(namespace), deps.jobs.list(namespace));
+  const desired = (namespace: string) => agentSecretNames(deps.tasks.list(namespace), deps.jobs.list(namespace), deps.collections.list(namespace));
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
   // Applies the Role until the names it was applied with are still the cache's: an event that

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { JobObject, TaskObject } from "../../../kube/objects.ts";
-import { agentSecretNames, jobSecretNames, taskSecretNames } from "./secret-names.ts";
+import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
+import { agentSecretNames, collectionSecretNames, jobSecretNames, taskSecretNames } from "./secret-names.ts";
 
 const ref = (name: string) => ({ credentialsSecretRef: { name, key: "k" } });
 const resource = (name: string) => ({ httpUrl: "http://x/f", filePath: "f", ...ref(name) });
@@ -33,10 +33,24 @@ describe("jobSecretNames", () => {
   for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(jobSecretNames(job(tc.spec)), tc.want));
 });
 
+const collection = (spec: object) => ({ metadata: { name: "c", namespace: "ns" }, spec: { jobName: "j", source: { range: { start: 0, end: 9 } }, task: { commandLine: "x" }, ...spec } }) as unknown as TaskCollectionObject;
+
+describe("collectionSecretNames", () => {
+  const cases: Record<string, { spec: object; want: string[] }> = {
+    "a range, no files": { spec: {}, want: [] },
+    "the items' resource and output files": { spec: { task: { commandLine: "x", resourceFiles: [resource("in")], outputFiles: [output("out")] } }, want: ["in", "out"] },
+    // The operator lists the container as the node identity.
+    "a blob source's credentials": { spec: { source: { blobs: { containerUrl: "http://x/c", ...ref("list") } } }, want: ["list"] },
+    "a public blob source: none": { spec: { source: { blobs: { containerUrl: "http://x/c" } } }, want: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(collectionSecretNames(collection(tc.spec)), tc.want));
+});
+
 describe("agentSecretNames", () => {
-  it("every task's and job's names, sorted, once", () => {
+  it("every task's, job's and collection's names, sorted, once", () => {
     const tasks = [task({ resourceFiles: [resource("zeta")] }), task({ outputFiles: [output("alpha")] }), task({})];
     const jobs = [job({ jobPreparationTask: { commandLine: "x", resourceFiles: [resource("zeta"), resource("mid")] } })];
-    assert.deepEqual(agentSecretNames(tasks, jobs), ["alpha", "mid", "zeta"]);
+    const collections = [collection({ source: { blobs: { containerUrl: "http://x/c", ...ref("beta") } } })];
+    assert.deepEqual(agentSecretNames(tasks, jobs, collections), ["alpha", "beta", "mid", "zeta"]);
   });
 });

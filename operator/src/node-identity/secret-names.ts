@@ -1,8 +1,9 @@
 // Which Secrets node agents read through the API (pure): the credentialsSecretRef of the
-// resource and output files of the tasks a node runs, and of the jobs' preparation, release
-// and manager tasks. Not the start task's, the auto-storage Secret or container tasks' (their
+// resource and output files of the tasks a node runs (single tasks and collections' items), and
+// of the jobs' preparation, release and manager tasks; and a collection's blob source's, which
+// the operator reads as the node identity to list the container (collection/blob-source.ts). Not the start task's, the auto-storage Secret or container tasks' (their
 // pods get those through secretKeyRef env, which the kubelet resolves).
-import type { JobObject, TaskObject } from "../../../kube/objects.ts";
+import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 
 type Files = { resourceFiles?: readonly { credentialsSecretRef?: { name?: string } }[]; outputFiles?: readonly { destination?: { container?: { credentialsSecretRef?: { name?: string } } } }[] };
 
@@ -30,10 +31,20 @@ export function jobSecretNames(job: JobObject): string[] {
   return [...names];
 }
 
-/** Every Secret the agents of a namespace read, sorted: the node Role's resourceNames. */
-export function agentSecretNames(tasks: readonly TaskObject[], jobs: readonly JobObject[]): string[] {
+/** The Secrets one collection names: its items' resource and output files', its blob source's. */
+export function collectionSecretNames(collection: TaskCollectionObject): string[] {
+  const names = new Set<string>();
+  namesOf(collection.spec?.task as Files | undefined, names);
+  const source = collection.spec?.source?.blobs?.credentialsSecretRef?.name;
+  if (source) names.add(source);
+  return [...names];
+}
+
+/** Every Secret the node identity of a namespace reads, sorted: the node Role's resourceNames. */
+export function agentSecretNames(tasks: readonly TaskObject[], jobs: readonly JobObject[], collections: readonly TaskCollectionObject[] = []): string[] {
   const names = new Set<string>();
   for (const t of tasks) for (const n of taskSecretNames(t)) names.add(n);
   for (const j of jobs) for (const n of jobSecretNames(j)) names.add(n);
+  for (const c of collections) for (const n of collectionSecretNames(c)) names.add(n);
   return [...names].sort();
 }

@@ -9,7 +9,7 @@ const cases: { name: string; raw: unknown; problem?: RegExp }[] = [
   { name: "a range collection of the chunk's job runs", raw: tc({ source: { range: { start: 0, end: 9 } } }) },
   { name: "not found", raw: undefined, problem: /TaskCollection c was not found/ },
   { name: "invalid", raw: tc({ source: { range: { start: 5, end: 1 } } }), problem: /TaskCollection c is invalid: .*start must not exceed end/ },
-  { name: "blobs: not run by the agent yet", raw: tc({ source: { blobs: { containerUrl: "https://a.blob.core.windows.net/c" } } }), problem: /lists blobs \(source\.blobs\)/ },
+  { name: "blobs: the chunk carries their names", raw: tc({ source: { blobs: { containerUrl: "https://a.blob.core.windows.net/c" } } }) },
   { name: "of another job", raw: tc({ jobName: "other", source: { items: ["a"] } }), problem: /is of job other, the chunk of job j/ },
 ];
 

@@ -1,8 +1,8 @@
 // The TaskCollection a chunk's items come from, as the agent reads it when the chunk starts
 // here: parsed, and checked for what this agent can run. A collection that is gone, invalid,
-// of another job or listing blobs (not run by the agent yet) fails the chunk's items with a
-// failureInfo that says so, rather than failing the agent; a read that fails for a while
-// (API server away) is retried until the run stops.
+// or of another job fails the chunk's items with a failureInfo that says so, rather than
+// failing the agent; a read that fails for a while (API server away) is retried until the
+// run stops.
 import { setTimeout as wait } from "node:timers/promises";
 import type { CollectionChunkSpec } from "../../../api/collection-chunk.ts";
 import type { FailureInfo } from "../../../api/failure-info.ts";
@@ -24,7 +24,6 @@ export function checkCollection(raw: unknown, chunk: CollectionChunkSpec): Colle
   const parsed = parseTaskCollection(raw);
   if (!parsed.ok) return unavailable(`${name} is invalid: ${formatProblems(parsed.problems)}`);
   const spec = parsed.value.spec;
-  if (spec.source.blobs) return unavailable(`${name} lists blobs (source.blobs), which the node agent does not run yet`);
   if (spec.jobName !== chunk.jobName) return unavailable(`${name} is of job ${spec.jobName}, the chunk of job ${chunk.jobName}`);
   return { ok: true, spec };
 }

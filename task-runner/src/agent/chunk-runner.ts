@@ -12,7 +12,7 @@ import type { Job } from "../../../api/job.ts";
 import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
 import { formatProblems } from "../../../api/parse.ts";
 import { collectionItemId, ID_PREFIX_PATTERN } from "../../../api/task-collection.ts";
-import { collectionItem, collectionItemTask } from "../../../api/task-collection-items.ts";
+import { chunkItem, collectionItemTask } from "../../../api/task-collection-items.ts";
 import { errorMessage } from "../../../kube/errors.ts";
 import { collectionUnavailable, type CollectionLookup } from "./chunk-collection.ts";
 import { createChunkRecord, openChunkRecord, readChunkRecord, removeChunkRecord, resumePoint, type ItemResult } from "./chunk-record.ts";
@@ -162,12 +162,7 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
     if (!collection.ok) return failed(index, fallbackId(spec.collectionName, index), undefined, collection.failureInfo);
     const source = collection.spec.source;
     const id = collectionItemId(collection.spec.idPrefix, index);
-    let item: string | undefined;
-    try {
-      item = collectionItem(source, index);
-    } catch {
-      // The collection holds fewer items than the chunk says (changed since the chunk was cut).
-    }
+    const item = chunkItem(source, spec, index);
     if (item === undefined) return failed(index, id, undefined, { category: "UserError", code: collectionUnavailable, message: `TaskCollection ${spec.collectionName} has no item ${index}` });
     const task = collectionItemTask(collection.spec, index, item);
     if (!task.ok) return failed(index, id, item, { category: "UserError", code: invalidTaskFromTemplate, message: `item ${index}'s task is not a valid Task: ${formatProblems(task.problems)}`.slice(0, 4096) });
