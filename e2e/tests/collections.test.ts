@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { CollectionChunkStatus } from "../../api/collection-chunk.ts";
 import type { JobStatus } from "../../api/job.ts";
 import { nodeLabel } from "../../api/labels.ts";
 import type { TaskCollectionStatus } from "../../api/task-collection.ts";
+import { forEachBounded } from "../../kube/bounded.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { agentPids } from "./support/agent-process.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
@@ -22,6 +24,7 @@ import { testNamespace } from "./support/namespace.ts";
 
 const api = { group: "kubatch.dev", version: "v1alpha1" };
 const items = Number(process.env.KUBATCH_COLLECTION_ITEMS ?? 20_000);
+const azurite = process.env.AZURITE_CONNECTION_STRING;
 /** Items that exit 3, writing to stderr. */
 const failing = [7, Math.floor(items / 3), Math.floor(items / 2) + 1, items - 1];
 
@@ -149,4 +152,70 @@ describe("task collections", { skip: noCluster }, () => {
     assert.deepEqual(again.filter((i) => !inLost(i)), [], "only items of the lost node's chunks ran again");
     console.log(`# collection node loss: ${requeued.length} of ${onVictim.length} chunk(s) of ${victim} requeued ${requeuedMs} ms after the force delete (the rest had completed); ${again.length} item(s) ran again (run on the lost node after its last report); ${n} of ${n} succeeded`);
   });
+
+  test("a blob source: the operator lists the container under the prefix (a Secret's credentials, more than one page) into chunks; every blob runs once as its item; the job waits for the listing", { timeout: 600_000, skip: azurite ? undefined : "AZURITE_CONNECTION_STRING is not set: run through `make test`" }, async () => {
+    // Azurite lists 5,000 names a page: 5,050 take two.
+    const n = 5_050;
+    const names = Array.from({ length: n }, (_, i) => `scans/${String(i).padStart(5, "0")}${i % 1000 === 7 ? "-bad" : ""}.png`);
+    const bad = names.filter((b) => b.endsWith("-bad.png"));
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "listing" }, stringData: { connectionString: azurite! } } });
+    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`scans-${ns.name}`);
+    await container.createIfNotExists();
+    try {
+      const t0 = Date.now();
+      await forEachBounded([...names, "other/a.png", "other/b.png", "scansx.png"], 32, async (b) => void (await container.getBlockBlobClient(b).upload(b, b.length)));
+      const uploadS = (Date.now() - t0) / 1000;
+      const log = join(dir, "blobs.log");
+      await k.create("Job", "scan", { poolInfo: { poolId: "p" }, onAllTasksComplete: "TerminateJob" });
+      const t1 = Date.now();
+      await k.create("TaskCollection", "scan", {
+        jobName: "scan",
+        source: { blobs: { containerUrl: container.url, prefix: "scans/", credentialsSecretRef: { name: "listing" } } },
+        task: { commandLine: `/bin/sh -c "echo {index} {blobName} >> ${log}; case {blobName} in *-bad.png) echo bad blob {name} >&2; exit 4;; esac"` },
+      });
+      // A Secret that does not exist: the listing waits, Ready False naming it.
+      await k.create("TaskCollection", "nocreds", { jobName: "scan", source: { blobs: { containerUrl: container.url, credentialsSecretRef: { name: "missing" } } }, task: { commandLine: "/bin/true" } });
+      const done = await eventually("the blob collection Completed", 540_000, async () => {
+        const c = await collection("scan");
+        return c.status?.state === "Completed" ? c : undefined;
+      }, async () => JSON.stringify((await collection("scan")).status));
+      const seconds = (Date.now() - t1) / 1000;
+      const s = done.status!;
+      assert.equal(s.itemCount, n, "only the blobs under the prefix");
+      const mine = (await chunks()).filter((c) => c.spec.collectionName === "scan") as (Obj<CollectionChunkStatus> & { spec: { start: number; count: number; items?: string[] } })[];
+      assert.equal(s.chunkCount, mine.length);
+      assert.deepEqual(mine.sort((a, b) => a.spec.start - b.spec.start).flatMap((c) => c.spec.items ?? []), names, "the chunks hold the names in listing order");
+      assert.deepEqual(s.counts, { active: 0, running: 0, succeeded: n - bad.length, failed: bad.length });
+      assert.deepEqual(s.failures?.map((f) => [f.item, f.exitCode]), bad.map((b) => [b, 4]), "each failed blob listed with its exit code");
+      for (const f of s.failures ?? []) assert.match(f.stderrTail, new RegExp(`bad blob ${f.item!.slice("scans/".length)}`), f.id);
+
+      // The ground truth: each blob ran exactly once, as item <its place in name order>.
+      const lines = readFileSync(log, "utf8").trim().split("\n");
+      assert.equal(lines.length, n, "one run per blob");
+      const ran = new Map(lines.map((l) => [Number(l.split(" ")[0]), l.split(" ")[1]]));
+      assert.equal(ran.size, n, "no index twice");
+      names.forEach((b, i) => assert.equal(ran.get(i), b, `item ${i}`));
+
+      const missing = await eventually("the collection without readable credentials says why", 60_000, async () => {
+        const c = await collection("nocreds");
+        const ready = c.status?.conditions?.find((x) => x.type === "Ready");
+        return ready?.reason === "CredentialsNotReadable" ? ready : undefined;
+      }, async () => JSON.stringify((await collection("nocreds")).status));
+      assert.match(missing.message ?? "", /Secret missing/);
+      // Its job stays open: the items of a collection not listed yet are not counted.
+      const job = (await k.job("scan")) as Obj<JobStatus>;
+      assert.notEqual(job.status?.state, "Completed", "the job waits for the collection not listed");
+      await k.custom.deleteNamespacedCustomObject({ ...api, namespace: ns.name, plural: "taskcollections", name: "nocreds" });
+      const ended = await eventually("the job Completed once the unlisted collection went", 60_000, async () => {
+        const j = (await k.job("scan")) as Obj<JobStatus>;
+        return j.status?.state === "Completed" ? j : undefined;
+      }, async () => JSON.stringify(((await k.job("scan")) as Obj<JobStatus>).status));
+      assert.deepEqual([ended.status?.taskCounts?.succeeded, ended.status?.taskCounts?.failed], [n - bad.length, bad.length]);
+      console.log(`# blob collection: ${n} blobs (uploaded in ${uploadS.toFixed(1)} s) listed into ${mine.length} chunks and run in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(0)}/s); ${bad.length} failed as their command says`);
+    } finally {
+      await container.deleteIfExists();
+    }
+  });
 });
+
