@@ -19,14 +19,14 @@ async function eventually<T>(what: string, ms: number, check: () => T | undefine
 
 /** An API server for one path: `mode` says how it answers lists and watches. */
 async function fakeApiServer() {
-  const state = { mode: "ok" as "ok" | "fail" | "silent" };
+  const state = { mode: "ok" as "ok" | "fail" | "silent", items: [] as KubernetesObject[] };
   const sockets = new Set<Socket>();
   const watches = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     if (state.mode === "silent") return; // accepted, never answered
     if (state.mode === "fail") return void res.writeHead(500).end("{}");
     const watch = new URL(req.url ?? "/", "http://x").searchParams.get("watch") === "true";
-    if (!watch) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "List", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] }));
+    if (!watch) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kind: "List", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: state.items }));
     res.writeHead(200, { "content-type": "application/json" });
     res.flushHeaders();
     watches.add(res);
@@ -41,6 +41,11 @@ async function fakeApiServer() {
     state,
     kc,
     list: async (): Promise<KubernetesListObject<KubernetesObject>> => (await (await fetch(`${url}/api/v1/namespaces/ns/configmaps`)).json()) as KubernetesListObject<KubernetesObject>,
+    /** Sends a watch event on every open watch. */
+    send: (type: string, object: object) => {
+      for (const w of watches) w.write(`${JSON.stringify({ type, object })}\n`);
+    },
+    watching: () => watches.size,
     /** Ends every open watch (and, with it, keep-alive connections). */
     dropWatches: () => {
       for (const w of watches) w.destroy();
@@ -95,4 +100,25 @@ test("an informer whose list is never answered has no outcome to show", async (t
   const h = informer.health();
   assert.equal(h.synced, false);
   assert.ok(h.sinceOutcomeMs >= 1_400, `${h.sinceOutcomeMs} ms since the last outcome`);
+});
+
+test("an informer keeps only the projection of what it lists and watches", async (t) => {
+  const api = await fakeApiServer();
+  const cm = (name: string, rv: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns", resourceVersion: rv }, data: { small: "s", big: "x".repeat(1000) } });
+  api.state.items = [cm("listed", "1")];
+  const seen: KubernetesObject[] = [];
+  const informer = new Informer<KubernetesObject & { data?: Record<string, string> }>({
+    kubeConfig: api.kc,
+    path: "/api/v1/namespaces/ns/configmaps",
+    list: api.list,
+    onEvent: (_kind, obj) => void seen.push(obj),
+    project: (obj) => ({ ...obj, data: { small: obj.data?.small ?? "" } }),
+  });
+  t.after(async () => (await informer.stop(), api.close()));
+  await informer.start();
+  await eventually("the watch open", 5_000, () => (api.watching() > 0 ? true : undefined));
+  api.send("ADDED", cm("watched", "2"));
+  await eventually("the watched object cached", 5_000, () => informer.get("watched", "ns"));
+  for (const name of ["listed", "watched"]) assert.deepEqual(informer.get(name, "ns")?.data, { small: "s" }, `${name}: cached as projected`);
+  assert.deepEqual(seen.map((o) => (o as { data?: object }).data), [{ small: "s" }, { small: "s" }], "handlers see the projection");
 });

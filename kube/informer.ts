@@ -21,6 +21,11 @@ export type InformerOptions<T extends KubernetesObject> = {
   log?: (line: string) => void;
   /** Restart when neither an event nor a reconnect was seen for this long. */
   staleAfterMs?: number;
+  /**
+   * What the cache keeps of each object, as listed or watched (fields no reader needs left
+   * out): handlers and readers only ever see the projection.
+   */
+  project?: (obj: T) => T;
 };
 
 /** How an informer's list-watch loop fares, for health checks (ms on the monotonic clock). */
@@ -43,15 +48,20 @@ export type WatchHealth = {
 /** A Watch that tells its informer how each watch request fared. */
 class ObservedWatch extends Watch {
   private readonly outcome: (answered: boolean) => void;
-  constructor(kc: KubeConfig, outcome: (answered: boolean) => void) {
+  private readonly project: ((obj: never) => unknown) | undefined;
+  constructor(kc: KubeConfig, outcome: (answered: boolean) => void, project?: (obj: never) => unknown) {
     super(kc);
     this.outcome = outcome;
+    this.project = project;
   }
 
   override async watch(...[path, params, callback, done]: Parameters<Watch["watch"]>): Promise<AbortController> {
     let ended = false;
+    const project = this.project;
+    // An ERROR event carries a Status, a BOOKMARK only a resourceVersion: neither is projected.
+    const projected: typeof callback = project ? (phase, obj, watchObj) => callback(phase, phase === "ERROR" || phase === "BOOKMARK" ? obj : project(obj as never), watchObj) : callback;
     try {
-      const controller = await super.watch(path, params, callback, (err) => {
+      const controller = await super.watch(path, params, projected, (err) => {
         ended = true;
         this.outcome(false);
         done(err);
@@ -89,6 +99,7 @@ export class Informer<T extends KubernetesObject> {
       this.listed = false;
       try {
         const result = await opts.list();
+        if (opts.project) result.items = result.items.map(opts.project);
         this.listed = true;
         this.outcome(true);
         return result;
@@ -97,7 +108,7 @@ export class Informer<T extends KubernetesObject> {
         throw err;
       }
     };
-    const watch = new ObservedWatch(opts.kubeConfig, (answered) => this.outcome(answered));
+    const watch = new ObservedWatch(opts.kubeConfig, (answered) => this.outcome(answered), opts.project as ((obj: never) => unknown) | undefined);
     this.watchList = new ListWatch<T>(opts.path, watch, list, false, opts.labelSelector, opts.fieldSelector);
     const seen = (kind: EventKind) => (obj: T) => {
       this.lastActivity = Date.now();

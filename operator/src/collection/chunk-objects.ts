@@ -25,3 +25,13 @@ export function chunkObject(collection: TaskCollection, n: number, start: number
     spec: chunkSpec,
   };
 }
+
+/**
+ * What the operator's cache keeps of a chunk: all but a blob source's names (up to 128 KiB a
+ * chunk, ~100 MiB for a million blobs), which only the agent running it reads.
+ */
+export function chunkProjection(obj: CollectionChunkObject): CollectionChunkObject {
+  if (obj.spec?.items === undefined) return obj;
+  const { items: _names, ...spec } = obj.spec;
+  return { ...obj, spec };
+}

@@ -84,11 +84,12 @@ test("the collection reconciler cuts the collection into chunks and sums them in
     "a blob source listed before (status says so): not listed again": [
       { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(1, 10, 10), listedCached(2, 20, 5)], blobs: new Error("listed twice"), writes: [status({ state: "Active" })] },
     ],
-    "listed again after a crash: only the chunks not there are applied": [
-      { collection: collection(blobs), chunks: [listedCached(0, 0, 10)], blobs: names(25), writes: [listedChunk(1, 10, 10), listedChunk(2, 20, 5), status({ itemCount: 25, chunkCount: 3 })] },
+    "listed again after a crash: only the chunks not there are applied (the cache holds no names)": [
+      { collection: collection(blobs), chunks: [chunk(0, 0, 10)], blobs: names(25), writes: [listedChunk(1, 10, 10), listedChunk(2, 20, 5), status({ itemCount: 25, chunkCount: 3 })] },
     ],
     "the blobs changed since the chunks were cut: Ready False SourceChanged, nothing overwritten": [
-      { collection: collection(blobs), chunks: [listedCached(0, 0, 10, "other")], blobs: names(25), writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "SourceChanged" }] })] },
+      // 33 names now: 0..9 and 10..19 as before, then 20..29 where 20..24 is.
+      { collection: collection(blobs), chunks: [chunk(0, 0, 10), chunk(1, 10, 10), chunk(2, 20, 5)], blobs: names(33), writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "SourceChanged" }] })] },
     ],
     "an empty container: no chunks, Completed": [
       { collection: collection(blobs), chunks: [], blobs: [], writes: [status({ state: "Completed", itemCount: 0, chunkCount: 0 })] },

@@ -49,8 +49,11 @@ type Ready = (status: "True" | "False", reason: string, message: string) => Cond
 /** The container's names no longer cut as the chunks there already (a listing again after a crash, the blobs changed since). */
 class SourceChanged extends Error {}
 
-const sameChunk = (a: CollectionChunkObject["spec"], b: CollectionChunkObject["spec"]) =>
-  a?.start === b?.start && a?.count === b?.count && JSON.stringify(a?.items ?? []) === JSON.stringify(b?.items ?? []);
+/**
+ * A chunk there already is kept when it covers the same items: the cache holds no names
+ * (chunkProjection), and the first listing's names are the ones that run.
+ */
+const sameChunk = (a: CollectionChunkObject["spec"], b: CollectionChunkObject["spec"]) => a?.start === b?.start && a?.count === b?.count;
 const defaultStatusIntervalMs = 5_000;
 
 export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: string, signal?: AbortSignal) => Promise<Outcome> {
@@ -85,7 +88,7 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
         const chunk = chunkObject(collection, n, start, items.length, items);
         const have = byName.get(chunk.metadata?.name);
         if (have && !sameChunk(have.spec, chunk.spec)) {
-          throw new SourceChanged(`the blobs changed since they were listed into chunks: chunk ${chunk.metadata?.name} holds items ${have.spec?.start}..${(have.spec?.start ?? 0) + (have.spec?.count ?? 0) - 1} with other names than the container lists now; delete the collection and create it again`);
+          throw new SourceChanged(`the blobs changed since they were listed into chunks: chunk ${chunk.metadata?.name} holds items ${have.spec?.start}..${(have.spec?.start ?? 0) + (have.spec?.count ?? 0) - 1}, the container's names now cut it as ${chunk.spec?.start}..${(chunk.spec?.start ?? 0) + (chunk.spec?.count ?? 0) - 1}; delete the collection and create it again`);
         }
         if (!have) batch.push(chunk);
         if (batch.length >= listedBatch) await flush();

@@ -31,6 +31,7 @@ import { autoPoolController } from "../auto-pool/controller.ts";
 import { Autoscaler } from "../autoscaler/autoscaler.ts";
 import type { OperatorConfig } from "../config/operator-config.ts";
 import { makeBlobLister, nodeIdentitySecretReader } from "../collection/blob-source.ts";
+import { chunkProjection } from "../collection/chunk-objects.ts";
 import { collectionController } from "../collection/controller.ts";
 import { containerTaskController } from "../container-task/controller.ts";
 import { keyOf, type Controller, type Queue, type TaskChange, type Watched, type Watches } from "../controller/watches.ts";
@@ -126,6 +127,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
     kubeConfig: kc,
     path: `/apis/${GROUP}/${VERSION}/${collectionChunkNames.plural}`,
     list: list(collectionChunkNames.plural),
+    project: chunkProjection,
     onEvent: (kind, obj) => {
       const of = `${obj.metadata?.namespace}/${obj.spec?.collectionName}`;
       let byName = chunksByCollection.get(of);
