@@ -252,6 +252,12 @@ export const taskCollectionObjectRules: CrossFieldRule<z.output<typeof objectSha
     fieldPath: ".spec.dependsOn.taskIds",
     holds: (c) => !(c.spec.dependsOn?.taskIds ?? []).some((id) => collectionItemIndex(c.spec.idPrefix ?? c.metadata.name, id) !== undefined),
   },
+  {
+    rule: "!has(self.spec) || !has(self.spec.dependsOn) || !has(self.spec.dependsOn.taskCollections) || !self.spec.dependsOn.taskCollections.exists(c, c.name == self.metadata.name)",
+    message: "the items cannot depend on the collection's own items",
+    fieldPath: ".spec.dependsOn.taskCollections",
+    holds: (c) => !(c.spec.dependsOn?.taskCollections ?? []).some((d) => d.name === c.metadata.name),
+  },
 ];
 
 /** A TaskCollection with the defaults that need the whole object resolved: spec.idPrefix (metadata.name) and spec.jobName (jobId). */

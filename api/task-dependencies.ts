@@ -39,6 +39,21 @@ export function dependsOnItself(id: string, deps: TaskDependencies | undefined):
   };
 }
 
+const collectionItemsObject = z.strictObject({
+  name: z.string().min(1).max(253).describe("The TaskCollection (its metadata.name) of the same job."),
+  start: z.int().min(0).optional().describe("First item (0-based index) waited for; default 0."),
+  end: z.int().min(0).optional().describe("Last item waited for (inclusive); default the collection's last."),
+});
+
+export const collectionItemsRules: CrossFieldRule<z.output<typeof collectionItemsObject>>[] = [
+  {
+    rule: "!has(self.start) || !has(self.end) || self.start <= self.end",
+    message: "start must not exceed end",
+    fieldPath: ".end",
+    holds: (r) => r.start === undefined || r.end === undefined || r.start <= r.end,
+  },
+];
+
 /** Tasks this task waits for (Azure Batch TaskDependencies); the job needs usesTaskDependencies. */
 export const taskDependenciesSchema = z
   .strictObject({
@@ -48,6 +63,11 @@ export const taskDependenciesSchema = z
       .optional()
       .describe("Ids of the tasks this task depends on."),
     taskIdRanges: z.array(withRules(taskIdRangeObject, taskIdRangeRules)).max(1000).optional().describe("Ranges of integer task ids this task depends on."),
+    taskCollections: z
+      .array(withRules(collectionItemsObject, collectionItemsRules))
+      .max(100)
+      .optional()
+      .describe("Items of the job's task collections this task depends on: all of a collection's, or items start..end (a single item is also <idPrefix>-<i> in taskIds)."),
   })
   .describe("Tasks that must complete (and satisfy their dependency action) before this one runs; the job must set usesTaskDependencies.");
 

@@ -9,7 +9,7 @@ import { jobSpecRules, poolInfoRules } from "../job.ts";
 import { poolSpecRules } from "../pool.ts";
 import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
-import { taskIdRangeRules } from "../task-dependencies.ts";
+import { collectionItemsRules, taskIdRangeRules } from "../task-dependencies.ts";
 import { taskObjectRules, taskSpecRules } from "../task.ts";
 import {
   collectionEnvironmentRules,
@@ -57,6 +57,7 @@ function taskSpecAt(prefix: string): SchemaOverride[] {
     ...resourceFilesAt(prefix),
     at(join(prefix, "exitConditions.exitCodeRanges[*]"), exitCodeRangeRules),
     at(join(prefix, "dependsOn.taskIdRanges[*]"), taskIdRangeRules),
+    at(join(prefix, "dependsOn.taskCollections[*]"), collectionItemsRules),
   ];
 }
 
@@ -77,6 +78,7 @@ export const overrides: Record<string, SchemaOverride[]> = {
     ...resourceFilesAt("spec.task"),
     at("spec.task.exitConditions.exitCodeRanges[*]", exitCodeRangeRules),
     at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules),
+    at("spec.dependsOn.taskCollections[*]", collectionItemsRules),
   ],
-  collectionchunks: [at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules)],
+  collectionchunks: [at("spec.dependsOn.taskIdRanges[*]", taskIdRangeRules), at("spec.dependsOn.taskCollections[*]", collectionItemsRules)],
 };

@@ -32,6 +32,15 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
     generation: meta.generation,
     conditions: status?.conditions,
     endTime: status?.endTime,
-    chunk: { count, done: Math.min(count, status?.done ?? 0), succeeded: status?.succeeded ?? 0, failed: status?.failed ?? 0, collection: `${namespace}/${obj.spec?.collectionName ?? ""}` },
+    chunk: {
+      start: obj.spec?.start ?? 0,
+      count,
+      done: Math.min(count, status?.done ?? 0),
+      succeeded: status?.succeeded ?? 0,
+      failed: status?.failed ?? 0,
+      ...(status?.failures?.length ? { failedIndexes: status.failures.map((f) => f.index) } : {}),
+      ...(status?.failuresNotListed ? { failuresNotListed: status.failuresNotListed } : {}),
+      collection: `${namespace}/${obj.spec?.collectionName ?? ""}`,
+    },
   };
 }

@@ -25,8 +25,13 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
       },
       jobs: (_kind, { poolKey }) => queue.add(poolKey),
       tasks: slotsChanged,
-      // A collection's chunks are scheduled like tasks.
-      chunks: slotsChanged,
+      // A collection's chunks are scheduled like tasks; in a job with dependencies, items done
+      // may let a task that depends on them run.
+      chunks: (kind, change) => {
+        slotsChanged(kind, change);
+        const job = state.jobs.get(change.entry.jobKey);
+        if (job?.usesTaskDependencies && change.before?.chunk?.done !== change.entry.chunk?.done) queue.add(job.poolKey);
+      },
     },
   };
 }

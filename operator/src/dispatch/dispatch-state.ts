@@ -2,6 +2,7 @@ import type { Condition } from "../../../api/conditions.ts";
 import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 import type { DependencyAction, JobAction } from "../job/exit-options.ts";
 import { integerTaskId } from "../../../api/task-dependencies.ts";
+import { collectionItemIndex } from "../../../api/task-collection.ts";
 import { findCycles } from "./dependency-cycles.ts";
 import { IntegerTaskIds } from "./integer-task-ids.ts";
 
@@ -33,7 +34,7 @@ export type TaskEntry = {
   invalid?: boolean;
   /** spec.id (default metadata.name): what other tasks' dependsOn names. */
   id?: string;
-  dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[] };
+  dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[]; taskCollections?: { name: string; start?: number; end?: number }[] };
   /** spec.containerSettings is set: the task runs as its own Pod, never on a pool node. */
   runsInPod?: boolean;
   /** For a completed task: whether its dependents may run (its exit conditions' dependencyAction). */
@@ -58,11 +59,21 @@ export type TaskEntry = {
   chunk?: ChunkItems;
 };
 
-/** A chunk's items: how many, how many done (in order), and of those how many succeeded and failed; its collection's key. */
-export type ChunkItems = { count: number; done: number; succeeded: number; failed: number; collection: string };
+/**
+ * A chunk's items: the first one's index, how many, how many done (in order), and of those how
+ * many succeeded and failed (the indexes of those its status lists, and how many it does not);
+ * its collection's key.
+ */
+export type ChunkItems = { start?: number; count: number; done: number; succeeded: number; failed: number; failedIndexes?: number[]; failuresNotListed?: number; collection: string };
 
-/** A TaskCollection as the job's counts need it: its job, and how many chunks it is cut into once all exist (status.chunkCount). */
-export type CollectionEntry = { key: string; jobKey: string; chunkCount?: number };
+/**
+ * A TaskCollection as the job's counts and its dependents need it: its job, its items' id
+ * prefix, and how many chunks it is cut into once all exist (status.chunkCount).
+ */
+export type CollectionEntry = { key: string; jobKey: string; idPrefix?: string; chunkCount?: number };
+
+/** Whether items of a collection let a dependent run: all completed with success, one did not succeed, some not completed (or not cut yet), or no such items. */
+type ItemsState = "satisfied" | "failed" | "waiting" | "missing";
 
 export type JobEntry = {
   key: string;
@@ -133,6 +144,10 @@ const byKey = <T>(map: Map<string, Set<T>>, key: string): Set<T> => {
   return set;
 };
 
+/** How a message names a dependency on a collection's items: `collection sweep` (all of them), `collection sweep items 10..19`. */
+const collectionItemsLabel = (c: { name: string; start?: number; end?: number }) =>
+  c.start === undefined && c.end === undefined ? `collection ${c.name}` : `collection ${c.name} items ${c.start ?? 0}..${c.end ?? ""}`;
+
 const byKeyMap = <T>(map: Map<string, Map<string, T>>, key: string): Map<string, T> => {
   let inner = map.get(key);
   if (!inner) map.set(key, (inner = new Map()));
@@ -168,8 +183,8 @@ export class DispatchState {
   private readonly nextRetire = new Map<string, number>();
   /** jobKey → its collections. */
   private readonly collectionsByJob = new Map<string, Map<string, CollectionEntry>>();
-  /** collection key → how many of its chunks are here. */
-  private readonly chunksHere = new Map<string, number>();
+  /** collection key → the keys of its chunks here. */
+  private readonly chunksHere = new Map<string, Set<string>>();
 
   upsertTask(entry: TaskEntry): void {
     const old = this.tasks.get(entry.key);
@@ -178,7 +193,7 @@ export class DispatchState {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
-    if (entry.chunk) this.chunksHere.set(entry.chunk.collection, (this.chunksHere.get(entry.chunk.collection) ?? 0) + 1);
+    if (entry.chunk) byKey(this.chunksHere, entry.chunk.collection).add(entry.key);
     else {
       let ids = this.byId.get(entry.jobKey);
       if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
@@ -241,8 +256,48 @@ export class DispatchState {
   /** The job's collections not cut into all their chunks yet, as far as the caches tell. */
   private uncutCollections(jobKey: string): number {
     let n = 0;
-    for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) if (c.chunkCount === undefined || (this.chunksHere.get(c.key) ?? 0) < c.chunkCount) n++;
+    for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) if (!this.allChunksHere(c)) n++;
     return n;
+  }
+
+  private allChunksHere(c: CollectionEntry): boolean {
+    return c.chunkCount !== undefined && (this.chunksHere.get(c.key)?.size ?? 0) >= c.chunkCount;
+  }
+
+  /**
+   * Items start..end (default: all) of the job's collection `name`, from its chunks' reports. A
+   * failure counts when the chunk lists it in the range, or when the chunk has failures it does
+   * not list (more than 50) and overlaps the range: then it may be one (a dependent is blocked).
+   */
+  private collectionItems(jobKey: string, name: string, start = 0, end?: number): ItemsState {
+    const c = this.collectionsByJob.get(jobKey)?.get(`${jobKey.split("/")[0]}/${name}`);
+    if (!c) return "missing";
+    let covered = 0;
+    let waiting = false;
+    for (const key of this.chunksHere.get(c.key) ?? []) {
+      const ch = this.tasks.get(key)?.chunk;
+      if (!ch) continue;
+      const first = ch.start ?? 0;
+      const lo = Math.max(start, first);
+      const hi = Math.min(end ?? Infinity, first + ch.count - 1);
+      if (lo > hi) continue;
+      covered += hi - lo + 1;
+      if (first + ch.done - 1 < hi) waiting = true;
+      if (ch.failed > 0 && ((ch.failuresNotListed ?? 0) > 0 || ch.failedIndexes?.some((i) => i >= lo && i <= hi))) return "failed";
+    }
+    if (waiting) return "waiting";
+    if (end === undefined) return this.allChunksHere(c) ? "satisfied" : "waiting";
+    if (covered === end - start + 1) return "satisfied";
+    return this.allChunksHere(c) ? "missing" : "waiting";
+  }
+
+  /** The job's collection whose items' ids `<idPrefix>-<i>` include `id`, with i. */
+  private collectionItemOf(jobKey: string, id: string): { name: string; index: number } | undefined {
+    for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) {
+      const index = c.idPrefix === undefined ? undefined : collectionItemIndex(c.idPrefix, id);
+      if (index !== undefined) return { name: c.key.split("/")[1] ?? "", index };
+    }
+    return undefined;
   }
 
   /** The tasks of the job the informers have reported, one per task id (through the id index). */
@@ -262,9 +317,8 @@ export class DispatchState {
     if (!old) return;
     this.count(old, -1);
     if (old.chunk) {
-      const n = (this.chunksHere.get(old.chunk.collection) ?? 1) - 1;
-      if (n > 0) this.chunksHere.set(old.chunk.collection, n);
-      else this.chunksHere.delete(old.chunk.collection);
+      const here = this.chunksHere.get(old.chunk.collection);
+      if (here?.delete(key) && here.size === 0) this.chunksHere.delete(old.chunk.collection);
     } else {
       this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
       this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
@@ -399,16 +453,29 @@ export class DispatchState {
     const missing: string[] = [];
     if (!deps) return { unmet, failed, missing };
     const ids = this.byId.get(task.jobKey);
+    const items = (label: string, state: ItemsState) => {
+      if (state === "satisfied") return true;
+      unmet.push(label);
+      if (state === "missing") missing.push(label);
+      else if (state === "failed") failed.push(label);
+      return unmet.length < limit;
+    };
     const check = (id: string) => {
       const key = ids?.get(id);
       const t = key ? this.tasks.get(key) : undefined;
       if (t?.completed && t.dependencyAction === "Satisfy") return true;
+      // Not a Task: maybe an item of one of the job's collections.
+      const item = t ? undefined : this.collectionItemOf(task.jobKey, id);
+      if (item) return items(id, this.collectionItems(task.jobKey, item.name, item.index, item.index));
       unmet.push(id);
       if (!t) missing.push(id);
       else if (t.completed) failed.push(id);
       return unmet.length < limit;
     };
     for (const id of deps.taskIds ?? []) if (!check(id)) return { unmet, failed, missing };
+    for (const c of deps.taskCollections ?? []) {
+      if (!items(collectionItemsLabel(c), this.collectionItems(task.jobKey, c.name, c.start, c.end))) return { unmet, failed, missing };
+    }
     // A range is walked over the ids that exist in it; the gaps between them are missing ids,
     // and at most `limit` of those are visited.
     const integers = this.integerIds.get(task.jobKey);
@@ -461,7 +528,7 @@ export class DispatchState {
     if (cycle) return { task, reason: "DependencyCycle", message: `spec.dependsOn: dependency cycle among tasks ${cycle.slice(0, 20).join(", ")}${cycle.length > 20 ? ", …" : ""}: none of them can ever run` };
     if (failed.length > 0) return { task, reason: "DependencyFailed", message: `blocked: dependency ${failed.join(", ")} did not succeed (its dependencyAction is Block)` };
     if (missing.length > 0) return { task, reason: "DependencyMissing", message: `spec.dependsOn: waiting for tasks that do not exist in job ${jobName}: ${missing.join(", ")}` };
-    const wanted = [...(task.dependsOn.taskIds ?? []), ...(task.dependsOn.taskIdRanges ?? []).map((r) => `${r.start}..${r.end}`)];
+    const wanted = [...(task.dependsOn.taskIds ?? []), ...(task.dependsOn.taskIdRanges ?? []).map((r) => `${r.start}..${r.end}`), ...(task.dependsOn.taskCollections ?? []).map(collectionItemsLabel)];
     return { task, reason: "DependenciesNotMet", message: `waiting for its dependencies to complete: ${wanted.slice(0, 20).join(", ")}${wanted.length > 20 ? ", …" : ""}` };
   }
 

@@ -71,11 +71,11 @@ export function indexChunk(state: DispatchState, kind: EventKind, obj: Collectio
   return { obj, entry, before };
 }
 
-/** A collection's job and, once all its chunks exist, how many (status.chunkCount): the job is not all done before they are here. */
+/** A collection's job, its items' id prefix and, once all its chunks exist, how many (status.chunkCount): the job is not all done before they are here. */
 export function indexCollection(state: DispatchState, kind: EventKind, obj: TaskCollectionObject): void {
   const key = keyOf(obj);
   if (kind === "delete") return state.deleteCollection(key);
   const spec = obj.spec;
   const chunkCount = obj.status?.chunkCount;
-  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, ...(chunkCount !== undefined ? { chunkCount } : {}) });
+  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}) });
 }
