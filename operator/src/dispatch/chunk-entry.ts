@@ -3,7 +3,7 @@
 import { collectionChunkNames } from "../../../api/collection-chunk.ts";
 import { nodeLabel } from "../../../api/labels.ts";
 import type { CollectionChunkObject } from "../../../kube/objects.ts";
-import type { TaskEntry } from "./dispatch-state.ts";
+import type { ChunkItems, TaskEntry } from "./dispatch-state.ts";
 import { timestampText } from "./task-entry.ts";
 
 /** Chunks and tasks share the scheduler's maps: a chunk's key says its kind, so a Task of the same name never collides. */
@@ -43,4 +43,15 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
       collection: `${namespace}/${obj.spec?.collectionName ?? ""}`,
     },
   };
+}
+
+/**
+ * The items a chunk's report completed since the one before (succeeded and failed), for the
+ * completion metrics and the autoscaler's $SucceededTasks/$FailedTasks, which count items as
+ * tasks. A requeue keeps the counts, so they only grow; a first sight counts nothing (the
+ * initial list replays history).
+ */
+export function itemsCompleted(before: ChunkItems | undefined, after: ChunkItems): { succeeded: number; failed: number } {
+  if (!before) return { succeeded: 0, failed: 0 };
+  return { succeeded: Math.max(0, after.succeeded - before.succeeded), failed: Math.max(0, after.failed - before.failed) };
 }

@@ -34,10 +34,11 @@ import { makeBlobLister, nodeIdentitySecretReader } from "../collection/blob-sou
 import { chunkProjection } from "../collection/chunk-objects.ts";
 import { collectionController } from "../collection/controller.ts";
 import { containerTaskController } from "../container-task/controller.ts";
-import { keyOf, type Controller, type Queue, type TaskChange, type Watched, type Watches } from "../controller/watches.ts";
+import { keyOf, type ChunkChange, type Controller, type Queue, type TaskChange, type Watched, type Watches } from "../controller/watches.ts";
 import { WorkQueue, type Handler, type Outcome } from "../controller/work-queue.ts";
 import { dispatchController } from "../dispatch/controller.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
+import { itemsCompleted } from "../dispatch/chunk-entry.ts";
 import { indexChunk, indexCollection, indexJob, indexNodePod, indexPool, indexTask } from "../dispatch/informer-index.ts";
 import { makeTaskValidation } from "../dispatch/task-validation.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
@@ -135,7 +136,9 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       if (kind === "delete") byName.delete(obj.metadata?.name ?? "");
       else byName.set(obj.metadata?.name ?? "", obj);
       if (byName.size === 0) chunksByCollection.delete(of);
-      notify("chunks", kind, indexChunk(state, kind, obj));
+      const change = indexChunk(state, kind, obj);
+      observeChunk(kind, change);
+      notify("chunks", kind, change);
     },
     log,
   });
@@ -150,21 +153,28 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   });
   const informers = [pools, deployments, networkPolicies, pods, jobs, tasks, collections, chunks, workItems, taskPods];
 
-  // Task metrics, and the completions the autoscaler samples ($SucceededTasks, $FailedTasks).
+  // Task metrics, and the completions the autoscaler samples ($SucceededTasks, $FailedTasks): tasks' and collection items'.
   // Only transitions seen live count; the initial list replays history.
   const completions = new Map<string, { succeeded: number; failed: number }>();
+  const completed = (jobKey: string, succeeded: number, failed: number) => {
+    if (succeeded > 0) metrics.tasksCompleted.inc({ result: "Success" }, succeeded);
+    if (failed > 0) metrics.tasksCompleted.inc({ result: "Failure" }, failed);
+    const poolKey = state.jobs.get(jobKey)?.poolKey;
+    if (!poolKey) return;
+    const c = completions.get(poolKey) ?? { succeeded: 0, failed: 0 };
+    c.succeeded += succeeded;
+    c.failed += failed;
+    completions.set(poolKey, c);
+  };
+  // A collection's items count as tasks, as they do in the job's counts.
+  const observeChunk = (kind: EventKind, { entry, before }: ChunkChange) => {
+    if (kind === "delete" || !entry.chunk) return;
+    const done = itemsCompleted(before?.chunk, entry.chunk);
+    completed(entry.jobKey, done.succeeded, done.failed);
+  };
   const observeTask = (kind: EventKind, { obj, entry, before }: TaskChange) => {
     if (kind === "delete" || !before || before.state === entry.state) return;
-    if (entry.completed) {
-      metrics.tasksCompleted.inc({ result: entry.result ?? "Failure" });
-      const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-      if (poolKey) {
-        const c = completions.get(poolKey) ?? { succeeded: 0, failed: 0 };
-        if (entry.result === "Success") c.succeeded++;
-        else c.failed++;
-        completions.set(poolKey, c);
-      }
-    }
+    if (entry.completed) completed(entry.jobKey, entry.result === "Success" ? 1 : 0, entry.result === "Success" ? 0 : 1);
     const started = obj.status?.executionInfo?.startTime;
     const created = obj.metadata?.creationTimestamp;
     if (before.state === "Active" && started && created) metrics.taskStartLatency.observe(Math.max(0, (Date.parse(started) - new Date(created).getTime()) / 1000));

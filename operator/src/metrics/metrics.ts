@@ -21,7 +21,7 @@ export function makeMetrics() {
     queueDepth: new Gauge({ name: "kubatch_workqueue_depth", help: "Keys waiting in each work queue.", labelNames: ["queue"], ...reg }),
     tasksDispatched: new Counter({ name: "kubatch_tasks_dispatched_total", help: "Tasks assigned to a node.", ...reg }),
     tasksRequeued: new Counter({ name: "kubatch_tasks_requeued_total", help: "Tasks put back in the queue because their node was lost.", ...reg }),
-    tasksCompleted: new Counter({ name: "kubatch_tasks_completed_total", help: "Tasks completed, by result.", labelNames: ["result"], ...reg }),
+    tasksCompleted: new Counter({ name: "kubatch_tasks_completed_total", help: "Tasks and task-collection items completed, by result.", labelNames: ["result"], ...reg }),
     taskStartLatency: new Histogram({
       name: "kubatch_task_start_latency_seconds",
       help: "From a task's creation to its process start on a node.",
