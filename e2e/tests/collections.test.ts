@@ -217,5 +217,36 @@ describe("task collections", { skip: noCluster }, () => {
       await container.deleteIfExists();
     }
   });
+
+  test("dependencies on a collection's items: a task after one item, one after a range, one blocked by a failed item, a collection after a task, a merge after a whole collection", { timeout: 300_000 }, async () => {
+    const log = join(dir, "deps.log");
+    const line = (what: string) => `/bin/sh -c "echo ${what} >> ${log}"`;
+    await k.create("Job", "deps", { poolInfo: { poolId: "p" }, usesTaskDependencies: true });
+    // 200 items in 20 chunks; item 150 fails.
+    await k.create("TaskCollection", "first", { jobName: "deps", source: { range: { start: 0, end: 199 } }, task: { commandLine: `/bin/sh -c "echo first-{index} >> ${log}; sleep 0.02; [ {index} != 150 ]"` } });
+    await k.create("Task", "after-item", { jobName: "deps", dependsOn: { taskIds: ["first-20"] }, commandLine: line("after-item") });
+    await k.create("Task", "after-range", { jobName: "deps", dependsOn: { taskCollections: [{ name: "first", start: 0, end: 99 }] }, commandLine: line("after-range") });
+    await k.create("Task", "blocked", { jobName: "deps", dependsOn: { taskCollections: [{ name: "first", start: 100, end: 199 }] }, commandLine: line("blocked") });
+    await k.create("TaskCollection", "second", { jobName: "deps", source: { range: { start: 0, end: 19 } }, dependsOn: { taskIds: ["after-range"] }, task: { commandLine: line("second-{index}") } });
+    await k.create("Task", "merge", { jobName: "deps", dependsOn: { taskCollections: [{ name: "second" }] }, commandLine: line("merge") });
+
+    await eventually("merge Completed", 240_000, async () => ((await k.task("merge")).status?.state === "Completed" ? true : undefined), async () => JSON.stringify((await k.task("merge")).status));
+    const why = await eventually("blocked says why", 60_000, async () => {
+      const c = (await k.task("blocked")).status?.conditions?.find((x) => x.type === "Schedulable");
+      return c?.reason === "DependencyFailed" ? c : undefined;
+    }, async () => JSON.stringify((await k.task("blocked")).status));
+    assert.match(why.message ?? "", /collection first items 100\.\.199/);
+    assert.equal((await k.task("after-item")).status?.state, "Completed");
+
+    // The shared file's order is the ground truth: each dependent ran after what it waits for.
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    const at = (what: string) => lines.indexOf(what);
+    const lastOf = (prefix: string, n: number) => Math.max(...Array.from({ length: n }, (_, i) => at(`${prefix}-${i}`)));
+    assert.ok(at("first-20") >= 0 && at("after-item") > at("first-20"), "after-item ran after item 20");
+    assert.ok(at("after-range") > lastOf("first", 100), "after-range ran after items 0..99");
+    assert.ok(Math.min(...Array.from({ length: 20 }, (_, i) => at(`second-${i}`))) > at("after-range"), "the second collection ran after after-range");
+    assert.ok(at("merge") > lastOf("second", 20), "merge ran after every item of the second collection");
+    assert.equal(at("blocked"), -1, "blocked never ran");
+  });
 });
 
