@@ -1,7 +1,7 @@
 // The inputs of `kubatch task add`: one item per blob under a prefix, per local file, or per number.
 import { glob, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { BlobSASPermissions, ContainerClient } from "@azure/storage-blob";
+import { BlobSASPermissions, ContainerClient, ContainerSASPermissions } from "@azure/storage-blob";
 import { parseRange } from "./range.ts";
 import type { TemplateVars } from "../api/template.ts";
 import { CliError, UsageError } from "./usage.ts";
@@ -81,4 +81,21 @@ export async function blobItems(src: BlobSource): Promise<Item[]> {
   }
   if (items.length === 0) throw new CliError(`--from-blobs: no blobs under prefix "${src.prefix}" in ${container.url.split("?")[0]}`);
   return items;
+}
+
+/**
+ * A collection's container URL (`task add --from-blobs … --collection`). The operator lists
+ * the container and the nodes fetch from it, never with the CLI's key: given --sas-expiry,
+ * the URL carries a read+list SAS made from the connection string, valid that long (so the
+ * operator can list and each {blobUrl} can be read); otherwise it is the URL as given.
+ */
+export async function collectionContainerUrl(src: BlobSource): Promise<string> {
+  if (src.sasMs === undefined) return src.containerUrl;
+  if (!src.connectionString) throw new UsageError("--sas-expiry needs an account key: pass --connection-string or set AZURE_STORAGE_CONNECTION_STRING");
+  const container = containerClient(src);
+  try {
+    return await container.generateSasUrl({ permissions: ContainerSASPermissions.parse("rl"), expiresOn: new Date(Date.now() + src.sasMs) });
+  } catch (err) {
+    throw new UsageError(`--sas-expiry: cannot make a SAS for ${container.url.split("?")[0]} (a URL that has one already is used as it is): ${(err as Error).message.split("\n")[0]}`);
+  }
 }

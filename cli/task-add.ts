@@ -14,7 +14,7 @@ import { forEachBounded } from "../kube/bounded.ts";
 import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
 import { parseRange } from "./range.ts";
-import { blobItems, fileItems, rangeItems, type Item } from "./sources.ts";
+import { blobItems, collectionContainerUrl, fileItems, rangeItems, type Item } from "./sources.ts";
 import { buildCollection, createCollection, defaultCollectionName, type CollectionSource } from "./task-add-collection.ts";
 import { constraintsOf, intOption, parseEnv, parseResourceFiles, resourceFileOf, type TaskOptions } from "./task-options.ts";
 import { formatElapsed } from "./task-row.ts";
@@ -57,9 +57,11 @@ ${clusterOptionsHelp}
 Collection:
       --collection           one TaskCollection instead of one Task per item
       --name N               its name, and its items' id prefix (default <job>-tasks; at most
-                             56 letters, digits, '-' or '_'). Not with --name-template,
-                             --concurrency, --sas-expiry, --connection-string; --resource-file
-                             takes no placeholders (the files are the same for every item)
+                             56 letters, digits, '-' or '_'). Not with --name-template or
+                             --concurrency; --resource-file takes no placeholders (the files
+                             are the same for every item). With --from-blobs the operator lists
+                             the container: --sas-expiry (with a connection string) gives its
+                             URL a read+list SAS valid that long, which {blobUrl} carries too
 
 Placeholders in templates:
   {} or {item}  the blob name, the file's absolute path, or the number
@@ -76,6 +78,8 @@ Examples:
     --sas-expiry 2h --command '/bin/sh -c "curl -so {name} {blobUrl} && ocr.sh {name}"'
   kubatch task add sweep --range 1..500 --command 'simulate --seed {}' --max-retries 2
   kubatch task add sweep --range 0..999999 --command 'simulate --seed {}' --collection
+  kubatch task add ocr --from-blobs images --prefix scans/ --sas-expiry 12h --collection \\
+    --command '/bin/sh -c "curl -so {name} {blobUrl} && ocr.sh {name}"'
 
 Exit status: 0 when every task was created or existed, 1 when some failed, 2 on a usage error.`;
 
@@ -141,10 +145,13 @@ export async function taskAdd(argv: string[]): Promise<number> {
   if (sasExpiry !== undefined && durationProblem(sasExpiry)) throw new UsageError(`--sas-expiry: ${durationProblem(sasExpiry)}`);
   if (values.collection) {
     // One create, no names to make, and the operator lists the blobs: these options would do nothing.
-    const listedByOperator = " (the operator lists the blobs: put a SAS in the container URL, or set spec.source.blobs.credentialsSecretRef)";
-    const why = { "name-template": " (item i's task id is <name>-<i>; see --name)", concurrency: "", "sas-expiry": listedByOperator, "connection-string": listedByOperator };
+    const why = { "name-template": " (item i's task id is <name>-<i>; see --name)", concurrency: "" };
     const given = (Object.keys(why) as (keyof typeof why)[]).find((k) => values[k] !== undefined);
     if (given !== undefined) throw new UsageError(`--${given} does not apply with --collection${why[given]}`);
+    // The key stays here: the operator lists with a SAS made from it, or with what the URL or a Secret gives.
+    if (values["connection-string"] !== undefined && sasExpiry === undefined) {
+      throw new UsageError("--connection-string with --collection needs --sas-expiry: the container URL then carries a read+list SAS valid that long, which the operator lists with and each {blobUrl} carries (or put a SAS in the URL, or set spec.source.blobs.credentialsSecretRef)");
+    }
   } else if (values.name !== undefined) {
     throw new UsageError("--name applies only with --collection (task names come from --name-template)");
   }
@@ -168,7 +175,17 @@ export async function taskAdd(argv: string[]): Promise<number> {
         ? { range: parseRange(values.range, MAX_COLLECTION_ITEMS, "in a collection") }
         : values["from-files"] !== undefined
           ? { files: (await fileItems(values["from-files"])).map((f) => f.item) }
-          : { blobs: { containerUrl: values["from-blobs"]!, prefix: values.prefix } };
+          : {
+              blobs: {
+                containerUrl: await collectionContainerUrl({
+                  containerUrl: values["from-blobs"]!,
+                  prefix: values.prefix ?? "",
+                  connectionString: values["connection-string"] ?? process.env.AZURE_STORAGE_CONNECTION_STRING,
+                  sasMs: sasExpiry === undefined ? undefined : parseDuration(sasExpiry),
+                }),
+                prefix: values.prefix,
+              },
+            };
     const object = buildCollection(source, { ...task, name });
     const cluster = connect(values);
     await getJob(cluster, job);

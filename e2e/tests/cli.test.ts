@@ -122,6 +122,32 @@ describe("kubatch CLI", { skip }, () => {
     assert.equal(out.stdout, "text of scans/page-007.txt\n", show(out));
   });
 
+  test("task add --from-blobs --collection --sas-expiry: the operator lists the container with the SAS the CLI made, each item reads its blob through {blobUrl}", { timeout: 280_000 }, async () => {
+    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`coll-${ns.name}`);
+    await container.createIfNotExists();
+    const names = Array.from({ length: 40 }, (_, i) => `scans/page-${String(i).padStart(2, "0")}.txt`);
+    await forEachBounded(names, 20, async (n) => void (await container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
+    await container.getBlockBlobClient("other/not-me.txt").upload("x", 1);
+    await createJob("pages");
+    const env = { ...process.env, AZURE_STORAGE_CONNECTION_STRING: azurite };
+    // Each item fetches its blob with the node's own Node.js (no shell: the command line is split
+    // into words as a POSIX shell would) and fails unless it reads the text.
+    const fetchBlob = `node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.exit(t === "text of " + process.argv[2] + "\\n" ? 0 : 3))' {blobUrl} {blobName}`;
+    // The bare container name: the connection string says which account.
+    const add = await kubatch(["task", "add", "pages", "--from-blobs", container.containerName, "--prefix", "scans/", "--sas-expiry", "1h", "--collection", "--name", "pages", "--command", fetchBlob], 60_000, env);
+    assert.equal(add.code, 0, show(add));
+    const get = async () =>
+      (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "taskcollections", namespace: ns.name, name: "pages" })) as { spec: { source: { blobs: { containerUrl: string } } }; status?: { state?: string; itemCount?: number; counts?: object; failures?: unknown[] } };
+    assert.match((await get()).spec.source.blobs.containerUrl, /[?&]sig=/, "the container URL carries the SAS");
+    const done = await eventually("collection pages Completed", 240_000, async () => {
+      const c = await get();
+      return c.status?.state === "Completed" ? c : undefined;
+    }, async () => JSON.stringify((await get()).status));
+    assert.equal(done.status?.itemCount, 40);
+    assert.deepEqual(done.status?.counts, { active: 0, running: 0, succeeded: 40, failed: 0 }, JSON.stringify(done.status?.failures));
+    await container.deleteIfExists();
+  });
+
   test("a failing task makes job wait exit 1 and list it", { timeout: 120_000 }, async () => {
     await createJob("mixed");
     const add = await kubatch(["task", "add", "mixed", "--range", "1..4", "--command", '/bin/sh -c "echo oops {} >&2; test {} -ne 3"']);
@@ -217,6 +243,11 @@ describe("kubatch CLI", { skip }, () => {
     "a bad state": { args: ["task", "list", "sweep", "--state", "done"], code: 2, message: /--state: "done" is not one of active, running, completed, succeeded, failed/ },
     "a bad output format": { args: ["task", "list", "sweep", "-o", "yaml"], code: 2, message: /--output: "yaml" is not one of wide, json/ },
     "a missing job argument": { args: ["job", "status"], code: 2, message: /missing argument JOB/ },
+    "a connection string for a collection without --sas-expiry": {
+      args: ["task", "add", "sweep", "--from-blobs", "images", "--connection-string", "AccountName=a;AccountKey=a2V5", "--collection", "--command", "x {blobUrl}"],
+      code: 2,
+      message: /--connection-string with --collection needs --sas-expiry: the container URL then carries a read\+list SAS/,
+    },
     "a missing job": { args: ["task", "add", "nojob", "--range", "1..2", "--command", "x"], code: 1, message: /job "nojob" not found in namespace "cli-/ },
     "a missing task": { args: ["task", "output", "no-such-task"], code: 1, message: /task "no-such-task" not found in namespace "cli-.*": no Task of that name \(tasks\.kubatch\.dev\), and no task collection there has an item of that id/ },
   };

@@ -146,7 +146,9 @@ describe("task collections", { skip: noCluster }, () => {
     const count = seen(log);
     const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !count.has(i));
     assert.deepEqual(missing.slice(0, 20), [], `${missing.length} items never ran`);
-    const lost = after.filter((c) => requeued.includes(c.metadata.name));
+    // A chunk assigned there in the moment before the operator saw the pod go (its agent still
+    // ran, and started an item) was requeued too: every requeued chunk may run items again.
+    const lost = after.filter((c) => requeued.includes(c.metadata.name) || (c.status?.requeueCount ?? 0) > 0);
     const inLost = (i: number) => lost.some((c) => i >= c.spec.start && i < c.spec.start + c.spec.count);
     const again = [...count].filter(([, c]) => c > 1).map(([i]) => i);
     assert.deepEqual(again.filter((i) => !inLost(i)), [], "only items of the lost node's chunks ran again");
