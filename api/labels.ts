@@ -12,6 +12,8 @@ export const nodeLabel = "kubatch.dev/node";
 export const assignmentAnnotation = "kubatch.dev/assignment";
 /** On a task whose exit conditions disabled its job: the action was applied (once per completion). */
 export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
+/** On a chunk: how many of its listed failures the job reconciler has applied the exit conditions' job action of. */
+export const itemJobActionsAppliedAnnotation = "kubatch.dev/item-job-actions-applied";
 /** On the job manager Task the job reconciler creates: the job's name. */
 export const jobManagerLabel = "kubatch.dev/job-manager";
 /**

@@ -250,5 +250,24 @@ describe("task collections", { skip: noCluster }, () => {
     assert.ok(at("merge") > lastOf("second", 20), "merge ran after every item of the second collection");
     assert.equal(at("blocked"), -1, "blocked never ran");
   });
+
+  test("an item's exit conditions ask for jobAction Terminate: the job ends (TaskFailed) naming the item; another item's exit code asks for none", { timeout: 300_000 }, async () => {
+    await k.create("Job", "act", { poolInfo: { poolId: "p" }, onTaskFailure: "PerformExitOptionsJobAction" });
+    await k.create("TaskCollection", "act", {
+      jobName: "act",
+      source: { range: { start: 0, end: 99 } },
+      task: {
+        commandLine: `/bin/sh -c "case {index} in 13) exit 1;; 42) exit 7;; esac"`,
+        exitConditions: { exitCodes: [{ code: 7, exitOptions: { jobAction: "Terminate" } }], default: { jobAction: "None" } },
+      },
+    });
+    const ended = await eventually("the job Completed by item act-42", 240_000, async () => {
+      const j = (await k.job("act")) as Obj<JobStatus>;
+      return j.status?.state === "Completed" ? j : undefined;
+    }, async () => JSON.stringify(((await k.job("act")) as Obj<JobStatus>).status));
+    assert.equal(ended.status?.executionInfo?.terminateReason, "TaskFailed");
+    const completed = ended.status?.conditions?.find((c) => c.type === "Completed");
+    assert.match(completed?.message ?? "", /item act-42 of task collection act exited with code 7; its exitConditions say jobAction Terminate/);
+  });
 });
 

@@ -1,7 +1,7 @@
 // A CollectionChunk as the scheduler sees it: a task-like entry (assigned, requeued and counted
 // for slots like a task) whose items are counted in its job's task counts.
 import { collectionChunkNames } from "../../../api/collection-chunk.ts";
-import { nodeLabel } from "../../../api/labels.ts";
+import { itemJobActionsAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
 import type { CollectionChunkObject } from "../../../kube/objects.ts";
 import type { ChunkItems, TaskEntry } from "./dispatch-state.ts";
 import { timestampText } from "./task-entry.ts";
@@ -38,7 +38,10 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
       done: Math.min(count, status?.done ?? 0),
       succeeded: status?.succeeded ?? 0,
       failed: status?.failed ?? 0,
-      ...(status?.failures?.length ? { failedIndexes: status.failures.map((f) => f.index) } : {}),
+      ...(status?.failures?.length
+        ? { failures: status.failures.map((f) => ({ index: f.index, id: f.id, ...(f.exitCode !== undefined ? { exitCode: f.exitCode } : {}), ...(f.failureInfo?.code ? { failureCode: f.failureInfo.code } : {}) })) }
+        : {}),
+      ...(meta.annotations?.[itemJobActionsAppliedAnnotation] ? { actionsApplied: Number(meta.annotations[itemJobActionsAppliedAnnotation]) || 0 } : {}),
       ...(status?.failuresNotListed ? { failuresNotListed: status.failuresNotListed } : {}),
       collection: `${namespace}/${obj.spec?.collectionName ?? ""}`,
     },

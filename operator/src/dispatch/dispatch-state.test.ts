@@ -338,7 +338,7 @@ test("dependencies on a collection's items: by item id in taskIds, or a collecti
   const chunk = (c: Chunk): TaskEntry => ({
     key: `CollectionChunk:ns/sweep-c${c.start / 10}`, namespace: "ns", name: `sweep-c${c.start / 10}`, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
     completed: c.done === 10, state: c.done === 10 ? "Completed" : c.done > 0 ? "Running" : "Active", requeueCount: 0,
-    chunk: { start: c.start, count: 10, done: c.done, succeeded: c.done - (c.failed?.length ?? 0) - (c.notListed ?? 0), failed: (c.failed?.length ?? 0) + (c.notListed ?? 0), ...(c.failed ? { failedIndexes: c.failed } : {}), ...(c.notListed ? { failuresNotListed: c.notListed } : {}), collection: "ns/sweep" },
+    chunk: { start: c.start, count: 10, done: c.done, succeeded: c.done - (c.failed?.length ?? 0) - (c.notListed ?? 0), failed: (c.failed?.length ?? 0) + (c.notListed ?? 0), ...(c.failed ? { failures: c.failed.map((index) => ({ index, id: `sweep-${index}`, exitCode: 1 })) } : {}), ...(c.notListed ? { failuresNotListed: c.notListed } : {}), collection: "ns/sweep" },
   });
   const done = (start: number): Chunk => ({ start, done: 10 });
   const cases: Record<string, { dependsOn: NonNullable<TaskEntry["dependsOn"]>; chunks: Chunk[]; chunkCount?: number; want: string | undefined }> = {

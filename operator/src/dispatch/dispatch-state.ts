@@ -1,6 +1,7 @@
 import type { Condition } from "../../../api/conditions.ts";
 import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
-import type { DependencyAction, JobAction } from "../job/exit-options.ts";
+import type { ExitConditions } from "../../../api/exit-conditions.ts";
+import { resolveExitOptions, type DependencyAction, type JobAction } from "../job/exit-options.ts";
 import { integerTaskId } from "../../../api/task-dependencies.ts";
 import { collectionItemIndex } from "../../../api/task-collection.ts";
 import { findCycles } from "./dependency-cycles.ts";
@@ -64,13 +65,31 @@ export type TaskEntry = {
  * many succeeded and failed (the indexes of those its status lists, and how many it does not);
  * its collection's key.
  */
-export type ChunkItems = { start?: number; count: number; done: number; succeeded: number; failed: number; failedIndexes?: number[]; failuresNotListed?: number; collection: string };
+export type ChunkItems = {
+  start?: number;
+  count: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  /** The failed items the chunk's status lists (at most 50), in order. */
+  failures?: ItemFailure[];
+  failuresNotListed?: number;
+  /** How many of `failures` had their job action applied (the chunk's annotation). */
+  actionsApplied?: number;
+  collection: string;
+};
+
+/** A failed item as a chunk lists it: what its exit conditions are matched against. */
+export type ItemFailure = { index: number; id: string; exitCode?: number; failureCode?: string };
+
+/** A listed failed item whose exit conditions ask its job for an action not applied yet. */
+export type ItemJobAction = { chunk: TaskEntry; failure: ItemFailure; jobAction: "Disable" | "Terminate"; listed: number };
 
 /**
  * A TaskCollection as the job's counts and its dependents need it: its job, its items' id
  * prefix, and how many chunks it is cut into once all exist (status.chunkCount).
  */
-export type CollectionEntry = { key: string; jobKey: string; idPrefix?: string; chunkCount?: number };
+export type CollectionEntry = { key: string; jobKey: string; idPrefix?: string; chunkCount?: number; exitConditions?: ExitConditions };
 
 /** Whether items of a collection let a dependent run: all completed with success, one did not succeed, some not completed (or not cut yet), or no such items. */
 type ItemsState = "satisfied" | "failed" | "waiting" | "missing";
@@ -283,7 +302,7 @@ export class DispatchState {
       if (lo > hi) continue;
       covered += hi - lo + 1;
       if (first + ch.done - 1 < hi) waiting = true;
-      if (ch.failed > 0 && ((ch.failuresNotListed ?? 0) > 0 || ch.failedIndexes?.some((i) => i >= lo && i <= hi))) return "failed";
+      if (ch.failed > 0 && ((ch.failuresNotListed ?? 0) > 0 || ch.failures?.some((f) => f.index >= lo && f.index <= hi))) return "failed";
     }
     if (waiting) return "waiting";
     if (end === undefined) return this.allChunksHere(c) ? "satisfied" : "waiting";
@@ -339,6 +358,26 @@ export class DispatchState {
   /** Completed tasks of the job whose exit conditions ask for a job action not yet applied. */
   jobActionTasks(jobKey: string): TaskEntry[] {
     return [...(this.actionsByJob.get(jobKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
+  }
+
+  /**
+   * The job's collection items whose exit conditions (the collection's template) ask for a job
+   * action not applied yet: the failures its chunks list past their `actionsApplied`. A
+   * chunk lists at most 50; the actions of failures beyond them are not seen.
+   */
+  jobActionItems(jobKey: string): ItemJobAction[] {
+    const out: ItemJobAction[] = [];
+    for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) {
+      for (const key of this.chunksHere.get(c.key) ?? []) {
+        const chunk = this.tasks.get(key);
+        const failures = chunk?.chunk?.failures ?? [];
+        for (const failure of failures.slice(chunk?.chunk?.actionsApplied ?? 0)) {
+          const { jobAction } = resolveExitOptions(c.exitConditions, { result: "Failure", ...(failure.exitCode !== undefined ? { exitCode: failure.exitCode } : {}), ...(failure.failureCode ? { failureCode: failure.failureCode } : {}) });
+          if (jobAction !== "None") out.push({ chunk: chunk!, failure, jobAction, listed: failures.length });
+        }
+      }
+    }
+    return out;
   }
 
   /** The earliest time a completed task of the job is due for deletion (constraints.retentionTime), or undefined. */

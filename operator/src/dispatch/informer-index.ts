@@ -3,6 +3,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
 import type { EventKind } from "../../../kube/informer.ts";
+import type { ExitConditions } from "../../../api/exit-conditions.ts";
 import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 import { keyOf, type ChunkChange, type JobChange, type TaskChange } from "../controller/watches.ts";
 import { chunkEntry } from "./chunk-entry.ts";
@@ -77,5 +78,5 @@ export function indexCollection(state: DispatchState, kind: EventKind, obj: Task
   if (kind === "delete") return state.deleteCollection(key);
   const spec = obj.spec;
   const chunkCount = obj.status?.chunkCount;
-  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}) });
+  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
 }

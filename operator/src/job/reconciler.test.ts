@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { taskEnded } from "../../../api/failure-codes.ts";
 import type { JobStatus } from "../../../api/job.ts";
-import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { itemJobActionsAppliedAnnotation, jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
 import type { JobObject } from "../../../kube/objects.ts";
 import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
 import type { Outcome } from "../controller/work-queue.ts";
@@ -29,6 +29,16 @@ const pool = { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { nam
 const inFlight = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, node: "n1", reportedNode: "n1", state: "Running", ...extra });
 const done = (name: string, extra: Partial<TaskEntry> = {}): Partial<TaskEntry> & { name: string } => ({ name, completed: true, state: "Completed", result: "Success", ...extra });
 
+/** Chunk 0 of collection "sweep": 10 items done, `failures` among them (`applied` of them acted on). */
+const itemsChunk = (failures: { index: number; id: string; exitCode?: number }[], applied?: number): Partial<TaskEntry> & { name: string } => ({
+  key: "CollectionChunk:ns/sweep-c0",
+  name: "sweep-c0",
+  resourceVersion: "4",
+  completed: true,
+  state: "Completed",
+  chunk: { start: 0, count: 10, done: 10, succeeded: 10 - failures.length, failed: failures.length, failures, ...(applied !== undefined ? { actionsApplied: applied } : {}), collection: "ns/sweep" },
+});
+
 const jobStatusWrite = (body: object): WantWrite => ({ verb: "patchStatus", kind: "Job", name: "j", body: { status: body } });
 const ended = (name: string): WantWrite => ({ verb: "patchStatus", kind: "Task", name, body: { status: { state: "Completed", executionInfo: { result: "Failure", failureInfo: { code: taskEnded } } } } });
 
@@ -37,6 +47,8 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
     job?: JobObject;
     poolExists?: boolean;
     tasks?: (Partial<TaskEntry> & { name: string })[];
+    /** A collection "sweep" of the job, cut into its one chunk (itemsChunk). */
+    collection?: { exitConditions: object };
     want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; schedulable?: boolean };
   }> = {
     "not in the cache: nothing": { want: { writes: [] } },
@@ -162,6 +174,38 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Terminate" }), { name: "b" }],
       want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "TaskFailed" } })], events: ["Warning JobCompleted"], schedulable: false },
     },
+    "a collection item's exit conditions say Terminate: the job completes (TaskFailed), a Warning": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      collection: { exitConditions: { exitCodes: [{ code: 7, exitOptions: { jobAction: "Terminate" } }], default: { jobAction: "None" } } },
+      tasks: [itemsChunk([{ index: 3, id: "sweep-3", exitCode: 7 }])],
+      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "TaskFailed" }, taskCounts: { completed: 10, succeeded: 9, failed: 1 } })], events: ["Warning JobCompleted"], schedulable: false },
+    },
+    "a collection item whose exit code asks for no action: none": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      collection: { exitConditions: { exitCodes: [{ code: 7, exitOptions: { jobAction: "Terminate" } }], default: { jobAction: "None" } } },
+      tasks: [itemsChunk([{ index: 3, id: "sweep-3", exitCode: 1 }])],
+      want: { writes: [jobStatusWrite({ state: "Active" })] },
+    },
+    "a collection item's exit conditions say Disable: spec.disabled set, the chunk marked with the failures applied": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      collection: { exitConditions: { default: { jobAction: "Disable" } } },
+      tasks: [itemsChunk([{ index: 3, id: "sweep-3", exitCode: 1 }, { index: 5, id: "sweep-5", exitCode: 2 }])],
+      want: {
+        writes: [
+          { verb: "patch", kind: "Job", name: "j", body: { spec: { disabled: true, disableTasks: "Requeue" } } },
+          { verb: "patch", kind: "CollectionChunk", name: "sweep-c0", body: { metadata: { resourceVersion: "4", annotations: { [itemJobActionsAppliedAnnotation]: "2" } } } },
+          jobStatusWrite({ state: "Disabled" }),
+        ],
+        events: ["Warning JobDisabledByTask", "Normal JobDisabled"],
+        schedulable: false,
+      },
+    },
+    "a collection item's Disable applied already (the chunk's count): not again": {
+      job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
+      collection: { exitConditions: { default: { jobAction: "Disable" } } },
+      tasks: [itemsChunk([{ index: 3, id: "sweep-3", exitCode: 1 }], 1)],
+      want: { writes: [jobStatusWrite({ state: "Active" })] },
+    },
     "maxWallClockTime not reached: looked at again when it is": {
       job: job({ constraints: { maxWallClockTime: "PT1H" } }, started()),
       want: { writes: [jobStatusWrite({ state: "Active" })], outcome: { requeueAfterMs: 50 * 60_000 } },
@@ -198,6 +242,7 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       const clock = new FakeClock(t0);
       const state = new DispatchState();
       state.upsertJob({ key: "ns/j", poolKey: "ns/p", priority: 0, maxParallelTasks: -1, created: minutesAgo(10), schedulable: true });
+      if (tc.collection) state.upsertCollection({ key: "ns/sweep", jobKey: "ns/j", idPrefix: "sweep", chunkCount: 1, exitConditions: tc.collection.exitConditions as never });
       (tc.tasks ?? []).forEach((task, i) =>
         state.upsertTask({ key: `ns/${task.name}`, namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: minutesAgo(9 - i), requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...task }),
       );

@@ -13,8 +13,9 @@ import { jobNames, maxRetiringTasks, parseJob, type Job, type JobStatus } from "
 import { formatProblems } from "../../../api/parse.ts";
 import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import type { DispatchState, TaskEntry } from "../dispatch/dispatch-state.ts";
-import { jobActionAppliedAnnotation } from "../../../api/labels.ts";
+import type { DispatchState, ItemJobAction, TaskEntry } from "../dispatch/dispatch-state.ts";
+import { collectionChunkNames } from "../../../api/collection-chunk.ts";
+import { itemJobActionsAppliedAnnotation, jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
 import { controllerRef, fieldManager, mergePatch, type CustomObjectWrites, type Writer } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone } from "../../../kube/errors.ts";
@@ -42,6 +43,10 @@ export type JobReconcilerDeps = {
 /** Task writes in flight at once (as many as the dispatcher's assignments). */
 const concurrency = 32;
 
+const itemEnded = (i: ItemJobAction) => (i.failure.exitCode !== undefined ? `exited with code ${i.failure.exitCode}` : `failed (${i.failure.failureCode ?? "Failure"})`);
+const collectionOf = (i: ItemJobAction) => i.chunk.chunk?.collection.split("/")[1] ?? "";
+const chunkRef = (c: TaskEntry) => ({ group: GROUP, version: VERSION, plural: collectionChunkNames.plural, namespace: c.namespace, name: c.name, fieldManager });
+
 const ended = (t: TaskEntry) => (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`);
 
 export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Promise<Outcome> {
@@ -58,6 +63,21 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     for (const task of by) {
       await deps.custom
         .patchNamespacedCustomObject({ ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } }, mergePatch)
+        .catch(ignoreConflictOrGone);
+    }
+  }
+
+  /** Disable asked by collection items' exit conditions: once per listed failure (the chunk's annotation counts those applied). */
+  async function applyItemDisable(raw: JobObject, job: Job, by: ItemJobAction[]): Promise<void> {
+    const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace: job.metadata.namespace ?? "", name: job.metadata.name, fieldManager };
+    if (!job.spec.disabled) {
+      await deps.custom.patchNamespacedCustomObject({ ...ref, body: { spec: { disabled: true, disableTasks: "Requeue" } } }, mergePatch);
+      deps.events.record(raw, "Warning", "JobDisabledByTask", `item ${by[0]!.failure.id} of task collection ${collectionOf(by[0]!)} ${itemEnded(by[0]!)}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
+    }
+    const chunks = new Map(by.map((i) => [i.chunk.key, i]));
+    for (const { chunk, listed } of chunks.values()) {
+      await deps.custom
+        .patchNamespacedCustomObject({ ...chunkRef(chunk), body: { metadata: { resourceVersion: chunk.resourceVersion, annotations: { [itemJobActionsAppliedAnnotation]: String(listed) } } } }, mergePatch)
         .catch(ignoreConflictOrGone);
     }
   }
@@ -96,6 +116,17 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       const asked = deps.state.jobActionTasks(key);
       const terminateBy = asked.find((t) => t.jobAction === "Terminate");
       if (terminateBy) endRequest ??= { reason: "TaskFailed", detail: `task ${terminateBy.name} ${ended(terminateBy)}; its exitConditions say jobAction Terminate` };
+      const items = deps.state.jobActionItems(key);
+      const terminateItem = items.find((i) => i.jobAction === "Terminate");
+      if (terminateItem) endRequest ??= { reason: "TaskFailed", detail: `item ${terminateItem.failure.id} of task collection ${collectionOf(terminateItem)} ${itemEnded(terminateItem)}; its exitConditions say jobAction Terminate` };
+      const disableItems = items.filter((i) => i.jobAction === "Disable");
+      if (disableItems.length > 0 && !endRequest) {
+        await applyItemDisable(raw, job, disableItems);
+        if (!job.spec.disabled) {
+          job = { ...job, spec: { ...job.spec, disabled: true, disableTasks: "Requeue" } };
+          disabledHere = true;
+        }
+      }
       const disableBy = asked.filter((t) => t.jobAction === "Disable");
       if (disableBy.length > 0 && !endRequest) {
         await applyDisable(raw, job, disableBy);
