@@ -43,41 +43,37 @@ export type JobReconcilerDeps = {
 /** Task writes in flight at once (as many as the dispatcher's assignments). */
 const concurrency = 32;
 
-const itemEnded = (i: ItemJobAction) => (i.failure.exitCode !== undefined ? `exited with code ${i.failure.exitCode}` : `failed (${i.failure.failureCode ?? "Failure"})`);
-const collectionOf = (i: ItemJobAction) => i.chunk.chunk?.collection.split("/")[1] ?? "";
 const chunkRef = (c: TaskEntry) => ({ group: GROUP, version: VERSION, plural: collectionChunkNames.plural, namespace: c.namespace, name: c.name, fieldManager });
 
-const ended = (t: TaskEntry) => (t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`);
+/** Whose exit conditions ask for a job action, and how it ended (for the job's messages). */
+const taskSaid = (t: TaskEntry) => `task ${t.name} ${t.exitCode !== undefined ? `exited with code ${t.exitCode}` : `ended with ${t.result ?? "Failure"}`}`;
+const itemSaid = (i: ItemJobAction) =>
+  `item ${i.failure.id} of task collection ${i.chunk.chunk?.collection.split("/")[1] ?? ""} ${i.failure.exitCode !== undefined ? `exited with code ${i.failure.exitCode}` : `failed (${i.failure.failureCode ?? "Failure"})`}`;
 
 export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Promise<Outcome> {
   const now = deps.now ?? (() => new Date());
   const taskRef = (t: TaskEntry) => ({ group: GROUP, version: VERSION, plural: taskNames.plural, namespace: t.namespace, name: t.name, fieldManager });
 
-  /** Disable asked by a task's exit conditions: like Azure's disable call with disableTasks Requeue, once per task completion. */
-  async function applyDisable(raw: JobObject, job: Job, by: TaskEntry[]): Promise<void> {
+  /**
+   * Disable asked by exit conditions — `who` says whose and how it ended — like Azure's disable
+   * call with disableTasks Requeue; then each asker is marked as applied: a task once per
+   * completion, a chunk with how many of its listed failures were acted on.
+   */
+  async function applyDisable(raw: JobObject, job: Job, who: string, tasks: TaskEntry[], items: ItemJobAction[]): Promise<void> {
     const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace: job.metadata.namespace ?? "", name: job.metadata.name, fieldManager };
     if (!job.spec.disabled) {
       await deps.custom.patchNamespacedCustomObject({ ...ref, body: { spec: { disabled: true, disableTasks: "Requeue" } } }, mergePatch);
-      deps.events.record(raw, "Warning", "JobDisabledByTask", `task ${by[0]!.name} ${ended(by[0]!)}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
+      deps.events.record(raw, "Warning", "JobDisabledByTask", `${who}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
     }
-    for (const task of by) {
-      await deps.custom
-        .patchNamespacedCustomObject({ ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } }, mergePatch)
-        .catch(ignoreConflictOrGone);
-    }
-  }
-
-  /** Disable asked by collection items' exit conditions: once per listed failure (the chunk's annotation counts those applied). */
-  async function applyItemDisable(raw: JobObject, job: Job, by: ItemJobAction[]): Promise<void> {
-    const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace: job.metadata.namespace ?? "", name: job.metadata.name, fieldManager };
-    if (!job.spec.disabled) {
-      await deps.custom.patchNamespacedCustomObject({ ...ref, body: { spec: { disabled: true, disableTasks: "Requeue" } } }, mergePatch);
-      deps.events.record(raw, "Warning", "JobDisabledByTask", `item ${by[0]!.failure.id} of task collection ${collectionOf(by[0]!)} ${itemEnded(by[0]!)}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
-    }
-    const chunks = new Map(by.map((i) => [i.chunk.key, i]));
+    const chunks = new Map(items.map((i) => [i.chunk.key, i]));
     for (const { chunk, listed } of chunks.values()) {
       await deps.custom
         .patchNamespacedCustomObject({ ...chunkRef(chunk), body: { metadata: { resourceVersion: chunk.resourceVersion, annotations: { [itemJobActionsAppliedAnnotation]: String(listed) } } } }, mergePatch)
+        .catch(ignoreConflictOrGone);
+    }
+    for (const task of tasks) {
+      await deps.custom
+        .patchNamespacedCustomObject({ ...taskRef(task), body: { metadata: { resourceVersion: task.resourceVersion, annotations: { [jobActionAppliedAnnotation]: task.endTime ?? "" } } } }, mergePatch)
         .catch(ignoreConflictOrGone);
     }
   }
@@ -114,22 +110,15 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     if (jm?.killJobOnCompletion && jmEntry?.completed) endRequest = { reason: "JMComplete", detail: `job manager task ${jm.id} completed (${jmEntry.result ?? "Failure"})` };
     if (job.spec.onTaskFailure === "PerformExitOptionsJobAction" && live) {
       const asked = deps.state.jobActionTasks(key);
-      const terminateBy = asked.find((t) => t.jobAction === "Terminate");
-      if (terminateBy) endRequest ??= { reason: "TaskFailed", detail: `task ${terminateBy.name} ${ended(terminateBy)}; its exitConditions say jobAction Terminate` };
       const items = deps.state.jobActionItems(key);
+      const terminateBy = asked.find((t) => t.jobAction === "Terminate");
       const terminateItem = items.find((i) => i.jobAction === "Terminate");
-      if (terminateItem) endRequest ??= { reason: "TaskFailed", detail: `item ${terminateItem.failure.id} of task collection ${collectionOf(terminateItem)} ${itemEnded(terminateItem)}; its exitConditions say jobAction Terminate` };
-      const disableItems = items.filter((i) => i.jobAction === "Disable");
-      if (disableItems.length > 0 && !endRequest) {
-        await applyItemDisable(raw, job, disableItems);
-        if (!job.spec.disabled) {
-          job = { ...job, spec: { ...job.spec, disabled: true, disableTasks: "Requeue" } };
-          disabledHere = true;
-        }
-      }
+      const terminator = terminateBy ? taskSaid(terminateBy) : terminateItem ? itemSaid(terminateItem) : undefined;
+      if (terminator) endRequest ??= { reason: "TaskFailed", detail: `${terminator}; its exitConditions say jobAction Terminate` };
       const disableBy = asked.filter((t) => t.jobAction === "Disable");
-      if (disableBy.length > 0 && !endRequest) {
-        await applyDisable(raw, job, disableBy);
+      const disableItems = items.filter((i) => i.jobAction === "Disable");
+      if ((disableBy.length > 0 || disableItems.length > 0) && !endRequest) {
+        await applyDisable(raw, job, disableItems[0] ? itemSaid(disableItems[0]) : taskSaid(disableBy[0]!), disableBy, disableItems);
         // Status (and the tasks in flight) in this pass, from the spec as just written: its update event may be a while.
         if (!job.spec.disabled) {
           job = { ...job, spec: { ...job.spec, disabled: true, disableTasks: "Requeue" } };
