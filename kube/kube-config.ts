@@ -82,14 +82,13 @@ export function loadKubeConfig(file?: string, limits?: RequestLimits): KubeConfi
   return kc;
 }
 
-/** Options for one call that make it end also when `signal` aborts (e.g. a renew deadline). */
-export function withSignal(signal: AbortSignal): ConfigurationOptions {
+/** Options for one call whose request `step` changes before it is sent (client-node's per-call middleware). */
+function beforeSending(step: (context: RequestContext) => void): ConfigurationOptions {
   return {
     middleware: [
       {
         pre: (context) => {
-          const own = context.getSignal();
-          context.setSignal(own ? AbortSignal.any([own, signal]) : signal);
+          step(context);
           return new Observable(Promise.resolve(context));
         },
         post: (response) => new Observable(Promise.resolve(response)),
@@ -99,22 +98,19 @@ export function withSignal(signal: AbortSignal): ConfigurationOptions {
   };
 }
 
+/** Options for one call that make it end also when `signal` aborts (e.g. a renew deadline). */
+export function withSignal(signal: AbortSignal): ConfigurationOptions {
+  return beforeSending((context) => {
+    const own = context.getSignal();
+    context.setSignal(own ? AbortSignal.any([own, signal]) : signal);
+  });
+}
+
 /**
  * Options for one call made as a namespace's ServiceAccount (the `Impersonate-User` header):
  * the operator reads a Secret a collection names with the node identity's grant, by name,
  * rather than hold `get secrets` itself. Needs `impersonate` on that ServiceAccount.
  */
 export function asServiceAccount(namespace: string, name: string): ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (context) => {
-          context.setHeaderParam("Impersonate-User", `system:serviceaccount:${namespace}:${name}`);
-          return new Observable(Promise.resolve(context));
-        },
-        post: (response) => new Observable(Promise.resolve(response)),
-      },
-    ],
-    middlewareMergeStrategy: "append",
-  };
+  return beforeSending((context) => context.setHeaderParam("Impersonate-User", `system:serviceaccount:${namespace}:${name}`));
 }
