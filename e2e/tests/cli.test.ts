@@ -96,12 +96,18 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(status.stdout, /AllTasksComplete\s+True/);
   });
 
-  test("task add --from-blobs adds 500 tasks in one command; each downloads its blob; job wait succeeds", { timeout: 280_000 }, async () => {
-    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`cli-${ns.name}`);
+  /** A new container with `count` blobs scans/page-<i>.txt (i `digits` wide), each holding "text of <name>\n", and one blob outside scans/. */
+  const textBlobs = async (name: string, count: number, digits: number) => {
+    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(name);
     await container.createIfNotExists();
-    const names = Array.from({ length: 500 }, (_, i) => `scans/page-${String(i).padStart(3, "0")}.txt`);
+    const names = Array.from({ length: count }, (_, i) => `scans/page-${String(i).padStart(digits, "0")}.txt`);
     await forEachBounded(names, 50, async (n) => void (await container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
     await container.getBlockBlobClient("other/not-me.txt").upload("x", 1);
+    return container;
+  };
+
+  test("task add --from-blobs adds 500 tasks in one command; each downloads its blob; job wait succeeds", { timeout: 280_000 }, async () => {
+    const container = await textBlobs(`cli-${ns.name}`, 500, 3);
     await createJob("ocr");
 
     const env = { ...process.env, AZURE_STORAGE_CONNECTION_STRING: azurite };
@@ -123,11 +129,7 @@ describe("kubatch CLI", { skip }, () => {
   });
 
   test("task add --from-blobs --collection --sas-expiry: the operator lists the container with the SAS the CLI made, each item reads its blob through {blobUrl}", { timeout: 280_000 }, async () => {
-    const container = BlobServiceClient.fromConnectionString(azurite!).getContainerClient(`coll-${ns.name}`);
-    await container.createIfNotExists();
-    const names = Array.from({ length: 40 }, (_, i) => `scans/page-${String(i).padStart(2, "0")}.txt`);
-    await forEachBounded(names, 20, async (n) => void (await container.getBlockBlobClient(n).upload(`text of ${n}\n`, `text of ${n}\n`.length)));
-    await container.getBlockBlobClient("other/not-me.txt").upload("x", 1);
+    const container = await textBlobs(`coll-${ns.name}`, 40, 2);
     await createJob("pages");
     const env = { ...process.env, AZURE_STORAGE_CONNECTION_STRING: azurite };
     // Each item fetches its blob with the node's own Node.js (no shell: the command line is split
