@@ -146,6 +146,12 @@ describe("against the API server", { skip }, () => {
       assert.equal(spec.onTaskFailure, "NoAction");
     });
 
+    it("refuses a change to a collection's source, naming it", () => {
+      const r = kubectl(["-n", namespace, "patch", "ktc", "pages", "--type=merge", "-p", JSON.stringify({ spec: { source: { range: { start: 0, end: 1 } } } })]);
+      assert.notEqual(r.code, 0, "the patch was accepted");
+      assert.match(r.stderr, /spec\.source: Invalid value: "object": is immutable/);
+    });
+
     it("applies a collection template's defaults", () => {
       const task = JSON.parse(ok(["-n", namespace, "get", "ktc", "pages", "-o", "jsonpath={.spec.task}"]));
       assert.equal(task.requiredSlots, 1);

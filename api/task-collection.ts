@@ -95,6 +95,13 @@ export const collectionSourceRules: CrossFieldRule<z.output<typeof sourceObject>
     max: maxItemsChars,
     message: `the items together must be at most ${maxItemsChars} characters (1 MiB)`,
   }),
+  {
+    // A transition rule (the API server checks it on update): the chunks are cut from the
+    // source once (a container listed once), so a new source would not be run.
+    rule: "self == oldSelf",
+    message: "is immutable: the items were cut into chunks from it; create another collection for other items",
+    holds: () => true,
+  },
 ];
 
 const environmentSettingObject = environmentSettingOf(maxTemplateEnvironmentValue);

@@ -6,7 +6,8 @@ export function collectionController(deps: CollectionReconcilerDeps & { queue: Q
   const { queue } = deps;
   return {
     name: "collection",
-    workers: 2,
+    // A blob listing holds its worker until the container is listed (minutes for a million names): the others go on.
+    workers: 4,
     reconcile: makeCollectionReconciler(deps),
     watches: {
       collections: (_kind, obj) => queue.add(keyOf(obj)),

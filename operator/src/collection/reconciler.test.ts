@@ -19,8 +19,8 @@ function collection(source: object, status?: TaskCollectionStatus): TaskCollecti
     status,
   } as TaskCollectionObject;
 }
-const chunk = (n: number, start: number, count: number, status?: CollectionChunkStatus): CollectionChunkObject =>
-  ({ apiVersion: "kubatch.dev/v1alpha1", kind: "CollectionChunk", metadata: { name: `sweep-c${n}`, namespace: "ns" }, spec: { collectionName: "sweep", jobName: "j", start, count, requiredSlots: 2 }, status }) as CollectionChunkObject;
+const chunk = (n: number, start: number, count: number, status?: CollectionChunkStatus, ownerUid = "uid-c"): CollectionChunkObject =>
+  ({ apiVersion: "kubatch.dev/v1alpha1", kind: "CollectionChunk", metadata: { name: `sweep-c${n}`, namespace: "ns", ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "TaskCollection", name: "sweep", uid: ownerUid, controller: true }] }, spec: { collectionName: "sweep", jobName: "j", start, count, requiredSlots: 2 }, status }) as CollectionChunkObject;
 const applied = (n: number, start: number, count: number): WantWrite => ({
   verb: "apply",
   kind: "CollectionChunk",
@@ -91,6 +91,21 @@ test("the collection reconciler cuts the collection into chunks and sums them in
       // 33 names now: 0..9 and 10..19 as before, then 20..29 where 20..24 is.
       { collection: collection(blobs), chunks: [chunk(0, 0, 10), chunk(1, 10, 10), chunk(2, 20, 5)], blobs: names(33), writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "SourceChanged" }] })] },
     ],
+    "a collection created again under the same name: waits for its predecessor's chunks to be collected": [
+      { collection: collection(range(20)), chunks: [chunk(0, 0, 10, running(4), "uid-old"), chunk(1, 10, 10, undefined, "uid-old")], writes: [], outcome: { requeueAfterMs: 5_000 } },
+      { collection: collection(range(20)), chunks: [], afterMs: 1_000, writes: [applied(0, 0, 10), applied(1, 10, 10), status({ state: "Active", itemCount: 20 })] },
+    ],
+    "a listed chunk deleted: listed again for its names once it stays missing an interval, only it applied": [
+      { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(2, 20, 5)], blobs: names(25), writes: [], outcome: { requeueAfterMs: 5_000 } },
+      { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(2, 20, 5)], blobs: names(25), afterMs: 5_000, writes: [listedChunk(1, 10, 10), status({ state: "Active" })] },
+    ],
+    "a chunk the cache had not seen yet arrives within the interval: nothing listed": [
+      { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(1, 10, 10)], blobs: new Error("listed again"), writes: [], outcome: { requeueAfterMs: 5_000 } },
+      { collection: collection(blobs, { itemCount: 25, chunkCount: 3 }), chunks: [listedCached(0, 0, 10), listedCached(1, 10, 10), listedCached(2, 20, 5)], blobs: new Error("listed again"), afterMs: 2_000, writes: [status({ state: "Active" })] },
+    ],
+    "listed again with fewer names than chunks here: Ready False SourceChanged": [
+      { collection: collection(blobs), chunks: [chunk(0, 0, 10), chunk(1, 10, 10), chunk(2, 20, 5)], blobs: names(20), writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "SourceChanged" }] })] },
+    ],
     "an empty container: no chunks, Completed": [
       { collection: collection(blobs), chunks: [], blobs: [], writes: [status({ state: "Completed", itemCount: 0, chunkCount: 0 })] },
     ],
@@ -132,4 +147,26 @@ test("the collection reconciler cuts the collection into chunks and sums them in
       }
     });
   }
+});
+
+test("the lease lost during a listing: the reconcile stops, nothing more written (no status, no event)", async () => {
+  const api = fakeApi();
+  const lease = new AbortController();
+  const reconcile = makeCollectionReconciler({
+    collections: cache(() => [collection(blobs)]),
+    chunksOf: () => [],
+    listBlobs: async function* (_namespace, _source, signal) {
+      yield* names(5);
+      lease.abort(new Error("lease lost"));
+      // What the lister makes of the SDK's aborted request.
+      if (signal?.aborted) throw new ListingFailed("BlobListingFailed", "The operation was aborted.");
+    },
+    writer: api.writer,
+    events: api.recorder,
+    log: () => {},
+    now: new FakeClock(t0).date,
+  });
+  await assert.rejects(reconcile("ns/sweep", lease.signal), /aborted/);
+  assertWrites(api.writes, []);
+  assert.deepEqual(api.events, []);
 });

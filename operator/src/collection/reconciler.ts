@@ -63,6 +63,8 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
   const lastWrite = new Map<string, number>();
   /** Blob sources listed by this process, until their status (itemCount, chunkCount) is in the cache. */
   const listed = new Map<string, { uid: string; cut: Cut }>();
+  /** When a listed collection was first seen with chunks missing (ms). */
+  const missingSince = new Map<string, number>();
 
   /**
    * Lists the collection's blobs into chunks — each applied unless cached as it is, so a
@@ -78,7 +80,10 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
     let batch: CollectionChunkObject[] = [];
     let created = 0;
     let reported = now().getTime();
+    const made = new Set<string | undefined>();
     const flush = async () => {
+      // The lease lost mid-listing: the next holder lists; nothing more is written here.
+      signal?.throwIfAborted();
       await forEachBounded(batch, concurrency, (c) => deps.writer.apply(c).then(() => undefined));
       created += batch.length;
       batch = [];
@@ -90,6 +95,7 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
         if (have && !sameChunk(have.spec, chunk.spec)) {
           throw new SourceChanged(`the blobs changed since they were listed into chunks: chunk ${chunk.metadata?.name} holds items ${have.spec?.start}..${(have.spec?.start ?? 0) + (have.spec?.count ?? 0) - 1}, the container's names now cut it as ${chunk.spec?.start}..${(chunk.spec?.start ?? 0) + (chunk.spec?.count ?? 0) - 1}; delete the collection and create it again`);
         }
+        made.add(chunk.metadata?.name);
         if (!have) batch.push(chunk);
         if (batch.length >= listedBatch) await flush();
         cut.itemCount += items.length;
@@ -102,7 +108,10 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
         }
       }
       await flush();
+      const extra = cached.filter((c) => !made.has(c.metadata?.name));
+      if (extra.length > 0) throw new SourceChanged(`the blobs changed since they were listed into chunks: the container's names now make ${cut.chunkCount} chunks, ${extra.length} more are here (${extra[0]!.metadata?.name}${extra.length > 1 ? ", …" : ""}); delete the collection and create it again`);
     } catch (err) {
+      if (signal?.aborted) throw err;
       const reason = err instanceof ListingFailed ? err.reason : err instanceof TooManyBlobs ? "TooManyBlobs" : err instanceof SourceChanged ? "SourceChanged" : undefined;
       if (!reason) throw err;
       const message = `source.blobs: ${errorMessage(err)}`;
@@ -122,6 +131,7 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
     if (!obj) {
       lastWrite.delete(key);
       listed.delete(key);
+      missingSince.delete(key);
       return;
     }
     if (obj.metadata?.deletionTimestamp) return;
@@ -131,19 +141,37 @@ export function makeCollectionReconciler(deps: CollectionReconcilerDeps): (key: 
     const collection = parsed.value;
     const generation = obj.metadata?.generation ?? 0;
     const ready: Ready = (status, reason, message) => setCondition(obj.status?.conditions, { type: "Ready", status, reason, message, observedGeneration: generation }, now());
-    const chunks = deps.chunksOf(namespace, name);
+    const uid = obj.metadata?.uid ?? "";
+    const all = deps.chunksOf(namespace, name);
+    const owned = (c: CollectionChunkObject) => c.metadata?.ownerReferences?.some((r) => r.uid === uid) ?? false;
+    const chunks = all.filter(owned);
+    const foreign = all.filter((c) => !owned(c));
+    // A collection deleted and created again under the same name: its predecessor's chunks
+    // (same names, their items' status) go first — the garbage collector deletes them, each deletion brings this back.
+    if (foreign.length > 0) {
+      deps.log(`collection ${key}: waiting for ${foreign.length} chunk(s) of a deleted collection of the same name to be collected`);
+      return { requeueAfterMs: interval };
+    }
     let cut: Cut;
     if (collection.spec.source.blobs) {
-      const uid = obj.metadata?.uid ?? "";
       const known = listed.get(key);
       const recorded = obj.status?.itemCount !== undefined && obj.status.chunkCount !== undefined ? { itemCount: obj.status.itemCount, chunkCount: obj.status.chunkCount } : undefined;
       const done = recorded ?? (known?.uid === uid ? known.cut : undefined);
       if (recorded) listed.delete(key);
-      if (done) cut = done;
+      // A recorded cut with chunks missing: one was deleted (listed again for its names, the rest
+      // kept), or the cache has not caught up with those just created — given an interval first.
+      const missing = done !== undefined && chunks.length < done.chunkCount;
+      if (!missing) missingSince.delete(key);
+      else if (!missingSince.has(key)) missingSince.set(key, now().getTime());
+      const relist = missing && now().getTime() - missingSince.get(key)! >= interval;
+      if (missing && !relist) return { requeueAfterMs: interval };
+      if (done && !relist) cut = done;
       else {
+        if (relist) deps.log(`collection ${key}: ${done!.chunkCount - chunks.length} of its ${done!.chunkCount} chunks missing: listing the blobs again`);
         const outcome = await listBlobs(collection, obj, chunks, ref, ready, signal);
         if (!("itemCount" in outcome)) return outcome.outcome;
         cut = outcome;
+        missingSince.delete(key);
         listed.set(key, { uid, cut });
       }
     } else {

@@ -15,6 +15,7 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
   const status = obj.status;
   const created = meta.creationTimestamp;
   const count = obj.spec?.count ?? 0;
+  const owner = meta.ownerReferences?.find((r) => r.controller);
   return {
     key: chunkKey(namespace, meta.name ?? ""),
     namespace,
@@ -44,6 +45,7 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
       ...(meta.annotations?.[itemJobActionsAppliedAnnotation] ? { actionsApplied: Number(meta.annotations[itemJobActionsAppliedAnnotation]) || 0 } : {}),
       ...(status?.failuresNotListed ? { failuresNotListed: status.failuresNotListed } : {}),
       collection: `${namespace}/${obj.spec?.collectionName ?? ""}`,
+      ...(owner?.uid ? { collectionUid: owner.uid } : {}),
     },
   };
 }

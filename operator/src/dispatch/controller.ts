@@ -27,6 +27,12 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
       tasks: slotsChanged,
       // A collection's chunks are scheduled like tasks; in a job with dependencies, items done
       // may let a task that depends on them run.
+      // The collection's chunkCount arriving (after its last chunk finished) is what lets a task
+      // that depends on the whole collection run; its status is written at most every few seconds.
+      collections: (_kind, collection) => {
+        const job = state.jobs.get(`${collection.metadata?.namespace}/${collection.spec?.jobName ?? collection.spec?.jobId ?? ""}`);
+        if (job?.usesTaskDependencies) queue.add(job.poolKey);
+      },
       chunks: (kind, change) => {
         slotsChanged(kind, change);
         const job = state.jobs.get(change.entry.jobKey);

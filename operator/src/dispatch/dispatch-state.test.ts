@@ -334,11 +334,12 @@ test("a job's collections not cut into all their chunks yet are counted (the job
 
 test("dependencies on a collection's items: by item id in taskIds, or a collection's items (all, or start..end) in taskCollections", async (t) => {
   // Collection "sweep" (items sweep-0 … sweep-29) in three chunks of 10.
-  type Chunk = { start: number; done: number; failed?: number[]; notListed?: number };
+  // A chunk of `predecessor` is owned by a collection of the same name deleted since (another uid).
+  type Chunk = { start: number; done: number; failed?: number[]; notListed?: number; predecessor?: boolean };
   const chunk = (c: Chunk): TaskEntry => ({
     key: `CollectionChunk:ns/sweep-c${c.start / 10}`, namespace: "ns", name: `sweep-c${c.start / 10}`, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
     completed: c.done === 10, state: c.done === 10 ? "Completed" : c.done > 0 ? "Running" : "Active", requeueCount: 0,
-    chunk: { start: c.start, count: 10, done: c.done, succeeded: c.done - (c.failed?.length ?? 0) - (c.notListed ?? 0), failed: (c.failed?.length ?? 0) + (c.notListed ?? 0), ...(c.failed ? { failures: c.failed.map((index) => ({ index, id: `sweep-${index}`, exitCode: 1 })) } : {}), ...(c.notListed ? { failuresNotListed: c.notListed } : {}), collection: "ns/sweep" },
+    chunk: { start: c.start, count: 10, done: c.done, succeeded: c.done - (c.failed?.length ?? 0) - (c.notListed ?? 0), failed: (c.failed?.length ?? 0) + (c.notListed ?? 0), ...(c.failed ? { failures: c.failed.map((index) => ({ index, id: `sweep-${index}`, exitCode: 1 })) } : {}), ...(c.notListed ? { failuresNotListed: c.notListed } : {}), collection: "ns/sweep", collectionUid: c.predecessor ? "uid-0" : "uid-1" },
   });
   const done = (start: number): Chunk => ({ start, done: 10 });
   const cases: Record<string, { dependsOn: NonNullable<TaskEntry["dependsOn"]>; chunks: Chunk[]; chunkCount?: number; want: string | undefined }> = {
@@ -347,7 +348,8 @@ test("dependencies on a collection's items: by item id in taskIds, or a collecti
     "an item that failed: blocked": { dependsOn: { taskIds: ["sweep-2"] }, chunks: [{ start: 0, done: 4, failed: [2] }], want: "DependencyFailed" },
     "another item failed: runs": { dependsOn: { taskIds: ["sweep-3"] }, chunks: [{ start: 0, done: 4, failed: [2] }], want: undefined },
     "an item past the last: missing": { dependsOn: { taskIds: ["sweep-30"] }, chunks: [done(0), done(10), done(20)], want: "DependencyMissing" },
-    "an item whose chunk is not here yet: waits": { dependsOn: { taskIds: ["sweep-25"] }, chunks: [done(0)], chunkCount: undefined, want: "DependenciesNotMet" },
+    "an item whose chunk is not here yet: waits": { dependsOn: { taskIds: ["sweep-25"] }, chunks: [done(0)], want: "DependenciesNotMet" },
+    "an item of a collection not cut yet: waits": { dependsOn: { taskIds: ["sweep-25"] }, chunks: [done(0)], chunkCount: undefined, want: "DependenciesNotMet" },
     "the whole collection done: runs": { dependsOn: { taskCollections: [{ name: "sweep" }] }, chunks: [done(0), done(10), done(20)], want: undefined },
     "the whole collection, a chunk not cached yet: waits": { dependsOn: { taskCollections: [{ name: "sweep" }] }, chunks: [done(0), done(10)], want: "DependenciesNotMet" },
     "the whole collection, not cut yet (listing): waits": { dependsOn: { taskCollections: [{ name: "sweep" }] }, chunks: [done(0)], chunkCount: undefined, want: "DependenciesNotMet" },
@@ -360,6 +362,13 @@ test("dependencies on a collection's items: by item id in taskIds, or a collecti
       want: "DependencyFailed",
     },
     "items from 25 on: runs when they are done": { dependsOn: { taskCollections: [{ name: "sweep", start: 25 }] }, chunks: [{ start: 0, done: 0 }, { start: 10, done: 0 }, done(20)], want: undefined },
+    "items from 30 on (past the last), cut whole: missing": { dependsOn: { taskCollections: [{ name: "sweep", start: 30 }] }, chunks: [done(0), done(10), done(20)], want: "DependencyMissing" },
+    "items from 30 on, not cut yet: waits": { dependsOn: { taskCollections: [{ name: "sweep", start: 30 }] }, chunks: [done(0)], chunkCount: undefined, want: "DependenciesNotMet" },
+    "a predecessor's chunks (same name, deleted) count for nothing: waits": {
+      dependsOn: { taskCollections: [{ name: "sweep" }] },
+      chunks: [done(0), { ...done(10), predecessor: true }, { ...done(20), predecessor: true }],
+      want: "DependenciesNotMet",
+    },
     "a collection that does not exist: missing": { dependsOn: { taskCollections: [{ name: "other" }] }, chunks: [done(0), done(10), done(20)], want: "DependencyMissing" },
     "an id like an item of no collection: a missing task": { dependsOn: { taskIds: ["other-3"] }, chunks: [done(0)], want: "DependencyMissing" },
   };
@@ -367,7 +376,7 @@ test("dependencies on a collection's items: by item id in taskIds, or a collecti
     await t.test(name, () => {
       const d = state({ slots: 1, nodes: [{ name: "n1" }], jobs: [], tasks: [] });
       d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true, usesTaskDependencies: true });
-      d.upsertCollection({ key: "ns/sweep", jobKey: "ns/j", idPrefix: "sweep", ...("chunkCount" in tc ? (tc.chunkCount === undefined ? {} : { chunkCount: tc.chunkCount }) : { chunkCount: 3 }) });
+      d.upsertCollection({ key: "ns/sweep", uid: "uid-1", jobKey: "ns/j", idPrefix: "sweep", ...("chunkCount" in tc ? (tc.chunkCount === undefined ? {} : { chunkCount: tc.chunkCount }) : { chunkCount: 3 }) });
       for (const c of tc.chunks) d.upsertTask(chunk(c));
       const merge: TaskEntry = { key: "ns/merge", namespace: "ns", name: "merge", id: "merge", jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, dependsOn: tc.dependsOn };
       d.upsertTask(merge);

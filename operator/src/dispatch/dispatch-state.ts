@@ -77,6 +77,8 @@ export type ChunkItems = {
   /** How many of `failures` had their job action applied (the chunk's annotation). */
   actionsApplied?: number;
   collection: string;
+  /** The uid of the collection that owns the chunk: a collection created again under the same name owns none of its predecessor's. */
+  collectionUid?: string;
 };
 
 /** A failed item as a chunk lists it: what its exit conditions are matched against. */
@@ -89,7 +91,10 @@ export type ItemJobAction = { chunk: TaskEntry; failure: ItemFailure; jobAction:
  * A TaskCollection as the job's counts and its dependents need it: its job, its items' id
  * prefix, and how many chunks it is cut into once all exist (status.chunkCount).
  */
-export type CollectionEntry = { key: string; jobKey: string; idPrefix?: string; chunkCount?: number; exitConditions?: ExitConditions };
+export type CollectionEntry = { key: string; uid?: string; jobKey: string; idPrefix?: string; chunkCount?: number; exitConditions?: ExitConditions };
+
+/** A collection's chunks are found by its key and uid together. */
+const ownedKey = (key: string, uid: string | undefined) => `${key}@${uid ?? ""}`;
 
 /** Whether items of a collection let a dependent run: all completed with success, one did not succeed, some not completed (or not cut yet), or no such items. */
 type ItemsState = "satisfied" | "failed" | "waiting" | "missing";
@@ -202,7 +207,7 @@ export class DispatchState {
   private readonly nextRetire = new Map<string, number>();
   /** jobKey → its collections. */
   private readonly collectionsByJob = new Map<string, Map<string, CollectionEntry>>();
-  /** collection key → the keys of its chunks here. */
+  /** collection (ownedKey) → the keys of its chunks here. */
   private readonly chunksHere = new Map<string, Set<string>>();
 
   upsertTask(entry: TaskEntry): void {
@@ -212,7 +217,7 @@ export class DispatchState {
     this.removeTaskIndexes(entry.key);
     this.tasks.set(entry.key, entry);
     this.count(entry, 1);
-    if (entry.chunk) byKey(this.chunksHere, entry.chunk.collection).add(entry.key);
+    if (entry.chunk) byKey(this.chunksHere, ownedKey(entry.chunk.collection, entry.chunk.collectionUid)).add(entry.key);
     else {
       let ids = this.byId.get(entry.jobKey);
       if (!ids) this.byId.set(entry.jobKey, (ids = new Map()));
@@ -280,7 +285,7 @@ export class DispatchState {
   }
 
   private allChunksHere(c: CollectionEntry): boolean {
-    return c.chunkCount !== undefined && (this.chunksHere.get(c.key)?.size ?? 0) >= c.chunkCount;
+    return c.chunkCount !== undefined && (this.chunksHere.get(ownedKey(c.key, c.uid))?.size ?? 0) >= c.chunkCount;
   }
 
   /**
@@ -293,7 +298,7 @@ export class DispatchState {
     if (!c) return "missing";
     let covered = 0;
     let waiting = false;
-    for (const key of this.chunksHere.get(c.key) ?? []) {
+    for (const key of this.chunksHere.get(ownedKey(c.key, c.uid)) ?? []) {
       const ch = this.tasks.get(key)?.chunk;
       if (!ch) continue;
       const first = ch.start ?? 0;
@@ -305,9 +310,10 @@ export class DispatchState {
       if (ch.failed > 0 && ((ch.failuresNotListed ?? 0) > 0 || ch.failures?.some((f) => f.index >= lo && f.index <= hi))) return "failed";
     }
     if (waiting) return "waiting";
-    if (end === undefined) return this.allChunksHere(c) ? "satisfied" : "waiting";
-    if (covered === end - start + 1) return "satisfied";
-    return this.allChunksHere(c) ? "missing" : "waiting";
+    if (!this.allChunksHere(c)) return end === undefined || covered < end - start + 1 ? "waiting" : "satisfied";
+    // Cut whole: a range that starts past the last item names none.
+    if (end === undefined) return covered === 0 && start > 0 ? "missing" : "satisfied";
+    return covered === end - start + 1 ? "satisfied" : "missing";
   }
 
   /** The job's collection whose items' ids `<idPrefix>-<i>` include `id`, with i. */
@@ -336,8 +342,9 @@ export class DispatchState {
     if (!old) return;
     this.count(old, -1);
     if (old.chunk) {
-      const here = this.chunksHere.get(old.chunk.collection);
-      if (here?.delete(key) && here.size === 0) this.chunksHere.delete(old.chunk.collection);
+      const owner = ownedKey(old.chunk.collection, old.chunk.collectionUid);
+      const here = this.chunksHere.get(owner);
+      if (here?.delete(key) && here.size === 0) this.chunksHere.delete(owner);
     } else {
       this.byId.get(old.jobKey)?.delete(old.id ?? old.name);
       this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
@@ -368,7 +375,7 @@ export class DispatchState {
   jobActionItems(jobKey: string): ItemJobAction[] {
     const out: ItemJobAction[] = [];
     for (const c of this.collectionsByJob.get(jobKey)?.values() ?? []) {
-      for (const key of this.chunksHere.get(c.key) ?? []) {
+      for (const key of this.chunksHere.get(ownedKey(c.key, c.uid)) ?? []) {
         const chunk = this.tasks.get(key);
         const failures = chunk?.chunk?.failures ?? [];
         for (const failure of failures.slice(chunk?.chunk?.actionsApplied ?? 0)) {

@@ -78,5 +78,5 @@ export function indexCollection(state: DispatchState, kind: EventKind, obj: Task
   if (kind === "delete") return state.deleteCollection(key);
   const spec = obj.spec;
   const chunkCount = obj.status?.chunkCount;
-  state.upsertCollection({ key, jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
+  state.upsertCollection({ key, ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}), jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
 }

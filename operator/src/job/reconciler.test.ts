@@ -193,7 +193,7 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       want: {
         writes: [
           { verb: "patch", kind: "Job", name: "j", body: { spec: { disabled: true, disableTasks: "Requeue" } } },
-          { verb: "patch", kind: "CollectionChunk", name: "sweep-c0", body: { metadata: { resourceVersion: "4", annotations: { [itemJobActionsAppliedAnnotation]: "2" } } } },
+          { verb: "patch", kind: "CollectionChunk", name: "sweep-c0", body: { metadata: { annotations: { [itemJobActionsAppliedAnnotation]: "2" } } } },
           jobStatusWrite({ state: "Disabled" }),
         ],
         events: ["Warning JobDisabledByTask", "Normal JobDisabled"],

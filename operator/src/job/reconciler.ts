@@ -66,9 +66,11 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       deps.events.record(raw, "Warning", "JobDisabledByTask", `${who}; its exitConditions say jobAction Disable: spec.disabled set (disableTasks Requeue); set spec.disabled false to enable the job`);
     }
     const chunks = new Map(items.map((i) => [i.chunk.key, i]));
+    // No resourceVersion precondition: a running chunk reports every few seconds (a conflict each
+    // time), and its listed failures only grow, so marking the first `listed` applied stays true.
     for (const { chunk, listed } of chunks.values()) {
       await deps.custom
-        .patchNamespacedCustomObject({ ...chunkRef(chunk), body: { metadata: { resourceVersion: chunk.resourceVersion, annotations: { [itemJobActionsAppliedAnnotation]: String(listed) } } } }, mergePatch)
+        .patchNamespacedCustomObject({ ...chunkRef(chunk), body: { metadata: { annotations: { [itemJobActionsAppliedAnnotation]: String(listed) } } } }, mergePatch)
         .catch(ignoreConflictOrGone);
     }
     for (const task of tasks) {
