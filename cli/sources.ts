@@ -40,12 +40,7 @@ export interface BlobSource {
  * argument itself when it is a bare container name); with neither, the container must be public.
  */
 export function containerClient(src: BlobSource): ContainerClient {
-  let url: URL | undefined;
-  try {
-    url = new URL(src.containerUrl);
-  } catch {
-    url = undefined;
-  }
+  const url = httpUrl(src.containerUrl);
   if (url && url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--from-blobs: "${src.containerUrl}" is not an http(s) container URL`);
   if (url?.search) return new ContainerClient(src.containerUrl);
   const name = url ? url.pathname.split("/").filter(Boolean).at(-1) : src.containerUrl;
@@ -87,15 +82,44 @@ export async function blobItems(src: BlobSource): Promise<Item[]> {
  * A collection's container URL (`task add --from-blobs … --collection`). The operator lists
  * the container and the nodes fetch from it, never with the CLI's key: given --sas-expiry,
  * the URL carries a read+list SAS made from the connection string, valid that long (so the
- * operator can list and each {blobUrl} can be read); otherwise it is the URL as given.
+ * operator can list and each {blobUrl} can be read); otherwise it is the URL as given (a
+ * SAS in it, or a public container). One name is listed first, so a container the operator
+ * could not list, or one with nothing under the prefix, is refused here rather than in the
+ * collection's status.
  */
 export async function collectionContainerUrl(src: BlobSource): Promise<string> {
-  if (src.sasMs === undefined) return src.containerUrl;
-  if (!src.connectionString) throw new UsageError("--sas-expiry needs an account key: pass --connection-string or set AZURE_STORAGE_CONNECTION_STRING");
   const container = containerClient(src);
+  const given = httpUrl(src.containerUrl);
+  let url: string;
+  if (src.sasMs === undefined) {
+    if (!given) throw new UsageError(`--from-blobs: "${src.containerUrl}" is a container name; with --collection the operator lists it, so give --sas-expiry (a read+list SAS made from the connection string) or the container's URL (with a SAS in it, or public)`);
+    url = src.containerUrl;
+  } else {
+    if (given?.search) throw new UsageError(`--sas-expiry: ${src.containerUrl.split("?")[0]} carries a SAS already; leave --sas-expiry out to use it as it is`);
+    if (!src.connectionString) throw new UsageError("--sas-expiry needs an account key: pass --connection-string or set AZURE_STORAGE_CONNECTION_STRING");
+    try {
+      url = await container.generateSasUrl({ permissions: ContainerSASPermissions.parse("rl"), expiresOn: new Date(Date.now() + src.sasMs) });
+    } catch (err) {
+      throw new UsageError(`--sas-expiry: cannot make a SAS for ${container.url.split("?")[0]}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  const where = `${url.split("?")[0]}${src.prefix ? ` under prefix "${src.prefix}"` : ""}`;
+  let first;
   try {
-    return await container.generateSasUrl({ permissions: ContainerSASPermissions.parse("rl"), expiresOn: new Date(Date.now() + src.sasMs) });
+    first = await new ContainerClient(url).listBlobsFlat({ prefix: src.prefix || undefined }).byPage({ maxPageSize: 1 }).next();
   } catch (err) {
-    throw new UsageError(`--sas-expiry: cannot make a SAS for ${container.url.split("?")[0]} (a URL that has one already is used as it is): ${(err as Error).message.split("\n")[0]}`);
+    const status = (err as { statusCode?: number }).statusCode;
+    const hint = status === 403 || status === 401 || status === 404 ? " (the operator would list it with this URL: give --sas-expiry with a connection string, or put a SAS in the URL)" : "";
+    throw new CliError(`--from-blobs: cannot list ${where}${hint}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (!first.value?.segment.blobItems.length) throw new CliError(`--from-blobs: no blobs in ${where}: the collection would have no items`);
+  return url;
+}
+
+function httpUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
   }
 }

@@ -135,6 +135,10 @@ describe("kubatch CLI", { skip }, () => {
     // Each item fetches its blob with the node's own Node.js (no shell: the command line is split
     // into words as a POSIX shell would) and fails unless it reads the text.
     const fetchBlob = `node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.exit(t === "text of " + process.argv[2] + "\\n" ? 0 : 3))' {blobUrl} {blobName}`;
+    // Nothing under the prefix: refused before a collection of no items is made.
+    const empty = await kubatch(["task", "add", "pages", "--from-blobs", container.containerName, "--prefix", "nothing/", "--sas-expiry", "1h", "--collection", "--command", fetchBlob], 60_000, env);
+    assert.equal(empty.code, 1, show(empty));
+    assert.match(empty.stderr, /--from-blobs: no blobs in http:\/\/\S+ under prefix "nothing\/": the collection would have no items/);
     // The bare container name: the connection string says which account.
     const add = await kubatch(["task", "add", "pages", "--from-blobs", container.containerName, "--prefix", "scans/", "--sas-expiry", "1h", "--collection", "--name", "pages", "--command", fetchBlob], 60_000, env);
     assert.equal(add.code, 0, show(add));
@@ -234,7 +238,7 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(wait.stdout, /timed out after 2s: job slow: 0\/1 tasks completed/);
   });
 
-  const usage: Record<string, { args: string[]; code: number; message: RegExp }> = {
+  const usage: Record<string, { args: string[]; env?: NodeJS.ProcessEnv; code: number; message: RegExp }> = {
     "a bad range": { args: ["task", "add", "sweep", "--range", "1-5", "--command", "x"], code: 2, message: /--range: "1-5" is not a range of integers A\.\.B/ },
     "no input source": { args: ["task", "add", "sweep", "--command", "x"], code: 2, message: /one of --from-blobs, --from-files, --range is required/ },
     "two input sources": { args: ["task", "add", "sweep", "--range", "1..2", "--from-files", "*.txt", "--command", "x"], code: 2, message: /only one of --from-files, --range/ },
@@ -250,12 +254,18 @@ describe("kubatch CLI", { skip }, () => {
       code: 2,
       message: /--connection-string with --collection needs --sas-expiry: the container URL then carries a read\+list SAS/,
     },
+    "a container name for a collection without --sas-expiry (the connection string from the environment)": {
+      args: ["task", "add", "sweep", "--from-blobs", "images", "--collection", "--command", "x {blobUrl}"],
+      env: { AZURE_STORAGE_CONNECTION_STRING: "AccountName=a;AccountKey=a2V5" },
+      code: 2,
+      message: /--from-blobs: "images" is a container name; with --collection the operator lists it, so give --sas-expiry/,
+    },
     "a missing job": { args: ["task", "add", "nojob", "--range", "1..2", "--command", "x"], code: 1, message: /job "nojob" not found in namespace "cli-/ },
     "a missing task": { args: ["task", "output", "no-such-task"], code: 1, message: /task "no-such-task" not found in namespace "cli-.*": no Task of that name \(tasks\.kubatch\.dev\), and no task collection there has an item of that id/ },
   };
   for (const [name, tc] of Object.entries(usage)) {
     test(`refuses ${name} (exit ${tc.code})`, { timeout: 30_000 }, async () => {
-      const r = await kubatch(tc.args, 20_000);
+      const r = await kubatch(tc.args, 20_000, { ...process.env, ...tc.env });
       assert.equal(r.code, tc.code, show(r));
       assert.match(r.stderr, tc.message);
     });
