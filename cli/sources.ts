@@ -49,7 +49,7 @@ export function containerClient(src: BlobSource): ContainerClient {
     try {
       return new ContainerClient(src.connectionString, name);
     } catch (err) {
-      throw new UsageError(`--connection-string: ${(err as Error).message}`);
+      throw new UsageError(`the connection string (--connection-string or AZURE_STORAGE_CONNECTION_STRING): ${(err as Error).message}`);
     }
   }
   if (!url) throw new UsageError(`--from-blobs: "${src.containerUrl}" is a container name, which needs --connection-string or AZURE_STORAGE_CONNECTION_STRING`);
@@ -88,13 +88,13 @@ export async function blobItems(src: BlobSource): Promise<Item[]> {
  * collection's status.
  */
 export async function collectionContainerUrl(src: BlobSource): Promise<string> {
-  const container = containerClient(src);
   const given = httpUrl(src.containerUrl);
-  let url: string;
-  if (src.sasMs === undefined) {
-    if (!given) throw new UsageError(`--from-blobs: "${src.containerUrl}" is a container name; with --collection the operator lists it, so give --sas-expiry (a read+list SAS made from the connection string) or the container's URL (with a SAS in it, or public)`);
-    url = src.containerUrl;
-  } else {
+  if (src.sasMs === undefined && !given) {
+    throw new UsageError(`--from-blobs: "${src.containerUrl}" is a container name; with --collection the operator lists it, so give --sas-expiry (a read+list SAS made from the connection string) or the container's URL (with a SAS in it, or public)`);
+  }
+  const container = containerClient(src);
+  let url = src.containerUrl;
+  if (src.sasMs !== undefined) {
     if (given?.search) throw new UsageError(`--sas-expiry: ${src.containerUrl.split("?")[0]} carries a SAS already; leave --sas-expiry out to use it as it is`);
     if (!src.connectionString) throw new UsageError("--sas-expiry needs an account key: pass --connection-string or set AZURE_STORAGE_CONNECTION_STRING");
     try {

@@ -95,20 +95,33 @@ describe("job semantics", { skip: noCluster }, () => {
 
   test("each jobAction of a failed task ends the job as Azure Batch documents", { timeout: 180_000 }, async () => {
     const failOn3 = (jobAction: string) => ({ exitCodes: [{ code: 3, exitOptions: { jobAction } }] });
-    const cases: Record<string, { onTaskFailure: string; exitConditions?: object; state: string; reason?: string; disabled?: boolean; other: "ended" | "requeued" | "running" }> = {
+    const cases: Record<string, { onTaskFailure: string; exitConditions?: object; uploadFails?: boolean; state: string; reason?: string; disabled?: boolean; other: "ended" | "requeued" | "running" }> = {
       terminate: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("Terminate"), state: "Completed", reason: "TaskFailed", other: "ended" },
       "default-terminate": { onTaskFailure: "PerformExitOptionsJobAction", state: "Completed", reason: "TaskFailed", other: "ended" },
       disable: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("Disable"), state: "Disabled", disabled: true, other: "requeued" },
       none: { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: failOn3("None"), state: "Active", other: "running" },
       "no-action": { onTaskFailure: "NoAction", exitConditions: failOn3("Terminate"), state: "Active", other: "running" },
+      // https://learn.microsoft.com/rest/api/batchservice/task/add#exitconditions, fileUploadError: "If the Task exited
+      // with an exit code that was specified via exitCodes or exitCodeRanges, and then encountered a file upload error,
+      // then the action specified by the exit code takes precedence."
+      "exit-code-first": { onTaskFailure: "PerformExitOptionsJobAction", exitConditions: { ...failOn3("None"), fileUploadError: { jobAction: "Terminate" } }, uploadFails: true, state: "Active", other: "running" },
     };
+    // An output file that cannot be uploaded: a symlink out of the task's directory (refused before any request).
+    const failingUpload = { outputFiles: [{ filePattern: "x", destination: { container: { containerUrl: "http://127.0.0.1:9/devstoreaccount1/out?sv=2025-01-01&sig=x" } } }] };
     await Promise.all(
       Object.entries(cases).map(async ([job, c]) => {
         await k.create("Job", job, { poolInfo: { poolId: "p" }, onTaskFailure: c.onTaskFailure });
         await k.create("Task", `${job}-long`, { jobName: job, commandLine: "sleep 120" });
         await running(`${job}-long`);
-        await k.create("Task", `${job}-fail`, { jobName: job, commandLine: "/bin/sh -c 'exit 3'", ...(c.exitConditions ? { exitConditions: c.exitConditions } : {}) });
-        await completed(`${job}-fail`);
+        await k.create("Task", `${job}-fail`, {
+          jobName: job,
+          commandLine: c.uploadFails ? "/bin/sh -c 'ln -s /etc/passwd x; exit 3'" : "/bin/sh -c 'exit 3'",
+          ...(c.exitConditions ? { exitConditions: c.exitConditions } : {}),
+          ...(c.uploadFails ? failingUpload : {}),
+        });
+        const failed = await completed(`${job}-fail`);
+        assert.equal(failed.status?.executionInfo?.exitCode, 3, job);
+        if (c.uploadFails) assert.equal(failed.status?.executionInfo?.failureInfo?.code, "FileUploadError", job);
         const j = await jobIn(job, `in state ${c.state}`, (x) => x.status?.state === c.state && (c.state !== "Active" || x.status?.taskCounts?.failed === 1));
         assert.equal(j.status?.executionInfo?.terminateReason, c.reason, job);
         assert.equal(j.spec.disabled ?? false, c.disabled ?? false, `${job}: spec.disabled`);

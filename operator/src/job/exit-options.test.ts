@@ -29,10 +29,33 @@ test("exit conditions resolve to Azure Batch's job and dependency actions", asyn
       end: { result: "Failure", exitCode: 1, failureCode: "ResourceFileDownloadFailed" },
       want: { jobAction: "Disable", dependencyAction: "Satisfy" },
     },
-    "a failed upload after exit 0 is a file upload error": {
+    // https://learn.microsoft.com/rest/api/batchservice/task/add#exitconditions (fileUploadError):
+    // "If the Task exited with an exit code that was specified via exitCodes or exitCodeRanges, and
+    // then encountered a file upload error, then the action specified by the exit code takes precedence."
+    "a failed upload after a listed exit code: the exit code's rule": {
       conditions: rules,
       end: { result: "Failure", exitCode: 0, failureCode: "FileUploadError" },
       want: { jobAction: "None", dependencyAction: "Block" },
+    },
+    "a failed upload after exit 3 (listed: Disable): Disable, not fileUploadError's None": {
+      conditions: rules,
+      end: { result: "Failure", exitCode: 3, failureCode: "FileUploadError" },
+      want: { jobAction: "Disable", dependencyAction: "Block" },
+    },
+    "a failed upload after a listed exit 0 whose rule says nothing: exit code 0's defaults (None, Satisfy)": {
+      conditions: { exitCodes: [{ code: 0, exitOptions: {} }], fileUploadError: { jobAction: "Terminate" } },
+      end: { result: "Failure", exitCode: 0, failureCode: "FileUploadError" },
+      want: { jobAction: "None", dependencyAction: "Satisfy" },
+    },
+    "a failed upload after an exit code in a listed range: the range's rule": {
+      conditions: rules,
+      end: { result: "Failure", exitCode: 12, failureCode: "FileUploadError" },
+      want: { jobAction: "None", dependencyAction: "Block" },
+    },
+    "a failed upload after an unlisted exit code: fileUploadError": {
+      conditions: { ...rules, fileUploadError: { jobAction: "Disable" } },
+      end: { result: "Failure", exitCode: 5, failureCode: "FileUploadError" },
+      want: { jobAction: "Disable", dependencyAction: "Block" },
     },
     "no preProcessingError rule falls back to default": {
       conditions: { default: { jobAction: "Disable" } },

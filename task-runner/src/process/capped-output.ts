@@ -32,6 +32,9 @@ export class CappedOutput extends Writable {
   private fh?: FileHandle;
   private size = 0;
   private readonly closingLine?: () => string | undefined;
+  /** Resolves once the file exists (opened, or its opening failed and was counted). */
+  readonly opened: Promise<void>;
+  private markOpened!: () => void;
 
   /** closingLine: written last, through the cap, when the stream ends (after everything written before). */
   constructor(path: string, maxBytes: number, opts: { closingLine?: () => string | undefined } = {}) {
@@ -40,14 +43,19 @@ export class CappedOutput extends Writable {
     this.path = path;
     this.maxBytes = maxBytes;
     this.closingLine = opts.closingLine;
+    this.opened = new Promise((resolve) => (this.markOpened = resolve));
   }
 
   // The file exists from the start, like a plain write stream's, even if nothing is written.
   override _construct(callback: (err?: Error | null) => void): void {
     this.reopen().then(
-      () => callback(),
+      () => {
+        this.markOpened();
+        callback();
+      },
       (err: unknown) => {
         this.fail(err);
+        this.markOpened();
         callback();
       },
     );

@@ -10,6 +10,8 @@ test("runProcess reports exit codes, output and failures", async (t) => {
     "success with output": { commandLine: `/bin/sh -c "echo out; echo err >&2"`, exitCode: 0, stdout: "out\n", stderr: /^err\n$/ },
     "non-zero exit": { commandLine: "/bin/sh -c 'exit 42'", exitCode: 42 },
     "killed by a signal": { commandLine: "/bin/sh -c 'kill -9 $$'", exitCode: 137 },
+    // Azure Batch's stdout.txt and stderr.txt exist from the task's start: a command that looks finds both (cwd is wd/).
+    "both output files exist when the command starts": { commandLine: "/bin/sh -c 'test -f ../stdout.txt && test -f ../stderr.txt && echo both'", exitCode: 0, stdout: "both\n" },
     "missing program": { commandLine: "no-such-program-kubatch", exitCode: 127, failure: "CommandNotFound", stderr: /command not found/ },
     "invalid command line": { commandLine: `echo "unterminated`, exitCode: 1, failure: "CommandLineInvalid" },
     "wall clock exceeded stops the whole group": { commandLine: "/bin/sh -c 'sleep 30 & sleep 30'", maxWallClockMs: 300, exitCode: 143, failure: "MaxWallClockTimeExceeded" },

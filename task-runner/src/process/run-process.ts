@@ -56,6 +56,8 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   const stdout = new CappedOutput(join(opts.outputDir, "stdout.txt"), maxBytes);
   // Ends with a line saying what did not stay on disk, if anything (stdout has ended by then).
   const stderr: CappedOutput = new CappedOutput(join(opts.outputDir, "stderr.txt"), maxBytes, { closingLine: () => droppedNote([stdout, stderr]) });
+  // Both files are there before the command starts (Azure Batch's are, from the task's start).
+  await Promise.all([stdout.opened, stderr.opened]);
   const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   // Ended here, not by the pipes: stderr takes the runner's own lines after the child's.
   child.stdout.pipe(stdout, { end: false });
