@@ -117,7 +117,7 @@ describe("against the API server", { skip }, () => {
       const jobs = ok(["-n", namespace, "get", "kjob"]);
       assert.match(jobs, /^NAME\s+STATE\s+POOL\s+ACTIVE\s+RUNNING\s+SUCCEEDED\s+FAILED\s+AGE$/m);
       assert.match(jobs, /^ocr-job\s+(Active\s+)?ocr-pool\s/m); // the operator, if running, fills STATE
-      assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
+      assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+RESULT\s+WAITING\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kpool"]), /^NAME\s+STATE\s+CURRENT\s+TARGET\s+AUTOSCALE\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kwi"]), /^NAME\s+STATE\s+NEXT RUN\s+RECENT JOB\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "ktc"]), /^NAME\s+STATE\s+ITEMS\s+SUCCEEDED\s+FAILED\s+AGE$/m);
@@ -144,6 +144,14 @@ describe("against the API server", { skip }, () => {
       assert.equal(spec.priority, 0);
       assert.equal(spec.maxParallelTasks, -1);
       assert.equal(spec.onTaskFailure, "NoAction");
+    });
+
+    it("a Task and a Job show state Active from creation, before anything writes their status; kubectl get ktask shows RESULT and WAITING", () => {
+      ok(["-n", namespace, "apply", "-f", "-"], JSON.stringify({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "fresh" }, spec: { jobName: "no-such-job", commandLine: "echo" } }));
+      assert.equal(ok(["-n", namespace, "get", "ktask", "fresh", "-o", "jsonpath={.status.state}"]), "Active");
+      assert.equal(ok(["-n", namespace, "get", "kjob", "ocr-job", "-o", "jsonpath={.status.state}"]) !== "", true);
+      assert.match(ok(["-n", namespace, "get", "ktask", "fresh"]), /^NAME\s+STATE\s+RESULT\s+WAITING\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE\nfresh\s+Active\s/);
+      ok(["-n", namespace, "delete", "ktask", "fresh"]);
     });
 
     it("refuses a change to a collection's source, naming it", () => {

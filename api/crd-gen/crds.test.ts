@@ -109,7 +109,7 @@ describe("every CRD", () => {
   const columns: Record<string, string[]> = {
     pools: ["State", "Current", "Target", "AutoScale"],
     jobs: ["State", "Pool", "Active", "Running", "Succeeded", "Failed"],
-    tasks: ["State", "Node", "Exit Code", "Retries"],
+    tasks: ["State", "Result", "Waiting", "Node", "Exit Code", "Retries"],
     workitems: ["State", "Next Run", "Recent Job"],
     taskcollections: ["State", "Items", "Succeeded", "Failed"],
   };

@@ -29,6 +29,12 @@ export interface KindDefinition {
   status: z.ZodType;
   printerColumns: PrinterColumn[];
   scale?: ScaleSubresource;
+  /**
+   * The status.state an object has before anything wrote its status: a CRD default, which the
+   * API server applies on every read (so `kubectl get` shows it from creation, with no write);
+   * kubatch's code reads an absent state the same way.
+   */
+  initialState?: string;
 }
 
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
@@ -71,6 +77,7 @@ export const kinds: KindDefinition[] = [
     description: "A Job: a collection of Tasks run on a Pool (Azure Batch job). Address it as jobs.kubatch.dev or kjob.",
     spec: jobSpecSchema,
     status: jobStatusSchema,
+    initialState: "Active",
     printerColumns: [
       { name: "State", type: "string", jsonPath: ".status.state" },
       { name: "Pool", type: "string", jsonPath: ".spec.poolInfo.poolId" },
@@ -90,12 +97,16 @@ export const kinds: KindDefinition[] = [
     description: "A Task: a command line run on a node of its job's pool (Azure Batch task).",
     spec: taskSpecSchema,
     status: taskStatusSchema,
+    initialState: "Active",
     printerColumns: [
       { name: "State", type: "string", jsonPath: ".status.state" },
+      // A failed task reads Completed alone: its result beside it.
+      { name: "Result", type: "string", jsonPath: ".status.executionInfo.result" },
+      // Why a task waits (DependenciesNotMet, JobPreparationTaskFailed, …): its Schedulable condition's reason.
+      { name: "Waiting", type: "string", jsonPath: '.status.conditions[?(@.type=="Schedulable")].reason', description: "Why the task is not scheduled yet (its Schedulable condition's reason)." },
       { name: "Node", type: "string", jsonPath: ".status.nodeInfo.nodeId" },
       { name: "Exit Code", type: "integer", jsonPath: ".status.executionInfo.exitCode" },
       { name: "Retries", type: "integer", jsonPath: ".status.executionInfo.retryCount" },
-      { name: "Result", type: "string", jsonPath: ".status.executionInfo.result", priority: 1 },
       { name: "Job", type: "string", jsonPath: ".spec.jobName", priority: 1 },
       age,
     ],

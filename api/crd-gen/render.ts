@@ -40,6 +40,12 @@ export function openApiSchemaOf(kind: KindDefinition): JsonSchema {
     },
   };
   applyOverrides(root, overrides[kind.names.plural] ?? []);
+  if (kind.initialState) {
+    // The status object is defaulted too, or a status never written would have no state to default.
+    const status = nodeAt(root, "status");
+    status.default = {};
+    nodeAt(root, "status.state").default = kind.initialState;
+  }
   return root;
 }
 
