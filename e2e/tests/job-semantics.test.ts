@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
@@ -91,6 +91,23 @@ describe("job semantics", { skip: noCluster }, () => {
         assert.match(schedulable(t)?.message ?? "", w.says!, name);
       }),
     );
+  });
+
+  test("a task naming a job that does not exist says so (Schedulable=False JobNotFound, a Warning event) and runs once the job is created", { timeout: 120_000 }, async () => {
+    await k.create("Task", "orphan-1", { jobName: "later", commandLine: "/bin/sh -c 'exit 0'" });
+    const told = await taskIn("orphan-1", "told JobNotFound", (t) => schedulable(t)?.reason === "JobNotFound");
+    assert.equal(told.status?.state, "Active");
+    assert.match(schedulable(told)?.message ?? "", /job later does not exist in namespace \S+ \(spec\.jobName\)/);
+    const events = await eventually("a JobNotFound event on orphan-1", 30_000, async () => {
+      const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns.name, fieldSelector: "involvedObject.kind=Task,involvedObject.name=orphan-1" });
+      const found = list.items.filter((e) => e.reason === "JobNotFound");
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(events[0]!.type, "Warning");
+    await k.create("Job", "later", { poolInfo: { poolId: "p" } });
+    const done = await completed("orphan-1");
+    assert.equal(done.status?.executionInfo?.result, "Success");
+    await k.patchSpec("jobs", "later", { terminate: true });
   });
 
   test("each jobAction of a failed task ends the job as Azure Batch documents", { timeout: 180_000 }, async () => {

@@ -12,6 +12,7 @@ import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
+import { writeExplanations } from "./explanation-writes.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
 import { failpoint } from "../../../kube/failpoint.ts";
 
@@ -64,26 +65,11 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   }
 
   // Why blocked tasks wait, decided from their cached conditions (blocked-explanation.ts), a
-  // bounded number per pass. A write carries the resourceVersion the decision was made from
-  // (the conditions list is replaced whole); until the task's event comes back, the cache is
-  // assumed to hold what was written, so the next pass does not write it again. The agent
-  // clears the condition when the task runs. Returns whether some were left for the next pass.
+  // bounded number per pass (explanation-writes.ts). The agent clears the condition when the
+  // task runs. Returns whether some were left for the next pass.
   async function explainBlocked(poolKey: string): Promise<boolean> {
     const { due, more } = explanationsDue(deps.state.blockedTasks(poolKey), now());
-    let failure: unknown;
-    await forEachBounded(due, concurrency, async ({ task, conditions }) => {
-      try {
-        const res = (await deps.custom.patchNamespacedCustomObjectStatus(
-          { ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion }, status: { conditions } } },
-          mergePatch,
-        )) as { metadata?: { resourceVersion?: string } } | undefined;
-        failpoint("dispatch.during-explanations");
-        if (deps.state.tasks.get(task.key) === task) deps.state.upsertTask({ ...task, conditions, resourceVersion: res?.metadata?.resourceVersion ?? task.resourceVersion });
-      } catch (err) {
-        if (!isConflictOrGone(err)) failure ??= err;
-      }
-    });
-    if (failure !== undefined) throw failure;
+    await writeExplanations(deps, due);
     return more;
   }
 

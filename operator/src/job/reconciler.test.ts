@@ -230,6 +230,17 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       tasks: [done("b", { uid: "uid-b", retireAt: Date.parse(t0) + 60_000 })],
       want: { writes: [jobStatusWrite({ taskCounts: { succeeded: 2, completed: 2 }, deletedTaskCounts: { succeeded: 1 }, retiringTasks: [] })], outcome: { requeueAfterMs: 60_000 } },
     },
+    "no such job: its waiting tasks told JobNotFound once (with an event); completed and already told ones are left": {
+      tasks: [
+        { name: "a" },
+        done("b"),
+        { name: "c", conditions: [{ type: "Schedulable", status: "False", reason: "JobNotFound", message: "job j does not exist in namespace ns (spec.jobName); the task waits until it does", lastTransitionTime: minutesAgo(1), observedGeneration: 0 }] },
+      ],
+      want: {
+        writes: [{ verb: "patchStatus", kind: "Task", name: "a", body: { status: { conditions: [{ type: "Schedulable", status: "False", reason: "JobNotFound", message: "job j does not exist in namespace ns (spec.jobName); the task waits until it does" }] } } }],
+        events: ["Warning JobNotFound"],
+      },
+    },
     "a completed job stays completed; a task still in flight is ended": {
       job: job({ terminate: true }, started({ state: "Completed", executionInfo: { terminateReason: "UserTerminate", endTime: minutesAgo(1) } })),
       tasks: [inFlight("late")],

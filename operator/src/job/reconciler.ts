@@ -22,6 +22,8 @@ import { ignoreConflictOrGone } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
+import { explanationsDue } from "../dispatch/blocked-explanation.ts";
+import { writeExplanations } from "../dispatch/explanation-writes.ts";
 import { jobStatus, statusEvents, wallClockDeadline, type EndRequest } from "./job-status.ts";
 import { retentionPlan } from "./task-retention.ts";
 import { taskEnded } from "../../../api/failure-codes.ts";
@@ -80,10 +82,23 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     }
   }
 
+  /**
+   * Tasks naming a job that does not exist (not yet, or deleted) wait: each says so once
+   * (Schedulable=False JobNotFound and a Warning event), a bounded number per pass; the
+   * scheduler's reasons or the agent replace it once the job is there.
+   */
+  async function explainNoJob(namespace: string, name: string): Promise<Outcome> {
+    const waiting = deps.state.tasksOfJob(`${namespace}/${name}`).filter((t) => !t.completed && !t.invalid);
+    const message = `job ${name} does not exist in namespace ${namespace} (spec.jobName); the task waits until it does`;
+    const { due, more } = explanationsDue(waiting.map((task) => ({ task, reason: "JobNotFound" as const, message })), now());
+    await writeExplanations(deps, due, ({ task }) => deps.events.record({ apiVersion: `${GROUP}/${VERSION}`, kind: taskNames.kind, metadata: { name: task.name, namespace, uid: task.uid } }, "Warning", "JobNotFound", message));
+    return more ? { requeueAfterMs: 1_000 } : undefined;
+  }
+
   return async function reconcile(key: string): Promise<Outcome> {
     const [namespace, name] = key.split("/") as [string, string];
     const raw = deps.jobs.get(name, namespace);
-    if (!raw) return;
+    if (!raw) return explainNoJob(namespace, name);
     const ref = { group: GROUP, version: VERSION, plural: jobNames.plural, namespace, name };
     const parsed = parseJob(raw);
     if (!parsed.ok) {
