@@ -151,6 +151,9 @@ describe("against the API server", { skip }, () => {
       assert.equal(ok(["-n", namespace, "get", "ktask", "fresh", "-o", "jsonpath={.status.state}"]), "Active");
       assert.equal(ok(["-n", namespace, "get", "kjob", "ocr-job", "-o", "jsonpath={.status.state}"]) !== "", true);
       assert.match(ok(["-n", namespace, "get", "ktask", "fresh"]), /^NAME\s+STATE\s+RESULT\s+WAITING\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE\nfresh\s+Active\s/);
+      // selectableFields: a job's tasks by state, the defaulted state included.
+      assert.equal(ok(["-n", namespace, "get", "ktask", "--field-selector", "spec.jobName=no-such-job,status.state=Active", "-o", "name"]).trim(), "task.kubatch.dev/fresh");
+      assert.equal(ok(["-n", namespace, "get", "ktask", "--field-selector", "spec.jobName=no-such-job,status.state=Running", "-o", "name"]).trim(), "");
       ok(["-n", namespace, "delete", "ktask", "fresh"]);
     });
 

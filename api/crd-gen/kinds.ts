@@ -35,6 +35,8 @@ export interface KindDefinition {
    * kubatch's code reads an absent state the same way.
    */
   initialState?: string;
+  /** Fields `--field-selector` can select on (CRD selectableFields): what one lists these objects by. */
+  selectableFields?: string[];
 }
 
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
@@ -78,6 +80,7 @@ export const kinds: KindDefinition[] = [
     spec: jobSpecSchema,
     status: jobStatusSchema,
     initialState: "Active",
+    selectableFields: [".status.state", ".spec.poolInfo.poolId"],
     printerColumns: [
       { name: "State", type: "string", jsonPath: ".status.state" },
       { name: "Pool", type: "string", jsonPath: ".spec.poolInfo.poolId" },
@@ -98,6 +101,8 @@ export const kinds: KindDefinition[] = [
     spec: taskSpecSchema,
     status: taskStatusSchema,
     initialState: "Active",
+    // A job's tasks, by state, on a node: whoever created them (no label needed).
+    selectableFields: [".spec.jobName", ".status.state", ".status.nodeInfo.nodeId"],
     printerColumns: [
       { name: "State", type: "string", jsonPath: ".status.state" },
       // A failed task reads Completed alone: its result beside it.

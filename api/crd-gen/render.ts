@@ -76,6 +76,7 @@ export function crdOf(kind: KindDefinition): Record<string, unknown> {
           storage: true,
           subresources: kind.scale === undefined ? { status: {} } : { status: {}, scale: kind.scale },
           additionalPrinterColumns: kind.printerColumns,
+          ...(kind.selectableFields ? { selectableFields: kind.selectableFields.map((jsonPath) => ({ jsonPath })) } : {}),
           schema: { openAPIV3Schema: openApiSchemaOf(kind) },
         },
       ],
