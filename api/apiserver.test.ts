@@ -157,6 +157,13 @@ describe("against the API server", { skip }, () => {
       ok(["-n", namespace, "delete", "ktask", "fresh"]);
     });
 
+    it("refuses a bad duration naming the accepted forms, not the regex", () => {
+      const r = kubectl(["-n", namespace, "create", "--dry-run=server", "-f", "-"], JSON.stringify({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "d" }, spec: { jobName: "j", commandLine: "x", constraints: { maxWallClockTime: "ten minutes" } } }));
+      assert.notEqual(r.code, 0, "accepted");
+      assert.match(r.stderr, /spec\.constraints\.maxWallClockTime: Invalid value: "string": must be a duration: expected a Go duration such as "90s" or "1h30m", or an ISO 8601 duration such as "PT15M" or "P7D"/);
+      assert.doesNotMatch(r.stderr, /\(\?:/, "no regex in the message");
+    });
+
     it("refuses a change to a collection's source, naming it", () => {
       const r = kubectl(["-n", namespace, "patch", "ktc", "pages", "--type=merge", "-p", JSON.stringify({ spec: { source: { range: { start: 0, end: 1 } } } })]);
       assert.notEqual(r.code, 0, "the patch was accepted");

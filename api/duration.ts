@@ -37,7 +37,7 @@ const ISO_UNIT_MS: Record<string, number> = {
   S: 1_000,
 };
 
-const FORMS = `expected a Go duration such as "90s" or "1h30m", or an ISO 8601 duration such as "PT15M" or "P7D"`;
+export const FORMS = `expected a Go duration such as "90s" or "1h30m", or an ISO 8601 duration such as "PT15M" or "P7D"`;
 
 /** Why `text` is not a duration (undefined when it is one). */
 export function durationProblem(text: unknown): string | undefined {

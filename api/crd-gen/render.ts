@@ -2,6 +2,7 @@
 import { dumpYaml } from "@kubernetes/client-node";
 import { z } from "zod";
 import { CATEGORY, GROUP, VERSION } from "../group.ts";
+import { DURATION_PATTERN, FORMS as DURATION_FORMS } from "../duration.ts";
 import { kinds, type KindDefinition } from "./kinds.ts";
 import { overrides, type SchemaOverride } from "./overrides.ts";
 import { nodeAt, toStructural, type JsonSchema } from "./structural.ts";
@@ -11,7 +12,24 @@ export const GENERATED_HEADER =
 
 /** The structural schema of a zod schema, as the API server's input. */
 export function structuralSchemaOf(schema: z.ZodType): JsonSchema {
-  return toStructural(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "throw" }) as JsonSchema);
+  return durationRules(toStructural(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "throw" }) as JsonSchema));
+}
+
+/**
+ * A duration field's `pattern` becomes a CEL rule with the same regex and a message naming the
+ * accepted forms: the API server's refusal of a pattern quotes the whole 400-character regex.
+ */
+function durationRules(node: JsonSchema): JsonSchema {
+  if (node.pattern === DURATION_PATTERN.source) {
+    delete node.pattern;
+    const rule = { rule: `self.matches(${JSON.stringify(DURATION_PATTERN.source)})`, message: `must be a duration: ${DURATION_FORMS}` };
+    node["x-kubernetes-validations"] = [...((node["x-kubernetes-validations"] as unknown[]) ?? []), rule];
+  }
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) value.forEach((v) => typeof v === "object" && v !== null && durationRules(v as JsonSchema));
+    else if (typeof value === "object" && value !== null) durationRules(value as JsonSchema);
+  }
+  return node;
 }
 
 function applyOverrides(root: JsonSchema, list: readonly SchemaOverride[]): void {
