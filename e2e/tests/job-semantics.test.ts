@@ -93,7 +93,7 @@ describe("job semantics", { skip: noCluster }, () => {
     );
   });
 
-  test("a task naming a job that does not exist says so (Schedulable=False JobNotFound, a Warning event) and runs once the job is created", { timeout: 120_000 }, async () => {
+  test("a task naming a job that does not exist says so (Schedulable=False JobNotFound, a Warning event) and runs once the job is created; one added to a completed job says it never runs", { timeout: 120_000 }, async () => {
     await k.create("Task", "orphan-1", { jobName: "later", commandLine: "/bin/sh -c 'exit 0'" });
     const told = await taskIn("orphan-1", "told JobNotFound", (t) => schedulable(t)?.reason === "JobNotFound");
     assert.equal(told.status?.state, "Active");
@@ -107,7 +107,13 @@ describe("job semantics", { skip: noCluster }, () => {
     await k.create("Job", "later", { poolInfo: { poolId: "p" } });
     const done = await completed("orphan-1");
     assert.equal(done.status?.executionInfo?.result, "Success");
+    // Azure Batch refuses a task added to a completed job (JobCompleted): here the task says it never runs.
     await k.patchSpec("jobs", "later", { terminate: true });
+    await jobIn("later", "Completed", (j) => j.status?.state === "Completed");
+    await k.create("Task", "too-late", { jobName: "later", commandLine: "/bin/sh -c 'exit 0'" });
+    const late = await taskIn("too-late", "told JobCompleted", (t) => schedulable(t)?.reason === "JobCompleted");
+    assert.equal(late.status?.state, "Active");
+    assert.match(schedulable(late)?.message ?? "", /job later completed \(UserTerminate\): its tasks that had not started never run/);
   });
 
   test("each jobAction of a failed task ends the job as Azure Batch documents", { timeout: 180_000 }, async () => {

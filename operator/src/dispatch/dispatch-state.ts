@@ -111,7 +111,7 @@ export type JobEntry = {
   usesTaskDependencies?: boolean;
 };
 
-export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed" | "JobNotFound";
+export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed" | "JobNotFound" | "JobCompleted";
 
 /** A pending task that may not run yet, and why (for its Schedulable=False condition). */
 export type BlockedTask = { task: TaskEntry; reason: BlockReason; message: string };

@@ -169,10 +169,17 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       tasks: [done("a", { result: "Failure", jobAction: "Terminate" }), { name: "b" }],
       want: { writes: [jobStatusWrite({ state: "Active" })] },
     },
-    "a task's exit conditions say Terminate: the job completes (TaskFailed), a Warning": {
+    "a task's exit conditions say Terminate: the job completes (TaskFailed), a Warning; the task not started told it never runs": {
       job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),
       tasks: [done("a", { result: "Failure", exitCode: 3, jobAction: "Terminate" }), { name: "b" }],
-      want: { writes: [jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "TaskFailed" } })], events: ["Warning JobCompleted"], schedulable: false },
+      want: {
+        writes: [
+          jobStatusWrite({ state: "Completed", executionInfo: { terminateReason: "TaskFailed" } }),
+          { verb: "patchStatus", kind: "Task", name: "b", body: { status: { conditions: [{ type: "Schedulable", status: "False", reason: "JobCompleted", message: "job j completed (TaskFailed): its tasks that had not started never run" }] } } },
+        ],
+        events: ["Warning JobCompleted", "Warning JobCompleted"],
+        schedulable: false,
+      },
     },
     "a collection item's exit conditions say Terminate: the job completes (TaskFailed), a Warning": {
       job: job({ onTaskFailure: "PerformExitOptionsJobAction" }, started()),

@@ -87,11 +87,16 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
    * (Schedulable=False JobNotFound and a Warning event), a bounded number per pass; the
    * scheduler's reasons or the agent replace it once the job is there.
    */
-  async function explainNoJob(namespace: string, name: string): Promise<Outcome> {
-    const waiting = deps.state.tasksOfJob(`${namespace}/${name}`).filter((t) => !t.completed && !t.invalid);
-    const message = `job ${name} does not exist in namespace ${namespace} (spec.jobName); the task waits until it does`;
-    const { due, more } = explanationsDue(waiting.map((task) => ({ task, reason: "JobNotFound" as const, message })), now());
-    await writeExplanations(deps, due, ({ task }) => deps.events.record({ apiVersion: `${GROUP}/${VERSION}`, kind: taskNames.kind, metadata: { name: task.name, namespace, uid: task.uid } }, "Warning", "JobNotFound", message));
+  function explainNoJob(namespace: string, name: string): Promise<Outcome> {
+    return explainWaiting(namespace, name, "JobNotFound", `job ${name} does not exist in namespace ${namespace} (spec.jobName); the task waits until it does`);
+  }
+
+  /** Tells the job's tasks that have not started (and are valid) why they wait: the condition and a Warning event, once each. */
+  async function explainWaiting(namespace: string, name: string, reason: "JobNotFound" | "JobCompleted", message: string): Promise<Outcome> {
+    const inFlight = new Set(deps.state.inFlightTasksOfJob(`${namespace}/${name}`).map((t) => t.key));
+    const waiting = deps.state.tasksOfJob(`${namespace}/${name}`).filter((t) => !t.completed && !t.invalid && !inFlight.has(t.key));
+    const { due, more } = explanationsDue(waiting.map((task) => ({ task, reason, message })), now());
+    await writeExplanations(deps, due, ({ task }) => deps.events.record({ apiVersion: `${GROUP}/${VERSION}`, kind: taskNames.kind, metadata: { name: task.name, namespace, uid: task.uid } }, "Warning", reason, message));
     return more ? { requeueAfterMs: 1_000 } : undefined;
   }
 
@@ -175,6 +180,12 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     await deps.writer.patchStatus(retention.changesBatch ? { ...ref, resourceVersion: raw.metadata?.resourceVersion } : ref, raw.status, status);
     await forEachBounded(retention.toDelete, concurrency, (task) => deps.writes.retire({ namespace, ...task }));
 
+    // Azure Batch refuses a task added to a completed job (JobCompleted); here it is an object
+    // already, so it says why it never runs.
+    if (status.state === "Completed") {
+      const told = await explainWaiting(namespace, name, "JobCompleted", `job ${name} completed (${reason}): its tasks that had not started never run`);
+      if (told) return told;
+    }
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
     const at = now().getTime();
     // The wall clock matters only until something ends the job.
