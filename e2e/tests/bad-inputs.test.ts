@@ -114,7 +114,7 @@ describe("bad inputs", { skip }, () => {
       "an integer task inside its own range": { name: "7", spec: { dependsOn: { taskIdRanges: [{ start: 5, end: 9 }] } }, field: "spec.dependsOn.taskIdRanges", says: /cannot depend on itself/ },
       "an absolute output pattern (the node's token)": { spec: { outputFiles: [{ filePattern: "/var/run/secrets/kubernetes.io/serviceaccount/token", destination }] }, field: "spec.outputFiles[0].filePattern", says: /should match/ },
       "an output pattern climbing out of the task's directory": { spec: { outputFiles: [{ filePattern: "../../../../etc/passwd", destination }] }, field: "spec.outputFiles[0].filePattern", says: /should match/ },
-      "maxWallClockTime in months": { spec: { constraints: { maxWallClockTime: "P1M" } }, field: "spec.constraints.maxWallClockTime", says: /should match/ },
+      "maxWallClockTime in months": { spec: { constraints: { maxWallClockTime: "P1M" } }, field: "spec.constraints.maxWallClockTime", says: /must be a duration: expected a Go duration such as "90s" or "1h30m", or an ISO 8601 duration such as "PT15M" or "P7D"/ },
       "maxTaskRetryCount -2": { spec: { constraints: { maxTaskRetryCount: -2 } }, field: "spec.constraints.maxTaskRetryCount", says: /greater than or equal to -1/ },
       "an environment value over 32 KiB": { spec: { environmentSettings: [{ name: "BIG", value: "x".repeat(32769) }] }, field: "spec.environmentSettings[0].value", says: /Too long/ },
     };
