@@ -5,6 +5,7 @@ import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { makeDispatcher, type DispatcherDeps } from "./dispatcher.ts";
+import { collectionJobKey } from "./informer-index.ts";
 
 export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Controller {
   const { queue, state } = deps;
@@ -30,7 +31,7 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
       // The collection's chunkCount arriving (after its last chunk finished) is what lets a task
       // that depends on the whole collection run; its status is written at most every few seconds.
       collections: (_kind, collection) => {
-        const job = state.jobs.get(`${collection.metadata?.namespace}/${collection.spec?.jobName ?? collection.spec?.jobId ?? ""}`);
+        const job = state.jobs.get(collectionJobKey(collection));
         if (job?.usesTaskDependencies) queue.add(job.poolKey);
       },
       chunks: (kind, change) => {

@@ -72,11 +72,14 @@ export function indexChunk(state: DispatchState, kind: EventKind, obj: Collectio
   return { obj, entry, before };
 }
 
+/** The key (namespace/name) of the job a collection adds to: spec.jobName, or Azure's jobId. */
+export const collectionJobKey = (obj: TaskCollectionObject): string => `${obj.metadata?.namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`;
+
 /** A collection's job, its items' id prefix and, once all its chunks exist, how many (status.chunkCount): the job is not all done before they are here. */
 export function indexCollection(state: DispatchState, kind: EventKind, obj: TaskCollectionObject): void {
   const key = keyOf(obj);
   if (kind === "delete") return state.deleteCollection(key);
   const spec = obj.spec;
   const chunkCount = obj.status?.chunkCount;
-  state.upsertCollection({ key, ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}), jobKey: `${obj.metadata?.namespace}/${spec?.jobName ?? spec?.jobId ?? ""}`, idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
+  state.upsertCollection({ key, ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}), jobKey: collectionJobKey(obj), idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
 }

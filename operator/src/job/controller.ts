@@ -1,6 +1,7 @@
 // The job controller (status, operations, job manager): its reconcile and what it watches.
 import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
 import { makeJobReconciler, type JobReconcilerDeps } from "./reconciler.ts";
+import { collectionJobKey } from "../dispatch/informer-index.ts";
 
 /** Job status follows task changes at most this often. */
 const jobStatusDelayMs = 200;
@@ -23,7 +24,7 @@ export function jobController(deps: JobReconcilerDeps & { queue: Queue }): Contr
       },
       tasks: (_kind, { entry }) => queue.addAfter(entry.jobKey, jobStatusDelayMs),
       // A collection listed and cut (status.chunkCount) lets its job count all its items.
-      collections: (_kind, c) => queue.add(`${c.metadata?.namespace}/${c.spec?.jobName ?? c.spec?.jobId ?? ""}`),
+      collections: (_kind, c) => queue.add(collectionJobKey(c)),
       // A chunk reports every 2 s while it runs: the job's counts follow at most every 5 s (as the collection's status).
       chunks: (_kind, { entry }) => queue.addAfter(entry.jobKey, chunkCountsDelayMs),
     },
