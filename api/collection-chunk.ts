@@ -10,6 +10,7 @@ import { parseWith, type ParseResult } from "./parse.ts";
 import { conditionsSchema } from "./conditions.ts";
 import { taskSlots } from "./retry.ts";
 import { characters, totalCharactersRule, withRules } from "./rules.ts";
+import { MAX_PREPARATION_FAILED_NODES } from "./task.ts";
 import { taskDependenciesSchema } from "./task-dependencies.ts";
 import { collectionFailureSchema, MAX_COLLECTION_ITEMS, maxItemChars, type CollectionFailure } from "./task-collection.ts";
 
@@ -143,6 +144,11 @@ export const collectionChunkStatusSchema = z
     requeueCount: z.int().min(0).optional().describe("How many times the chunk was requeued (its node was lost): its items not done ran again elsewhere."),
     startTime: timestamp("When the chunk's first item started.").optional(),
     endTime: timestamp("When the chunk's last item completed.").optional(),
+    preparationFailedNodes: z
+      .array(z.string().max(253))
+      .max(MAX_PREPARATION_FAILED_NODES)
+      .optional()
+      .describe("Nodes the chunk was assigned to whose job preparation task had failed: the node's agent gave it back with its items not done unrun, and no task of the job is scheduled there again."),
   })
   .describe("Observed state of the chunk, written by the node agent running it (and by the operator when it requeues it).");
 

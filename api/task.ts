@@ -57,6 +57,9 @@ export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
 /** Task.spec (Azure Batch Task). */
 export const taskSpecSchema = withRules(taskSpecObject, taskSpecRules).describe("A task: a command line run once on a node of the job's pool.");
 
+/** Most nodes a task's status.preparationFailedNodes names (the latest kept). */
+export const MAX_PREPARATION_FAILED_NODES = 32;
+
 export const taskStates = ["Active", "Preparing", "Running", "Completed"] as const;
 
 export const taskStatusSchema = z
@@ -89,6 +92,13 @@ export const taskStatusSchema = z
       .describe("Execution information of the task."),
     stdoutTail: z.string().max(4096).optional().describe("The last bytes of stdout.txt."),
     stderrTail: z.string().max(4096).optional().describe("The last bytes of stderr.txt."),
+    preparationFailedNodes: z
+      .array(z.string().max(253))
+      .max(MAX_PREPARATION_FAILED_NODES)
+      .optional()
+      .describe(
+        "Nodes this task was assigned to whose job preparation task had failed: the node's agent gave the task back without running it (it stays Active), and no task of the job is scheduled there again (Azure Batch: the node is ineligible for the job).",
+      ),
   })
   .describe("Observed state of the task.");
 

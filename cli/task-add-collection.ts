@@ -2,6 +2,7 @@
 // one Task per item. The object holds the range, the listed files or the blob prefix, and the
 // templates as written: the items are filled in per item where they run (the agent, with the
 // same api/template.ts), so nothing here is expanded.
+import type { V1OwnerReference } from "@kubernetes/client-node";
 import { API_VERSION } from "../api/group.ts";
 import { addedTaskJobLabel } from "../api/labels.ts";
 import { formatProblems } from "../api/parse.ts";
@@ -18,6 +19,8 @@ export type CollectionSource = { range: { from: number; to: number } } | { files
 export interface CollectionOptions extends TaskOptions {
   /** metadata.name of the collection, and its items' id prefix. */
   name: string;
+  /** The job as the collection's owner (deleting the job deletes it and its items). */
+  owner?: V1OwnerReference;
 }
 
 /** The default name: `<job>-tasks` (item ids `<job>-tasks-<i>`). */
@@ -55,7 +58,7 @@ export function buildCollection(source: CollectionSource, o: CollectionOptions):
   const object: TaskCollectionInput = {
     apiVersion: API_VERSION,
     kind: "TaskCollection",
-    metadata: { name: o.name, labels: { [addedTaskJobLabel]: o.job } },
+    metadata: { name: o.name, labels: { [addedTaskJobLabel]: o.job }, ...(o.owner ? { ownerReferences: [o.owner] } : {}) },
     spec: { jobName: o.job, source: sourceOf(source), task },
   };
   const checked = parseTaskCollection(object);

@@ -1,6 +1,7 @@
 // `kubatch task add JOB`: many tasks in one command (Azure Batch's AddTaskCollection), from
 // blobs under a prefix, local files, or a number range, through a command-line template: one
 // Task per item, or with --collection one TaskCollection (task-add-collection.ts).
+import type { V1OwnerReference } from "@kubernetes/client-node";
 import { parseDuration, durationProblem } from "../api/duration.ts";
 import type { EnvironmentSetting } from "../api/environment.ts";
 import { API_VERSION } from "../api/group.ts";
@@ -10,7 +11,9 @@ import { quoteAt } from "../api/shell-quote.ts";
 import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
 import { MAX_COLLECTION_ITEMS } from "../api/task-collection.ts";
 import { expandTemplate, type TemplateVars } from "../api/template.ts";
+import { controllerRef } from "../kube/apply.ts";
 import { forEachBounded } from "../kube/bounded.ts";
+import type { JobObject } from "../kube/objects.ts";
 import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
 import { parseRange } from "./range.ts";
@@ -85,6 +88,16 @@ Exit status: 0 when every task was created or existed, 1 when some failed, 2 on 
 
 export interface AddOptions extends TaskOptions {
   nameTemplate: string;
+  /** The job as the owner of its tasks (deleting the job deletes them); the operator sets it otherwise, one more write per task. */
+  owner?: V1OwnerReference;
+}
+
+/**
+ * The job as its tasks' and collections' controller owner. Without blockOwnerDeletion: setting
+ * that needs update on jobs/finalizers, which a namespace editor does not have.
+ */
+export function jobOwner(job: JobObject): V1OwnerReference {
+  return { ...controllerRef({ ...job, apiVersion: job.apiVersion ?? API_VERSION, kind: job.kind ?? "Job" }), blockOwnerDeletion: false };
 }
 
 /** The Task objects for the items (pure): names checked for duplicates, specs for validity. */
@@ -107,7 +120,7 @@ export function buildTasks(items: readonly Item[], o: AddOptions): { name: strin
     }
     const checked = parseWith(taskSpecSchema, spec);
     if (!checked.ok) throw new UsageError(`task ${name} (item "${item.item}") would be invalid: ${formatProblems(checked.problems.map((p) => ({ ...p, path: `spec.${p.path}` })))}`);
-    return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job } }, spec } };
+    return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job }, ...(o.owner ? { ownerReferences: [o.owner] } : {}) }, spec } };
   });
 }
 
@@ -186,18 +199,18 @@ export async function taskAdd(argv: string[]): Promise<number> {
                 prefix: values.prefix,
               },
             };
-    const object = buildCollection(source, { ...task, name });
     const cluster = connect(values);
-    await getJob(cluster, job);
+    const object = buildCollection(source, { ...task, name, owner: jobOwner(await getJob(cluster, job)) });
     return createCollection(cluster, object);
   }
 
-  const opts: AddOptions = { ...task, nameTemplate: values["name-template"] ?? defaultNameTemplate(job) };
+  const nameTemplate = values["name-template"] ?? defaultNameTemplate(job);
   const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
-  checkTemplate(opts.nameTemplate, "--name-template", available);
+  checkTemplate(nameTemplate, "--name-template", available);
 
   const cluster = connect(values);
-  await getJob(cluster, job); // fail before reading any input when the job is missing
+  // Fails before reading any input when the job is missing.
+  const opts: AddOptions = { ...task, nameTemplate, owner: jobOwner(await getJob(cluster, job)) };
 
   const items = values.range !== undefined
     ? rangeItems(values.range)

@@ -66,6 +66,10 @@ describe("kubatch CLI", { skip }, () => {
     const again = await kubatch(args);
     assert.equal(again.code, 0, show(again));
     assert.match(again.stdout, /20 tasks: 0 created, 20 existing, 0 failed/);
+    // Created owned by their job (deleting it deletes them), so the operator needs no write to adopt them.
+    const job = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "jobs", namespace: ns.name, name: "sweep" })) as { metadata: { uid: string } };
+    const owned = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, name: "sweep-task-0" })) as { metadata: { ownerReferences?: object[] } };
+    assert.deepEqual(owned.metadata.ownerReferences, [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "sweep", uid: job.metadata.uid, controller: true, blockOwnerDeletion: false }]);
 
     const wait = await kubatch(["job", "wait", "sweep", "--timeout", "150s", "--interval", "1s"], 160_000);
     assert.equal(wait.code, 0, show(wait));
@@ -173,6 +177,8 @@ describe("kubatch CLI", { skip }, () => {
     const get = async () =>
       (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "taskcollections", namespace: ns.name, name: "items" })) as { status?: { state?: string } };
     await eventually("collection items Completed", 240_000, async () => ((await get()).status?.state === "Completed" ? true : undefined), async () => JSON.stringify((await get()).status));
+    const owners = ((await get()) as { metadata?: { ownerReferences?: { kind: string; name: string }[] } }).metadata?.ownerReferences;
+    assert.deepEqual(owners?.map((o) => `${o.kind}/${o.name}`), ["Job/coll"], "the collection is created owned by its job");
     const summary = /collection items: 30 items, 28 succeeded, 2 failed, 0 running, 0 active \(state Completed\)/;
 
     const failed = await kubatch(["task", "list", "coll", "--state", "failed"]);

@@ -1,7 +1,7 @@
 // Job preparation and release tasks on warm nodes, against the real local control plane,
 // process node and operator: the preparation runs once per node before that node's first
-// task of the job, the release after the job completes on each node that ran it; a failed
-// preparation completes the node's tasks of the job as failed without running them.
+// task of the job, the release after the job completes on each node that ran it; after a
+// failed preparation the node gives the job's tasks back unrun, and they go to other nodes.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,9 +42,8 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     ns = await testNamespace(kc, "prep");
     k = new Kubatch(kc, ns.name);
     dir = hostFolder("kubatch-prep-");
-    // q has room for every task of the outcome cases at once: a node whose preparation failed
-    // gets no more of that job's tasks, so each case's tasks must all be placed before it fails.
-    await Promise.all([k.warmPool("p", 2, { taskSlotsPerNode: 2, ...mountHostFolder(dir) }), k.warmPool("q", 2, { taskSlotsPerNode: 6, ...mountHostFolder(dir) })]);
+    // q has room for every task of the outcome cases at once, so each case's first tasks land on both nodes.
+    await Promise.all([k.warmPool("p", 2, { taskSlotsPerNode: 2, ...mountHostFolder(dir) }), k.warmPool("q", 2, { taskSlotsPerNode: 8, ...mountHostFolder(dir) })]);
   });
   after(async () => {
     await ns.remove();
@@ -126,65 +125,91 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
     assert.deepEqual(events.get("JobReleaseTaskCompleted"), nodes);
   });
 
-  test("preparation outcomes: what the job's tasks on the node do", { timeout: 180_000 }, async () => {
+  // Azure Batch (BatchTaskState.Preparing, learn.microsoft.com/dotnet/api/azure.compute.batch.batchtaskstate.preparing):
+  // "If the Job Preparation Task fails, the Task will return to active and will be eligible to be
+  // assigned to a different Compute Node"; JobPreparationTask: "Batch will not run Tasks of this
+  // Job on the Node. The Compute Node remains ineligible to run Tasks of this Job until it is
+  // reimaged. The Compute Node remains active and can be used for other Jobs."
+  test("preparation outcomes: a failed one gives the node's tasks back, unrun, to other nodes", { timeout: 240_000 }, async () => {
     const n = 4;
-    const cases: Record<string, { prep: object; result: string; code?: string; message?: RegExp; ran: boolean; prepRuns: number; event: string }> = {
-      "fails (waitForSuccess): the node's tasks complete as failed, unrun, after its retries": {
+    type Case = { prep: object; ran: boolean; prepRuns: number; event: string; eventMessage?: RegExp; elsewhere?: boolean };
+    const cases: Record<string, Case> = {
+      "fails on every node (waitForSuccess, after its retries): the tasks stay Active, unassigned, and say why": {
         prep: { commandLine: "echo cannot prepare >&2; exit 5", constraints: { maxTaskRetryCount: 1 } },
-        result: "Failure",
-        code: "JobPreparationTaskFailed",
-        message: /exited with code 5 on node .*cannot prepare/,
         ran: false,
         prepRuns: 2,
         event: "JobPreparationTaskFailed",
+        eventMessage: /exit code 5, Failure .*cannot prepare/,
       },
-      "exceeds its maxWallClockTime: the same, with the limit named": {
+      "exceeds its maxWallClockTime on every node: the same, with the limit named": {
         prep: { commandLine: "sleep 30", constraints: { maxWallClockTime: "1s" } },
-        result: "Failure",
-        code: "JobPreparationTaskFailed",
-        message: /exited with code 143 \(MaxWallClockTimeExpiry\)/,
         ran: false,
         prepRuns: 1,
         event: "JobPreparationTaskFailed",
+        eventMessage: /MaxWallClockTimeExpiry/,
       },
-      "fails without waitForSuccess: the tasks run anyway": { prep: { commandLine: "exit 5", waitForSuccess: false }, result: "Success", ran: true, prepRuns: 1, event: "JobPreparationTaskFailed" },
+      "fails on the first node only: its tasks run on the other, once each": { prep: { commandLine: "FIRST" }, ran: true, prepRuns: 1, event: "JobPreparationTaskFailed", elsewhere: true },
+      "fails without waitForSuccess: the tasks run anyway": { prep: { commandLine: "exit 5", waitForSuccess: false }, ran: true, prepRuns: 1, event: "JobPreparationTaskFailed" },
     };
     await Promise.all(Object.entries(cases).map(async ([name, tc], c) => {
       const job = `out-${c}`;
       const log = join(dir, `${job}.log`);
       const { commandLine, ...prep } = tc.prep as { commandLine: string };
-      // The tasks first, then their job: the scheduler places them all in one plan, before any
-      // preparation can fail (after which a node gets no more of the job's tasks).
+      // The first node to prepare takes the lock and fails; the other succeeds.
+      const command = commandLine === "FIRST" ? `if mkdir ${join(dir, `${job}.lock`)}; then exit 5; fi` : commandLine;
+      // The tasks first, then their job: the scheduler places them all in one plan, on both nodes.
       await k.createMany("Task", Array.from({ length: n }, (_, i) => ({ name: `${job}-${i}`, labels: { job }, spec: { jobName: job, commandLine: `/bin/sh -c "${mark(log, "task")}"` } })));
-      await k.create("Job", job, { poolInfo: { poolId: "q" }, jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; ${commandLine}"`, ...prep } });
-      const tasks = await completed(job, n, 120_000);
-      if (!tc.ran) {
-        // Every node failed the preparation: a later task goes to none of them and says why.
+      await k.create("Job", job, { poolInfo: { poolId: "q" }, jobPreparationTask: { commandLine: `/bin/sh -c "${mark(log, "prep", "p")}; ${command}"`, ...prep } });
+      const nodes = new Set<string>();
+      if (tc.ran) {
+        const tasks = await completed(job, n, 120_000);
+        for (const t of tasks) {
+          const info = t.status?.executionInfo;
+          assert.equal(info?.result, "Success", `${name}: ${t.metadata.name}: ${JSON.stringify(t.status)}`);
+          assert.equal(info?.requeueCount ?? 0, 0, `${name}: a task given back unrun is not requeued`);
+          nodes.add(t.status!.nodeInfo!.nodeId!);
+        }
+        if (tc.elsewhere) {
+          const bad = [...new Set(tasks.flatMap((t) => t.status?.preparationFailedNodes ?? []))];
+          assert.equal(bad.length, 1, `${name}: the tasks given back name the node that failed: ${JSON.stringify(tasks.map((t) => t.status?.preparationFailedNodes))}`);
+          assert.ok(!nodes.has(bad[0]!), `${name}: no task completed on ${bad[0]}`);
+          nodes.add(bad[0]!);
+          assert.equal(nodes.size, 2, name);
+        }
+      } else {
+        // Every node failed it: each task is given back and waits, naming why.
+        const tasks = await eventually(`${name}: the tasks wait, saying why`, 120_000, async () => {
+          const list = await k.tasks(`job=${job}`);
+          const waiting = list.filter((t) => (t.status?.state ?? "Active") === "Active" && !t.metadata.labels?.["kubatch.dev/node"] && t.status?.conditions?.some((x) => x.type === "Schedulable" && x.reason === "JobPreparationTaskFailed"));
+          return waiting.length === n ? waiting : undefined;
+        }, async () => JSON.stringify((await k.tasks(`job=${job}`)).map((t) => [t.metadata.name, t.metadata.labels?.["kubatch.dev/node"], t.status])));
+        for (const t of tasks) {
+          assert.match(t.status?.conditions?.find((x) => x.type === "Schedulable")?.message ?? "", /failed on every node of the pool/, name);
+          assert.equal(t.status?.executionInfo?.requeueCount ?? 0, 0, `${name}: never started, not requeued`);
+          for (const node of t.status?.preparationFailedNodes ?? []) nodes.add(node);
+        }
+        assert.equal(nodes.size, 2, `${name}: the tasks were given back by both nodes: ${[...nodes].join(", ")}`);
+        // A task added later goes to neither node either.
         await k.create("Task", `${job}-late`, { jobName: job, commandLine: `/bin/sh -c "${mark(log, "task")}"` }, { job });
         const late = await eventually(`${name}: the late task says why it waits`, 30_000, async () => {
           const t = await k.task(`${job}-late`);
           return t.status?.conditions?.some((x) => x.reason === "JobPreparationTaskFailed") ? t : undefined;
         }, async () => JSON.stringify((await k.task(`${job}-late`)).status));
-        assert.equal(late.status?.state ?? "Active", "Active", name);
         assert.equal(late.metadata.labels?.["kubatch.dev/node"], undefined, `${name}: not assigned to a node whose preparation failed`);
-        assert.match(late.status?.conditions?.find((x) => x.type === "Schedulable")?.message ?? "", /failed on every node of the pool/);
-      }
-      for (const t of tasks) {
-        const info = t.status?.executionInfo;
-        assert.equal(info?.result, tc.result, `${name}: ${t.metadata.name}`);
-        assert.equal(info?.failureInfo?.code, tc.code, name);
-        if (tc.message) assert.match(info?.failureInfo?.message ?? "", tc.message, name);
-        if (!tc.ran) assert.equal(info?.exitCode, undefined, `${name}: the task itself never ran`);
       }
       const l = lines(log);
-      assert.equal(l.filter((x) => x.what === "task").length, tc.ran ? n : 0, `${name}: task commands run`);
-      const nodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
+      assert.equal(l.filter((x) => x.what === "task").length, tc.ran ? n : 0, `${name}: each task's command ran ${tc.ran ? "once" : "never"}`);
       for (const node of nodes) assert.equal(l.filter((x) => x.what === "prep" && x.node === node).length, tc.prepRuns, `${name}: ${node} ran the preparation once for all its tasks (with retries)`);
+      const failedOn = tc.elsewhere ? 1 : nodes.size;
       const events = await eventually(`${name}: the agents' events`, 30_000, async () => {
         const r = await reports(job);
-        return r.get(tc.event)?.length === nodes.size ? r : undefined;
+        return r.get(tc.event)?.length === failedOn ? r : undefined;
       }, async () => JSON.stringify([...(await reports(job))]));
-      assert.deepEqual(events.get(tc.event), [...nodes].sort(), name);
+      assert.equal(events.get(tc.event)?.length, failedOn, name);
+      if (tc.eventMessage) {
+        const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${job},reason=${tc.event}` });
+        for (const e of list.items) assert.match(e.message ?? "", tc.eventMessage, name);
+      }
     }));
   });
 });

@@ -2,7 +2,7 @@
 // task's end means for its dependents and its job (exit conditions), and the job operations
 // (disable with disableTasks, terminate, maxWallClockTime, the job manager task).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -220,5 +220,56 @@ describe("job semantics", { skip: noCluster }, () => {
         }
       }),
     );
+  });
+
+  // Azure Batch, Job - Delete (learn.microsoft.com/rest/api/batchservice/job/delete): "Deleting a
+  // Job also deletes all Tasks that are part of that Job … the Batch service stops any running
+  // Tasks"; the Job Release Task runs on the nodes that ran the job's tasks
+  // (learn.microsoft.com/azure/batch/batch-job-prep-release: "when you delete a job … the Job
+  // Release task runs on each node").
+  test("deleting a job stops its running tasks and collection items, runs its release task, and deletes its tasks and collections", { timeout: 180_000 }, async () => {
+    const log = join(dir, "deleted-job.log");
+    const tick = (id: string) => `/bin/sh -c "while true; do echo tick ${id} >> ${log}; sleep 0.2; done"`;
+    await k.create("Job", "del", { poolInfo: { poolId: "p" }, jobReleaseTask: { commandLine: `/bin/sh -c "echo release $AZ_BATCH_NODE_ID >> ${log}"` } });
+    // Applied as kubectl would, with no owner: the job adopts them.
+    await k.createMany("Task", ["a", "b", "c"].map((id) => ({ name: `del-${id}`, labels: { job: "del" }, spec: { jobName: "del", commandLine: tick(id) } })));
+    await k.create("TaskCollection", "del-items", { jobName: "del", source: { range: { start: 0, end: 0 } }, task: { commandLine: tick("item-{index}") } }, { job: "del" });
+    const tasks = await Promise.all(["a", "b", "c"].map((id) => running(`del-${id}`)));
+    const uid = (await k.job("del")).metadata.uid;
+    const owners = async (plural: string, name: string) =>
+      ((await k.custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural, name })) as { metadata: { ownerReferences?: { uid: string; controller?: boolean }[] } }).metadata.ownerReferences;
+    await eventually("the job owns its tasks and its collection", 30_000, async () => {
+      const all = [...(await Promise.all(["a", "b", "c"].map((id) => owners("tasks", `del-${id}`)))), await owners("taskcollections", "del-items")];
+      return all.every((o) => o?.some((r) => r.uid === uid && r.controller)) ? true : undefined;
+    });
+    const ticking = () => readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("tick "));
+    await eventually("every task and item ticks", 60_000, async () => {
+      const ids = new Set(ticking().map((l) => l.split(" ")[1]));
+      return ["a", "b", "c", "item-0"].every((id) => ids.has(id)) ? true : undefined;
+    }, async () => readFileSync(log, "utf8").slice(-500));
+    const nodes = new Set(tasks.map((t) => t.status!.nodeInfo!.nodeId!));
+
+    await k.custom.deleteNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural: "jobs", name: "del" });
+    const list = async (plural: string) =>
+      ((await k.custom.listNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural, labelSelector: plural === "collectionchunks" ? undefined : "job=del" })) as { items: { metadata: { name: string } }[] }).items.filter((o) => o.metadata.name.startsWith("del-"));
+    await eventually("the job's tasks, collection and chunks are deleted", 60_000, async () => {
+      const left = [...(await list("tasks")), ...(await list("taskcollections")), ...(await list("collectionchunks"))];
+      return left.length === 0 ? true : undefined;
+    }, async () => JSON.stringify([...(await list("tasks")), ...(await list("taskcollections")), ...(await list("collectionchunks"))].map((o) => o.metadata.name)));
+    const releases = await eventually(`the release task on ${[...nodes].join(", ")}`, 60_000, async () => {
+      const r = readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("release "));
+      return nodes.size > 0 && [...nodes].every((n) => r.includes(`release ${n}`)) ? r : undefined;
+    }, async () => readFileSync(log, "utf8").slice(-500));
+    assert.equal(releases.length, new Set(releases).size, "one release per node");
+    // The processes stopped: no tick after a while.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = ticking().length;
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(ticking().length, before, "the tasks' and items' processes stopped");
+
+    // A job created again under the name starts empty: nothing of the old one is adopted.
+    await k.create("Job", "del", { poolInfo: { poolId: "p" } });
+    const again = await jobIn("del", "Active with no tasks", (j) => j.status?.state === "Active" && j.status?.taskCounts !== undefined);
+    assert.deepEqual({ ...again.status?.taskCounts }, { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 });
   });
 });

@@ -33,6 +33,7 @@ export function chunkEntry(obj: CollectionChunkObject): TaskEntry {
     generation: meta.generation,
     conditions: status?.conditions,
     endTime: status?.endTime,
+    ...(status?.preparationFailedNodes?.length ? { prepFailedNodes: status.preparationFailedNodes } : {}),
     chunk: {
       start: obj.spec?.start ?? 0,
       count,

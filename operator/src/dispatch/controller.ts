@@ -9,10 +9,11 @@ import { collectionJobKey } from "./informer-index.ts";
 
 export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Controller {
   const { queue, state } = deps;
-  // A task (or chunk) waiting, finished or gone frees or needs a slot; an assignment alone changes nothing to plan.
+  // A task (or chunk) waiting, finished, given back or gone frees or needs a slot; an assignment alone changes nothing to plan.
   const slotsChanged = (kind: EventKind, { entry }: { entry: TaskEntry }) => {
     const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-    if (poolKey && (!entry.node || entry.completed || kind === "delete")) queue.add(poolKey);
+    const givenBack = entry.node !== undefined && entry.prepFailedNodes?.includes(entry.node);
+    if (poolKey && (!entry.node || entry.completed || givenBack || kind === "delete")) queue.add(poolKey);
   };
   return {
     name: "dispatch",

@@ -98,11 +98,20 @@ test("an assignment is counted at once, so a second plan does not reuse the slot
   assert.deepEqual(d.plan("ns/pool").map((a) => a.task.name), ["t2"]);
 });
 
-test("orphanedTasks lists unfinished tasks of nodes that are gone", () => {
-  const d = state({ nodes: [{ name: "n1" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1" }, { name: "b", job: "j", node: "gone" }, { name: "c", job: "j", node: "gone", completed: true }] });
-  assert.deepEqual(d.orphanedTasks("ns/pool").map((t) => t.name), ["b"]);
+test("tasksToRelease lists unfinished tasks of nodes that are gone, and tasks given back where the job's preparation failed", () => {
+  const d = state({
+    nodes: [{ name: "n1" }],
+    jobs: [{ name: "j" }],
+    tasks: [{ name: "a", job: "j", node: "n1" }, { name: "b", job: "j", node: "gone" }, { name: "c", job: "j", node: "gone", completed: true }, { name: "p", job: "j", node: "n1" }],
+  });
+  const names = () => d.tasksToRelease("ns/pool").map((r) => `${r.task.name}:${r.why}`).sort();
+  assert.deepEqual(names(), ["b:NodeGone"]);
+  d.upsertTask({ ...d.tasks.get("ns/p")!, prepFailedNodes: ["n0", "n1"] });
+  assert.deepEqual(names(), ["b:NodeGone", "p:PreparationFailed"]);
+  d.upsertTask({ ...d.tasks.get("ns/p")!, node: undefined });
+  assert.deepEqual(names(), ["b:NodeGone"], "released: pending again");
   d.deleteNode("ns/n1");
-  assert.deepEqual(d.orphanedTasks("ns/pool").map((t) => t.name).sort(), ["a", "b"]);
+  assert.deepEqual(names(), ["a:NodeGone", "b:NodeGone"]);
 });
 
 test("dependencies: a task runs only after its dependencies completed and let it run", async (t) => {
@@ -199,23 +208,30 @@ test("a cycle found once is forgotten when the job's tasks change", () => {
   assert.equal(d.blockReason(d.tasks.get("ns/b")!)?.reason, "DependencyMissing");
 });
 
-test("a node where the job's preparation task failed gets no more of that job's tasks", () => {
-  const d = new DispatchState();
-  d.upsertPool({ key: "ns/pool", slotsPerNode: 4, fill: "Spread" });
-  for (const n of ["n1", "n2"]) d.upsertNode({ key: `ns/${n}`, name: n, poolKey: "ns/pool", usable: true });
-  for (const j of ["j", "other"]) d.upsertJob({ key: `ns/${j}`, poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
-  const task = (name: string, job: string, over: Partial<TaskEntry> = {}): TaskEntry => ({
-    key: `ns/${name}`, namespace: "ns", name, jobKey: `ns/${job}`, resourceVersion: "1", created: name, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...over,
+for (const [how, failed] of Object.entries({
+  "given back by its agent (still assigned there)": { node: "n1", prepFailedNodes: ["n1"] },
+  "given back, since assigned elsewhere": { node: "n2", prepFailedNodes: ["n1"], state: "Running" as const },
+  "completed as JobPreparationTaskFailed by an older agent": { completed: true, state: "Completed" as const, result: "Failure" as const, node: "n1", reportedNode: "n1", failureCode: "JobPreparationTaskFailed" },
+})) {
+  test(`a node where the job's preparation task failed gets no more of that job's tasks: a task ${how}`, () => {
+    const d = new DispatchState();
+    d.upsertPool({ key: "ns/pool", slotsPerNode: 4, fill: "Spread" });
+    for (const n of ["n1", "n2"]) d.upsertNode({ key: `ns/${n}`, name: n, poolKey: "ns/pool", usable: true });
+    for (const j of ["j", "other"]) d.upsertJob({ key: `ns/${j}`, poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
+    const task = (name: string, job: string, over: Partial<TaskEntry> = {}): TaskEntry => ({
+      key: `ns/${name}`, namespace: "ns", name, jobKey: `ns/${job}`, resourceVersion: "1", created: name, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...over,
+    });
+    d.upsertTask(task("failed", "j", failed));
+    for (const name of ["a", "b", "c"]) d.upsertTask(task(name, "j", name === "c" ? { affinityNode: "n1" } : {}));
+    d.upsertTask(task("x", "other"));
+    const plan = d.plan("ns/pool").map((a) => `${a.task.name}→${a.node}`).sort();
+    const room = failed.node === "n2" ? 3 : 4;
+    assert.deepEqual(plan.filter((p) => !p.startsWith("x")), ["a→n2", "b→n2", "c→n2"].slice(0, room), "even its affinity to n1 is not honoured");
+    assert.equal(plan.filter((p) => p.startsWith("x")).length, 1, "another job may still use n1");
+    d.deleteTask("ns/failed");
+    assert.ok(d.plan("ns/pool").some((a) => a.node === "n1" && a.task.jobKey === "ns/j"), "the node is usable again once that task is gone (e.g. deleted)");
   });
-  d.upsertTask(task("failed", "j", { completed: true, state: "Completed", result: "Failure", node: "n1", reportedNode: "n1", failureCode: "JobPreparationTaskFailed" }));
-  for (const name of ["a", "b", "c"]) d.upsertTask(task(name, "j", name === "c" ? { affinityNode: "n1" } : {}));
-  d.upsertTask(task("x", "other"));
-  const plan = d.plan("ns/pool").map((a) => `${a.task.name}→${a.node}`).sort();
-  assert.deepEqual(plan.filter((p) => !p.startsWith("x")), ["a→n2", "b→n2", "c→n2"], "even its affinity to n1 is not honoured");
-  assert.equal(plan.filter((p) => p.startsWith("x")).length, 1, "another job may still use n1");
-  d.deleteTask("ns/failed");
-  assert.ok(d.plan("ns/pool").some((a) => a.node === "n1" && a.task.jobKey === "ns/j"), "the node is usable again once that task is gone (e.g. reactivated)");
-});
+}
 
 test("when the preparation failed on every node, the job's waiting tasks say so", () => {
   const d = new DispatchState();
@@ -223,7 +239,7 @@ test("when the preparation failed on every node, the job's waiting tasks say so"
   d.upsertNode({ key: "ns/n1", name: "n1", poolKey: "ns/pool", usable: true });
   d.upsertJob({ key: "ns/j", poolKey: "ns/pool", priority: 0, maxParallelTasks: -1, created: "", schedulable: true });
   const base = { namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, requeueCount: 0 };
-  d.upsertTask({ ...base, key: "ns/f", name: "f", completed: true, state: "Completed", result: "Failure", reportedNode: "n1", node: "n1", failureCode: "JobPreparationTaskFailed" });
+  d.upsertTask({ ...base, key: "ns/f", name: "f", completed: false, state: "Active", prepFailedNodes: ["n1"] });
   d.upsertTask({ ...base, key: "ns/w", name: "w", completed: false, state: "Active" });
   assert.deepEqual(d.plan("ns/pool"), []);
   const [blocked] = d.blockedTasks("ns/pool");
@@ -231,7 +247,7 @@ test("when the preparation failed on every node, the job's waiting tasks say so"
   assert.match(blocked?.message ?? "", /failed on every node of the pool \(n1\)/);
   d.upsertNode({ key: "ns/n2", name: "n2", poolKey: "ns/pool", usable: true });
   assert.deepEqual(d.blockedTasks("ns/pool"), [], "a new node may take them");
-  assert.deepEqual(d.plan("ns/pool").map((a) => a.node), ["n2"]);
+  assert.deepEqual(d.plan("ns/pool").map((a) => `${a.task.name}→${a.node}`), ["f→n2"], "the given-back task first (created first)");
 });
 
 test("a cycle through a container task is found too", () => {

@@ -51,6 +51,10 @@ export type TaskEntry = {
   retireAt?: number;
   /** metadata.generation, for the observedGeneration of the conditions the scheduler writes. */
   generation?: number;
+  /** No ownerReferences: its job adopts it (an owner reference, so deleting the job deletes it). */
+  unowned?: boolean;
+  /** status.preparationFailedNodes: nodes whose agent gave the task back (the job's preparation failed there). */
+  prepFailedNodes?: string[];
   /** status.conditions as cached: what a waiting task was already told (blocked-explanation.ts). */
   conditions?: Condition[];
   /**
@@ -91,7 +95,7 @@ export type ItemJobAction = { chunk: TaskEntry; failure: ItemFailure; jobAction:
  * A TaskCollection as the job's counts and its dependents need it: its job, its items' id
  * prefix, and how many chunks it is cut into once all exist (status.chunkCount).
  */
-export type CollectionEntry = { key: string; uid?: string; jobKey: string; idPrefix?: string; chunkCount?: number; exitConditions?: ExitConditions };
+export type CollectionEntry = { key: string; uid?: string; jobKey: string; idPrefix?: string; chunkCount?: number; exitConditions?: ExitConditions; resourceVersion?: string; unowned?: boolean };
 
 /** A collection's chunks are found by its key and uid together. */
 const ownedKey = (key: string, uid: string | undefined) => `${key}@${uid ?? ""}`;
@@ -109,6 +113,8 @@ export type JobEntry = {
   schedulable: boolean;
   /** spec.usesTaskDependencies: without it a task's dependsOn is refused. */
   usesTaskDependencies?: boolean;
+  /** metadata.uid: the owner reference the job's unowned tasks get with their assignment. */
+  uid?: string;
 };
 
 export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed" | "JobNotFound" | "JobCompleted";
@@ -207,6 +213,8 @@ export class DispatchState {
   private readonly nextRetire = new Map<string, number>();
   /** jobKey → its collections. */
   private readonly collectionsByJob = new Map<string, Map<string, CollectionEntry>>();
+  /** jobKey → its single tasks without any owner reference (the job adopts them). */
+  private readonly unownedByJob = new Map<string, Set<string>>();
   /** collection (ownedKey) → the keys of its chunks here. */
   private readonly chunksHere = new Map<string, Set<string>>();
 
@@ -226,6 +234,7 @@ export class DispatchState {
       if (!integers) this.integerIds.set(entry.jobKey, (integers = new IntegerTaskIds()));
       integers.add(entry.id ?? entry.name);
     }
+    if (entry.unowned && !entry.chunk) byKey(this.unownedByJob, entry.jobKey).add(entry.key);
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
     if (entry.completed && entry.retireAt !== undefined && !entry.chunk) {
       byKey(this.retainedByJob, entry.jobKey).add(entry.key);
@@ -252,12 +261,13 @@ export class DispatchState {
     c.failed += delta * items.failed;
     c.total += delta * items.total;
     if (t.node && !t.completed) c.assigned += delta;
-    if (t.completed && t.failureCode === jobPreparationTaskFailed && t.reportedNode) {
+    for (const node of preparationFailedOn(t)) {
       let nodes = this.prepFailed.get(t.jobKey);
       if (!nodes) this.prepFailed.set(t.jobKey, (nodes = new Map()));
-      const n = (nodes.get(t.reportedNode) ?? 0) + delta;
-      if (n > 0) nodes.set(t.reportedNode, n);
-      else nodes.delete(t.reportedNode);
+      const n = (nodes.get(node) ?? 0) + delta;
+      if (n > 0) nodes.set(node, n);
+      else nodes.delete(node);
+      if (nodes.size === 0) this.prepFailed.delete(t.jobKey);
     }
   }
 
@@ -325,6 +335,21 @@ export class DispatchState {
     return undefined;
   }
 
+  /**
+   * Up to `max` of the job's tasks and collections that have no owner reference yet, for the
+   * job to adopt: of the tasks those completed, or not assigned and created before `waitingSince` (ms).
+   */
+  unownedOfJob(jobKey: string, max: number, waitingSince: number): { tasks: TaskEntry[]; collections: CollectionEntry[] } {
+    const tasks: TaskEntry[] = [];
+    for (const key of this.unownedByJob.get(jobKey) ?? []) {
+      if (tasks.length >= max) break;
+      const t = this.tasks.get(key);
+      if (t && (t.completed || (!t.node && Date.parse(t.created) < waitingSince))) tasks.push(t);
+    }
+    const collections = [...(this.collectionsByJob.get(jobKey)?.values() ?? [])].filter((c) => c.unowned).slice(0, max);
+    return { tasks, collections };
+  }
+
   /** The tasks of the job the informers have reported, one per task id (through the id index). */
   tasksOfJob(jobKey: string): TaskEntry[] {
     return [...(this.byId.get(jobKey)?.values() ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
@@ -350,6 +375,8 @@ export class DispatchState {
       this.integerIds.get(old.jobKey)?.delete(old.id ?? old.name);
     }
     this.pendingByJob.get(old.jobKey)?.delete(key);
+    const unowned = this.unownedByJob.get(old.jobKey);
+    if (unowned?.delete(key) && unowned.size === 0) this.unownedByJob.delete(old.jobKey);
     this.actionsByJob.get(old.jobKey)?.delete(key);
     if (this.retainedByJob.get(old.jobKey)?.delete(key) && old.retireAt === this.nextRetire.get(old.jobKey)) this.nextRetire.delete(old.jobKey);
     this.inFlightByJob.get(old.jobKey)?.delete(key);
@@ -609,16 +636,20 @@ export class DispatchState {
   }
 
   /**
-   * Tasks assigned to nodes that are gone from the pool: they must go back to the queue.
-   * A node that exists but is not usable (starting, leaving) keeps its tasks.
+   * Tasks that must leave their node for the queue: assigned to a node gone from the pool (a
+   * node that exists but is not usable, starting or leaving, keeps its tasks), or given back
+   * by its agent because the job's preparation task failed there.
    */
-  orphanedTasks(poolKey: string): TaskEntry[] {
-    const out: TaskEntry[] = [];
+  tasksToRelease(poolKey: string): { task: TaskEntry; why: "NodeGone" | "PreparationFailed" }[] {
+    const out: { task: TaskEntry; why: "NodeGone" | "PreparationFailed" }[] = [];
     for (const [nodeKey, keys] of this.assignedByNode) {
-      if (keys.size === 0 || this.nodes.has(nodeKey)) continue;
+      if (keys.size === 0) continue;
+      const gone = !this.nodes.has(nodeKey);
       for (const key of keys) {
         const t = this.tasks.get(key);
-        if (t && this.jobs.get(t.jobKey)?.poolKey === poolKey) out.push(t);
+        if (!t || this.jobs.get(t.jobKey)?.poolKey !== poolKey) continue;
+        if (gone) out.push({ task: t, why: "NodeGone" });
+        else if (t.node && t.prepFailedNodes?.includes(t.node)) out.push({ task: t, why: "PreparationFailed" });
       }
     }
     return out;
@@ -682,6 +713,12 @@ export class DispatchState {
     }
     return out;
   }
+}
+
+/** The nodes where the entry says the job's preparation failed: those its agent gave it back from, or (an older agent's way) the node of a task completed as JobPreparationTaskFailed. */
+function preparationFailedOn(t: TaskEntry): string[] {
+  const legacy = t.completed && t.failureCode === jobPreparationTaskFailed && t.reportedNode && !t.prepFailedNodes?.includes(t.reportedNode) ? [t.reportedNode] : [];
+  return t.prepFailedNodes ? [...t.prepFailedNodes, ...legacy] : legacy;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -12,7 +12,7 @@ const poolKey = "ns/pool";
 
 type Setup = {
   nodes: string[];
-  jobs?: { name: string; usesTaskDependencies?: boolean }[];
+  jobs?: { name: string; usesTaskDependencies?: boolean; uid?: string }[];
   tasks: (Partial<TaskEntry> & { name: string })[];
 };
 
@@ -21,7 +21,7 @@ function stateOf(s: Setup): DispatchState {
   state.upsertPool({ key: poolKey, slotsPerNode: 2, fill: "Spread" });
   for (const name of s.nodes) state.upsertNode({ key: `ns/${name}`, name, poolKey, usable: true });
   for (const j of s.jobs ?? [{ name: "j" }]) {
-    state.upsertJob({ key: `ns/${j.name}`, poolKey, priority: 0, maxParallelTasks: -1, created: "2026-01-01T00:00:00Z", schedulable: true, usesTaskDependencies: j.usesTaskDependencies });
+    state.upsertJob({ key: `ns/${j.name}`, poolKey, priority: 0, maxParallelTasks: -1, created: "2026-01-01T00:00:00Z", schedulable: true, usesTaskDependencies: j.usesTaskDependencies, ...(j.uid ? { uid: j.uid } : {}) });
   }
   s.tasks.forEach((t, i) =>
     state.upsertTask({ key: `ns/${t.name}`, namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: `2026-01-01T00:01:0${i}Z`, requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...t }),
@@ -47,6 +47,20 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
     "pending tasks get the node label, with the resourceVersion the plan was made from": {
       setup: { nodes: ["n1", "n2"], tasks: [{ name: "t1" }, { name: "t2" }, { name: "t3" }] },
       want: { writes: [assign("t1", "n1"), assign("t2", "n2"), assign("t3", "n1")], assigned: ["t1→n1", "t2→n2", "t3→n1"], nodes: { t1: "n1", t2: "n2", t3: "n1" } },
+    },
+    "a task without an owner (kubectl, GitOps) gets its job as controller owner with its assignment": {
+      setup: { nodes: ["n1", "n2"], jobs: [{ name: "j", uid: "uid-j" }], tasks: [{ name: "t1", unowned: true }, { name: "t2" }] },
+      want: {
+        writes: [
+          { verb: "patch", kind: "Task", name: "t1", body: { metadata: { resourceVersion: "1", labels: { [nodeLabel]: "n1" }, ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }] } } },
+          assign("t2", "n2"),
+        ],
+        assigned: ["t1→n1", "t2→n2"],
+      },
+    },
+    "a task given back by its agent (the job's preparation failed on its node): back to the queue, no requeue counted, not to that node again": {
+      setup: { nodes: ["n1", "n2"], tasks: [{ name: "t1", node: "n1", prepFailedNodes: ["n1"] }, { name: "t2", prepFailedNodes: ["n1"] }] },
+      want: { writes: [unlabel("t1"), assign("t2", "n2")], requeued: [], assigned: ["t2→n2"] },
     },
     "no node: nothing is written": {
       setup: { nodes: [], tasks: [{ name: "t1" }] },

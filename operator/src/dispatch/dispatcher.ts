@@ -1,5 +1,6 @@
 // The scheduler's writes for one pool: tasks of lost nodes go back to the queue (or fail,
-// under nodeDeallocationOption Terminate), then the plan's assignments are written as the
+// under nodeDeallocationOption Terminate), as do tasks an agent gave back (the job's
+// preparation failed on its node); then the plan's assignments are written as the
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan. Last,
 // blocked tasks are told why they wait.
@@ -11,6 +12,7 @@ import { isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
+import { jobOwnerRef } from "./job-owner.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
 import { writeExplanations } from "./explanation-writes.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";
@@ -37,7 +39,13 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   const writes = makeTaskWrites(deps.custom, now);
   const ref = entryRef;
 
-  async function release(task: TaskEntry, option: string | undefined): Promise<void> {
+  async function release(task: TaskEntry, why: "NodeGone" | "PreparationFailed", option: string | undefined): Promise<void> {
+    if (why === "PreparationFailed") {
+      // Never started there: back to the queue without counting a requeue.
+      await writes.requeue(task);
+      deps.log(`task ${task.key}: the job preparation task failed on node ${task.node}; back to the queue for another node`);
+      return;
+    }
     const ran = task.reportedNode === task.node && task.state !== "Active";
     // A chunk always goes back: its items not done run elsewhere (each item's own retries are its task's).
     if (option === "Terminate" && ran && !task.chunk) {
@@ -52,8 +60,11 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
 
   async function assign(task: TaskEntry, node: string): Promise<void> {
     deps.state.upsertTask({ ...task, node });
+    // A task with no owner (kubectl, GitOps) gets its job as owner in the same write (no write of its own, no race with this one).
+    const jobUid = task.unowned && !task.chunk ? deps.state.jobs.get(task.jobKey)?.uid : undefined;
+    const owner = jobUid ? { ownerReferences: [jobOwnerRef(task.jobKey.split("/")[1] ?? "", jobUid)] } : {};
     try {
-      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node }, annotations: { [assignmentAnnotation]: randomUUID() } } } }, mergePatch);
+      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node }, annotations: { [assignmentAnnotation]: randomUUID() }, ...owner } } }, mergePatch);
       failpoint("dispatch.after-assign");
       deps.onAssigned?.(task, node);
     } catch (err) {
@@ -74,13 +85,13 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   }
 
   return async function dispatch(poolKey: string): Promise<Outcome> {
-    const orphans = deps.state.orphanedTasks(poolKey);
+    const releases = deps.state.tasksToRelease(poolKey);
     const option = deps.deallocation(poolKey);
     // A release that lost a race (the lost node's agent still wrote, as a chunk's does every
     // few seconds until its container is killed) is tried again soon: no event may come.
     let raced = false;
-    for (const task of orphans) {
-      await release(task, option).catch((err: unknown) => {
+    for (const { task, why } of releases) {
+      await release(task, why, option).catch((err: unknown) => {
         if (!isConflictOrGone(err)) throw err;
         raced = true;
       });

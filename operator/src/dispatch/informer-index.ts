@@ -46,6 +46,7 @@ export function indexJob(state: DispatchState, kind: EventKind, obj: JobObject):
       // ended it: its status says Terminating or Completed). Enabling starts them at once.
       schedulable: !spec.disabled && !spec.terminate && obj.status?.state !== "Terminating" && obj.status?.state !== "Completed",
       usesTaskDependencies: spec.usesTaskDependencies ?? false,
+      ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}),
     });
   }
   return { obj, key, poolKey, wasSchedulable };
@@ -81,5 +82,14 @@ export function indexCollection(state: DispatchState, kind: EventKind, obj: Task
   if (kind === "delete") return state.deleteCollection(key);
   const spec = obj.spec;
   const chunkCount = obj.status?.chunkCount;
-  state.upsertCollection({ key, ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}), jobKey: collectionJobKey(obj), idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "", ...(chunkCount !== undefined ? { chunkCount } : {}), ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}) });
+  state.upsertCollection({
+    key,
+    ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}),
+    jobKey: collectionJobKey(obj),
+    idPrefix: spec?.idPrefix ?? obj.metadata?.name ?? "",
+    resourceVersion: obj.metadata?.resourceVersion ?? "",
+    ...(obj.metadata?.ownerReferences?.length ? {} : { unowned: true }),
+    ...(chunkCount !== undefined ? { chunkCount } : {}),
+    ...(spec?.task?.exitConditions ? { exitConditions: spec.task.exitConditions as ExitConditions } : {}),
+  });
 }

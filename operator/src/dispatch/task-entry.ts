@@ -47,6 +47,8 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     retireAt: completed && endTime ? retireAt(endTime, obj.spec?.constraints?.retentionTime) : undefined,
     generation: meta.generation,
     conditions: status?.conditions,
+    ...(meta.ownerReferences?.length ? {} : { unowned: true }),
+    ...(status?.preparationFailedNodes?.length ? { prepFailedNodes: status.preparationFailedNodes } : {}),
   };
 }
 

@@ -48,7 +48,7 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
     poolExists?: boolean;
     tasks?: (Partial<TaskEntry> & { name: string })[];
     /** A collection "sweep" of the job, cut into its one chunk (itemsChunk). */
-    collection?: { exitConditions: object };
+    collection?: { exitConditions?: object; unowned?: boolean };
     want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome; schedulable?: boolean };
   }> = {
     "not in the cache: nothing": { want: { writes: [] } },
@@ -66,6 +66,30 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       job: job(),
       poolExists: false,
       want: { writes: [jobStatusWrite({ conditions: [{ type: "PoolReady", status: "False", reason: "PoolNotFound" }] })], events: ["Warning PoolNotFound"] },
+    },
+    // Deleting the job deletes them (garbage collection), as Azure Batch's job delete does.
+    "tasks and a collection without an owner reference (kubectl, GitOps): the job becomes their controller owner (a task the scheduler may still assign gets it with its assignment)": {
+      job: job({}, started()),
+      tasks: [
+        { name: "a", unowned: true, resourceVersion: "7" },
+        { name: "b" },
+        done("c", { unowned: true }),
+        inFlight("d", { unowned: true }),
+        { name: "e", unowned: true, created: new Date(Date.parse(t0) - 5_000).toISOString() },
+      ],
+      collection: { unowned: true },
+      want: {
+        writes: [
+          jobStatusWrite({ state: "Active", taskCounts: { active: 3, running: 1, completed: 1 } }),
+          ...["a", "c"].map((name): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion: name === "a" ? "7" : "1", ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }] } } })),
+          { verb: "patch", kind: "TaskCollection", name: "sweep", body: { metadata: { resourceVersion: "3", ownerReferences: [{ kind: "Job", name: "j", uid: "uid-j", controller: true }] } } },
+        ],
+      },
+    },
+    "a job being deleted adopts nothing": {
+      job: { ...job({}, started()), metadata: { ...job().metadata, deletionTimestamp: new Date(t0), finalizers: ["x"] } } as JobObject,
+      tasks: [{ name: "a", unowned: true }],
+      want: { writes: [jobStatusWrite({ state: "Active" })] },
     },
     "task counts follow the scheduler's state": {
       job: job({}, started()),
@@ -260,7 +284,7 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       const clock = new FakeClock(t0);
       const state = new DispatchState();
       state.upsertJob({ key: "ns/j", poolKey: "ns/p", priority: 0, maxParallelTasks: -1, created: minutesAgo(10), schedulable: true });
-      if (tc.collection) state.upsertCollection({ key: "ns/sweep", jobKey: "ns/j", idPrefix: "sweep", chunkCount: 1, exitConditions: tc.collection.exitConditions as never });
+      if (tc.collection) state.upsertCollection({ key: "ns/sweep", jobKey: "ns/j", idPrefix: "sweep", chunkCount: 1, resourceVersion: "3", ...(tc.collection.unowned ? { unowned: true } : {}), ...(tc.collection.exitConditions ? { exitConditions: tc.collection.exitConditions as never } : {}) });
       (tc.tasks ?? []).forEach((task, i) =>
         state.upsertTask({ key: `ns/${task.name}`, namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: minutesAgo(9 - i), requiredSlots: 1, completed: false, state: "Active", requeueCount: 0, ...task }),
       );

@@ -15,6 +15,7 @@ import { taskNames } from "../../../api/task.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, ItemJobAction, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { collectionChunkNames } from "../../../api/collection-chunk.ts";
+import { taskCollectionNames } from "../../../api/task-collection.ts";
 import { itemJobActionsAppliedAnnotation, jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
 import { controllerRef, fieldManager, mergePatch, type CustomObjectWrites, type Writer } from "../../../kube/apply.ts";
@@ -22,6 +23,7 @@ import { ignoreConflictOrGone } from "../../../kube/errors.ts";
 import type { EventRecorder } from "../../../kube/events.ts";
 import type { Cache } from "../pool/reconciler.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
+import { jobOwnerRef } from "../dispatch/job-owner.ts";
 import { explanationsDue } from "../dispatch/blocked-explanation.ts";
 import { writeExplanations } from "../dispatch/explanation-writes.ts";
 import { jobStatus, statusEvents, wallClockDeadline, type EndRequest } from "./job-status.ts";
@@ -44,6 +46,13 @@ export type JobReconcilerDeps = {
 
 /** Task writes in flight at once (as many as the dispatcher's assignments). */
 const concurrency = 32;
+/** Tasks (and collections) given their owner reference per pass; a task event brings the next pass soon anyway. */
+const maxAdoptionsPerPass = 256;
+/**
+ * A waiting task is adopted here only once it waited this long: one the scheduler assigns gets
+ * the owner with its assignment (no write of its own, no conflict with that one).
+ */
+const adoptAfterMs = 10_000;
 
 const chunkRef = (c: TaskEntry) => ({ group: GROUP, version: VERSION, plural: collectionChunkNames.plural, namespace: c.namespace, name: c.name, fieldManager });
 
@@ -98,6 +107,27 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     const { due, more } = explanationsDue(waiting.map((task) => ({ task, reason, message })), now());
     await writeExplanations(deps, due, ({ task }) => deps.events.record({ apiVersion: `${GROUP}/${VERSION}`, kind: taskNames.kind, metadata: { name: task.name, namespace, uid: task.uid } }, "Warning", reason, message));
     return more ? { requeueAfterMs: 1_000 } : undefined;
+  }
+
+  /**
+   * The job's tasks and collections with no owner reference (applied with kubectl or GitOps;
+   * the CLI sets it when it creates them) get the job as their controller owner, a bounded
+   * number per pass — tasks completed, or waiting for 10 s (the scheduler's assignment carries
+   * it otherwise): deleting the job deletes them (garbage collection), as Azure Batch's job
+   * delete does, and a job created again under the name never adopts an old one's results.
+   * Objects with another owner are left as they are. Returns whether some were left.
+   */
+  async function adopt(raw: JobObject, key: string): Promise<boolean> {
+    const owner = jobOwnerRef(raw.metadata?.name ?? "", raw.metadata?.uid ?? "");
+    const { tasks, collections } = deps.state.unownedOfJob(key, maxAdoptionsPerPass, now().getTime() - adoptAfterMs);
+    const body = (resourceVersion: string | undefined) => ({ metadata: { resourceVersion, ownerReferences: [owner] } });
+    await forEachBounded(tasks, concurrency, (t) => deps.custom.patchNamespacedCustomObject({ ...taskRef(t), body: body(t.resourceVersion) }, mergePatch).catch(ignoreConflictOrGone));
+    await forEachBounded(collections, concurrency, (c) =>
+      deps.custom
+        .patchNamespacedCustomObject({ group: GROUP, version: VERSION, plural: taskCollectionNames.plural, namespace: raw.metadata?.namespace ?? "", name: c.key.split("/")[1] ?? "", fieldManager, body: body(c.resourceVersion) }, mergePatch)
+        .catch(ignoreConflictOrGone),
+    );
+    return tasks.length + collections.length >= maxAdoptionsPerPass;
   }
 
   return async function reconcile(key: string): Promise<Outcome> {
@@ -179,6 +209,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     // A new or cleared batch of deleted tasks must not be counted from a stale job: 409, then again.
     await deps.writer.patchStatus(retention.changesBatch ? { ...ref, resourceVersion: raw.metadata?.resourceVersion } : ref, raw.status, status);
     await forEachBounded(retention.toDelete, concurrency, (task) => deps.writes.retire({ namespace, ...task }));
+    const moreToAdopt = raw.metadata?.deletionTimestamp ? false : await adopt(raw, key);
 
     // Azure Batch refuses a task added to a completed job (JobCompleted); here it is an object
     // already, so it says why it never runs.
@@ -187,6 +218,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       if (told) return told;
     }
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
+    if (moreToAdopt) return { requeueAfterMs: 1_000 };
     const at = now().getTime();
     // The wall clock matters only until something ends the job.
     const deadline = ending ? undefined : wallClockDeadline({ ...job, status });

@@ -11,7 +11,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
-import { parseTask, taskNames, type Task } from "../../../api/task.ts";
+import { MAX_PREPARATION_FAILED_NODES, parseTask, taskNames, type Task } from "../../../api/task.ts";
 import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
 import { taskCollectionNames } from "../../../api/task-collection.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -52,6 +52,8 @@ export type AgentOptions = {
 type Execution = { abort: AbortController; done: Promise<void>; reporting: boolean; jobName: string };
 /** A chunk's run: under which assignment, from which resourceVersion of the chunk. */
 type ChunkExecution = { abort: AbortController; done: Promise<void>; jobName: string; assignment: string; rv?: string };
+/** How many deleted jobs' names the agent remembers (their tasks and chunks are not started while they linger). */
+const maxDeletedJobs = 10_000;
 
 const cacheMs = 30_000;
 /** How long a stopping agent keeps trying to write results already on disk (the next agent of this pod would too). */
@@ -74,6 +76,8 @@ export class TaskAgent {
   private readonly finishedChunks = new Map<string, number>();
   /** Parsed jobs by name, while their resourceVersion is current. */
   private readonly parsedJobs = new Map<string, { rv?: string; job?: Job }>();
+  /** Names of jobs deleted (insertion order, bounded), until a job of that name appears again. */
+  private readonly deletedJobs = new Map<string, string>();
   private readonly jobWaiters = new Map<string, Set<() => void>>();
   private readonly preparations: JobPreparations;
   private readonly releases: JobReleases;
@@ -189,6 +193,12 @@ export class TaskAgent {
       this.finished.delete(uid);
       return;
     }
+    // Given back (the job's preparation failed here): the operator takes it to another node.
+    if (obj.status?.preparationFailedNodes?.includes(this.opts.node.nodeId)) return;
+    // Its job was deleted (maybe created again): the task goes too (garbage collection), it does not start again.
+    const owner = ownerJobUid(obj);
+    const jobUid = this.jobInformer.get(obj.spec?.jobName ?? "", this.opts.namespace)?.metadata?.uid;
+    if (this.deletedJobs.has(obj.spec?.jobName ?? "") || (owner && jobUid && owner !== jobUid)) return;
     const written = this.finished.get(uid);
     // An event older than our Completed write is stale, not a reactivation.
     if (written !== undefined && Number(obj.metadata?.resourceVersion) <= written) return;
@@ -268,10 +278,18 @@ export class TaskAgent {
     };
 
     const job = await this.job(task.spec.jobName, abortLocal.signal);
-    // The job's preparation task first (once per node); a failed one fails the task unrun.
+    // A task of a job deleted (maybe created again since) that garbage collection has not removed yet.
+    const owner = ownerJobUid(obj);
+    if (owner && owner !== job?.metadata.uid) {
+      this.opts.log(`${what}: its job ${task.spec.jobName} (uid ${owner}) was deleted: not run`);
+      return this.forget(recordDir);
+    }
+    // The job's preparation task first (once per node); after a failed one the task is given
+    // back unrun, as Azure Batch leaves it to other nodes.
     const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
     if (abortLocal.signal.aborted) return this.forget(recordDir);
-    const outcome: TaskOutcome = !ready.ok ? notRun(ready.failureInfo) : await executeTask(task.spec, job, {
+    if (!ready.ok) return this.giveBack(run, rv, previous, ready.failureInfo.message ?? ready.failureInfo.code, recordDir);
+    const outcome: TaskOutcome = await executeTask(task.spec, job, {
       ...this.executionContext(run.namespace),
       signal: abortLocal.signal,
       resume,
@@ -298,6 +316,25 @@ export class TaskAgent {
     // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.
     await writeTaskRecord(recordDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
     return this.report(run, rv, completed, recordDir, execution);
+  }
+
+  /**
+   * The job's preparation task failed on this node: the task goes back unrun (state stays
+   * Active), its status naming this node so the operator unassigns it and schedules none of
+   * the job's tasks here again. Written until it lands or the task leaves this node.
+   */
+  private async giveBack(run: RunRef, rv: string, previous: TaskObject["status"], why: string, recordDir: string): Promise<void> {
+    const what = `task ${run.namespace}/${run.name}`;
+    const nodes = [...(previous?.preparationFailedNodes ?? []).filter((n) => n !== run.node), run.node].slice(-MAX_PREPARATION_FAILED_NODES);
+    try {
+      await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: nodes }, this.writeOptions(run, true));
+      this.opts.log(`${what}: given back unrun: ${why}`);
+    } catch (err) {
+      if (err instanceof ReportStopped) return;
+      if (!(err instanceof NotAssignedHere)) throw err;
+      this.opts.log(`${err.message}: nothing to give back`);
+    }
+    await this.forget(recordDir);
   }
 
   /** Writes the run's Completed status until it lands, the task leaves this node, or the agent stops. */
@@ -359,6 +396,8 @@ export class TaskAgent {
     this.finishedChunks.delete(uid);
     const parsed = parseCollectionChunk(obj);
     if (!parsed.ok) return; // The operator makes chunks; an invalid one is not run.
+    if (this.deletedJobs.has(parsed.value.spec.jobName)) return; // Goes with its job (and collection).
+    if (obj.status?.preparationFailedNodes?.includes(this.opts.node.nodeId)) return; // Given back: the operator takes it elsewhere.
     const execution: ChunkExecution = { abort: new AbortController(), done: Promise.resolve(), jobName: parsed.value.spec.jobName, assignment, rv: meta?.resourceVersion };
     execution.done = this.runChunk(parsed.value, assignment, execution)
       .catch((err: unknown) => this.opts.log(`chunk ${meta?.namespace}/${meta?.name}: ${errorMessage(err)}`))
@@ -432,7 +471,14 @@ export class TaskAgent {
 
   private onJobEvent(kind: EventKind, obj: KubernetesObject): void {
     const name = obj.metadata?.name ?? "";
-    if (kind === "delete") this.parsedJobs.delete(name);
+    if (kind === "delete") {
+      this.parsedJobs.delete(name);
+      // Azure Batch's job delete stops the job's running tasks: their processes end here (no
+      // result is reported; the Tasks go with the Job, which owns them), then the release task runs.
+      this.deletedJobs.set(name, obj.metadata?.uid ?? "");
+      if (this.deletedJobs.size > maxDeletedJobs) this.deletedJobs.delete(this.deletedJobs.keys().next().value!);
+      for (const e of this.runs()) if (e.jobName === name) e.abort.abort();
+    } else this.deletedJobs.delete(name);
     // Only an ended job matters here (its release task); tasks parse their job when they start.
     if (kind === "delete" || (obj as { status?: { state?: string } }).status?.state === "Completed") {
       const parsed = parseJob(obj);
@@ -484,10 +530,9 @@ export class TaskAgent {
   }
 }
 
-/** The outcome of a task that never ran: its job preparation task failed on this node. */
-function notRun(failureInfo: TaskOutcome["failureInfo"]): TaskOutcome {
-  const now = new Date();
-  return { result: "Failure", failureInfo, startTime: now, endTime: now, retryCount: 0 };
+/** The uid of the Job that owns the task (set by the CLI or the operator), if any. */
+function ownerJobUid(obj: TaskObject): string | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.kind === jobNames.kind && r.controller)?.uid;
 }
 
 /**

@@ -168,6 +168,21 @@ describe("runChunk", () => {
     assert.deepEqual([last.state, last.failed, last.failures.length, last.failures[0]!.id, last.failures[0]!.failureInfo], ["Completed", 12, 12, "c-0", failureInfo]);
   });
 
+  test("the job's preparation failed on this node: no item runs; the chunk goes back Active, naming the node, its earlier items kept", async () => {
+    const log = join(root, "refused.log");
+    const lookup: CollectionLookup = { ok: true, spec: collection(30, log, []) };
+    const failureInfo = { category: "UserError" as const, code: "JobPreparationTaskFailed", message: "the job preparation task exited with code 5 on node node-a" };
+    const status: CollectionChunkStatus = { state: "Active", done: 4, succeeded: 4, failed: 0, requeueCount: 1, preparationFailedNodes: ["node-z"] };
+    const { d, writes } = deps("refused", spec30, lookup, { status, prepare: async () => ({ job: job(), ready: { ok: false, failureInfo } }) });
+    assert.equal(await runChunk(d), undefined, "no Completed write");
+    assert.deepEqual(ran(log), [], "no item ran");
+    const last = writes.at(-1)!;
+    assert.equal(last.persistent, true);
+    const s = last.status as { state: string; nodeInfo: unknown; done: number; succeeded: number; preparationFailedNodes: string[] };
+    assert.deepEqual([s.state, s.nodeInfo, s.done, s.succeeded, s.preparationFailedNodes], ["Active", null, 4, 4, ["node-z", "node-a"]]);
+    assert.equal(await readChunkRecord(d.recordDir, d.ref.uid, d.ref.assignment), undefined, "its record is gone");
+  });
+
   test("a write says the chunk is no longer here: the running item is stopped, nothing more runs, the record goes", { timeout: 30_000 }, async () => {
     const log = join(root, "taken.log");
     const lookup: CollectionLookup = { ok: true, spec: collection(30, log, []) };

@@ -7,6 +7,7 @@
 // one's stays for people to read its stdout and stderr.
 import { rm } from "node:fs/promises";
 import type { CollectionChunkSpec, CollectionChunkStatus } from "../../../api/collection-chunk.ts";
+import { MAX_PREPARATION_FAILED_NODES } from "../../../api/task.ts";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
 import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
@@ -117,12 +118,15 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
     if (delay !== undefined) timer = setTimeout(() => ((timer = undefined), writeNow()), delay);
   };
 
+  /** The job's preparation failed on this node: the chunk goes back with its items not done unrun. */
+  let refused: FailureInfo | undefined;
   try {
     if (next < end) {
       schedule();
       const collection = await d.collection(local.signal);
       const prep = collection?.ok && !local.signal.aborted ? await d.prepare(local.signal) : undefined;
-      for (let index = next; index < end && !local.signal.aborted; index++) {
+      if (prep && !prep.ready.ok) refused = prep.ready.failureInfo;
+      for (let index = next; index < end && !local.signal.aborted && !refused; index++) {
         const r = await runItem(index, collection, prep, index === next ? resume : undefined);
         // Stopped mid-item: its outcome is dropped; its started attempt stays in the record.
         if (local.signal.aborted || !r) break;
@@ -144,6 +148,14 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
     return undefined;
   }
   try {
+    if (refused) {
+      // Back to Active, naming this node: the operator unassigns it and puts none of the job's work here again.
+      const nodes = [...(d.status?.preparationFailedNodes ?? []).filter((n) => n !== d.node.nodeId), d.node.nodeId].slice(-MAX_PREPARATION_FAILED_NODES);
+      await d.write({ ...body().status, state: "Active", nodeInfo: null, preparationFailedNodes: nodes }, true);
+      d.log(`${what}: given back with ${end - next} item(s) not run: ${refused.message ?? refused.code}`);
+      await removeChunkRecord(d.recordDir).catch(() => undefined);
+      return undefined;
+    }
     const rv = await d.write(body(new Date().toISOString()).status, true);
     await removeChunkRecord(d.recordDir).catch(() => undefined);
     return rv;
@@ -166,8 +178,7 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
     if (item === undefined) return failed(index, id, undefined, { category: "UserError", code: collectionUnavailable, message: `TaskCollection ${spec.collectionName} has no item ${index}` });
     const task = collectionItemTask(collection.spec, index, item);
     if (!task.ok) return failed(index, id, item, { category: "UserError", code: invalidTaskFromTemplate, message: `item ${index}'s task is not a valid Task: ${formatProblems(task.problems)}`.slice(0, 4096) });
-    if (!prep) return undefined;
-    if (!prep.ready.ok) return failed(index, id, item, prep.ready.failureInfo);
+    if (!prep?.ready.ok) return undefined;
     const o = await executeTask({ ...task.value, jobName: spec.jobName, id }, prep.job, {
       ...d.context,
       signal: local.signal,

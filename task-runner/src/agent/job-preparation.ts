@@ -1,12 +1,12 @@
 // The job preparation task (Azure Batch JobPreparationTask) on this node: it runs once,
 // before the first of the job's tasks starts here; tasks arriving together share that run.
 // With waitForSuccess (the default) the tasks wait for it, and when it fails (after its
-// retries) the job's tasks on this node are completed as failed (JobPreparationTaskFailed)
-// without running. Azure Batch instead leaves them to other nodes; here the operator is the
-// only scheduler and knows nothing of a node's preparation, so failing them makes the failure
-// visible at once instead of leaving the tasks queued forever. The outcome is kept in the
-// job's record on the node (job-record.ts), so an agent restarted in the same node pod does
-// not run it again.
+// retries) the job's tasks on this node go back unrun: a Task is given back to the operator
+// (its status.preparationFailedNodes names the node), which schedules none of the job's tasks
+// here again — Azure Batch leaves them to other nodes — and tells them why they wait when
+// every node failed it; a chunk's items not done fail as JobPreparationTaskFailed. The
+// outcome is kept in the job's record on the node (job-record.ts), so an agent restarted in
+// the same node pod does not run it again.
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
 import type { JobRecord, JobRecords, RunRecord } from "./job-record.ts";
