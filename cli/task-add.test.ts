@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { buildTasks, type AddOptions } from "./task-add.ts";
+import { buildTasks, firstDifference, type AddOptions } from "./task-add.ts";
 import { rangeItems } from "./sources.ts";
 import { defaultNameTemplate } from "./template.ts";
 
@@ -33,4 +33,17 @@ describe("buildTasks", () => {
   for (const [name, tc] of Object.entries(refused)) {
     test(`refuses ${name}`, () => assert.throws(() => buildTasks(rangeItems("10..11"), options(tc.o)), tc.message));
   }
+});
+
+test("firstDifference: where a wanted spec is not contained in a stored one (the API server's defaults are fine)", async (t) => {
+  const cases: Record<string, { want: unknown; have: unknown; path?: string }> = {
+    "the same": { want: { commandLine: "a", constraints: { maxTaskRetryCount: 1 } }, have: { commandLine: "a", constraints: { maxTaskRetryCount: 1 } } },
+    "defaults added": { want: { commandLine: "a" }, have: { commandLine: "a", requiredSlots: 1, constraints: { retentionTime: "P7D" } } },
+    "another command": { want: { commandLine: "a" }, have: { commandLine: "b" }, path: "commandLine" },
+    "a nested value": { want: { constraints: { maxWallClockTime: "1h" } }, have: { constraints: { maxWallClockTime: "2h" } }, path: "constraints.maxWallClockTime" },
+    "an array item": { want: { environmentSettings: [{ name: "A", value: "1" }] }, have: { environmentSettings: [{ name: "A", value: "2" }] }, path: "environmentSettings[0].value" },
+    "an array of another length": { want: { environmentSettings: [{ name: "A" }] }, have: { environmentSettings: [] }, path: "environmentSettings" },
+    "a field missing": { want: { displayName: "x" }, have: {}, path: "displayName" },
+  };
+  for (const [name, c] of Object.entries(cases)) await t.test(name, () => assert.equal(firstDifference(c.want, c.have), c.path));
 });

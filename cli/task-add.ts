@@ -13,8 +13,8 @@ import { MAX_COLLECTION_ITEMS } from "../api/task-collection.ts";
 import { expandTemplate, type TemplateVars } from "../api/template.ts";
 import { controllerRef } from "../kube/apply.ts";
 import { forEachBounded } from "../kube/bounded.ts";
-import type { JobObject } from "../kube/objects.ts";
-import { apiMessage, connect, getJob, statusCode, tasksResource } from "./kube.ts";
+import type { JobObject, TaskObject } from "../kube/objects.ts";
+import { apiMessage, connect, getJob, statusCode, tasksResource, type Cluster } from "./kube.ts";
 import { ProgressLine } from "./progress.ts";
 import { parseRange } from "./range.ts";
 import { blobItems, collectionContainerUrl, fileItems, rangeItems, type Item } from "./sources.ts";
@@ -27,8 +27,11 @@ import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positio
 export const taskAddHelp = `usage: kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE [options]
        kubatch task add JOB (--from-blobs URL [--prefix P] | --from-files GLOB | --range A..B) --command TEMPLATE --collection [--name N] [options]
 
-Creates one task of job JOB (jobs.kubatch.dev) per input item. Idempotent: a task whose
-name exists already counts as existing, so re-running the command adds only what is missing.
+Creates one task of job JOB (jobs.kubatch.dev) per input item, owned by the job (deleting
+the job deletes them). Idempotent: a task whose name exists already with the same spec counts
+as existing, so re-running the command adds only what is missing; one with another spec (an
+earlier command's, e.g. another --range under the default names) or of a deleted job fails,
+named, and the command exits 1.
 
 With --collection it creates one TaskCollection (taskcollections.kubatch.dev, kubectl get ktc)
 instead: one object for up to 10,000,000 items, holding the range, the blob container and
@@ -122,6 +125,46 @@ export function buildTasks(items: readonly Item[], o: AddOptions): { name: strin
     if (!checked.ok) throw new UsageError(`task ${name} (item "${item.item}") would be invalid: ${formatProblems(checked.problems.map((p) => ({ ...p, path: `spec.${p.path}` })))}`);
     return { name, body: { apiVersion: API_VERSION, kind: "Task", metadata: { name, labels: { [addedTaskJobLabel]: o.job }, ...(o.owner ? { ownerReferences: [o.owner] } : {}) }, spec } };
   });
+}
+
+/**
+ * Why a task of that name that exists already is not the one this command would create, or
+ * undefined when it is (same spec as far as the command sets it, same job): re-running the
+ * command is idempotent, but another command's task under the same name is not "existing".
+ */
+async function existingClash(cluster: Cluster, t: { name: string; body: object }, owner: V1OwnerReference | undefined): Promise<string | undefined> {
+  let existing: TaskObject;
+  try {
+    existing = (await cluster.custom.getNamespacedCustomObject({ ...tasksResource, namespace: cluster.namespace, name: t.name })) as TaskObject;
+  } catch (err) {
+    return statusCode(err) === 404 ? "exists, being deleted: run the command again in a moment" : `exists, and could not be read: ${apiMessage(err)}`;
+  }
+  const job = existing.metadata?.ownerReferences?.find((r) => r.kind === "Job" && r.controller);
+  if (owner && job && job.uid !== owner.uid) return `exists, of an earlier job ${job.name} that was deleted (garbage collection takes it in a moment): run the command again then`;
+  const wanted = (t.body as { spec: object }).spec;
+  const differs = firstDifference(wanted, existing.spec ?? {});
+  return differs === undefined ? undefined : `exists with another spec (spec.${differs} differs): choose other names with --name-template, or delete it first`;
+}
+
+/** The first path (a.b.c) where `want` is not contained in `have` (fields `have` adds, such as the API server's defaults, are fine). */
+export function firstDifference(want: unknown, have: unknown, path = ""): string | undefined {
+  if (want !== null && typeof want === "object" && !Array.isArray(want)) {
+    if (have === null || typeof have !== "object" || Array.isArray(have)) return path || "(root)";
+    for (const [k, v] of Object.entries(want)) {
+      const d = firstDifference(v, (have as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(have) || have.length !== want.length) return path;
+    for (const [i, v] of want.entries()) {
+      const d = firstDifference(v, have[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return want === have ? undefined : path;
 }
 
 export async function taskAdd(argv: string[]): Promise<number> {
@@ -236,10 +279,11 @@ export async function taskAdd(argv: string[]): Promise<number> {
       await cluster.custom.createNamespacedCustomObject({ ...tasksResource, namespace: cluster.namespace, body: t.body });
       counts.created++;
     } catch (err) {
-      if (statusCode(err) === 409) counts.existing++;
+      const clash = statusCode(err) === 409 ? await existingClash(cluster, t, opts.owner) : apiMessage(err);
+      if (clash === undefined) counts.existing++;
       else {
         counts.failed++;
-        if (failures.length < 10) failures.push(`  ${t.name}: ${apiMessage(err)}`);
+        if (failures.length < 10) failures.push(`  ${t.name}: ${clash}`);
       }
     }
     progress.update(line());

@@ -66,6 +66,11 @@ describe("kubatch CLI", { skip }, () => {
     const again = await kubatch(args);
     assert.equal(again.code, 0, show(again));
     assert.match(again.stdout, /20 tasks: 0 created, 20 existing, 0 failed/);
+    // Another range under the same default names is another command's work, not "existing".
+    const other = await kubatch(["task", "add", "sweep", "--range", "21..22", "--command", '/bin/sh -c "echo seed {} index {index}; echo note {} >&2"']);
+    assert.equal(other.code, 1, show(other));
+    assert.match(other.stdout, /2 tasks: 0 created, 0 existing, 2 failed/);
+    assert.match(other.stderr, /sweep-task-0: exists with another spec \(spec\.commandLine differs\): choose other names with --name-template/);
     // Created owned by their job (deleting it deletes them), so the operator needs no write to adopt them.
     const job = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "jobs", namespace: ns.name, name: "sweep" })) as { metadata: { uid: string } };
     const owned = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, name: "sweep-task-0" })) as { metadata: { ownerReferences?: object[] } };

@@ -81,7 +81,7 @@ const operatorChecks: Record<string, Check> = {
   "delete auto pools when their lifetime ends": ["delete", "pools.kubatch.dev", "other-ns", true],
   "no deleting Jobs": ["delete", "jobs.kubatch.dev", "other-ns", false],
   "no writing WorkItem specs": ["patch", "workitems.kubatch.dev", "other-ns", false],
-  "no writing TaskCollection specs": ["patch", "taskcollections.kubatch.dev", "other-ns", false],
+  "patch TaskCollections (their job as owner reference)": ["patch", "taskcollections.kubatch.dev", "other-ns", true],
   "no deleting TaskCollections": ["delete", "taskcollections.kubatch.dev", "other-ns", false],
   "no other ServiceAccounts": ["patch", "serviceaccounts/default", "other-ns", false],
   "no ServiceAccount tokens": ["create", `serviceaccounts/${nodeServiceAccount}`, "other-ns", false, "token"],

@@ -53,6 +53,8 @@ export type TaskEntry = {
   generation?: number;
   /** No ownerReferences: its job adopts it (an owner reference, so deleting the job deletes it). */
   unowned?: boolean;
+  /** The uid of the Job that owns it (its controller owner reference). */
+  ownerUid?: string;
   /** status.preparationFailedNodes: nodes whose agent gave the task back (the job's preparation failed there). */
   prepFailedNodes?: string[];
   /** status.conditions as cached: what a waiting task was already told (blocked-explanation.ts). */
@@ -339,15 +341,20 @@ export class DispatchState {
    * Up to `max` of the job's tasks and collections that have no owner reference yet, for the
    * job to adopt: of the tasks those completed, or not assigned and created before `waitingSince` (ms).
    */
-  unownedOfJob(jobKey: string, max: number, waitingSince: number): { tasks: TaskEntry[]; collections: CollectionEntry[] } {
+  unownedOfJob(jobKey: string, max: number, waitingSince: number): { tasks: TaskEntry[]; collections: CollectionEntry[]; earliestWaiting?: number } {
     const tasks: TaskEntry[] = [];
+    /** The creation (ms) of the oldest waiting task not old enough yet: when to look again. */
+    let earliestWaiting: number | undefined;
     for (const key of this.unownedByJob.get(jobKey) ?? []) {
       if (tasks.length >= max) break;
       const t = this.tasks.get(key);
-      if (t && (t.completed || (!t.node && Date.parse(t.created) < waitingSince))) tasks.push(t);
+      if (!t || (t.node && !t.completed)) continue;
+      const created = Date.parse(t.created);
+      if (t.completed || created < waitingSince) tasks.push(t);
+      else if (earliestWaiting === undefined || created < earliestWaiting) earliestWaiting = created;
     }
     const collections = [...(this.collectionsByJob.get(jobKey)?.values() ?? [])].filter((c) => c.unowned).slice(0, max);
-    return { tasks, collections };
+    return { tasks, collections, ...(earliestWaiting !== undefined ? { earliestWaiting } : {}) };
   }
 
   /** The tasks of the job the informers have reported, one per task id (through the id index). */

@@ -9,7 +9,7 @@ import { keyOf, type ChunkChange, type JobChange, type TaskChange } from "../con
 import { chunkEntry } from "./chunk-entry.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { isUsable, nodeInfo, podEnded } from "../pool/node-state.ts";
-import type { DispatchState } from "./dispatch-state.ts";
+import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { taskEntry, timestampText } from "./task-entry.ts";
 import type { TaskValidation } from "./task-validation.ts";
 
@@ -36,6 +36,9 @@ export function indexJob(state: DispatchState, kind: EventKind, obj: JobObject):
   if (kind === "delete") state.deleteJob(key);
   else {
     const created = obj.metadata?.creationTimestamp;
+    const uid = obj.metadata?.uid;
+    // A job created again under the name: the old one's tasks seen before it are not its own.
+    if (uid && state.jobs.get(key)?.uid !== uid) for (const t of state.tasksOfJob(key)) if (t.ownerUid !== undefined && t.ownerUid !== uid) state.deleteTask(t.key);
     state.upsertJob({
       key,
       poolKey,
@@ -58,11 +61,20 @@ export function indexTask(state: DispatchState, kind: EventKind, obj: TaskObject
   if (kind === "delete") {
     state.deleteTask(entry.key);
     validation.forget(obj);
+  } else if (ofOtherJob(state, entry)) {
+    // A task of a deleted job of the same name, until garbage collection takes it: not this job's.
+    state.deleteTask(entry.key);
   } else {
     entry.invalid = validation.invalid(obj);
     state.upsertTask(entry);
   }
   return { obj, entry, before };
+}
+
+/** Owned by a job other than the one of its jobName the cache holds (deleted, created again since). */
+function ofOtherJob(state: DispatchState, entry: TaskEntry): boolean {
+  const uid = state.jobs.get(entry.jobKey)?.uid;
+  return entry.ownerUid !== undefined && uid !== undefined && entry.ownerUid !== uid;
 }
 
 export function indexChunk(state: DispatchState, kind: EventKind, obj: CollectionChunkObject): ChunkChange {

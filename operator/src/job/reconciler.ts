@@ -115,11 +115,12 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
    * number per pass — tasks completed, or waiting for 10 s (the scheduler's assignment carries
    * it otherwise): deleting the job deletes them (garbage collection), as Azure Batch's job
    * delete does, and a job created again under the name never adopts an old one's results.
-   * Objects with another owner are left as they are. Returns whether some were left.
+   * Objects with another owner are left as they are. Returns when to look again, if some are left.
    */
-  async function adopt(raw: JobObject, key: string): Promise<boolean> {
+  async function adopt(raw: JobObject, key: string): Promise<number | undefined> {
     const owner = jobOwnerRef(raw.metadata?.name ?? "", raw.metadata?.uid ?? "");
-    const { tasks, collections } = deps.state.unownedOfJob(key, maxAdoptionsPerPass, now().getTime() - adoptAfterMs);
+    const at = now().getTime();
+    const { tasks, collections, earliestWaiting } = deps.state.unownedOfJob(key, maxAdoptionsPerPass, at - adoptAfterMs);
     const body = (resourceVersion: string | undefined) => ({ metadata: { resourceVersion, ownerReferences: [owner] } });
     await forEachBounded(tasks, concurrency, (t) => deps.custom.patchNamespacedCustomObject({ ...taskRef(t), body: body(t.resourceVersion) }, mergePatch).catch(ignoreConflictOrGone));
     await forEachBounded(collections, concurrency, (c) =>
@@ -127,7 +128,8 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
         .patchNamespacedCustomObject({ group: GROUP, version: VERSION, plural: taskCollectionNames.plural, namespace: raw.metadata?.namespace ?? "", name: c.key.split("/")[1] ?? "", fieldManager, body: body(c.resourceVersion) }, mergePatch)
         .catch(ignoreConflictOrGone),
     );
-    return tasks.length + collections.length >= maxAdoptionsPerPass;
+    if (tasks.length + collections.length >= maxAdoptionsPerPass) return 1_000;
+    return earliestWaiting === undefined ? undefined : Math.max(1_000, earliestWaiting + adoptAfterMs - at);
   }
 
   return async function reconcile(key: string): Promise<Outcome> {
@@ -209,7 +211,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     // A new or cleared batch of deleted tasks must not be counted from a stale job: 409, then again.
     await deps.writer.patchStatus(retention.changesBatch ? { ...ref, resourceVersion: raw.metadata?.resourceVersion } : ref, raw.status, status);
     await forEachBounded(retention.toDelete, concurrency, (task) => deps.writes.retire({ namespace, ...task }));
-    const moreToAdopt = raw.metadata?.deletionTimestamp ? false : await adopt(raw, key);
+    const adoptAgain = raw.metadata?.deletionTimestamp ? undefined : await adopt(raw, key);
 
     // Azure Batch refuses a task added to a completed job (JobCompleted); here it is an object
     // already, so it says why it never runs.
@@ -218,7 +220,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
       if (told) return told;
     }
     if (status.state === "Enabling") return { requeueAfterMs: 50 };
-    if (moreToAdopt) return { requeueAfterMs: 1_000 };
+
     const at = now().getTime();
     // The wall clock matters only until something ends the job.
     const deadline = ending ? undefined : wallClockDeadline({ ...job, status });
@@ -226,7 +228,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     // Due tasks held back (a task that has not started depends on them) are looked at again in 10 s.
     const due = deps.state.nextRetirement(key);
     const retire = due === undefined ? undefined : due > at ? due - at : retention.toDelete.length > 0 ? 1_000 : 10_000;
-    const after = Math.min(wallClock ?? Infinity, retire ?? Infinity);
+    const after = Math.min(wallClock ?? Infinity, retire ?? Infinity, adoptAgain ?? Infinity);
     return after === Infinity ? undefined : { requeueAfterMs: after };
   };
 }

@@ -9,7 +9,7 @@
 // same label and annotation) run through a second watch, each chunk's items one after another
 // (chunk-runner.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
-import { GROUP, VERSION } from "../../../api/group.ts";
+import { API_VERSION, GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
 import { MAX_PREPARATION_FAILED_NODES, parseTask, taskNames, type Task } from "../../../api/task.ts";
 import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
@@ -196,9 +196,7 @@ export class TaskAgent {
     // Given back (the job's preparation failed here): the operator takes it to another node.
     if (obj.status?.preparationFailedNodes?.includes(this.opts.node.nodeId)) return;
     // Its job was deleted (maybe created again): the task goes too (garbage collection), it does not start again.
-    const owner = ownerJobUid(obj);
-    const jobUid = this.jobInformer.get(obj.spec?.jobName ?? "", this.opts.namespace)?.metadata?.uid;
-    if (this.deletedJobs.has(obj.spec?.jobName ?? "") || (owner && jobUid && owner !== jobUid)) return;
+    if (this.ofDeletedJob(obj)) return;
     const written = this.finished.get(uid);
     // An event older than our Completed write is stale, not a reactivation.
     if (written !== undefined && Number(obj.metadata?.resourceVersion) <= written) return;
@@ -279,9 +277,12 @@ export class TaskAgent {
 
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // A task of a job deleted (maybe created again since) that garbage collection has not removed yet.
+    // The owner is compared with the job as cached, parsed or not (a job this agent cannot parse is not a deleted one).
     const owner = ownerJobUid(obj);
-    if (owner && owner !== job?.metadata.uid) {
+    if (owner && owner !== this.jobInformer.get(task.spec.jobName, this.opts.namespace)?.metadata?.uid) {
       this.opts.log(`${what}: its job ${task.spec.jobName} (uid ${owner}) was deleted: not run`);
+      // Remembered, so the next event of the task (until garbage collection takes it) starts nothing.
+      if (!this.jobInformer.get(task.spec.jobName, this.opts.namespace)) this.rememberDeleted(task.spec.jobName, owner);
       return this.forget(recordDir);
     }
     // The job's preparation task first (once per node); after a failed one the task is given
@@ -327,7 +328,9 @@ export class TaskAgent {
     const what = `task ${run.namespace}/${run.name}`;
     const nodes = [...(previous?.preparationFailedNodes ?? []).filter((n) => n !== run.node), run.node].slice(-MAX_PREPARATION_FAILED_NODES);
     try {
-      await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: nodes }, this.writeOptions(run, true));
+      const next = await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: nodes }, this.writeOptions(run, true));
+      // Events older than this write do not start the task again (the cache may lag).
+      this.finished.set(run.uid, Number(next));
       this.opts.log(`${what}: given back unrun: ${why}`);
     } catch (err) {
       if (err instanceof ReportStopped) return;
@@ -396,7 +399,7 @@ export class TaskAgent {
     this.finishedChunks.delete(uid);
     const parsed = parseCollectionChunk(obj);
     if (!parsed.ok) return; // The operator makes chunks; an invalid one is not run.
-    if (this.deletedJobs.has(parsed.value.spec.jobName)) return; // Goes with its job (and collection).
+    if (this.deletedJobs.has(parsed.value.spec.jobName)) return; // Goes with its job (and collection); looked at again if the job is created again.
     if (obj.status?.preparationFailedNodes?.includes(this.opts.node.nodeId)) return; // Given back: the operator takes it elsewhere.
     const execution: ChunkExecution = { abort: new AbortController(), done: Promise.resolve(), jobName: parsed.value.spec.jobName, assignment, rv: meta?.resourceVersion };
     execution.done = this.runChunk(parsed.value, assignment, execution)
@@ -431,7 +434,7 @@ export class TaskAgent {
         ),
       prepare: async (signal) => {
         const job = await this.job(chunk.spec.jobName, signal);
-        // The job's preparation task first (once per node); a failed one fails the items unrun.
+        // The job's preparation task first (once per node); after a failed one the chunk is given back.
         return { job, ready: job && !signal.aborted ? await this.preparations.beforeTask(job, signal) : { ok: true } };
       },
       context: this.executionContext(namespace),
@@ -475,16 +478,39 @@ export class TaskAgent {
       this.parsedJobs.delete(name);
       // Azure Batch's job delete stops the job's running tasks: their processes end here (no
       // result is reported; the Tasks go with the Job, which owns them), then the release task runs.
-      this.deletedJobs.set(name, obj.metadata?.uid ?? "");
-      if (this.deletedJobs.size > maxDeletedJobs) this.deletedJobs.delete(this.deletedJobs.keys().next().value!);
+      this.rememberDeleted(name, obj.metadata?.uid ?? "");
       for (const e of this.runs()) if (e.jobName === name) e.abort.abort();
-    } else this.deletedJobs.delete(name);
+    } else if (this.deletedJobs.delete(name) && !this.stopping) {
+      // Created again: its tasks and chunks that arrived before it were skipped; look at them now.
+      for (const t of this.informer.list()) if (t.spec?.jobName === name) this.onEvent("update", t);
+      for (const c of this.chunkInformer.list()) if (c.spec?.jobName === name) this.onChunkEvent("update", c);
+    }
     // Only an ended job matters here (its release task); tasks parse their job when they start.
     if (kind === "delete" || (obj as { status?: { state?: string } }).status?.state === "Completed") {
       const parsed = parseJob(obj);
       if (parsed.ok) this.releases.onJob(kind, parsed.value);
     }
     for (const wake of this.jobWaiters.get(name) ?? []) wake();
+  }
+
+  private rememberDeleted(jobName: string, uid: string): void {
+    this.deletedJobs.delete(jobName);
+    this.deletedJobs.set(jobName, uid);
+    if (this.deletedJobs.size > maxDeletedJobs) this.deletedJobs.delete(this.deletedJobs.keys().next().value!);
+  }
+
+  /**
+   * Whether the task belongs to a deleted job: one owned by a job uid other than the cached
+   * job's, or one of a job name deleted here whose owner is that job (or unknown) — a task of a
+   * job created again under the name is looked at again when that job's event comes.
+   */
+  private ofDeletedJob(obj: TaskObject): boolean {
+    const jobName = obj.spec?.jobName ?? "";
+    const owner = ownerJobUid(obj);
+    const deleted = this.deletedJobs.get(jobName);
+    if (deleted !== undefined && (owner === undefined || owner === deleted)) return true;
+    const jobUid = this.jobInformer.get(jobName, this.opts.namespace)?.metadata?.uid;
+    return owner !== undefined && jobUid !== undefined && owner !== jobUid;
   }
 
   /** The task's Job from the watch cache; a task that arrives before its job waits for it a little. */
@@ -532,7 +558,7 @@ export class TaskAgent {
 
 /** The uid of the Job that owns the task (set by the CLI or the operator), if any. */
 function ownerJobUid(obj: TaskObject): string | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.kind === jobNames.kind && r.controller)?.uid;
+  return obj.metadata?.ownerReferences?.find((r) => r.apiVersion === API_VERSION && r.kind === jobNames.kind && r.controller)?.uid;
 }
 
 /**

@@ -54,7 +54,10 @@ export type ChunkRunDeps = {
   intervalMs?: number;
 };
 
-/** Runs the chunk to its end; returns the resourceVersion of its Completed write, or undefined when it did not land (stopped, taken away). */
+/**
+ * Runs the chunk to its end; returns the resourceVersion of its last write — Completed, or the
+ * give-back after a failed job preparation — or undefined when it did not land (stopped, taken away).
+ */
 export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
   const { ref, spec } = d;
   const what = `chunk ${ref.namespace}/${ref.name}`;
@@ -151,10 +154,10 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
     if (refused) {
       // Back to Active, naming this node: the operator unassigns it and puts none of the job's work here again.
       const nodes = [...(d.status?.preparationFailedNodes ?? []).filter((n) => n !== d.node.nodeId), d.node.nodeId].slice(-MAX_PREPARATION_FAILED_NODES);
-      await d.write({ ...body().status, state: "Active", nodeInfo: null, preparationFailedNodes: nodes }, true);
+      const rv = await d.write({ ...body().status, state: "Active", nodeInfo: null, preparationFailedNodes: nodes }, true);
       d.log(`${what}: given back with ${end - next} item(s) not run: ${refused.message ?? refused.code}`);
       await removeChunkRecord(d.recordDir).catch(() => undefined);
-      return undefined;
+      return rv;
     }
     const rv = await d.write(body(new Date().toISOString()).status, true);
     await removeChunkRecord(d.recordDir).catch(() => undefined);

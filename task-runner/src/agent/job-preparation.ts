@@ -4,7 +4,7 @@
 // retries) the job's tasks on this node go back unrun: a Task is given back to the operator
 // (its status.preparationFailedNodes names the node), which schedules none of the job's tasks
 // here again — Azure Batch leaves them to other nodes — and tells them why they wait when
-// every node failed it; a chunk's items not done fail as JobPreparationTaskFailed. The
+// every node failed it; a chunk goes back the same way with its items not done. The
 // outcome is kept in the job's record on the node (job-record.ts), so an agent restarted in
 // the same node pod does not run it again.
 import type { FailureInfo } from "../../../api/failure-info.ts";
