@@ -157,6 +157,23 @@ describe("against the API server", { skip }, () => {
       ok(["-n", namespace, "delete", "ktask", "fresh"]);
     });
 
+    it("refuses a change to a started task's spec; allows it while Active (new, requeued, reactivated) and status or metadata changes after", () => {
+      ok(["-n", namespace, "apply", "-f", "-"], JSON.stringify({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "started" }, spec: { jobName: "j", commandLine: "echo 1" } }));
+      const patchSpec = (commandLine: string) => kubectl(["-n", namespace, "patch", "ktask", "started", "--type=merge", "-p", JSON.stringify({ spec: { commandLine } })]);
+      const setState = (state: string) => ok(["-n", namespace, "patch", "ktask", "started", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { state } })]);
+      assert.equal(patchSpec("echo 2").code, 0, "Active: the spec may change");
+      for (const state of ["Running", "Completed"]) {
+        setState(state);
+        const r = patchSpec(`echo ${state}`);
+        assert.notEqual(r.code, 0, `${state}: the spec change was accepted`);
+        assert.match(r.stderr, /spec: Invalid value: "object": spec cannot change once the task has started/);
+      }
+      ok(["-n", namespace, "label", "ktask", "started", "note=kept"]);
+      setState("Active");
+      assert.equal(patchSpec("echo 3").code, 0, "Active again: the spec may change");
+      ok(["-n", namespace, "delete", "ktask", "started"]);
+    });
+
     it("refuses a bad duration naming the accepted forms, not the regex", () => {
       const r = kubectl(["-n", namespace, "create", "--dry-run=server", "-f", "-"], JSON.stringify({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "d" }, spec: { jobName: "j", commandLine: "x", constraints: { maxWallClockTime: "ten minutes" } } }));
       assert.notEqual(r.code, 0, "accepted");

@@ -108,6 +108,19 @@ const taskObjectShape = objectSchema(taskNames, taskSpecSchema, taskStatusSchema
 const OWN_ID = "(has(self.spec.id) ? self.spec.id : self.metadata.name)";
 const HAS_DEPS = "!has(self.spec) || !has(self.spec.dependsOn)";
 
+/**
+ * A transition rule (the API server checks it on update): once a node started the task it runs,
+ * or ran, the spec it read then, so a change would say what did not happen. Requeued or
+ * reactivated (Active again), it may change. Stricter than Azure Batch, which lets a task's
+ * constraints change (docs/architecture.md, differences).
+ */
+const startedTaskSpecRule: CrossFieldRule<z.output<typeof taskObjectShape>> = {
+  rule: "!has(oldSelf.status) || !has(oldSelf.status.state) || oldSelf.status.state == 'Active' || self.spec == oldSelf.spec",
+  message: "spec cannot change once the task has started (status.state Running or Completed): its node runs, or ran, the spec it read then; add another task, or reactivate this one first",
+  fieldPath: ".spec",
+  holds: () => true,
+};
+
 /** Rules on the whole Task (CEL at the CRD's root, where metadata.name is visible). */
 export const taskObjectRules: CrossFieldRule<z.output<typeof taskObjectShape>>[] = [
   {
@@ -124,6 +137,7 @@ export const taskObjectRules: CrossFieldRule<z.output<typeof taskObjectShape>>[]
     fieldPath: ".spec.dependsOn.taskIdRanges",
     holds: (t) => !dependsOnItself(t.spec.id ?? t.metadata.name, t.spec.dependsOn).taskIdRanges,
   },
+  startedTaskSpecRule,
 ];
 
 const taskObject = withRules(taskObjectShape, taskObjectRules);

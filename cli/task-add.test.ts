@@ -8,9 +8,9 @@ const options = (o: Partial<AddOptions> = {}): AddOptions => ({ job: "sweep", co
 type Built = { metadata: { name: string; labels: Record<string, string> }; spec: Record<string, unknown> };
 
 describe("buildTasks", () => {
-  test("a range: default names <job>-task-{index}, the job label, the expanded command", () => {
-    const tasks = buildTasks(rangeItems("10..12"), options()).map((t) => t.body as Built);
-    assert.deepEqual(tasks.map((t) => t.metadata.name), ["sweep-task-0", "sweep-task-1", "sweep-task-2"]);
+  test("a range: default names <job>-task-{item}, the job label, the expanded command", () => {
+    const tasks = buildTasks(rangeItems("10..12"), options({ nameTemplate: defaultNameTemplate("sweep", true) })).map((t) => t.body as Built);
+    assert.deepEqual(tasks.map((t) => t.metadata.name), ["sweep-task-10", "sweep-task-11", "sweep-task-12"]);
     assert.deepEqual(tasks[2]!.metadata.labels, { "kubatch.dev/job": "sweep" });
     assert.deepEqual(tasks[2]!.spec, { jobName: "sweep", commandLine: "simulate --seed 12", displayName: "12" });
   });

@@ -51,7 +51,8 @@ Input (exactly one):
 
 Task:
       --command TEMPLATE     the task's command line (run without a shell; use /bin/sh -c "…" for one)
-      --name-template T      task names (default: <job>-task-{index}); made DNS-safe, at most 63 chars
+      --name-template T      task names, made DNS-safe, at most 63 chars (default:
+                             <job>-task-{item} for --range, else <job>-task-{index})
       --max-retries N        constraints.maxTaskRetryCount (-1 = unlimited, 0..100)
       --max-wall-clock D     constraints.maxWallClockTime ("90s", "1h", "PT15M")
       --env K=V              an environment setting (repeatable; the value is a template)
@@ -247,7 +248,7 @@ export async function taskAdd(argv: string[]): Promise<number> {
     return createCollection(cluster, object);
   }
 
-  const nameTemplate = values["name-template"] ?? defaultNameTemplate(job);
+  const nameTemplate = values["name-template"] ?? defaultNameTemplate(job, values.range !== undefined);
   const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
   checkTemplate(nameTemplate, "--name-template", available);
 

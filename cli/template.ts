@@ -39,7 +39,11 @@ export function dnsSafeName(text: string): string {
   return name;
 }
 
-/** The default name template: `<job>-task-{index}`. */
-export function defaultNameTemplate(job: string): string {
-  return `${job}-task-{index}`;
+/**
+ * The default name template: `<job>-task-{item}` for a --range (another range adds other
+ * tasks, an overlapping one finds its own), else `<job>-task-{index}` (paths and URLs do not
+ * make names).
+ */
+export function defaultNameTemplate(job: string, range = false): string {
+  return `${job}-task-${range ? "{item}" : "{index}"}`;
 }

@@ -236,12 +236,12 @@ describe("job semantics", { skip: noCluster }, () => {
     await k.create("TaskCollection", "del-items", { jobName: "del", source: { range: { start: 0, end: 0 } }, task: { commandLine: tick("item-{index}") } }, { job: "del" });
     const tasks = await Promise.all(["a", "b", "c"].map((id) => running(`del-${id}`)));
     const uid = (await k.job("del")).metadata.uid;
-    const owners = async (plural: string, name: string) =>
-      ((await k.custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural, name })) as { metadata: { ownerReferences?: { uid: string; controller?: boolean }[] } }).metadata.ownerReferences;
-    await eventually("the job owns its tasks and its collection", 30_000, async () => {
-      const all = [...(await Promise.all(["a", "b", "c"].map((id) => owners("tasks", `del-${id}`)))), await owners("taskcollections", "del-items")];
-      return all.every((o) => o?.some((r) => r.uid === uid && r.controller)) ? true : undefined;
-    });
+    type Meta = { metadata: { ownerReferences?: { uid: string; controller?: boolean }[]; labels?: Record<string, string> } };
+    const meta = async (plural: string, name: string) => ((await k.custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural, name })) as Meta).metadata;
+    await eventually("the job owns its tasks and its collection, which carry its label", 30_000, async () => {
+      const all = [...(await Promise.all(["a", "b", "c"].map((id) => meta("tasks", `del-${id}`)))), await meta("taskcollections", "del-items")];
+      return all.every((m) => m.ownerReferences?.some((r) => r.uid === uid && r.controller) && m.labels?.["kubatch.dev/job"] === "del") ? true : undefined;
+    }, async () => JSON.stringify(await meta("tasks", "del-a")));
     const ticking = () => readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("tick "));
     await eventually("every task and item ticks", 60_000, async () => {
       const ids = new Set(ticking().map((l) => l.split(" ")[1]));

@@ -52,7 +52,7 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       setup: { nodes: ["n1", "n2"], jobs: [{ name: "j", uid: "uid-j" }], tasks: [{ name: "t1", unowned: true }, { name: "t2" }] },
       want: {
         writes: [
-          { verb: "patch", kind: "Task", name: "t1", body: { metadata: { resourceVersion: "1", labels: { [nodeLabel]: "n1" }, ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }] } } },
+          { verb: "patch", kind: "Task", name: "t1", body: { metadata: { resourceVersion: "1", labels: { [nodeLabel]: "n1", "kubatch.dev/job": "j" }, ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }] } } },
           assign("t2", "n2"),
         ],
         assigned: ["t1→n1", "t2→n2"],

@@ -10,7 +10,7 @@ import type { Outcome } from "../controller/work-queue.ts";
 import { mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
 import { isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
-import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { addedTaskJobLabel, assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
 import { jobOwnerRef } from "./job-owner.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
@@ -62,9 +62,12 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     deps.state.upsertTask({ ...task, node });
     // A task with no owner (kubectl, GitOps) gets its job as owner in the same write (no write of its own, no race with this one).
     const jobUid = task.unowned && !task.chunk ? deps.state.jobs.get(task.jobKey)?.uid : undefined;
-    const owner = jobUid ? { ownerReferences: [jobOwnerRef(task.jobKey.split("/")[1] ?? "", jobUid)] } : {};
+    const jobName = task.jobKey.split("/")[1] ?? "";
+    const owner = jobUid ? { ownerReferences: [jobOwnerRef(jobName, jobUid)] } : {};
+    // With its owner it gets the job label too, as the CLI's tasks have it (`kubectl get ktask -l kubatch.dev/job=J`).
+    const labels = { [nodeLabel]: node, ...(jobUid ? { [addedTaskJobLabel]: jobName } : {}) };
     try {
-      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels: { [nodeLabel]: node }, annotations: { [assignmentAnnotation]: randomUUID() }, ...owner } } }, mergePatch);
+      await deps.custom.patchNamespacedCustomObject({ ...ref(task), body: { metadata: { resourceVersion: task.resourceVersion, labels, annotations: { [assignmentAnnotation]: randomUUID() }, ...owner } } }, mergePatch);
       failpoint("dispatch.after-assign");
       deps.onAssigned?.(task, node);
     } catch (err) {

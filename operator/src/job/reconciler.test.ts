@@ -81,7 +81,7 @@ test("the job reconciler: status, the job manager task, ending, disabling and ex
       want: {
         writes: [
           jobStatusWrite({ state: "Active", taskCounts: { active: 3, running: 1, completed: 1 } }),
-          ...["a", "c"].map((name): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion: name === "a" ? "7" : "1", ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }] } } })),
+          ...["a", "c"].map((name): WantWrite => ({ verb: "patch", kind: "Task", name, body: { metadata: { resourceVersion: name === "a" ? "7" : "1", ownerReferences: [{ apiVersion: "kubatch.dev/v1alpha1", kind: "Job", name: "j", uid: "uid-j", controller: true }], labels: { "kubatch.dev/job": "j" } } } })),
           { verb: "patch", kind: "TaskCollection", name: "sweep", body: { metadata: { resourceVersion: "3", ownerReferences: [{ kind: "Job", name: "j", uid: "uid-j", controller: true }] } } },
         ],
         outcome: { requeueAfterMs: 5_000 },

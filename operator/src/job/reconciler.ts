@@ -16,7 +16,7 @@ import type { Outcome } from "../controller/work-queue.ts";
 import type { DispatchState, ItemJobAction, TaskEntry } from "../dispatch/dispatch-state.ts";
 import { collectionChunkNames } from "../../../api/collection-chunk.ts";
 import { taskCollectionNames } from "../../../api/task-collection.ts";
-import { itemJobActionsAppliedAnnotation, jobActionAppliedAnnotation } from "../../../api/labels.ts";
+import { addedTaskJobLabel, itemJobActionsAppliedAnnotation, jobActionAppliedAnnotation } from "../../../api/labels.ts";
 import type { TaskWrites } from "../dispatch/task-writes.ts";
 import { controllerRef, fieldManager, mergePatch, type CustomObjectWrites, type Writer } from "../../../kube/apply.ts";
 import { ignoreConflictOrGone } from "../../../kube/errors.ts";
@@ -121,7 +121,7 @@ export function makeJobReconciler(deps: JobReconcilerDeps): (key: string) => Pro
     const owner = jobOwnerRef(raw.metadata?.name ?? "", raw.metadata?.uid ?? "");
     const at = now().getTime();
     const { tasks, collections, earliestWaiting } = deps.state.unownedOfJob(key, maxAdoptionsPerPass, at - adoptAfterMs);
-    const body = (resourceVersion: string | undefined) => ({ metadata: { resourceVersion, ownerReferences: [owner] } });
+    const body = (resourceVersion: string | undefined) => ({ metadata: { resourceVersion, ownerReferences: [owner], labels: { [addedTaskJobLabel]: raw.metadata?.name ?? "" } } });
     await forEachBounded(tasks, concurrency, (t) => deps.custom.patchNamespacedCustomObject({ ...taskRef(t), body: body(t.resourceVersion) }, mergePatch).catch(ignoreConflictOrGone));
     await forEachBounded(collections, concurrency, (c) =>
       deps.custom
