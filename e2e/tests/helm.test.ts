@@ -121,6 +121,7 @@ describe("helm chart", { skip: found.skip }, () => {
         assert.ok(c.args.includes("--config=/etc/kubatch/config.yaml"));
         assert.ok(c.args.includes("--metrics-addr=0.0.0.0:8080"));
         assert.ok(c.args.includes("--health-addr=0.0.0.0:8081"));
+        assert.ok(c.args.includes("--log-format=text"));
         // Pod security: the restricted Pod Security Standard.
         assert.deepEqual(dep.spec.template.spec.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
         assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } });

@@ -1,8 +1,9 @@
 // The kubatch controller manager.
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { startHealthServer } from "../../kube/health-server.ts";
 import { loadKubeConfig } from "../../kube/kube-config.ts";
+import { operatorUsage, parseOperatorFlags, splitHostPort } from "./config/command-line.ts";
+import { formatLogLine } from "./config/log-line.ts";
 import { loadOperatorConfig } from "./config/operator-config.ts";
 import { makeControllerManager } from "./manager/controller-manager.ts";
 import { LeaderElector, type Leadership } from "./manager/leader-election.ts";
@@ -10,21 +11,22 @@ import { kubernetesLeaseStore } from "./manager/lease-store.ts";
 import { makeMetrics } from "./metrics/metrics.ts";
 import { startMetricsServer } from "./metrics/metrics-server.ts";
 
-const { values } = parseArgs({
-  options: {
-    config: { type: "string", default: process.env.KUBATCH_CONFIG },
-    "health-addr": { type: "string", default: "127.0.0.1:8081" },
-    "metrics-addr": { type: "string", default: "127.0.0.1:8080" },
-    "leader-elect": { type: "boolean", default: false },
-    "leader-election-namespace": { type: "string", default: process.env.POD_NAMESPACE ?? "default" },
-    "leader-election-id": { type: "string", default: "kubatch-operator" },
-  },
-});
+const parsed = parseOperatorFlags(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(`kubatch-operator: ${parsed.error}\n\n${operatorUsage}`);
+  process.exit(2);
+}
+if ("help" in parsed) {
+  console.log(operatorUsage);
+  process.exit(0);
+}
+const flags = parsed.flags;
 
-const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+const log = (line: string) => console.log(formatLogLine(flags.logFormat, new Date(), "info", line));
+const logError = (line: string) => console.error(formatLogLine(flags.logFormat, new Date(), "error", line));
 
 async function main(): Promise<void> {
-  const config = loadOperatorConfig(values.config);
+  const config = loadOperatorConfig(flags.config);
   // Aborts when the lease is lost: every controller and every API call in flight stop at once.
   const leadership = new AbortController();
   let elector: Leadership | undefined;
@@ -35,15 +37,16 @@ async function main(): Promise<void> {
   log(`kubatch operator starting against ${kc.getCurrentCluster()?.server}`);
   const metrics = makeMetrics();
   const manager = makeControllerManager(kc, config, log, metrics);
-  let leading = !values["leader-elect"];
-  const [healthHost, healthPort] = splitHostPort("--health-addr", values["health-addr"]!);
+  let leading = !flags.leaderElect;
+  const [healthHost, healthPort] = splitHostPort(flags.healthAddr);
   // Ready means: leading with synced caches, or standing by as a follower.
   const health = await startHealthServer(healthHost, healthPort, {
     live: () => undefined,
     ready: () => (leading && !manager.ready() ? "the caches have not synced yet" : undefined),
   });
-  const [metricsHost, metricsPort] = splitHostPort("--metrics-addr", values["metrics-addr"]!);
+  const [metricsHost, metricsPort] = splitHostPort(flags.metricsAddr);
   const metricsServer = await startMetricsServer(metricsHost, metricsPort, metrics.registry);
+  log(`health on http://${flags.healthAddr}/healthz and /readyz, metrics on http://${flags.metricsAddr}/metrics`);
   let stopping = false;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
@@ -58,15 +61,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  if (!values["leader-elect"]) {
+  if (!flags.leaderElect) {
     metrics.leader.set(1);
     await manager.start(leadership.signal);
     log("operator running");
     return;
   }
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
-  const namespace = values["leader-election-namespace"]!;
-  const name = values["leader-election-id"]!;
+  const namespace = flags.leaderElectionNamespace;
+  const name = flags.leaderElectionId;
   // The election's own calls must outlive a lost lease (to stand by, to hand it over): a config of their own.
   const store = kubernetesLeaseStore(loadKubeConfig(), namespace, name);
   elector = new LeaderElector({ store, identity, log: (line) => log(`${line} (lease ${namespace}/${name})`) }).start({
@@ -85,14 +88,7 @@ async function main(): Promise<void> {
   });
 }
 
-function splitHostPort(flag: string, addr: string): [string, number] {
-  const at = addr.lastIndexOf(":");
-  const port = Number(addr.slice(at + 1));
-  if (at < 0 || !Number.isInteger(port)) throw new Error(`${flag}: expected host:port, got "${addr}"`);
-  return [addr.slice(0, at), port];
-}
-
 main().catch((err: unknown) => {
-  log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  logError(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });
