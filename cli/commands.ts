@@ -1,4 +1,4 @@
-// `kubatch task …` and `kubatch job …`: each subcommand's module loads only when it runs.
+// `kubatch task|job|pool|node …`: each subcommand's module loads only when it runs.
 import { runGroup, type Subcommand } from "./usage.ts";
 
 const taskCommands: Record<string, Subcommand> = {
@@ -21,6 +21,10 @@ const taskCommands: Record<string, Subcommand> = {
 };
 
 const jobCommands: Record<string, Subcommand> = {
+  list: {
+    about: "list the namespace's jobs: state, pool, priority, task counts",
+    load: async () => import("./resource-lists.ts").then((m) => ({ help: m.jobListHelp, run: m.jobList })),
+  },
   wait: {
     about: "wait for all of a job's tasks to complete, with a progress bar",
     load: async () => import("./job-wait.ts").then((m) => ({ help: m.jobWaitHelp, run: m.jobWait })),
@@ -44,12 +48,29 @@ const jobCommands: Record<string, Subcommand> = {
 };
 
 const poolCommands: Record<string, Subcommand> = {
+  list: {
+    about: "list the namespace's pools: allocation state, nodes now and targeted, idle and running",
+    load: async () => import("./resource-lists.ts").then((m) => ({ help: m.poolListHelp, run: m.poolList })),
+  },
   autoscale: {
     about: "evaluate an autoscale formula against the pool now (dry run)",
     load: async () => import("./pool-autoscale.ts").then((m) => ({ help: m.poolAutoscaleHelp, run: m.poolAutoscale })),
   },
 };
 
-export const poolCommand = (argv: string[]) => runGroup("pool", poolCommands, argv);
-export const taskCommand = (argv: string[]) => runGroup("task", taskCommands, argv);
-export const jobCommand = (argv: string[]) => runGroup("job", jobCommands, argv);
+const nodeCommands: Record<string, Subcommand> = {
+  list: {
+    about: "list a pool's nodes: state, running tasks and slots, tasks run, the start task",
+    load: async () => import("./resource-lists.ts").then((m) => ({ help: m.nodeListHelp, run: m.nodeList })),
+  },
+};
+
+/** The command groups, for `kubatch <group> <command>` and the top-level help (which names every command). */
+export const groups: Record<string, { about: string; commands: Record<string, Subcommand> }> = {
+  task: { about: "a job's tasks", commands: taskCommands },
+  job: { about: "jobs and their progress", commands: jobCommands },
+  pool: { about: "pools", commands: poolCommands },
+  node: { about: "a pool's nodes", commands: nodeCommands },
+};
+
+export const runCommandGroup = (group: string, argv: string[]) => runGroup(group, groups[group]!.commands, argv);

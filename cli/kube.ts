@@ -6,7 +6,7 @@ import { GROUP, VERSION } from "../api/group.ts";
 import { collectionChunkNames } from "../api/collection-chunk.ts";
 import { taskCollectionNames } from "../api/task-collection.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
-import type { CollectionChunkObject, JobObject, TaskCollectionObject, TaskObject } from "../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
 
 export interface Cluster {
@@ -28,6 +28,7 @@ export function connect(opts: { namespace?: string; kubeconfig?: string; context
 
 export const tasksResource = { group: GROUP, version: VERSION, plural: "tasks" } as const;
 export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } as const;
+export const poolsResource = { group: GROUP, version: VERSION, plural: "pools" } as const;
 export const taskCollectionsResource = { group: GROUP, version: VERSION, plural: taskCollectionNames.plural } as const;
 export const collectionChunksResource = { group: GROUP, version: VERSION, plural: collectionChunkNames.plural } as const;
 
@@ -93,7 +94,7 @@ export async function jobFieldSelector(c: Cluster, job: string): Promise<string 
   }
 }
 
-type Resource = typeof tasksResource | typeof taskCollectionsResource | typeof collectionChunksResource;
+type Resource = typeof tasksResource | typeof jobsResource | typeof poolsResource | typeof taskCollectionsResource | typeof collectionChunksResource;
 
 /** Every object of the namespace's list that `keep` accepts, 1,000 a page, and the list's resourceVersion. */
 async function listAll<T>(c: Cluster, resource: Resource, keep: (o: T) => boolean, fieldSelector?: string): Promise<{ items: T[]; resourceVersion: string }> {
@@ -112,6 +113,25 @@ async function listAll<T>(c: Cluster, resource: Resource, keep: (o: T) => boolea
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
   } while (cont);
   return { items, resourceVersion };
+}
+
+/** The namespace's jobs (paged). */
+export async function listJobs(c: Cluster): Promise<JobObject[]> {
+  return (await listAll<JobObject>(c, jobsResource, () => true)).items;
+}
+
+/** The namespace's pools (paged). */
+export async function listPools(c: Cluster): Promise<PoolObject[]> {
+  return (await listAll<PoolObject>(c, poolsResource, () => true)).items;
+}
+
+export async function getPool(c: Cluster, name: string): Promise<PoolObject> {
+  try {
+    return (await c.custom.getNamespacedCustomObject({ ...poolsResource, namespace: c.namespace, name })) as PoolObject;
+  } catch (err) {
+    if (statusCode(err) === 404) throw new CliError(`pool "${name}" not found in namespace "${c.namespace}" (pools.kubatch.dev)`);
+    throw new CliError(`reading pool "${name}": ${apiMessage(err)}`);
+  }
 }
 
 /** Every task of the job (paged), and the resourceVersion to watch from. */

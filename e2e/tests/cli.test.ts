@@ -57,6 +57,32 @@ describe("kubatch CLI", { skip }, () => {
   });
   after(() => ns.remove());
 
+  test("--version, a help that names every command; job list, pool list and node list show the namespace's jobs, pools and nodes", { timeout: 60_000 }, async () => {
+    const version = await run(kubatchBin, ["--version"], 30_000);
+    assert.equal(version.code, 0, show(version));
+    assert.match(version.stdout, /^kubatch \d+\.\d+\.\d+\n$/);
+    const help = await run(kubatchBin, ["--help"], 30_000);
+    assert.equal(help.code, 0, show(help));
+    for (const line of [/task\s+add, list, reactivate, output:/, /job\s+list, wait, status, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list:/]) assert.match(help.stdout, line);
+
+    await createJob("listed");
+    const jobs = await kubatch(["job", "list"]);
+    assert.equal(jobs.code, 0, show(jobs));
+    assert.match(jobs.stdout, /^NAME\s+STATE\s+POOL\s+PRIORITY\s+ACTIVE\s+RUNNING\s+SUCCEEDED\s+FAILED\s+AGE\n/);
+    assert.match(jobs.stdout, /\nlisted\s+Active\s+cli\s+0\s+0\s+0\s+0\s+0\s+\S+/);
+    const pools = JSON.parse((await kubatch(["pool", "list", "-o", "json"])).stdout) as { name: string; dedicated: string; slotsPerNode: number }[];
+    assert.deepEqual(pools.map((p) => [p.name, p.dedicated, p.slotsPerNode]), [["cli", "2/2", 4]]);
+    const nodes = await kubatch(["node", "list", "cli"]);
+    assert.equal(nodes.code, 0, show(nodes));
+    const rows = nodes.stdout.trim().split("\n");
+    assert.match(rows[0]!, /^NAME\s+STATE\s+DEDICATED\s+RUNNING TASKS\s+SLOTS IN USE\s+TASKS RUN\s+START TASK$/);
+    assert.equal(rows.length, 3, nodes.stdout);
+    for (const row of rows.slice(1)) assert.match(row, /^cli-dedicated-\S+\s+(Idle|Running)\s+true\s+\d+/);
+    const missing = await kubatch(["node", "list", "nope"]);
+    assert.equal(missing.code, 1, show(missing));
+    assert.match(missing.stderr, /pool "nope" not found in namespace "cli-/);
+  });
+
   test("task add --range creates tasks idempotently; job wait, task list and task output show them", { timeout: 180_000 }, async () => {
     await createJob("sweep");
     const args = ["task", "add", "sweep", "--range", "1..20", "--command", '/bin/sh -c "echo seed {} index {index}; echo note {} >&2"'];
