@@ -1,6 +1,7 @@
 // `kubatch job wait JOB`: Azure Batch's TaskStateMonitor.WaitAll for a whole job, on a watch.
 import { durationProblem, parseDuration } from "../api/duration.ts";
 import { setLongTimeout } from "../kube/long-timer.ts";
+import { jobBlockers } from "./job-blockers.ts";
 import { connect, getJob } from "./kube.ts";
 import { formatWaitProgress, ProgressLine, type Counts } from "./progress.ts";
 import { formatElapsed, formatTable, compareNames } from "./task-row.ts";
@@ -14,7 +15,9 @@ TaskStateMonitor.WaitAll, following the tasks with a watch. Shows a progress bar
 terminal and a line every few seconds otherwise (both on stderr), then a summary and the
 failed tasks (name, exit code, failure code, first line of stderr) on stdout.
 A job without tasks is waited on until tasks appear. A job that ends before all its tasks
-completed (terminated, a task's jobAction, maxWallClockTime) ends the wait too.
+completed (terminated, a task's jobAction, maxWallClockTime) ends the wait too. On a
+timeout it names what blocks the job: its pool missing (PoolReady=False), the job disabled,
+and why its active tasks wait (their Schedulable reasons, counted).
 
       --timeout DURATION   give up after this long ("90s", "10m", "PT1H"; default: no limit)
       --interval DURATION  how often to print a progress line when not on a terminal (default 5s)
@@ -56,7 +59,7 @@ export async function jobWait(argv: string[]): Promise<number> {
   const timeoutMs = durationOption("--timeout", values.timeout);
   const intervalMs = durationOption("--interval", values.interval) ?? 5_000;
   const cluster = connect(values);
-  await getJob(cluster, job);
+  let latest = await getJob(cluster, job);
 
   const started = Date.now();
   const progress = new ProgressLine(process.stderr, { plainMs: intervalMs });
@@ -82,6 +85,7 @@ export async function jobWait(argv: string[]): Promise<number> {
   const jobCheck = setInterval(() => {
     getJob(cluster, job).then(
       (j) => {
+        latest = j;
         if (j.status?.state !== "Completed") return;
         endedAs = j.status.executionInfo?.terminateReason ?? "Completed";
         // Give the task watch a moment to deliver the last completions first.
@@ -104,10 +108,15 @@ export async function jobWait(argv: string[]): Promise<number> {
     }
     if (how === "timeout") {
       console.log(`timed out after ${values.timeout}: job ${job}: ${c.succeeded + c.failed}/${c.total} tasks completed (${c.succeeded} succeeded, ${c.failed} failed), ${c.running} running, ${c.active} active`);
+      const blockers = jobBlockers(await getJob(cluster, job).catch(() => latest), watch.tally.tasks.values());
+      if (blockers.length > 0) console.log(`\nwhat blocks it:\n${blockers.map((b) => `  ${b}`).join("\n")}`);
       if (c.failed > 0) console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
       return 2;
     }
-    console.log(`job ${job}: all ${c.total} tasks completed in ${elapsed}: ${c.succeeded} succeeded, ${c.failed} failed`);
+    // The job's time (from its start), not only this command's wait.
+    const jobStart = Date.parse(latest.status?.executionInfo?.startTime ?? "");
+    const took = Number.isNaN(jobStart) ? elapsed : `${formatElapsed(Date.now() - jobStart)} since the job started (waited ${elapsed})`;
+    console.log(`job ${job}: all ${c.total} tasks completed in ${took}: ${c.succeeded} succeeded, ${c.failed} failed`);
     if (c.failed === 0) return 0;
     console.log(`\nfailed tasks:\n${failedTable(watch.tally.tasks)}`);
     return 1;

@@ -4,10 +4,10 @@ import { MAX_CHUNK_FAILURES, MAX_CHUNK_ITEMS } from "../api/collection-chunk.ts"
 import { collectionSummary, failureRows, summaryLines, type ItemRow } from "./collection-rows.ts";
 import { connect, getJob, jobFieldSelector, listCollectionChunks, listCollections, listJobTasks } from "./kube.ts";
 import { compareNames, formatElapsed, formatTable, taskRow, type TaskRow } from "./task-row.ts";
-import { matchesState, parseStateFilter, stateFilters } from "./task-state.ts";
+import { matchesNodeAndExitCode, matchesState, parseExitCodeFilter, parseStateFilter, stateFilters } from "./task-state.ts";
 import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 
-export const taskListHelp = `usage: kubatch task list JOB [--state STATE] [-o wide|json] [options]
+export const taskListHelp = `usage: kubatch task list JOB [--state STATE] [--node NODE] [--exit-code N] [-o wide|json] [options]
 
 Lists the tasks of job JOB (jobs.kubatch.dev), sorted by name (numbers in names in numeric
 order: task-2 before task-10), and its task collections (taskcollections.kubatch.dev).
@@ -23,6 +23,8 @@ could not list).
       --state STATE    only tasks (and items) in this state, one of
                        ${stateFilters.join(", ")}
                        (completed: succeeded or failed)
+      --node NODE      only tasks (and items) on that node (its node pod: kubatch node list POOL)
+      --exit-code N    only tasks (and items) that exited with code N
   -o, --output FORMAT  wide: also pool, failure code and message, item, command line;
                        json: one array of {kind: "Task", name, state, result, node, exitCode, …},
                        {kind: "CollectionItem", …, collection, index} (failed items, as above) and
@@ -55,12 +57,13 @@ export async function taskList(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
-    options: { ...clusterOptions, output: { type: "string", short: "o" }, state: { type: "string" } },
+    options: { ...clusterOptions, output: { type: "string", short: "o" }, state: { type: "string" }, node: { type: "string" }, "exit-code": { type: "string" } },
   });
   const [job] = positionalArgs(positionals, ["JOB"]) as [string];
   const output = values.output;
   if (output !== undefined && output !== "wide" && output !== "json") throw new UsageError(`--output: "${output}" is not one of wide, json`);
   const state = parseStateFilter(values.state);
+  const where = { ...(values.node !== undefined ? { node: values.node } : {}), ...(values["exit-code"] !== undefined ? { exitCode: parseExitCodeFilter(values["exit-code"]) } : {}) };
   const cluster = connect(values);
   await getJob(cluster, job);
   const [{ tasks }, collections] = await Promise.all([listJobTasks(cluster, job, await jobFieldSelector(cluster, job)), listCollections(cluster, job)]);
@@ -68,8 +71,9 @@ export async function taskList(argv: string[]): Promise<number> {
   const listItems = state === "failed" || state === "completed";
   const chunks = listItems ? await listCollectionChunks(cluster, collections.map((tc) => tc.metadata?.name ?? "")) : undefined;
   const now = Date.now();
-  const rows: (TaskRow | ItemRow)[] = tasks.map((t) => taskRow(t, now)).filter((r) => matchesState(r.outcome, state));
-  if (chunks) for (const tc of collections) rows.push(...failureRows(tc, chunks));
+  const all: (TaskRow | ItemRow)[] = tasks.map((t) => taskRow(t, now)).filter((r) => matchesState(r.outcome, state));
+  if (chunks) for (const tc of collections) all.push(...failureRows(tc, chunks));
+  const rows = all.filter((r) => matchesNodeAndExitCode(r, where));
   rows.sort((a, b) => compareNames(a.name, b.name));
   const summaries = collections.map((tc) => collectionSummary(tc, chunks)).sort((a, b) => compareNames(a.name, b.name));
   if (output === "json") {
@@ -78,7 +82,8 @@ export async function taskList(argv: string[]): Promise<number> {
   }
   if (rows.length > 0) console.log(taskTable(rows, output === "wide"));
   else {
-    const what = `${state ? `${state} ` : ""}tasks${listItems && collections.length > 0 ? " or failed collection items" : ""}`;
+    const filters = [where.node !== undefined ? `on node ${where.node}` : "", where.exitCode !== undefined ? `with exit code ${where.exitCode}` : ""].filter(Boolean).join(" ");
+    const what = `${state ? `${state} ` : ""}tasks${listItems && collections.length > 0 ? " or failed collection items" : ""}${filters ? ` ${filters}` : ""}`;
     console.error(`job ${job} has no ${what} in namespace ${cluster.namespace}`);
   }
   // The summaries go to stderr, so that stdout stays one table to read or cut.

@@ -12,10 +12,16 @@ export interface TaskSummary {
   exitCode?: number;
   failureCode?: string;
   stderrLine?: string;
+  /** An active task's reason to wait: its Schedulable=False condition's reason. */
+  waiting?: string;
 }
 
 export function summarize(t: TaskObject): TaskSummary {
   const outcome = outcomeOf(t);
+  if (outcome === "active") {
+    const waiting = t.status?.conditions?.find((c) => c.type === "Schedulable" && c.status === "False")?.reason;
+    return waiting ? { outcome, waiting } : { outcome };
+  }
   if (outcome !== "failed") return { outcome };
   const e = t.status?.executionInfo;
   return { outcome, exitCode: e?.exitCode, failureCode: e?.failureInfo?.code, stderrLine: firstLine(t.status?.stderrTail) || firstLine(e?.failureInfo?.message) };

@@ -199,6 +199,10 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(wait.stdout, /NAME\s+EXIT CODE\s+FAILURE CODE\s+STDERR\nmixed-task-3\s+1\s+FailureExitCode\s+oops 3/);
     const list = await kubatch(["task", "list", "mixed", "-o", "wide"]);
     assert.match(list.stdout, /mixed-task-3\s+Completed\s+Failure\s+\S+\s+1\s+0\s+0\s+\S+\s+cli\s+FailureExitCode: /, show(list));
+    const byCode = JSON.parse((await kubatch(["task", "list", "mixed", "--exit-code", "1", "-o", "json"])).stdout) as { name: string; node: string }[];
+    assert.deepEqual(byCode.map((r) => r.name), ["mixed-task-3"], "--exit-code 1");
+    const onNode = JSON.parse((await kubatch(["task", "list", "mixed", "--node", byCode[0]!.node, "-o", "json"])).stdout) as { name: string; node: string }[];
+    assert.ok(onNode.length >= 1 && onNode.every((r) => r.node === byCode[0]!.node) && onNode.some((r) => r.name === "mixed-task-3"), `--node: ${JSON.stringify(onNode)}`);
   });
 
   test("task list --state failed and task output show a collection's failed items one by one; the rest are counted", { timeout: 300_000 }, async () => {
@@ -273,6 +277,20 @@ describe("kubatch CLI", { skip }, () => {
     const wait = await kubatch(["job", "wait", "slow", "--timeout", "2s"], 30_000);
     assert.equal(wait.code, 2, show(wait));
     assert.match(wait.stdout, /timed out after 2s: job slow: 0\/1 tasks completed/);
+    assert.doesNotMatch(wait.stdout, /what blocks it/, "a running task blocks nothing");
+  });
+
+  test("job wait that gives up names what blocks the job: its pool missing", { timeout: 60_000 }, async () => {
+    await custom.createNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "jobs", namespace: ns.name, body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Job", metadata: { name: "orphan" }, spec: { poolInfo: { poolId: "no-such-pool" } } } });
+    const add = await kubatch(["task", "add", "orphan", "--range", "1..2", "--command", "true"]);
+    assert.equal(add.code, 0, show(add));
+    await eventually("the job says its pool is missing", 30_000, async () => {
+      const j = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "jobs", namespace: ns.name, name: "orphan" })) as { status?: { conditions?: { type: string; status: string }[] } };
+      return j.status?.conditions?.some((c) => c.type === "PoolReady" && c.status === "False") ? true : undefined;
+    });
+    const wait = await kubatch(["job", "wait", "orphan", "--timeout", "2s"], 30_000);
+    assert.equal(wait.code, 2, show(wait));
+    assert.match(wait.stdout, /what blocks it:\n  job: PoolReady=False PoolNotFound: /);
   });
 
   const usage: Record<string, { args: string[]; env?: NodeJS.ProcessEnv; code: number; message: RegExp }> = {
