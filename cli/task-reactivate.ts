@@ -39,6 +39,7 @@ export async function taskReactivate(argv: string[]): Promise<number> {
           previousState: "Completed",
           stateTransitionTime: new Date().toISOString(),
           nodeInfo: null,
+          conditions: null,
           executionInfo: { retryCount: 0, startTime: null, endTime: null, exitCode: null, result: null, failureInfo: null, lastRetryTime: null },
           stdoutTail: null,
           stderrTail: null,

@@ -213,6 +213,12 @@ describe("job semantics", { skip: noCluster }, () => {
         const long = await k.task(`${job}-long`);
         assert.equal(long.status?.state, "Completed", job);
         assert.equal(long.status?.executionInfo?.failureInfo?.code, "TaskEnded", job);
+        // `kubectl wait --for=condition=Completed ktask/X` ends on it.
+        assert.deepEqual(long.status?.conditions?.map((x) => `${x.type}=${x.status} ${x.reason}`), ["Completed=True TaskEnded"], job);
+        if (c.manager) {
+          const m = await k.task(c.manager);
+          assert.deepEqual(m.status?.conditions?.map((x) => `${x.type}=${x.status} ${x.reason}`), ["Completed=True Succeeded"], "the agent's completion says so too");
+        }
         if (c.manager) {
           const m = await k.task(c.manager);
           assert.equal(m.status?.executionInfo?.result, "Success", "the job manager task ran");

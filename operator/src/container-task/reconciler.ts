@@ -164,6 +164,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
           poolId: poolIdOf(jobObj ?? {}),
           tail,
           now: now(),
+          generation: raw.metadata?.generation,
         });
         if (await write(raw, next)) {
           const info = next.executionInfo;

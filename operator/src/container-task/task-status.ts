@@ -4,6 +4,7 @@
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { TaskStatus } from "../../../api/task.ts";
+import { completedConditions } from "../../../api/task-conditions.ts";
 import { fetchContainer, taskContainer, uploadContainer } from "./container-pod.ts";
 import { containerConfigError, containerImagePullFailed, fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
 
@@ -106,6 +107,8 @@ export type Observed = {
   /** The tail of the task container's output, when it ended. */
   tail?: string;
   now: Date;
+  /** The Task's metadata.generation, for its Completed condition. */
+  generation?: number;
 };
 
 /** The Task status for what the current attempt's Pod shows; `current` when nothing changed. */
@@ -133,6 +136,7 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
     ...base,
     ...move("Completed", endTime),
     nodeInfo,
+    conditions: completedConditions({ result: succeeded ? "Success" : "Failure", exitCode: out.exitCode, failureInfo: out.failureInfo, at: endTime, generation: o.generation }),
     executionInfo: {
       ...base.executionInfo,
       startTime,

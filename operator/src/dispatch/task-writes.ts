@@ -8,6 +8,7 @@ import type { FailureInfo } from "../../../api/failure-info.ts";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { collectionChunkNames } from "../../../api/collection-chunk.ts";
 import { taskNames } from "../../../api/task.ts";
+import { completedConditions } from "../../../api/task-conditions.ts";
 import { fieldManager, mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -73,7 +74,7 @@ export function makeTaskWrites(custom: CustomObjectWrites, now: () => Date = () 
                   state: "Completed",
                   previousState: task.state,
                   stateTransitionTime: at,
-                  conditions: null,
+                  conditions: completedConditions({ result: "Failure", failureInfo, at, generation: task.generation }),
                   executionInfo: { endTime: at, result: "Failure", failureInfo },
                 },
           },

@@ -12,6 +12,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject
 import { API_VERSION, GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
 import { MAX_PREPARATION_FAILED_NODES, parseTask, taskNames, type Task } from "../../../api/task.ts";
+import { completedConditions } from "../../../api/task-conditions.ts";
 import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
 import { taskCollectionNames } from "../../../api/task-collection.ts";
 import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
@@ -313,7 +314,7 @@ export class TaskAgent {
     clearTimeout(timer);
     await writes;
     if (abortLocal.signal.aborted) return this.forget(recordDir);
-    const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0);
+    const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0, meta.generation);
     // On disk before the API hears of it: an agent that dies from here on reports it, not reruns it.
     await writeTaskRecord(recordDir, { ...current, completed }).catch((err: unknown) => this.opts.log(`${what}: result not recorded on disk: ${errorMessage(err)}`));
     return this.report(run, rv, completed, recordDir, execution);
@@ -566,13 +567,13 @@ function ownerJobUid(obj: TaskObject): string | undefined {
  * requeued, as Azure reports it) — a requeue since would be a new assignment, which the write
  * refuses (status-writer.ts). lastRequeueTime is left as it is.
  */
-function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object, requeueCount: number): Record<string, unknown> {
+function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object, requeueCount: number, generation: number | undefined): Record<string, unknown> {
   return {
     state: "Completed",
     previousState: previousState === "Active" ? "Running" : previousState,
     stateTransitionTime: o.endTime.toISOString(),
     nodeInfo,
-    conditions: null,
+    conditions: completedConditions({ result: o.result, exitCode: o.exitCode, failureInfo: o.failureInfo, at: o.endTime, generation }),
     executionInfo: {
       startTime: o.startTime.toISOString(),
       endTime: o.endTime.toISOString(),
