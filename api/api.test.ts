@@ -55,7 +55,9 @@ describe("the examples parse", () => {
     const kinds = files.map((f) => String(loadYaml<Record<string, unknown>>(readFileSync(new URL(f, dir), "utf8")).kind)).sort();
     assert.deepEqual(kinds, ["Job", "Pool", "Task", "TaskCollection", "WorkItem"]);
   });
-  for (const file of files) {
+  // The README's "Using it" applies examples/hello/ (e2e/tests/readme.test.ts runs it).
+  const hello = readdirSync(new URL("hello/", dir)).map((f) => `hello/${f}`);
+  for (const file of [...files, ...hello]) {
     it(file, () => {
       const object = loadYaml<Record<string, unknown>>(readFileSync(new URL(file, dir), "utf8"));
       assert.deepEqual(problemsOf(parse(object)), []);
