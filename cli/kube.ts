@@ -57,14 +57,18 @@ export function apiMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function getJob(c: Cluster, name: string): Promise<JobObject> {
+/** One object of the namespace, or a CliError naming it (`job "j" not found in namespace "ns" (jobs.kubatch.dev)`). */
+async function getNamed<T>(c: Cluster, resource: { group: string; version: string; plural: string }, what: string, name: string): Promise<T> {
   try {
-    return (await c.custom.getNamespacedCustomObject({ ...jobsResource, namespace: c.namespace, name })) as JobObject;
+    return (await c.custom.getNamespacedCustomObject({ ...resource, namespace: c.namespace, name })) as T;
   } catch (err) {
-    if (statusCode(err) === 404) throw new CliError(`job "${name}" not found in namespace "${c.namespace}" (jobs.kubatch.dev)`);
-    throw new CliError(`reading job "${name}": ${apiMessage(err)}`);
+    if (statusCode(err) === 404) throw new CliError(`${what} "${name}" not found in namespace "${c.namespace}" (${resource.plural}.${resource.group})`);
+    throw new CliError(`reading ${what} "${name}": ${apiMessage(err)}`);
   }
 }
+
+export const getJob = (c: Cluster, name: string) => getNamed<JobObject>(c, jobsResource, "job", name);
+export const getPool = (c: Cluster, name: string) => getNamed<PoolObject>(c, poolsResource, "pool", name);
 
 export async function getTask(c: Cluster, name: string): Promise<TaskObject> {
   const task = await findTask(c, name);
@@ -125,14 +129,6 @@ export async function listPools(c: Cluster): Promise<PoolObject[]> {
   return (await listAll<PoolObject>(c, poolsResource, () => true)).items;
 }
 
-export async function getPool(c: Cluster, name: string): Promise<PoolObject> {
-  try {
-    return (await c.custom.getNamespacedCustomObject({ ...poolsResource, namespace: c.namespace, name })) as PoolObject;
-  } catch (err) {
-    if (statusCode(err) === 404) throw new CliError(`pool "${name}" not found in namespace "${c.namespace}" (pools.kubatch.dev)`);
-    throw new CliError(`reading pool "${name}": ${apiMessage(err)}`);
-  }
-}
 
 /** Every task of the job (paged), and the resourceVersion to watch from. */
 export async function listJobTasks(c: Cluster, job: string, fieldSelector?: string): Promise<{ tasks: TaskObject[]; resourceVersion: string }> {
