@@ -22,7 +22,7 @@ export const conditionSchema = z.strictObject({
     .string()
     .min(1)
     .max(1024)
-    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/) // REASON below
     .describe("A PascalCase, machine-readable reason for the last transition."),
   message: z.string().max(conditionMessageMax).describe("A human-readable message about the transition."),
 });
@@ -38,6 +38,13 @@ export const conditionsSchema = z
   .describe("The latest observations of the object's state (Ready, Progressing, Degraded, …).");
 
 export type ConditionUpdate = Omit<Condition, "lastTransitionTime">;
+
+const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** `text` as a condition's reason when it has a reason's form (the API server refuses others), else `fallback`. */
+export function asReason(text: string | undefined, fallback: string): string {
+  return text !== undefined && text.length <= 1024 && REASON.test(text) ? text : fallback;
+}
 
 /**
  * Returns `conditions` with `update` set: lastTransitionTime changes only when the status

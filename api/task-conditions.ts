@@ -1,10 +1,8 @@
 // The condition a completed Task carries, whoever completed it (the node's agent, the operator
 // ending it, a container task's reconciler): `kubectl wait --for=condition=Completed ktask/X`
 // works, and its reason says how it ended. It replaces the conditions a waiting task had.
-import type { Condition } from "./conditions.ts";
+import { asReason, type Condition } from "./conditions.ts";
 import type { FailureInfo } from "./failure-info.ts";
-
-const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 
 export function completedConditions(o: { result: "Success" | "Failure"; exitCode?: number; failureInfo?: FailureInfo | null; at: Date | string; generation?: number }): Condition[] {
   const how = o.exitCode === undefined || o.exitCode === null ? "" : `exit code ${o.exitCode}`;
@@ -13,8 +11,8 @@ export function completedConditions(o: { result: "Success" | "Failure"; exitCode
     {
       type: "Completed",
       status: "True",
-      // A failure code is a reason when it has a reason's form (all of kubatch's and Azure's do).
-      reason: o.result === "Success" ? "Succeeded" : o.failureInfo?.code && REASON.test(o.failureInfo.code) ? o.failureInfo.code : "Failed",
+      // A failure code is the reason when it has a reason's form (all of kubatch's and Azure's do).
+      reason: o.result === "Success" ? "Succeeded" : asReason(o.failureInfo?.code, "Failed"),
       message,
       lastTransitionTime: typeof o.at === "string" ? o.at : o.at.toISOString(),
       ...(o.generation !== undefined ? { observedGeneration: o.generation } : {}),

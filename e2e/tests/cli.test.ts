@@ -340,7 +340,7 @@ describe("kubatch CLI", { skip }, () => {
   });
 
   test("job disable, enable and terminate write the spec; the operator requeues, reruns and ends the job", { timeout: 120_000 }, async () => {
-    type Obj = { spec: Record<string, unknown>; status?: { state?: string; executionInfo?: { terminateReason?: string; requeueCount?: number; result?: string; failureInfo?: { code?: string } } } };
+    type Obj = { spec: Record<string, unknown>; status?: { state?: string; conditions?: { type: string; reason?: string }[]; executionInfo?: { terminateReason?: string; requeueCount?: number; result?: string; failureInfo?: { code?: string } } } };
     const get = async (plural: "jobs" | "tasks", name: string) => (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural, namespace: ns.name, name })) as Obj;
     const until = (what: string, plural: "jobs" | "tasks", name: string, ok: (o: Obj) => boolean) =>
       eventually(what, 60_000, async () => {
@@ -373,21 +373,23 @@ describe("kubatch CLI", { skip }, () => {
 
       await task("ctl-2", "sleep 120");
       await until("ctl-2 running", "tasks", "ctl-2", (t) => t.status?.state === "Running");
-      const terminated = await kubatch(["job", "terminate", "ctl", "--reason", "StoppedByHand"]);
+      // Free text with spaces and unicode: executionInfo keeps it; the condition's reason is UserTerminate.
+      const terminated = await kubatch(["job", "terminate", "ctl", "--reason", "user says stop — ✋"]);
       assert.equal(terminated.code, 0, show(terminated));
       const done = await until("job ctl Completed", "jobs", "ctl", (j) => j.status?.state === "Completed");
-      assert.equal(done.status?.executionInfo?.terminateReason, "StoppedByHand");
+      assert.equal(done.status?.executionInfo?.terminateReason, "user says stop — ✋");
+      assert.equal(done.status?.conditions?.find((c) => c.type === "Completed")?.reason, "UserTerminate");
       assert.equal((await get("tasks", "ctl-2")).status?.executionInfo?.failureInfo?.code, "TaskEnded");
 
       const late = await kubatch(["job", "enable", "ctl"]);
       assert.equal(late.code, 1, show(late));
-      assert.match(late.stderr, /job "ctl" is Completed \(StoppedByHand\): it cannot be enabled/);
+      assert.match(late.stderr, /job "ctl" is Completed \(user says stop — ✋\): it cannot be enabled/);
 
       // A task added to the ended job never runs: job wait stops on the job's end, not at its timeout.
       await task("ctl-3", "/bin/true");
       const waited = await kubatch(["job", "wait", "ctl", "--timeout", "60s"]);
       assert.equal(waited.code, 1, show(waited));
-      assert.match(waited.stdout, /job ctl ended \(StoppedByHand\) after .* before all its tasks completed: 2\/3 completed \(1 succeeded, 1 failed\), 0 running, 1 active/);
+      assert.match(waited.stdout, /job ctl ended \(user says stop — ✋\) after .* before all its tasks completed: 2\/3 completed \(1 succeeded, 1 failed\), 0 running, 1 active/);
     } finally {
       await rm(marker, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { conditionSchema } from "../../../api/conditions.ts";
 import { test } from "node:test";
 import { parseJob, type Job } from "../../../api/job.ts";
 import { DispatchState, type TaskEntry } from "../dispatch/dispatch-state.ts";
@@ -73,7 +74,7 @@ test("job states follow Azure Batch: terminating, disabling, enabling", async (t
   const running = task("r", "Running", undefined, "n1");
   const done = task("d", "Completed", "Success", "n1");
   const was = (state: string, terminateReason?: string) => ({ state, executionInfo: { startTime: "2026-11-29T11:00:00Z", ...(terminateReason ? { terminateReason } : {}) } });
-  type Case = { spec?: object; status?: object; tasks: TaskEntry[]; endRequest?: EndRequest; state: string; reason?: string };
+  type Case = { spec?: object; status?: object; tasks: TaskEntry[]; endRequest?: EndRequest; state: string; reason?: string; conditionReason?: string };
   const cases: Record<string, Case> = {
     "terminate with a task in flight: Terminating": { spec: { terminate: true }, tasks: [running], state: "Terminating", reason: "UserTerminate" },
     "terminate with nothing in flight: Completed": { spec: { terminate: true }, tasks: [done, task("a", "Active")], state: "Completed", reason: "UserTerminate" },
@@ -87,6 +88,14 @@ test("job states follow Azure Batch: terminating, disabling, enabling", async (t
     "disabled with nothing in flight: Disabled": { spec: { disabled: true }, tasks: [done], state: "Disabled" },
     "enabled after Disabled: Enabling": { status: was("Disabled"), tasks: [done], state: "Enabling" },
     "Enabling becomes Active": { status: was("Enabling"), tasks: [done], state: "Active" },
+    // The status write would be refused (422) with free text as a condition reason: the job would stay Terminating.
+    "a free-text terminateReason: kept in executionInfo and the message, the condition's reason UserTerminate": {
+      spec: { terminate: true, terminateReason: "user says stop — ✋ «ünïcode»" },
+      tasks: [done],
+      state: "Completed",
+      reason: "user says stop — ✋ «ünïcode»",
+      conditionReason: "UserTerminate",
+    },
     "Completed is final": { spec: { disabled: true }, status: was("Completed", "UserTerminate"), tasks: [running], state: "Completed", reason: "UserTerminate" },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -95,6 +104,12 @@ test("job states follow Azure Batch: terminating, disabling, enabling", async (t
       assert.equal(s.state, tc.state);
       assert.equal(s.executionInfo?.terminateReason, tc.reason);
       if (tc.state === "Terminating") assert.match(s.conditions?.find((c) => c.type === "Completed")?.message ?? "", /terminating: /);
+      if (tc.conditionReason) {
+        const completed = s.conditions?.find((c) => c.type === "Completed");
+        assert.equal(completed?.reason, tc.conditionReason);
+        assert.ok(completed?.message.includes(tc.reason!), completed?.message);
+        for (const c of s.conditions ?? []) assert.ok(conditionSchema.safeParse(c).success, `${c.type}: ${JSON.stringify(c)}`);
+      }
     });
   }
 });

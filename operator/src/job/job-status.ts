@@ -8,7 +8,7 @@
 // onAllTasksComplete TerminateJob (AllTasksComplete). Terminating and Disabling last while
 // tasks are in flight.
 import { poolIdOf } from "../../../api/pool-id.ts";
-import { setCondition, type Condition } from "../../../api/conditions.ts";
+import { asReason, setCondition, type Condition } from "../../../api/conditions.ts";
 import { parseDuration } from "../../../api/duration.ts";
 import type { Job, JobState, JobStatus } from "../../../api/job.ts";
 import type { JobTaskCounts } from "../dispatch/dispatch-state.ts";
@@ -92,7 +92,8 @@ export function jobStatus(obs: JobObservation): JobStatus {
     // Set when it completed, with the reason's detail: kept as it was.
   } else if (state === "Completed" || state === "Terminating") {
     const why = detail ? `${terminateReason} (${detail})` : terminateReason;
-    set("Completed", state === "Completed" ? "True" : "False", state === "Completed" ? (terminateReason ?? "Completed") : "Terminating",
+    // A user's free-text terminateReason stays in executionInfo and the message; the reason must be a reason.
+    set("Completed", state === "Completed" ? "True" : "False", state === "Completed" ? asReason(terminateReason, terminateReason === undefined ? "Completed" : "UserTerminate") : "Terminating",
       state === "Completed" ? `job completed: ${why}; ${summary}` : `terminating: ${why}; ending ${inFlight} task(s) in flight; ${summary}`);
   } else set("Completed", "False", "JobActive", summary);
 
