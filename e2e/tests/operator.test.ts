@@ -48,10 +48,12 @@ describe("the operator process", { skip }, () => {
     const nonZero: Record<string, RegExp> = {
       reconciles: /^kubatch_controller_reconciles_total\{controller="pool"\}/,
       "reconcile durations": /^kubatch_controller_reconcile_duration_seconds_count\{controller="dispatch"\}/,
-      dispatched: /^kubatch_tasks_dispatched_total /,
-      "completed successes": /^kubatch_tasks_completed_total\{result="Success"\}/,
-      "completed failures": /^kubatch_tasks_completed_total\{result="Failure"\}/,
-      "start latency": /^kubatch_task_start_latency_seconds_count /,
+      dispatched: new RegExp(`^kubatch_tasks_dispatched_total\\{namespace="${ns.name}",pool="p"\\}`),
+      "completed successes": new RegExp(`^kubatch_tasks_completed_total\\{namespace="${ns.name}",pool="p",result="Success"\\}`),
+      "completed failures": new RegExp(`^kubatch_tasks_completed_total\\{namespace="${ns.name}",pool="p",result="Failure"\\}`),
+      "start latency": new RegExp(`^kubatch_task_start_latency_seconds_count\\{namespace="${ns.name}",pool="p"\\}`),
+      "task durations": new RegExp(`^kubatch_task_duration_seconds_count\\{namespace="${ns.name}",pool="p",result="(Success|Failure)"\\}`),
+      "completed jobs": new RegExp(`^kubatch_jobs\\{namespace="${ns.name}",state="Completed"\\}`),
       "pool nodes": new RegExp(`^kubatch_pool_nodes\\{namespace="${ns.name}",pool="p",state="(idle|running)"\\}`),
       leader: /^kubatch_leader_election_is_leader /,
     };

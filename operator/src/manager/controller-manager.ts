@@ -44,6 +44,7 @@ import { makeTaskValidation } from "../dispatch/task-validation.ts";
 import { makeTaskWrites } from "../dispatch/task-writes.ts";
 import { jobController } from "../job/controller.ts";
 import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
+import { JobStates } from "../metrics/job-states.ts";
 import { poolController } from "../pool/controller.ts";
 import { nodeIdentityController } from "../node-identity/controller.ts";
 import { makeNodeIdentities } from "../node-identity/reconciler.ts";
@@ -77,7 +78,12 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
 
   const validation = makeTaskValidation({ events, writer, log });
   const onPool = (kind: EventKind, obj: PoolObject) => (indexPool(state, kind, obj), notify("pools", kind, obj));
-  const onJob = (kind: EventKind, obj: JobObject) => notify("jobs", kind, indexJob(state, kind, obj));
+  const jobStates = new JobStates();
+  const onJob = (kind: EventKind, obj: JobObject) => {
+    const namespace = obj.metadata?.namespace ?? "";
+    for (const c of jobStates.set(`${namespace}/${obj.metadata?.name}`, namespace, kind === "delete" ? undefined : (obj.status?.state ?? "Active"))) metrics.jobs.set({ namespace: c.namespace, state: c.state }, c.count);
+    notify("jobs", kind, indexJob(state, kind, obj));
+  };
   const onWorkItem = (kind: EventKind, obj: WorkItemObject) => notify("workItems", kind, obj);
   const pools = new Informer<PoolObject>({ kubeConfig: kc, path: `/apis/${GROUP}/${VERSION}/${poolNames.plural}`, list: list(poolNames.plural), onEvent: onPool, log });
   const deployments = new Informer<V1Deployment>({
@@ -156,9 +162,15 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   // Task metrics, and the completions the autoscaler samples ($SucceededTasks, $FailedTasks): tasks' and collection items'.
   // Only transitions seen live count; the initial list replays history.
   const completions = new Map<string, { succeeded: number; failed: number }>();
+  /** A job's pool as metric labels (namespace, pool); the pool empty while the job is not cached. */
+  const poolLabels = (jobKey: string) => {
+    const [namespace = "", pool = ""] = (state.jobs.get(jobKey)?.poolKey ?? jobKey.split("/")[0] + "/").split("/");
+    return { namespace, pool };
+  };
   const completed = (jobKey: string, succeeded: number, failed: number) => {
-    if (succeeded > 0) metrics.tasksCompleted.inc({ result: "Success" }, succeeded);
-    if (failed > 0) metrics.tasksCompleted.inc({ result: "Failure" }, failed);
+    const labels = poolLabels(jobKey);
+    if (succeeded > 0) metrics.tasksCompleted.inc({ ...labels, result: "Success" }, succeeded);
+    if (failed > 0) metrics.tasksCompleted.inc({ ...labels, result: "Failure" }, failed);
     const poolKey = state.jobs.get(jobKey)?.poolKey;
     if (!poolKey) return;
     const c = completions.get(poolKey) ?? { succeeded: 0, failed: 0 };
@@ -174,10 +186,16 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   };
   const observeTask = (kind: EventKind, { obj, entry, before }: TaskChange) => {
     if (kind === "delete" || !before || before.state === entry.state) return;
-    if (entry.completed) completed(entry.jobKey, entry.result === "Success" ? 1 : 0, entry.result === "Success" ? 0 : 1);
+    const labels = poolLabels(entry.jobKey);
     const started = obj.status?.executionInfo?.startTime;
+    if (entry.completed) {
+      completed(entry.jobKey, entry.result === "Success" ? 1 : 0, entry.result === "Success" ? 0 : 1);
+      const ended = obj.status?.executionInfo?.endTime;
+      const seconds = started && ended ? (Date.parse(ended) - Date.parse(started)) / 1000 : NaN;
+      if (Number.isFinite(seconds)) metrics.taskDuration.observe({ ...labels, result: entry.result ?? "Failure" }, Math.max(0, seconds));
+    }
     const created = obj.metadata?.creationTimestamp;
-    if (before.state === "Active" && started && created) metrics.taskStartLatency.observe(Math.max(0, (Date.parse(started) - new Date(created).getTime()) / 1000));
+    if (before.state === "Active" && started && created) metrics.taskStartLatency.observe(labels, Math.max(0, (Date.parse(started) - new Date(created).getTime()) / 1000));
   };
   const autoscaler = new Autoscaler({
     pools,
@@ -255,8 +273,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       state,
       custom,
       log,
-      onAssigned: () => metrics.tasksDispatched.inc(),
-      onRequeued: () => metrics.tasksRequeued.inc(),
+      onAssigned: (task) => metrics.tasksDispatched.inc(poolLabels(task.jobKey)),
+      onRequeued: (task) => metrics.tasksRequeued.inc(poolLabels(task.jobKey)),
       deallocation: (poolKey) => {
         const [namespace, name] = poolKey.split("/");
         return pools.get(name ?? "", namespace)?.spec?.nodeDeallocationOption;
