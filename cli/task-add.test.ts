@@ -9,7 +9,7 @@ type Built = { metadata: { name: string; labels: Record<string, string> }; spec:
 
 describe("buildTasks", () => {
   test("a range: default names <job>-task-{item}, the job label, the expanded command", () => {
-    const tasks = buildTasks(rangeItems("10..12"), options({ nameTemplate: defaultNameTemplate("sweep", true) })).map((t) => t.body as Built);
+    const tasks = buildTasks(rangeItems("10..12"), options({ nameTemplate: defaultNameTemplate("sweep", "10..12") })).map((t) => t.body as Built);
     assert.deepEqual(tasks.map((t) => t.metadata.name), ["sweep-task-10", "sweep-task-11", "sweep-task-12"]);
     assert.deepEqual(tasks[2]!.metadata.labels, { "kubatch.dev/job": "sweep" });
     assert.deepEqual(tasks[2]!.spec, { jobName: "sweep", commandLine: "simulate --seed 12", displayName: "12" });
@@ -46,4 +46,13 @@ test("firstDifference: where a wanted spec is not contained in a stored one (the
     "a field missing": { want: { displayName: "x" }, have: {}, path: "displayName" },
   };
   for (const [name, c] of Object.entries(cases)) await t.test(name, () => assert.equal(firstDifference(c.want, c.have), c.path));
+});
+
+test("defaultNameTemplate: by item for a range of non-negative numbers, else by index", () => {
+  assert.equal(defaultNameTemplate("j", "1..10"), "j-task-{item}");
+  assert.equal(defaultNameTemplate("j", "0..3"), "j-task-{item}");
+  assert.equal(defaultNameTemplate("j", "-2..2"), "j-task-{index}", "-2 and 2 would both be j-task-2");
+  assert.equal(defaultNameTemplate("j"), "j-task-{index}", "files and blobs");
+  const names = buildTasks(rangeItems("-2..2"), options({ nameTemplate: defaultNameTemplate("sweep", "-2..2") })).map((t) => t.name);
+  assert.deepEqual(names, ["sweep-task-0", "sweep-task-1", "sweep-task-2", "sweep-task-3", "sweep-task-4"]);
 });

@@ -248,7 +248,7 @@ export async function taskAdd(argv: string[]): Promise<number> {
     return createCollection(cluster, object);
   }
 
-  const nameTemplate = values["name-template"] ?? defaultNameTemplate(job, values.range !== undefined);
+  const nameTemplate = values["name-template"] ?? defaultNameTemplate(job, values.range);
   const concurrency = intOption("--concurrency", values.concurrency, 1, 256) ?? 32;
   checkTemplate(nameTemplate, "--name-template", available);
 

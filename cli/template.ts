@@ -40,10 +40,12 @@ export function dnsSafeName(text: string): string {
 }
 
 /**
- * The default name template: `<job>-task-{item}` for a --range (another range adds other
- * tasks, an overlapping one finds its own), else `<job>-task-{index}` (paths and URLs do not
- * make names).
+ * The default name template: `<job>-task-{item}` for a --range of non-negative numbers
+ * (another range adds other tasks, an overlapping one finds its own), else
+ * `<job>-task-{index}` (paths and URLs do not make names; nor do negative numbers).
  */
-export function defaultNameTemplate(job: string, range = false): string {
-  return `${job}-task-${range ? "{item}" : "{index}"}`;
+export function defaultNameTemplate(job: string, range?: string): string {
+  // A minus sign is no part of a DNS-safe name: -2 and 2 would get the same one.
+  const byItem = range !== undefined && !range.trim().startsWith("-");
+  return `${job}-task-${byItem ? "{item}" : "{index}"}`;
 }
