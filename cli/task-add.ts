@@ -11,7 +11,7 @@ import { quoteAt } from "../api/shell-quote.ts";
 import { taskSpecSchema, type TaskSpecInput } from "../api/task.ts";
 import { MAX_COLLECTION_ITEMS } from "../api/task-collection.ts";
 import { expandTemplate, type TemplateVars } from "../api/template.ts";
-import { controllerRef } from "../kube/apply.ts";
+import { jobOwnerRef, jobOwnerUid } from "../kube/apply.ts";
 import { forEachBounded } from "../kube/bounded.ts";
 import type { JobObject, TaskObject } from "../kube/objects.ts";
 import { apiMessage, connect, getJob, statusCode, tasksResource, type Cluster } from "./kube.ts";
@@ -101,7 +101,7 @@ export interface AddOptions extends TaskOptions {
  * that needs update on jobs/finalizers, which a namespace editor does not have.
  */
 export function jobOwner(job: JobObject): V1OwnerReference {
-  return { ...controllerRef({ ...job, apiVersion: job.apiVersion ?? API_VERSION, kind: job.kind ?? "Job" }), blockOwnerDeletion: false };
+  return { ...jobOwnerRef(job.metadata?.name ?? "", job.metadata?.uid ?? ""), blockOwnerDeletion: false };
 }
 
 /** The Task objects for the items (pure): names checked for duplicates, specs for validity. */
@@ -140,8 +140,8 @@ async function existingClash(cluster: Cluster, t: { name: string; body: object }
   } catch (err) {
     return statusCode(err) === 404 ? "exists, being deleted: run the command again in a moment" : `exists, and could not be read: ${apiMessage(err)}`;
   }
-  const job = existing.metadata?.ownerReferences?.find((r) => r.kind === "Job" && r.controller);
-  if (owner && job && job.uid !== owner.uid) return `exists, of an earlier job ${job.name} that was deleted (garbage collection takes it in a moment): run the command again then`;
+  const ownerUid = jobOwnerUid(existing.metadata?.ownerReferences);
+  if (owner && ownerUid && ownerUid !== owner.uid) return `exists, of an earlier job ${owner.name} that was deleted (garbage collection takes it in a moment): run the command again then`;
   const wanted = (t.body as { spec: object }).spec;
   const differs = firstDifference(wanted, existing.spec ?? {});
   return differs === undefined ? undefined : `exists with another spec (spec.${differs} differs): choose other names with --name-template, or delete it first`;

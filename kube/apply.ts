@@ -10,6 +10,8 @@ import {
   type KubernetesObject,
   type V1OwnerReference,
 } from "@kubernetes/client-node";
+import { API_VERSION } from "../api/group.ts";
+import { jobNames } from "../api/job.ts";
 
 export const fieldManager = "kubatch-operator";
 
@@ -61,6 +63,19 @@ export function controllerRef(owner: KubernetesObject & { apiVersion: string; ki
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+/**
+ * A kubatch Job as the controller owner of its Tasks and TaskCollections: deleting the job
+ * deletes them (garbage collection), as Azure Batch's job delete does.
+ */
+export function jobOwnerRef(name: string, uid: string): V1OwnerReference {
+  return controllerRef({ apiVersion: API_VERSION, kind: jobNames.kind, metadata: { name, uid } });
+}
+
+/** The uid of the kubatch Job that is the controller among these owners, if one is. */
+export function jobOwnerUid(refs: readonly Pick<V1OwnerReference, "apiVersion" | "kind" | "uid" | "controller">[] | undefined): string | undefined {
+  return refs?.find((r) => r.apiVersion === API_VERSION && r.kind === jobNames.kind && r.controller)?.uid;
 }
 
 /** The merge patch of a status write. The resourceVersion precondition makes a status computed from a stale cache fail with 409. */

@@ -7,12 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { forEachBounded } from "../../../kube/bounded.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
+import { jobOwnerRef, mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
 import { isConflictOrGone } from "../../../kube/errors.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { addedTaskJobLabel, assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
-import { jobOwnerRef } from "./job-owner.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
 import { writeExplanations } from "./explanation-writes.ts";
 import { nodeDeallocated } from "../../../api/failure-codes.ts";

@@ -1,11 +1,10 @@
 // The few fields of a Task the scheduler and the job counts need, read without a full parse
 // (tasks are many; the full schema check runs once per generation, see task-validation.ts).
 import { parseDuration } from "../../../api/duration.ts";
-import { API_VERSION } from "../../../api/group.ts";
-import { jobNames } from "../../../api/job.ts";
 import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
 import { jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { jobOwnerUid } from "../../../kube/apply.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 
 /** A creationTimestamp as the entries hold it: client-node gives a Date, plain JSON a string. */
@@ -50,14 +49,14 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     generation: meta.generation,
     conditions: status?.conditions,
     ...(meta.ownerReferences?.length ? {} : { unowned: true }),
-    ...jobOwner(meta.ownerReferences),
+    ...ownedBy(meta.ownerReferences),
     ...(status?.preparationFailedNodes?.length ? { prepFailedNodes: status.preparationFailedNodes } : {}),
   };
 }
 
-/** The uid of the kubatch Job among the owners that is the controller. */
-function jobOwner(refs: { apiVersion: string; kind: string; uid: string; controller?: boolean }[] | undefined): { ownerUid?: string } {
-  const uid = refs?.find((r) => r.apiVersion === API_VERSION && r.kind === jobNames.kind && r.controller)?.uid;
+/** The job that owns it, as the entry holds it. */
+function ownedBy(refs: Parameters<typeof jobOwnerUid>[0]): { ownerUid?: string } {
+  const uid = jobOwnerUid(refs);
   return uid ? { ownerUid: uid } : {};
 }
 

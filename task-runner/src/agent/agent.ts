@@ -9,8 +9,9 @@
 // same label and annotation) run through a second watch, each chunk's items one after another
 // (chunk-runner.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
-import { API_VERSION, GROUP, VERSION } from "../../../api/group.ts";
+import { GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
+import { jobOwnerUid } from "../../../kube/apply.ts";
 import { MAX_PREPARATION_FAILED_NODES, parseTask, taskNames, type Task } from "../../../api/task.ts";
 import { completedConditions } from "../../../api/task-conditions.ts";
 import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
@@ -279,7 +280,7 @@ export class TaskAgent {
     const job = await this.job(task.spec.jobName, abortLocal.signal);
     // A task of a job deleted (maybe created again since) that garbage collection has not removed yet.
     // The owner is compared with the job as cached, parsed or not (a job this agent cannot parse is not a deleted one).
-    const owner = ownerJobUid(obj);
+    const owner = jobOwnerUid(obj.metadata?.ownerReferences);
     if (owner && owner !== this.jobInformer.get(task.spec.jobName, this.opts.namespace)?.metadata?.uid) {
       this.opts.log(`${what}: its job ${task.spec.jobName} (uid ${owner}) was deleted: not run`);
       // Remembered, so the next event of the task (until garbage collection takes it) starts nothing.
@@ -507,7 +508,7 @@ export class TaskAgent {
    */
   private ofDeletedJob(obj: TaskObject): boolean {
     const jobName = obj.spec?.jobName ?? "";
-    const owner = ownerJobUid(obj);
+    const owner = jobOwnerUid(obj.metadata?.ownerReferences);
     const deleted = this.deletedJobs.get(jobName);
     if (deleted !== undefined && (owner === undefined || owner === deleted)) return true;
     const jobUid = this.jobInformer.get(jobName, this.opts.namespace)?.metadata?.uid;
@@ -555,11 +556,6 @@ export class TaskAgent {
     this.secrets.set(id, { at: Date.now(), value });
     return value;
   }
-}
-
-/** The uid of the Job that owns the task (set by the CLI or the operator), if any. */
-function ownerJobUid(obj: TaskObject): string | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.apiVersion === API_VERSION && r.kind === jobNames.kind && r.controller)?.uid;
 }
 
 /**
