@@ -60,6 +60,11 @@ export const taskSpecSchema = withRules(taskSpecObject, taskSpecRules).describe(
 /** Most nodes a task's status.preparationFailedNodes names (the latest kept). */
 export const MAX_PREPARATION_FAILED_NODES = 32;
 
+/** status.preparationFailedNodes (a Task's or a CollectionChunk's) with `node` last, once, the oldest dropped past the bound. */
+export function withPreparationFailedNode(nodes: readonly string[] | undefined, node: string): string[] {
+  return [...(nodes ?? []).filter((n) => n !== node), node].slice(-MAX_PREPARATION_FAILED_NODES);
+}
+
 export const taskStates = ["Active", "Preparing", "Running", "Completed"] as const;
 
 export const taskStatusSchema = z

@@ -12,7 +12,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames, parseJob, type Job } from "../../../api/job.ts";
 import { jobOwnerUid } from "../../../kube/apply.ts";
-import { MAX_PREPARATION_FAILED_NODES, parseTask, taskNames, type Task } from "../../../api/task.ts";
+import { parseTask, taskNames, withPreparationFailedNode, type Task } from "../../../api/task.ts";
 import { completedConditions } from "../../../api/task-conditions.ts";
 import { collectionChunkNames, parseCollectionChunk, type CollectionChunk } from "../../../api/collection-chunk.ts";
 import { taskCollectionNames } from "../../../api/task-collection.ts";
@@ -328,9 +328,8 @@ export class TaskAgent {
    */
   private async giveBack(run: RunRef, rv: string, previous: TaskObject["status"], why: string, recordDir: string): Promise<void> {
     const what = `task ${run.namespace}/${run.name}`;
-    const nodes = [...(previous?.preparationFailedNodes ?? []).filter((n) => n !== run.node), run.node].slice(-MAX_PREPARATION_FAILED_NODES);
     try {
-      const next = await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: nodes }, this.writeOptions(run, true));
+      const next = await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: withPreparationFailedNode(previous?.preparationFailedNodes, run.node) }, this.writeOptions(run, true));
       // Events older than this write do not start the task again (the cache may lag).
       this.finished.set(run.uid, Number(next));
       this.opts.log(`${what}: given back unrun: ${why}`);

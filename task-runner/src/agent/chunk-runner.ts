@@ -7,7 +7,7 @@
 // one's stays for people to read its stdout and stderr.
 import { rm } from "node:fs/promises";
 import type { CollectionChunkSpec, CollectionChunkStatus } from "../../../api/collection-chunk.ts";
-import { MAX_PREPARATION_FAILED_NODES } from "../../../api/task.ts";
+import { withPreparationFailedNode } from "../../../api/task.ts";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
 import { nodeLayout, type NodeIdentity } from "../../../api/node-layout.ts";
@@ -153,8 +153,7 @@ export async function runChunk(d: ChunkRunDeps): Promise<string | undefined> {
   try {
     if (refused) {
       // Back to Active, naming this node: the operator unassigns it and puts none of the job's work here again.
-      const nodes = [...(d.status?.preparationFailedNodes ?? []).filter((n) => n !== d.node.nodeId), d.node.nodeId].slice(-MAX_PREPARATION_FAILED_NODES);
-      const rv = await d.write({ ...body().status, state: "Active", nodeInfo: null, preparationFailedNodes: nodes }, true);
+      const rv = await d.write({ ...body().status, state: "Active", nodeInfo: null, preparationFailedNodes: withPreparationFailedNode(d.status?.preparationFailedNodes, d.node.nodeId) }, true);
       d.log(`${what}: given back with ${end - next} item(s) not run: ${refused.message ?? refused.code}`);
       await removeChunkRecord(d.recordDir).catch(() => undefined);
       return rv;
