@@ -2,7 +2,7 @@
 // nodes, its jobs or its unassigned tasks change.
 import type { EventKind } from "../../../kube/informer.ts";
 import { keyOf, type Controller, type Queue } from "../controller/watches.ts";
-import type { TaskEntry } from "./dispatch-state.ts";
+import { givenBack, type TaskEntry } from "./dispatch-state.ts";
 import { poolKeyOfLabel } from "../pool/controller.ts";
 import { makeDispatcher, type DispatcherDeps } from "./dispatcher.ts";
 import { collectionJobKey } from "./informer-index.ts";
@@ -12,8 +12,7 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
   // A task (or chunk) waiting, finished, given back or gone frees or needs a slot; an assignment alone changes nothing to plan.
   const slotsChanged = (kind: EventKind, { entry }: { entry: TaskEntry }) => {
     const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-    const givenBack = entry.node !== undefined && entry.prepFailedNodes?.includes(entry.node);
-    if (poolKey && (!entry.node || entry.completed || givenBack || kind === "delete")) queue.add(poolKey);
+    if (poolKey && (!entry.node || entry.completed || givenBack(entry) || kind === "delete")) queue.add(poolKey);
   };
   return {
     name: "dispatch",

@@ -656,7 +656,7 @@ export class DispatchState {
         const t = this.tasks.get(key);
         if (!t || this.jobs.get(t.jobKey)?.poolKey !== poolKey) continue;
         if (gone) out.push({ task: t, why: "NodeGone" });
-        else if (t.node && t.prepFailedNodes?.includes(t.node)) out.push({ task: t, why: "PreparationFailed" });
+        else if (givenBack(t)) out.push({ task: t, why: "PreparationFailed" });
       }
     }
     return out;
@@ -721,6 +721,9 @@ export class DispatchState {
     return out;
   }
 }
+
+/** Still assigned to a node whose agent gave it back (the job's preparation failed there): the scheduler takes it away. */
+export const givenBack = (t: TaskEntry): boolean => t.node !== undefined && t.prepFailedNodes?.includes(t.node) === true;
 
 /** The nodes where the entry says the job's preparation failed: those its agent gave it back from, or (an older agent's way) the node of a task completed as JobPreparationTaskFailed. */
 function preparationFailedOn(t: TaskEntry): string[] {
