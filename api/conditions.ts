@@ -4,6 +4,9 @@ import { timestamp } from "./names.ts";
 /** The longest condition message the Kubernetes API accepts. */
 export const conditionMessageMax = 32768;
 
+/** A condition reason's form, as the Kubernetes API checks it. */
+const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
 /** metav1.Condition, with the same validation the Kubernetes API applies to it. */
 export const conditionSchema = z.strictObject({
   type: z
@@ -22,7 +25,7 @@ export const conditionSchema = z.strictObject({
     .string()
     .min(1)
     .max(1024)
-    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/) // REASON below
+    .regex(REASON)
     .describe("A PascalCase, machine-readable reason for the last transition."),
   message: z.string().max(conditionMessageMax).describe("A human-readable message about the transition."),
 });
@@ -38,8 +41,6 @@ export const conditionsSchema = z
   .describe("The latest observations of the object's state (Ready, Progressing, Degraded, …).");
 
 export type ConditionUpdate = Omit<Condition, "lastTransitionTime">;
-
-const REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 
 /** `text` as a condition's reason when it has a reason's form (the API server refuses others), else `fallback`. */
 export function asReason(text: string | undefined, fallback: string): string {
