@@ -81,8 +81,7 @@ export function splitHostPort(addr: string): [string, number] {
 }
 
 function hostPortProblem(addr: string): string | undefined {
-  const at = addr.lastIndexOf(":");
-  const port = Number(addr.slice(at + 1));
-  if (at < 0 || addr.slice(at + 1) === "" || !Number.isInteger(port) || port < 0 || port > 65535) return `expected host:port, got "${addr}"`;
+  const [, port] = splitHostPort(addr);
+  if (!addr.includes(":") || addr.endsWith(":") || !Number.isInteger(port) || port < 0 || port > 65535) return `expected host:port, got "${addr}"`;
   return undefined;
 }
