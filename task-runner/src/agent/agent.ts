@@ -281,10 +281,11 @@ export class TaskAgent {
     // A task of a job deleted (maybe created again since) that garbage collection has not removed yet.
     // The owner is compared with the job as cached, parsed or not (a job this agent cannot parse is not a deleted one).
     const owner = jobOwnerUid(obj.metadata?.ownerReferences);
-    if (owner && owner !== this.jobInformer.get(task.spec.jobName, this.opts.namespace)?.metadata?.uid) {
+    const cachedJob = this.jobInformer.get(task.spec.jobName, this.opts.namespace);
+    if (owner && owner !== cachedJob?.metadata?.uid) {
       this.opts.log(`${what}: its job ${task.spec.jobName} (uid ${owner}) was deleted: not run`);
       // Remembered, so the next event of the task (until garbage collection takes it) starts nothing.
-      if (!this.jobInformer.get(task.spec.jobName, this.opts.namespace)) this.rememberDeleted(task.spec.jobName, owner);
+      if (!cachedJob) this.rememberDeleted(task.spec.jobName, owner);
       return this.forget(recordDir);
     }
     // The job's preparation task first (once per node); after a failed one the task is given
