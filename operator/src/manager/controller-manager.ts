@@ -163,10 +163,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   // Only transitions seen live count; the initial list replays history.
   const completions = new Map<string, { succeeded: number; failed: number }>();
   /** A job's pool as metric labels (namespace, pool); the pool empty while the job is not cached. */
-  const poolLabels = (jobKey: string) => {
-    const [namespace = "", pool = ""] = (state.jobs.get(jobKey)?.poolKey ?? jobKey.split("/")[0] + "/").split("/");
-    return { namespace, pool };
-  };
+  const poolLabels = (jobKey: string) => ({ namespace: jobKey.split("/")[0] ?? "", pool: state.jobs.get(jobKey)?.poolKey.split("/")[1] ?? "" });
   const completed = (jobKey: string, succeeded: number, failed: number) => {
     const labels = poolLabels(jobKey);
     if (succeeded > 0) metrics.tasksCompleted.inc({ ...labels, result: "Success" }, succeeded);
