@@ -58,6 +58,13 @@ export const runnerSocketEnv = "KUBATCH_RUNNER_SOCKET";
 export const runnerSocketDir = "/kubatch-runner";
 export const runnerSocketVolume = "kubatch-runner";
 export const runnerSocketPath = `${runnerSocketDir}/runner.sock`;
+/** The node pod's container that runs the agent, always in the task-runner image. */
+export const agentContainerName = "agent";
+/**
+ * The task-runner image's ENTRYPOINT (images/task-runner.Dockerfile; e2e/layers checks they
+ * agree): `kubatch task file` runs its `files` mode in the agent container through pods/exec.
+ */
+export const taskRunnerEntrypoint = ["node", "/opt/kubatch/task-runner/src/main.ts"];
 /** The agent's own emptyDir (its run records), mounted only into the agent container. */
 export const agentStateDirEnv = "KUBATCH_AGENT_STATE_DIR";
 export const agentStateDir = "/kubatch-agent-state";

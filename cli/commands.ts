@@ -1,6 +1,17 @@
 // `kubatch task|job|pool|node …`: each subcommand's module loads only when it runs.
 import { runGroup, type Subcommand } from "./usage.ts";
 
+const taskFileCommands: Record<string, Subcommand> = {
+  list: {
+    about: "list the files of a task's folder on its node: stdout.txt, stderr.txt, wd/",
+    load: async () => import("./task-files.ts").then((m) => ({ help: m.taskFileListHelp, run: m.taskFileList })),
+  },
+  get: {
+    about: "download one whole file of a task's folder from its node",
+    load: async () => import("./task-files.ts").then((m) => ({ help: m.taskFileGetHelp, run: m.taskFileGet })),
+  },
+};
+
 const taskCommands: Record<string, Subcommand> = {
   add: {
     about: "add tasks in bulk: one per blob, per file or per number",
@@ -18,6 +29,7 @@ const taskCommands: Record<string, Subcommand> = {
     about: "print the tail of a task's stdout or stderr (of a collection item: a failed one's stderr)",
     load: async () => import("./task-output.ts").then((m) => ({ help: m.taskOutputHelp, run: m.taskOutput })),
   },
+  file: { about: "a task's files on its node, whole (list|get)", commands: taskFileCommands },
 };
 
 const jobCommands: Record<string, Subcommand> = {
@@ -32,6 +44,10 @@ const jobCommands: Record<string, Subcommand> = {
   status: {
     about: "a job's state, task counts and conditions",
     load: async () => import("./job-status.ts").then((m) => ({ help: m.jobStatusHelp, run: m.jobStatus })),
+  },
+  stats: {
+    about: "a job's statistics: wall clock, task counts and retries, wait and run times",
+    load: async () => import("./job-statistics.ts").then((m) => ({ help: m.jobStatsHelp, run: m.jobStats })),
   },
   disable: {
     about: "stop a job's tasks from starting; requeue, terminate or wait for running ones",

@@ -43,7 +43,10 @@ export function positionalArgs(positionals: string[], names: string[]): string[]
   return positionals;
 }
 
-export type Subcommand = { about: string; load: () => Promise<{ help: string; run: (argv: string[]) => Promise<number> }> };
+/** A command, or a group of its own (`task file list|get`). */
+export type Subcommand =
+  | { about: string; load: () => Promise<{ help: string; run: (argv: string[]) => Promise<number> }> }
+  | { about: string; commands: Record<string, Subcommand> };
 
 /** Runs `<group> <subcommand> …`, mapping errors to messages and exit codes. */
 export async function runGroup(group: string, subcommands: Record<string, Subcommand>, argv: string[]): Promise<number> {
@@ -60,6 +63,7 @@ export async function runGroup(group: string, subcommands: Record<string, Subcom
     console.error(`kubatch ${group}: unknown command "${name}"\n\n${text}`);
     return 2;
   }
+  if ("commands" in sub) return runGroup(`${group} ${name}`, sub.commands, rest);
   const { help, run } = await sub.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(help);

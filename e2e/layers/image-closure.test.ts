@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { imageFiles, inContext, keptDependencies, parseDockerfile, stageChain } from "./dockerfile.ts";
 import { importsOf, packageOf, resolveRelative, runtimeClosure } from "./imports.ts";
 import { filesUnder } from "./packages.ts";
+import { taskRunnerEntrypoint } from "../../api/node-contract.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -66,6 +67,9 @@ describe("image contents", () => {
 
       const entrypoint = chain.findLast((s) => s.entrypoint)?.entrypoint?.find((a) => a.endsWith(".ts"));
       assert.equal(entrypoint && posix.relative(workdir, posix.resolve(workdir, entrypoint)), image.entries[0], "ENTRYPOINT runs the entry point");
+      if (image.dockerfile === "images/task-runner.Dockerfile") {
+        assert.deepEqual(chain.findLast((s) => s.entrypoint)?.entrypoint, taskRunnerEntrypoint, "the ENTRYPOINT `kubatch task file` runs in the agent container");
+      }
     });
   }
 });

@@ -8,6 +8,7 @@ const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> 
   "start-task": async () => (await import("./start-task/command.ts")).startTaskCommand,
   upload: async () => (await import("./container-upload/command.ts")).uploadCommand,
   "install-agent": async () => (await import("./install-agent/command.ts")).installAgentCommand,
+  files: async () => (await import("./files/command.ts")).filesCommand,
 };
 
 async function main(): Promise<number> {

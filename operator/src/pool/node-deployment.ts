@@ -23,6 +23,7 @@ import {
   agentStateDirEnv,
   agentStateVolume,
   autoStorageEnv,
+  agentContainerName,
   commandLineEnv,
   credentialEnv,
   injectedAgentCommand,
@@ -166,7 +167,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
       containers: [
         // The agent holds the node's credentials; it runs no user code.
         {
-          name: "agent",
+          name: agentContainerName,
           image: config.taskRunnerImage,
           args: ["agent"],
           env: agentEnv,
