@@ -3,7 +3,7 @@
 // failed-task table, task list and task output (also of a task collection's failed items), usage
 // errors, and the kubectl plugin link.
 import assert from "node:assert/strict";
-import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -129,6 +129,72 @@ describe("kubatch CLI", { skip }, () => {
     assert.equal(status.code, 0, show(status));
     assert.match(status.stdout, /Tasks:\s+20 total: 0 active, 0 running, 20 completed \(20 succeeded, 0 failed\)/);
     assert.match(status.stdout, /AllTasksComplete\s+True/);
+
+    const stats = await kubatch(["job", "stats", "sweep", "-o", "json"]);
+    assert.equal(stats.code, 0, show(stats));
+    const st = JSON.parse(stats.stdout) as { tasks: Record<string, number>; wait: { count: number }; run: { count: number; maxSeconds: number }; wallClockSeconds: number };
+    assert.deepEqual(st.tasks, { total: 20, active: 0, running: 0, completed: 20, succeeded: 20, failed: 0, retries: 0 });
+    assert.equal(st.wait.count, 20);
+    assert.equal(st.run.count, 20);
+    assert.ok(st.run.maxSeconds <= st.wallClockSeconds, "no task ran longer than its job has existed");
+    const statsText = await kubatch(["job", "stats", "sweep"]);
+    assert.match(statsText.stdout, /^Tasks:\s+20: 0 active, 0 running, 20 completed \(20 succeeded, 0 failed\); 0 retries$/m);
+    assert.match(statsText.stdout, /^\s+wait\s+20\s/m);
+  });
+
+  test("task file list and get read a task's folder whole from its node: a 300 KB binary file byte for byte, all of stdout", { timeout: 120_000 }, async () => {
+    await createJob("files");
+    // Bytes a text round trip would change (every value 0..255), and stdout far past the 1 KiB tail.
+    const program = "const fs = require('fs'); fs.mkdirSync('out'); const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = (i * 7919) % 256; fs.writeFileSync('out/data.bin', b); for (let i = 0; i < 200; i++) console.log('line ' + i + ' of the whole stdout')";
+    await custom.createNamespacedCustomObject({
+      group: "kubatch.dev",
+      version: "v1alpha1",
+      plural: "tasks",
+      namespace: ns.name,
+      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "writer" }, spec: { jobName: "files", commandLine: `node -e "${program}"` } },
+    });
+    const wait = await kubatch(["job", "wait", "files", "--timeout", "90s", "--interval", "1s"], 100_000);
+    assert.equal(wait.code, 0, show(wait));
+
+    const list = await kubatch(["task", "file", "list", "writer"]);
+    assert.equal(list.code, 0, show(list));
+    const wholeStdout = Array.from({ length: 200 }, (_, i) => `line ${i} of the whole stdout\n`).join("");
+    assert.match(list.stdout.split("\n")[0]!, /^NAME\s+SIZE\s+MODIFIED$/);
+    const sizes = new Map(list.stdout.trim().split("\n").slice(1).map((l) => [l.split(/\s+/)[0]!, /^\S+\s+(\d+)\s/.exec(l)?.[1] ?? ""]));
+    assert.deepEqual(
+      ["stderr.txt", "stdout.txt", "wd/", "wd/out/", "wd/out/data.bin"].map((n) => [n, sizes.get(n)]),
+      [["stderr.txt", "0"], ["stdout.txt", String(wholeStdout.length)], ["wd/", ""], ["wd/out/", ""], ["wd/out/data.bin", "300000"]],
+    );
+
+    const dir = await mkdtemp(join(tmpdir(), "kubatch-files-"));
+    try {
+      const dest = join(dir, "data.bin");
+      const get = await kubatch(["task", "file", "get", "writer", "wd/out/data.bin", "--destination", dest]);
+      assert.equal(get.code, 0, show(get));
+      assert.match(get.stderr, /wd\/out\/data\.bin of task writer \(node cli-dedicated-\S+\) written to .* \(300000 bytes\)/);
+      const want = Buffer.alloc(300000);
+      for (let i = 0; i < want.length; i++) want[i] = (i * 7919) % 256;
+      assert.ok((await readFile(dest)).equals(want), "the downloaded file equals what the task wrote");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const stdout = await kubatch(["task", "file", "get", "writer", "stdout.txt"]);
+    assert.equal(stdout.code, 0, show(stdout));
+    assert.equal(stdout.stdout, wholeStdout);
+
+    const cases: { args: string[]; error: RegExp }[] = [
+      { args: ["../../etc/passwd"], error: /"\.\.\/\.\.\/etc\/passwd" leaves the task's folder/ },
+      { args: ["wd/missing.txt"], error: /no file "wd\/missing\.txt" in the task's folder/ },
+      { args: ["wd/out"], error: /"wd\/out" is a directory/ },
+    ];
+    for (const c of cases) {
+      const r = await kubatch(["task", "file", "get", "writer", ...c.args]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, c.error);
+    }
+    const unknown = await kubatch(["task", "file", "list", "no-such-task"]);
+    assert.equal(unknown.code, 1, show(unknown));
+    assert.match(unknown.stderr, /task "no-such-task" not found/);
   });
 
   /** A new container with `count` blobs scans/page-<i>.txt (i `digits` wide), each holding "text of <name>\n", and one blob outside scans/. */
