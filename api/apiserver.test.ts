@@ -88,11 +88,12 @@ describe("against the API server", { skip }, () => {
   describe("the CRDs and the examples", () => {
     // Generations, not resourceVersions: the operator may write status (and a finalizer) meanwhile;
     // re-applying the same manifests must not change what the user owns.
-    // The operator's chunks of the example collection (category kubatch too) come and go with it: not the user's.
+    // The operator's chunks of the example collection (category kubatch too) come and go with it,
+    // and the work item's jobs (and their job manager tasks) are the operator's: not the user's.
     const resourceVersions = () =>
       ok(["-n", namespace, "get", "kubatch", "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.generation}:{.spec}\n{end}"])
         .split("\n")
-        .filter((line) => line && !line.startsWith("CollectionChunk/"))
+        .filter((line) => line && !line.startsWith("CollectionChunk/") && !/^(Job|Task)\/example-nightly-job-/.test(line))
         .join(" ");
 
     it("apply server-side, and applying again changes nothing", () => {
@@ -110,13 +111,13 @@ describe("against the API server", { skip }, () => {
 
     it("kubectl get kubatch and the short names list them", () => {
       const all = ok(["-n", namespace, "get", "kubatch", "-o", "name"]);
-      const names = ["pool.kubatch.dev/ocr-pool", "workitem.kubatch.dev/ocr-nightly", "job.kubatch.dev/ocr-job", "task.kubatch.dev/ocr-page-0001", "taskcollection.kubatch.dev/pages"];
+      const names = ["pool.kubatch.dev/example", "workitem.kubatch.dev/example-nightly", "job.kubatch.dev/example", "task.kubatch.dev/summary", "taskcollection.kubatch.dev/pages"];
       for (const name of names) {
         assert.ok(all.includes(name), all);
       }
       const jobs = ok(["-n", namespace, "get", "kjob"]);
       assert.match(jobs, /^NAME\s+STATE\s+POOL\s+ACTIVE\s+RUNNING\s+SUCCEEDED\s+FAILED\s+AGE$/m);
-      assert.match(jobs, /^ocr-job\s+(Active\s+)?ocr-pool\s/m); // the operator, if running, fills STATE
+      assert.match(jobs, /^example\s+((Active|Completed)\s+)?example\s/m); // the operator, if running, fills STATE
       assert.match(ok(["-n", namespace, "get", "ktask"]), /^NAME\s+STATE\s+RESULT\s+WAITING\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kpool"]), /^NAME\s+STATE\s+CURRENT\s+TARGET\s+AUTOSCALE\s+AGE$/m);
       assert.match(ok(["-n", namespace, "get", "kwi"]), /^NAME\s+STATE\s+NEXT RUN\s+RECENT JOB\s+AGE$/m);
@@ -135,21 +136,22 @@ describe("against the API server", { skip }, () => {
     });
 
     it("kubectl scale kpool sets targetDedicatedNodes", () => {
-      ok(["-n", namespace, "scale", "kpool/ocr-pool", "--replicas=4"]);
-      assert.equal(ok(["-n", namespace, "get", "kpool", "ocr-pool", "-o", "jsonpath={.spec.targetDedicatedNodes}"]), "4");
+      ok(["-n", namespace, "scale", "kpool/example", "--replicas=4"]);
+      assert.equal(ok(["-n", namespace, "get", "kpool", "example", "-o", "jsonpath={.spec.targetDedicatedNodes}"]), "4");
     });
 
     it("applies the defaults the zod schemas apply", () => {
-      const spec = JSON.parse(ok(["-n", namespace, "get", "kjob", "ocr-job", "-o", "jsonpath={.spec}"]));
-      assert.equal(spec.priority, 0);
+      const spec = JSON.parse(ok(["-n", namespace, "get", "kjob", "example", "-o", "jsonpath={.spec}"]));
       assert.equal(spec.maxParallelTasks, -1);
       assert.equal(spec.onTaskFailure, "NoAction");
+      assert.equal(spec.jobPreparationTask.id, "jobpreparation");
+      assert.equal(spec.jobReleaseTask.maxWallClockTime, "PT15M");
     });
 
     it("a Task and a Job show state Active from creation, before anything writes their status; kubectl get ktask shows RESULT and WAITING", () => {
       ok(["-n", namespace, "apply", "-f", "-"], JSON.stringify({ apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "fresh" }, spec: { jobName: "no-such-job", commandLine: "echo" } }));
       assert.equal(ok(["-n", namespace, "get", "ktask", "fresh", "-o", "jsonpath={.status.state}"]), "Active");
-      assert.equal(ok(["-n", namespace, "get", "kjob", "ocr-job", "-o", "jsonpath={.status.state}"]) !== "", true);
+      assert.equal(ok(["-n", namespace, "get", "kjob", "example", "-o", "jsonpath={.status.state}"]) !== "", true);
       assert.match(ok(["-n", namespace, "get", "ktask", "fresh"]), /^NAME\s+STATE\s+RESULT\s+WAITING\s+NODE\s+EXIT CODE\s+RETRIES\s+AGE\nfresh\s+Active\s/);
       // selectableFields: a job's tasks by state, the defaulted state included.
       assert.equal(ok(["-n", namespace, "get", "ktask", "--field-selector", "spec.jobName=no-such-job,status.state=Active", "-o", "name"]).trim(), "task.kubatch.dev/fresh");
@@ -191,7 +193,7 @@ describe("against the API server", { skip }, () => {
       const task = JSON.parse(ok(["-n", namespace, "get", "ktc", "pages", "-o", "jsonpath={.spec.task}"]));
       assert.equal(task.requiredSlots, 1);
       assert.equal(task.constraints.retentionTime, "P7D");
-      assert.equal(task.outputFiles[0].uploadOptions.uploadCondition, "TaskSuccess");
+      assert.equal(task.constraints.maxTaskRetryCount, 1, "the example's own value kept");
     });
   });
 });

@@ -2,7 +2,8 @@
 import { durationProblem, parseDuration } from "../api/duration.ts";
 import { setLongTimeout } from "../kube/long-timer.ts";
 import { jobBlockers } from "./job-blockers.ts";
-import { connect, getJob } from "./kube.ts";
+import { connect, getJob, listCollections } from "./kube.ts";
+import type { TaskCollectionObject } from "../kube/objects.ts";
 import { formatWaitProgress, ProgressLine, type Counts } from "./progress.ts";
 import { formatElapsed, formatTable, compareNames } from "./task-row.ts";
 import { JobTaskWatch, type TaskSummary } from "./task-watch.ts";
@@ -14,6 +15,8 @@ Waits until every task of job JOB (jobs.kubatch.dev) has completed, like Azure B
 TaskStateMonitor.WaitAll, following the tasks with a watch. Shows a progress bar on a
 terminal and a line every few seconds otherwise (both on stderr), then a summary and the
 failed tasks (name, exit code, failure code, first line of stderr) on stdout.
+The items of the job's task collections count as its tasks (their counts, read every 2 s;
+their failed items: kubatch task list JOB --state failed).
 A job without tasks is waited on until tasks appear. A job that ends before all its tasks
 completed (terminated, a task's jobAction, maxWallClockTime) ends the wait too. On a
 timeout it names what blocks the job: its pool missing (PoolReady=False), the job disabled,
@@ -33,6 +36,28 @@ const jobCheckMs = 2_000;
 export function allCompleted(c: Counts): boolean {
   return c.total > 0 && c.succeeded + c.failed === c.total;
 }
+
+/**
+ * The items of these task collections as task counts: what is neither running nor completed is
+ * active; a collection whose items are not all known yet (blobs still being listed) counts one
+ * active item more, so that it is never taken for complete.
+ */
+export function collectionCounts(collections: readonly TaskCollectionObject[]): Counts {
+  const sum: Counts = { total: 0, active: 0, running: 0, succeeded: 0, failed: 0 };
+  for (const tc of collections) {
+    const { running = 0, succeeded = 0, failed = 0 } = tc.status?.counts ?? {};
+    const known = tc.status?.itemCount;
+    const total = known ?? running + succeeded + failed + (tc.status?.state === "Completed" ? 0 : 1);
+    sum.total += total;
+    sum.running += running;
+    sum.succeeded += succeeded;
+    sum.failed += failed;
+    sum.active += Math.max(0, total - running - succeeded - failed);
+  }
+  return sum;
+}
+
+const plus = (a: Counts, b: Counts): Counts => ({ total: a.total + b.total, active: a.active + b.active, running: a.running + b.running, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed });
 
 /** The failed tasks' table, sorted by name, at most `limit` rows. */
 export function failedTable(tasks: ReadonlyMap<string, TaskSummary>, limit = 50): string {
@@ -63,7 +88,10 @@ export async function jobWait(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const progress = new ProgressLine(process.stderr, { plainMs: intervalMs });
-  const render = (force = false) => progress.update(formatWaitProgress(watch.tally.counts, { tty: progress.tty, elapsedMs: Date.now() - started }), force);
+  // The collections' items, read with the job (their chunks change too often to watch cheaply).
+  let items = collectionCounts(await listCollections(cluster, job));
+  const counts = () => plus(watch.tally.counts, items);
+  const render = (force = false) => progress.update(formatWaitProgress(counts(), { tty: progress.tty, elapsedMs: Date.now() - started }), force);
   let finish: (how: "done" | "timeout" | "ended") => void = () => {};
   const finished = new Promise<"done" | "timeout" | "ended">((resolve) => (finish = resolve));
   let endedAs: string | undefined;
@@ -72,7 +100,7 @@ export async function jobWait(argv: string[]): Promise<number> {
     job,
     () => {
       render();
-      if (allCompleted(watch.tally.counts)) finish("done");
+      if (allCompleted(counts())) finish("done");
     },
     (line) => {
       progress.done();
@@ -83,13 +111,15 @@ export async function jobWait(argv: string[]): Promise<number> {
   const ticker = setInterval(() => render(), progress.tty ? 1_000 : intervalMs);
   const timer = timeoutMs === undefined ? undefined : setLongTimeout(() => finish("timeout"), timeoutMs);
   const jobCheck = setInterval(() => {
-    getJob(cluster, job).then(
-      (j) => {
+    Promise.all([getJob(cluster, job), listCollections(cluster, job)]).then(
+      ([j, collections]) => {
         latest = j;
+        items = collectionCounts(collections);
+        if (allCompleted(counts())) finish("done");
         if (j.status?.state !== "Completed") return;
         endedAs = j.status.executionInfo?.terminateReason ?? "Completed";
         // Give the task watch a moment to deliver the last completions first.
-        setTimeout(() => finish(allCompleted(watch.tally.counts) ? "done" : "ended"), 500);
+        setTimeout(() => finish(allCompleted(counts()) ? "done" : "ended"), 500);
       },
       () => undefined, // the next check, or the task watch, reports trouble
     );
@@ -99,7 +129,7 @@ export async function jobWait(argv: string[]): Promise<number> {
     const how = await finished;
     if (progress.tty) render(true); // plain output: the summary below says it all
     progress.done();
-    const c = watch.tally.counts;
+    const c = counts();
     const elapsed = formatElapsed(Date.now() - started);
     if (how === "ended") {
       console.log(`job ${job} ended (${endedAs}) after ${elapsed} before all its tasks completed: ${c.succeeded + c.failed}/${c.total} completed (${c.succeeded} succeeded, ${c.failed} failed), ${c.running} running, ${c.active} active`);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bar, formatWaitProgress, type Counts } from "./progress.ts";
-import { allCompleted } from "./job-wait.ts";
+import { allCompleted, collectionCounts } from "./job-wait.ts";
+import type { TaskCollectionObject } from "../kube/objects.ts";
 
 const counts = (c: Partial<Counts>): Counts => ({ total: 0, active: 0, running: 0, succeeded: 0, failed: 0, ...c });
 
@@ -31,3 +32,23 @@ const done: Record<string, [Counts, boolean]> = {
   "every task completed, some failed": [counts({ total: 2, succeeded: 1, failed: 1 }), true],
 };
 for (const [name, [c, want]] of Object.entries(done)) test(`allCompleted: ${name}`, () => assert.equal(allCompleted(c), want));
+
+const collection = (status: Record<string, unknown> | undefined) => ({ metadata: { name: "c" }, spec: {}, ...(status ? { status } : {}) }) as unknown as TaskCollectionObject;
+const itemCases: Record<string, { collections: TaskCollectionObject[]; want: Counts; complete: boolean }> = {
+  "no collections": { collections: [], want: counts({}), complete: false },
+  "a collection not reconciled yet counts one active item": { collections: [collection(undefined)], want: counts({ total: 1, active: 1 }), complete: false },
+  "items not yet run are active": { collections: [collection({ state: "Running", itemCount: 100, counts: { active: 60, running: 4, succeeded: 30, failed: 6 } })], want: counts({ total: 100, active: 60, running: 4, succeeded: 30, failed: 6 }), complete: false },
+  "blobs still being listed: one active more than known": { collections: [collection({ state: "Running", counts: { running: 2, succeeded: 10 } })], want: counts({ total: 13, active: 1, running: 2, succeeded: 10 }), complete: false },
+  "two completed collections add up": {
+    collections: [collection({ state: "Completed", itemCount: 100, counts: { succeeded: 100 } }), collection({ state: "Completed", itemCount: 5, counts: { succeeded: 3, failed: 2 } })],
+    want: counts({ total: 105, succeeded: 103, failed: 2 }),
+    complete: true,
+  },
+};
+for (const [name, tc] of Object.entries(itemCases)) {
+  test(`collectionCounts: ${name}`, () => {
+    const got = collectionCounts(tc.collections);
+    assert.deepEqual(got, tc.want);
+    assert.equal(allCompleted(got), tc.complete);
+  });
+}
