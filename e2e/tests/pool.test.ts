@@ -208,6 +208,42 @@ describe("pools", { skip }, () => {
     await custom.deleteNamespacedCustomObject({ ...pools, namespace: ns.name, name: "nopull" });
   });
 
+  // What README's first "Using it" met: a node pod that cannot start for want of a Secret.
+  const brokenNodes: Record<string, { spec: object; reason: string; code: string; message: RegExp; ms: number }> = {
+    "a missing Secret": {
+      spec: { startTask: { commandLine: "/bin/true", resourceFiles: [{ storageContainerUrl: "http://127.0.0.1:9/devstoreaccount1/x", credentialsSecretRef: { name: "no-such-secret" } }] } },
+      reason: "NodeContainerFailed",
+      code: "ContainerConfigError",
+      message: /container fetch, image \S+: CreateContainerConfigError: secret "no-such-secret" not found/,
+      ms: 60_000,
+    },
+    // The kubelet's back-off: crashes at about 0, 10 and 30 s.
+    "a tasks container in a crash loop": {
+      spec: { podTemplate: { spec: { containers: [{ name: "tasks", args: ["no-such-mode"] }] } } },
+      reason: "NodeContainerFailed",
+      code: "ContainerCrashLoop",
+      message: /container tasks, image \S+: CrashLoopBackOff after \d+ restarts; last exit 2 \(Error\): usage: task-runner/,
+      ms: 120_000,
+    },
+  };
+  for (const [what, tc] of Object.entries(brokenNodes)) {
+    test(`${what}: the node is Unusable (${tc.code}), the pool Degraded with the pod's message and a Warning event`, { timeout: tc.ms + 30_000 }, async () => {
+      const name = tc.code.toLowerCase();
+      await createPool(name, { vmSize: "small", targetDedicatedNodes: 1, ...tc.spec });
+      const degraded = await eventually(`Degraded ${tc.reason}`, tc.ms, async () => {
+        const c = condition((await readPool(name)).status, "Degraded");
+        return c?.status === "True" && c.reason === tc.reason ? c : undefined;
+      }, describePool(name));
+      assert.match(degraded.message, tc.message);
+      const node = (await readPool(name)).status?.nodes?.[0];
+      assert.equal(node?.state, "Unusable");
+      assert.equal(node?.errors?.[0]?.code, tc.code);
+      assert.equal(condition((await readPool(name)).status, "Ready")?.status, "False");
+      await eventually(`a Warning event ${tc.reason}`, 10_000, async () => ((await events(name)).some((e) => e.type === "Warning" && e.reason === tc.reason && tc.message.test(e.message ?? "")) ? true : undefined));
+      await custom.deleteNamespacedCustomObject({ ...pools, namespace: ns.name, name });
+    });
+  }
+
   test("the API server refuses a pool with two size sources, naming the rule", async () => {
     await assert.rejects(createPool("both", { vmSize: "small", resources: { requests: { cpu: "1" } } }), /exactly one of vmSize, resources/);
   });

@@ -100,6 +100,13 @@ test("a node whose containers cannot start shows why, naming the container and i
     "missing secret": { pod: pod({ init: [c("fetch", { waiting: { reason: "CreateContainerConfigError", message: 'secret "s" not found' } })] }), want: "Unusable", codes: ["ContainerConfigError"], message: /secret "s" not found/ },
     "agent OOM-killed and back": { pod: pod({ phase: "Running", agent: oom, ready: true }), want: "Idle", codes: ["OOMKilled"], message: /memory limit \(exit 137, restarts 1\)/ },
     "healthy": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true }), want: "Idle", codes: [] },
+    "tasks container in a crash loop": {
+      pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { waiting: { reason: "CrashLoopBackOff", message: "back-off 20s" } }, { restartCount: 2, lastState: done(2, "usage: task-runner <fetch|agent>") }) }),
+      want: "Unusable",
+      codes: ["ContainerCrashLoop"],
+      message: /container tasks, image \S+: CrashLoopBackOff after 2 restarts; last exit 2: usage: task-runner/,
+    },
+    "one restart is no crash loop (a liveness kill)": { pod: pod({ phase: "Running", agent: c("agent", { waiting: { reason: "CrashLoopBackOff" } }, { restartCount: 1, lastState: done(137) }) }), want: "Unusable", codes: [] },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, () => {

@@ -58,9 +58,23 @@ const waitingProblems: Record<string, string> = {
   RunContainerError: "ContainerConfigError",
 };
 
+/**
+ * Restarts after which a main container (agent, tasks) waiting in CrashLoopBackOff is a crash
+ * loop, not a one-off (a liveness restart): the node shows ContainerCrashLoop. A start task's
+ * retries are its own (StartTaskFailed).
+ */
+export const crashLoopRestarts = 2;
+
 /** What keeps a node pod's containers from running, each naming its container and image. */
 export function nodeErrors(pod: V1Pod): NonNullable<NodeInfo["errors"]> {
   const errors: NonNullable<NodeInfo["errors"]> = [];
+  for (const c of pod.status?.containerStatuses ?? []) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason !== "CrashLoopBackOff" || c.restartCount < crashLoopRestarts) continue;
+    const last = c.lastState?.terminated;
+    const exit = last ? `; last exit ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}${last.message ? `: ${last.message.trim()}` : ""}` : "";
+    errors.push({ code: "ContainerCrashLoop", message: tail(`container ${c.name}, image ${c.image}: CrashLoopBackOff after ${c.restartCount} restarts${exit}`, 1000)! });
+  }
   for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = c.state?.waiting;
     const code = waiting?.reason ? waitingProblems[waiting.reason] : undefined;
