@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { conditionSchema, setCondition, type Condition } from "./conditions.ts";
+import { conditionSchema, setCondition, type Condition, type ConditionUpdate } from "./conditions.ts";
 
 const t0 = new Date("2025-01-01T00:00:00Z");
 const t1 = new Date("2025-01-01T00:01:00Z");
-const ready = (status: "True" | "False", reason = "PoolSteady", message = ""): Omit<Condition, "lastTransitionTime"> => ({
+const ready = (status: "True" | "False", reason = "PoolSteady", message = ""): ConditionUpdate => ({
   type: "Ready",
   status,
   reason,
@@ -35,7 +35,7 @@ describe("setCondition", () => {
   });
 
   it("leaves other conditions alone", () => {
-    const both = setCondition(setCondition([], ready("True"), t0), { type: "Degraded", status: "False", reason: "AsExpected", message: "" }, t0);
+    const both = setCondition(setCondition([], ready("True"), t0), { type: "Degraded", status: "False", reason: "AsExpected", message: "", observedGeneration: 1 }, t0);
     assert.deepEqual(
       both.map((c) => c.type),
       ["Ready", "Degraded"],

@@ -40,7 +40,8 @@ export const conditionsSchema = z
   .optional()
   .describe("The latest observations of the object's state (Ready, Progressing, Degraded, …).");
 
-export type ConditionUpdate = Omit<Condition, "lastTransitionTime">;
+/** A condition as set by a controller: always for a generation (observedGeneration on every condition, DESIGN §7). */
+export type ConditionUpdate = Omit<Condition, "lastTransitionTime" | "observedGeneration"> & { observedGeneration: number };
 
 /** `text` as a condition's reason when it has a reason's form (the API server refuses others), else `fallback`. */
 export function asReason(text: string | undefined, fallback: string): string {

@@ -4,7 +4,7 @@ import { completedConditions } from "./task-conditions.ts";
 
 test("completedConditions: Completed=True, its reason how the task ended", async (t) => {
   const at = "2026-12-07T02:00:00.000Z";
-  const cases: Record<string, { input: Parameters<typeof completedConditions>[0]; want: { reason: string; message: string } }> = {
+  const cases: Record<string, { input: Omit<Parameters<typeof completedConditions>[0], "generation">; want: { reason: string; message: string } }> = {
     succeeded: { input: { result: "Success", exitCode: 0, at }, want: { reason: "Succeeded", message: "succeeded (exit code 0)" } },
     "an exit code": { input: { result: "Failure", exitCode: 3, failureInfo: { category: "UserError", code: "FailureExitCode", message: "the task exited with code 3" }, at }, want: { reason: "FailureExitCode", message: "failed (exit code 3): the task exited with code 3" } },
     "ended by its job, no exit code": { input: { result: "Failure", failureInfo: { category: "UserError", code: "TaskEnded", message: "the job is being terminated (UserTerminate)" }, at }, want: { reason: "TaskEnded", message: "failed: the job is being terminated (UserTerminate)" } },

@@ -4,7 +4,7 @@
 import { asReason, type Condition } from "./conditions.ts";
 import type { FailureInfo } from "./failure-info.ts";
 
-export function completedConditions(o: { result: "Success" | "Failure"; exitCode?: number; failureInfo?: FailureInfo | null; at: Date | string; generation?: number }): Condition[] {
+export function completedConditions(o: { result: "Success" | "Failure"; exitCode?: number; failureInfo?: FailureInfo | null; at: Date | string; generation: number }): Condition[] {
   const how = o.exitCode === undefined || o.exitCode === null ? "" : `exit code ${o.exitCode}`;
   const message = o.result === "Success" ? `succeeded${how ? ` (${how})` : ""}` : [`failed${how ? ` (${how})` : ""}`, o.failureInfo?.message].filter(Boolean).join(": ").slice(0, 1024);
   return [
@@ -15,7 +15,7 @@ export function completedConditions(o: { result: "Success" | "Failure"; exitCode
       reason: o.result === "Success" ? "Succeeded" : asReason(o.failureInfo?.code, "Failed"),
       message,
       lastTransitionTime: typeof o.at === "string" ? o.at : o.at.toISOString(),
-      ...(o.generation !== undefined ? { observedGeneration: o.generation } : {}),
+      observedGeneration: o.generation,
     },
   ];
 }

@@ -61,6 +61,14 @@ describe("examples/", { skip: noCluster }, () => {
     assert.equal(nightly.status?.taskCounts?.failed ?? 0, 0, JSON.stringify(nightly.status));
     assert.equal(nightly.status?.taskCounts?.succeeded, 1, JSON.stringify(nightly.status));
 
+    // Every condition of every kind says which generation it was set for.
+    const all = await kubectl(["get", "kubatch", "-o", "json"]);
+    const items = (JSON.parse(all.stdout) as { items: { kind: string; metadata: { name: string; generation: number }; status?: { conditions?: { type: string; observedGeneration?: number }[] } }[] }).items;
+    const kinds = new Set(items.filter((o) => (o.status?.conditions ?? []).length > 0).map((o) => o.kind));
+    for (const kind of ["Job", "Pool", "Task", "TaskCollection", "WorkItem"]) assert.ok(kinds.has(kind), `no ${kind} with conditions (kinds with conditions: ${[...kinds].join(", ")})`);
+    const unset = items.flatMap((o) => (o.status?.conditions ?? []).filter((c) => typeof c.observedGeneration !== "number" || c.observedGeneration > o.metadata.generation).map((c) => `${o.kind}/${o.metadata.name} ${c.type}`));
+    assert.deepEqual(unset, [], "conditions without an observedGeneration (or one ahead of the object's)");
+
     const deleted = await kubectl(["delete", "--ignore-not-found", "-f", examples, "--timeout", "120s"], 150_000);
     assert.equal(deleted.code, 0, show(deleted));
     const left = await kubectl(["get", "kubatch", "-o", "name"]);

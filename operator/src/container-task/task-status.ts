@@ -136,7 +136,7 @@ export function taskStatus(current: TaskStatus | undefined, o: Observed): TaskSt
     ...base,
     ...move("Completed", endTime),
     nodeInfo,
-    conditions: completedConditions({ result: succeeded ? "Success" : "Failure", exitCode: out.exitCode, failureInfo: out.failureInfo, at: endTime, generation: o.generation }),
+    conditions: completedConditions({ result: succeeded ? "Success" : "Failure", exitCode: out.exitCode, failureInfo: out.failureInfo, at: endTime, generation: o.generation ?? 0 }),
     executionInfo: {
       ...base.executionInfo,
       startTime,

@@ -74,7 +74,7 @@ export function makeTaskWrites(custom: CustomObjectWrites, now: () => Date = () 
                   state: "Completed",
                   previousState: task.state,
                   stateTransitionTime: at,
-                  conditions: completedConditions({ result: "Failure", failureInfo, at, generation: task.generation }),
+                  conditions: completedConditions({ result: "Failure", failureInfo, at, generation: task.generation ?? 0 }),
                   executionInfo: { endTime: at, result: "Failure", failureInfo },
                 },
           },

@@ -569,7 +569,7 @@ function completedStatus(o: TaskOutcome, previousState: string, nodeInfo: object
     previousState: previousState === "Active" ? "Running" : previousState,
     stateTransitionTime: o.endTime.toISOString(),
     nodeInfo,
-    conditions: completedConditions({ result: o.result, exitCode: o.exitCode, failureInfo: o.failureInfo, at: o.endTime, generation }),
+    conditions: completedConditions({ result: o.result, exitCode: o.exitCode, failureInfo: o.failureInfo, at: o.endTime, generation: generation ?? 0 }),
     executionInfo: {
       startTime: o.startTime.toISOString(),
       endTime: o.endTime.toISOString(),
