@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { jobWait } from "../../cli/job-wait.ts";
 import { deployLocal, type LocalOperator } from "../../local-cluster/deploy-local.ts";
 import { isAlive } from "../../local-cluster/processes.ts";
@@ -71,8 +71,24 @@ test("helm install brings the operator up from the chart and the OCR sample runs
     assert.equal(result.resultBlobs, result.tasks.length);
     const logs = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: system.name });
     assert.doesNotMatch(logs, /forbidden/i, "the chart's RBAC covers what the operator does");
+
+    // The chart README's uninstall order: with the operator gone, a Pool's finalizer holds its
+    // deletion until released by hand; then its node Deployments go by garbage collection.
+    const uninstall = await helm(tool.helm, ["uninstall", "kubatch", "-n", system.name, "--wait", "--timeout", "60s"], 90_000);
+    assert.equal(uninstall.code, 0, show(uninstall));
+    await kubectl("delete", "pools.kubatch.dev", "ocr-pool", "-n", work.name, "--wait=false");
+    await new Promise((r) => setTimeout(r, 3_000));
+    const stuck = await kubectl("get", "pools.kubatch.dev", "ocr-pool", "-n", work.name, "-o", "jsonpath={.metadata.deletionTimestamp} {.metadata.finalizers}");
+    assert.match(stuck.stdout, /^\S+ \["kubatch\.dev\/pool-nodes"\]$/, "deleting waits on the finalizer");
+    await kubectl("patch", "pools.kubatch.dev", "ocr-pool", "-n", work.name, "--type=merge", "-p", '{"metadata":{"finalizers":null}}');
+    const apps = kc.makeApiClient(AppsV1Api);
+    await eventually("the pool gone and its node Deployments collected", 60_000, async () => {
+      const pool = await kubectl("get", "pools.kubatch.dev", "ocr-pool", "-n", work.name, "--ignore-not-found", "-o", "name");
+      const deployments = await apps.listNamespacedDeployment({ namespace: work.name });
+      return pool.stdout.trim() === "" && deployments.items.length === 0 ? true : undefined;
+    });
   } finally {
-    await helm(tool.helm, ["uninstall", "kubatch", "-n", system.name, "--wait", "--timeout", "60s"], 90_000);
+    await helm(tool.helm, ["uninstall", "kubatch", "-n", system.name, "--wait", "--timeout", "60s", "--ignore-not-found"], 90_000);
     await work.remove();
     await system.remove();
     await deployLocal({ paths, log: () => {} });

@@ -63,7 +63,7 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(version.stdout, /^kubatch \d+\.\d+\.\d+\n$/);
     const help = await run(kubatchBin, ["--help"], 30_000);
     assert.equal(help.code, 0, show(help));
-    for (const line of [/task\s+add, list, reactivate, output:/, /job\s+list, wait, status, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list:/]) assert.match(help.stdout, line);
+    for (const line of [/task\s+add, list, reactivate, output, file:/, /job\s+list, wait, status, stats, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list:/]) assert.match(help.stdout, line);
 
     await createJob("listed");
     const jobs = await kubatch(["job", "list"]);
@@ -143,7 +143,7 @@ describe("kubatch CLI", { skip }, () => {
   });
 
   test("task file list and get read a task's folder whole from its node: a 300 KB binary file byte for byte, all of stdout", { timeout: 120_000 }, async () => {
-    await createJob("files");
+    await createJob("filejob");
     // Bytes a text round trip would change (every value 0..255), and stdout far past the 1 KiB tail.
     const program = "const fs = require('fs'); fs.mkdirSync('out'); const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = (i * 7919) % 256; fs.writeFileSync('out/data.bin', b); for (let i = 0; i < 200; i++) console.log('line ' + i + ' of the whole stdout')";
     await custom.createNamespacedCustomObject({
@@ -151,9 +151,9 @@ describe("kubatch CLI", { skip }, () => {
       version: "v1alpha1",
       plural: "tasks",
       namespace: ns.name,
-      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "writer" }, spec: { jobName: "files", commandLine: `node -e "${program}"` } },
+      body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "writer" }, spec: { jobName: "filejob", commandLine: `node -e "${program}"` } },
     });
-    const wait = await kubatch(["job", "wait", "files", "--timeout", "90s", "--interval", "1s"], 100_000);
+    const wait = await kubatch(["job", "wait", "filejob", "--timeout", "90s", "--interval", "1s"], 100_000);
     assert.equal(wait.code, 0, show(wait));
 
     const list = await kubatch(["task", "file", "list", "writer"]);
