@@ -7,6 +7,13 @@ import { isAbsolute, join, posix, relative, sep } from "node:path";
 
 export type TaskFileEntry = { name: string; isDirectory: boolean; size: number; modified: string };
 
+/** The task folder's real path, or an error saying the task has no folder on this node. */
+function folderOf(taskDir: string): Promise<string> {
+  return realpath(taskDir).catch(() => {
+    throw new Error(`the task's folder ${taskDir} is not on this node (the task never ran here, or its folder was removed)`);
+  });
+}
+
 /** Why `path` cannot name a file of a task's folder, or undefined when it can. */
 export function taskFilePathProblem(path: string): string | undefined {
   if (path === "") return "the file path is empty";
@@ -19,9 +26,7 @@ export function taskFilePathProblem(path: string): string | undefined {
 export async function resolveTaskFile(taskDir: string, path: string): Promise<string> {
   const problem = taskFilePathProblem(path);
   if (problem) throw new Error(problem);
-  const root = await realpath(taskDir).catch(() => {
-    throw new Error(`the task's folder ${taskDir} is not on this node (the task never ran here, or its folder was removed)`);
-  });
+  const root = await folderOf(taskDir);
   const real = await realpath(join(root, path)).catch(() => {
     throw new Error(`no file "${path}" in the task's folder`);
   });
@@ -37,9 +42,7 @@ export async function resolveTaskFile(taskDir: string, path: string): Promise<st
  */
 export async function listTaskFiles(taskDir: string, limit = 10_000): Promise<{ entries: TaskFileEntry[]; truncated: boolean }> {
   const entries: TaskFileEntry[] = [];
-  const root = await realpath(taskDir).catch(() => {
-    throw new Error(`the task's folder ${taskDir} is not on this node (the task never ran here, or its folder was removed)`);
-  });
+  const root = await folderOf(taskDir);
   const walk = async (dir: string): Promise<boolean> => {
     const names: string[] = [];
     for await (const d of await opendir(dir)) names.push(d.name);
