@@ -6,8 +6,30 @@ import { collectionItem, collectionItemTask } from "../api/task-collection-items
 import { parseTaskCollection, type CollectionFailure, type ResolvedCollectionSpec } from "../api/task-collection.ts";
 import type { CollectionChunkObject, TaskCollectionObject } from "../kube/objects.ts";
 import { collectionJob } from "./kube.ts";
+import type { Counts } from "./progress.ts";
 import type { TaskRow } from "./task-row.ts";
 import type { StateFilter } from "./task-state.ts";
+
+/**
+ * The items of these collections by state, from their statuses (which sum their chunks'): the
+ * total is each one's itemCount, or the items it has counted while its source is not all listed
+ * yet (`unlisted` counts those collections); items neither running nor completed are active.
+ */
+export function collectionItemCounts(collections: readonly TaskCollectionObject[]): Counts & { unlisted: number } {
+  const sum = { total: 0, active: 0, running: 0, succeeded: 0, failed: 0, unlisted: 0 };
+  for (const tc of collections) {
+    const { active = 0, running = 0, succeeded = 0, failed = 0 } = tc.status?.counts ?? {};
+    const known = tc.status?.itemCount;
+    const total = known ?? active + running + succeeded + failed;
+    sum.total += total;
+    sum.running += running;
+    sum.succeeded += succeeded;
+    sum.failed += failed;
+    sum.active += Math.max(0, total - running - succeeded - failed);
+    if (known === undefined && tc.status?.state !== "Completed") sum.unlisted++;
+  }
+  return sum;
+}
 
 /** A failed item as a task row, with its collection and index. */
 export type ItemRow = TaskRow & { collection: string; index: number };

@@ -4,6 +4,7 @@
 // task collections are counted, not timed: their chunks keep no per-item times. CPU time is not
 // known: Node's child_process gives the runner no rusage of a finished process.
 import type { JobObject, TaskCollectionObject, TaskObject } from "../kube/objects.ts";
+import { collectionItemCounts } from "./collection-rows.ts";
 import { connect, getJob, jobFieldSelector, listCollections, listJobTasks } from "./kube.ts";
 import { formatElapsed, formatTable } from "./task-row.ts";
 import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
@@ -63,24 +64,18 @@ export function jobStatistics(job: JobObject, tasks: readonly TaskObject[], coll
     const made = at(t.metadata?.creationTimestamp);
     const start = at(e?.startTime);
     const end = state === "Completed" ? at(e?.endTime) : now;
-    if (!Number.isNaN(made)) waits.push((Number.isNaN(start) ? (state === "Completed" ? NaN : now) : start) - made);
+    // A task not started yet has waited until now; one completed without starting has no wait.
+    const waitedUntil = Number.isNaN(start) ? (state === "Completed" ? NaN : now) : start;
+    if (!Number.isNaN(made) && !Number.isNaN(waitedUntil)) waits.push(waitedUntil - made);
     if (!Number.isNaN(start) && !Number.isNaN(end)) runs.push(end - start);
   }
-  const items = { total: 0, active: 0, running: 0, succeeded: 0, failed: 0 };
-  for (const tc of collections) {
-    const c = tc.status?.counts;
-    items.active += c?.active ?? 0;
-    items.running += c?.running ?? 0;
-    items.succeeded += c?.succeeded ?? 0;
-    items.failed += c?.failed ?? 0;
-    items.total += tc.status?.itemCount ?? (c?.active ?? 0) + (c?.running ?? 0) + (c?.succeeded ?? 0) + (c?.failed ?? 0);
-  }
+  const { unlisted: _, ...items } = collectionItemCounts(collections);
   return {
     job: job.metadata?.name ?? "",
     state: job.status?.state ?? "Active",
     wallClockSeconds: Number.isNaN(created) ? 0 : Math.max(0, (Number.isNaN(ended) ? now : ended) - created) / 1000,
     tasks: counts,
-    wait: durations(waits.filter((w) => !Number.isNaN(w))),
+    wait: durations(waits),
     run: durations(runs),
     collectionItems: items,
   };

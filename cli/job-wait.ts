@@ -1,6 +1,7 @@
 // `kubatch job wait JOB`: Azure Batch's TaskStateMonitor.WaitAll for a whole job, on a watch.
 import { durationProblem, parseDuration } from "../api/duration.ts";
 import { setLongTimeout } from "../kube/long-timer.ts";
+import { collectionItemCounts } from "./collection-rows.ts";
 import { jobBlockers } from "./job-blockers.ts";
 import { connect, getJob, listCollections } from "./kube.ts";
 import type { TaskCollectionObject } from "../kube/objects.ts";
@@ -38,23 +39,13 @@ export function allCompleted(c: Counts): boolean {
 }
 
 /**
- * The items of these task collections as task counts: what is neither running nor completed is
- * active; a collection whose items are not all known yet (blobs still being listed) counts one
- * active item more, so that it is never taken for complete.
+ * The items of these task collections as task counts; a collection whose items are not all
+ * known yet (blobs still being listed) counts one active item more, so that it is never taken
+ * for complete.
  */
 export function collectionCounts(collections: readonly TaskCollectionObject[]): Counts {
-  const sum: Counts = { total: 0, active: 0, running: 0, succeeded: 0, failed: 0 };
-  for (const tc of collections) {
-    const { running = 0, succeeded = 0, failed = 0 } = tc.status?.counts ?? {};
-    const known = tc.status?.itemCount;
-    const total = known ?? running + succeeded + failed + (tc.status?.state === "Completed" ? 0 : 1);
-    sum.total += total;
-    sum.running += running;
-    sum.succeeded += succeeded;
-    sum.failed += failed;
-    sum.active += Math.max(0, total - running - succeeded - failed);
-  }
-  return sum;
+  const { unlisted, ...c } = collectionItemCounts(collections);
+  return { ...c, total: c.total + unlisted, active: c.active + unlisted };
 }
 
 const plus = (a: Counts, b: Counts): Counts => ({ total: a.total + b.total, active: a.active + b.active, running: a.running + b.running, succeeded: a.succeeded + b.succeeded, failed: a.failed + b.failed });

@@ -5,8 +5,8 @@ import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { chunkOfItem, findCollectionItem, itemStatus } from "./collection-item.ts";
-import { collectionJob, connect, findTask, listCollectionChunks, listCollections, taskJob, type Cluster } from "./kube.ts";
+import { collectionJob, connect, findTask, taskJob, type Cluster } from "./kube.ts";
+import { lookUpItem } from "./item-lookup.ts";
 import { execFiles } from "./node-exec.ts";
 import { formatTable } from "./task-row.ts";
 import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
@@ -46,15 +46,12 @@ async function locate(c: Cluster, name: string): Promise<Located> {
     if (!node) throw new CliError(`task "${name}" (${task.status?.state ?? "Active"}) has not been assigned to a node: it has no files yet`);
     return { job, id: task.spec?.id ?? name, node };
   }
-  const found = findCollectionItem(await listCollections(c), name);
-  if (!found) throw new CliError(`task "${name}" not found in namespace "${c.namespace}": no Task of that name (tasks.kubatch.dev), and no task collection there has an item of that id`);
-  const collection = found.collection.metadata?.name ?? "";
-  const status = itemStatus(chunkOfItem(await listCollectionChunks(c, [collection]), collection, found.index), found.index);
+  const { collection: tc, name: collection, status } = await lookUpItem(c, name);
   if (!status.node) {
     const why = status.result === "Success" ? "it succeeded, and a succeeded item's folder is removed from its node" : status.state === "Active" ? "it has not run yet" : "its chunk does not name its node";
     throw new CliError(`item ${name} of task collection ${collection} has no files to read: ${why}`);
   }
-  return { job: collectionJob(found.collection) ?? "", id: name, node: status.node };
+  return { job: collectionJob(tc) ?? "", id: name, node: status.node };
 }
 
 type Listing = { entries: { name: string; isDirectory: boolean; size: number; modified: string }[]; truncated: boolean };

@@ -1,11 +1,11 @@
 // `kubatch task output TASK`: the tail of the task's stdout/stderr that its agent reported; for
 // an item of a task collection (no Task of that name), its chunk's report of it.
 import { defaultTaskOutputMaxBytes, taskOutputMaxBytesEnv } from "../api/node-contract.ts";
-import { collectionPrefix } from "./collection-rows.ts";
-import { chunkOfItem, findCollectionItem, itemOutputNote, itemStatus } from "./collection-item.ts";
-import { collectionJob, connect, findTask, listCollectionChunks, listCollections, taskJob, type Cluster } from "./kube.ts";
+import { itemOutputNote } from "./collection-item.ts";
+import { collectionJob, connect, findTask, taskJob, type Cluster } from "./kube.ts";
+import { lookUpItem } from "./item-lookup.ts";
 import { taskFilePath } from "./node-files.ts";
-import { CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
+import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
 
 export const taskOutputHelp = `usage: kubatch task output TASK [--stderr] [options]
 
@@ -59,20 +59,9 @@ export async function taskOutput(argv: string[]): Promise<number> {
 
 /** A collection item's output: the failed item's stderr tail, and a note of what is not reported. */
 async function itemOutput(cluster: Cluster, id: string, stderr: boolean): Promise<number> {
-  const found = findCollectionItem(await listCollections(cluster), id);
-  const where = `in namespace "${cluster.namespace}"`;
-  if (!found) {
-    throw new CliError(`task "${id}" not found ${where}: no Task of that name (tasks.kubatch.dev), and no task collection there has an item of that id (taskcollections.kubatch.dev, item ids <idPrefix>-<index>)`);
-  }
-  const name = found.collection.metadata?.name ?? "";
-  const itemCount = found.collection.status?.itemCount;
-  if (itemCount !== undefined && found.index >= itemCount) {
-    throw new CliError(`task "${id}" not found ${where}: no Task of that name (tasks.kubatch.dev), and task collection ${name} has ${itemCount} items (${collectionPrefix(found.collection)}-0 … ${collectionPrefix(found.collection)}-${itemCount - 1})`);
-  }
-  const chunk = chunkOfItem(await listCollectionChunks(cluster, [name]), name, found.index);
-  const status = itemStatus(chunk, found.index);
+  const { collection, name, status } = await lookUpItem(cluster, id);
   const file = stderr ? "stderr.txt" : "stdout.txt";
-  console.error(itemOutputNote({ id, collection: name, job: collectionJob(found.collection) ?? "<job>", file, status }));
+  console.error(itemOutputNote({ id, collection: name, job: collectionJob(collection) ?? "<job>", file, status }));
   if (stderr) process.stdout.write(status.failure?.stderrTail ?? "");
   return 0;
 }
