@@ -1,5 +1,6 @@
 // The kubatch command line. Subcommands load their module lazily so that each stays cheap.
 import { readFileSync } from "node:fs";
+import { exitAfterFlush } from "../kube/exit.ts";
 import { groups, runCommandGroup } from "./commands.ts";
 
 const [command, ...rest] = process.argv.slice(2);
@@ -40,9 +41,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     console.error(`kubatch ${command}: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -142,10 +142,10 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(statsText.stdout, /^\s+wait\s+20\s/m);
   });
 
-  test("task file list and get read a task's folder whole from its node: a 300 KB binary file byte for byte, all of stdout", { timeout: 120_000 }, async () => {
+  test("task file list and get read a task's folder whole from its node: a 3 MB binary file byte for byte, all of a 600 KB stdout (both far past a pipe's 64 KiB)", { timeout: 120_000 }, async () => {
     await createJob("filejob");
     // Bytes a text round trip would change (every value 0..255), and stdout far past the 1 KiB tail.
-    const program = "const fs = require('fs'); fs.mkdirSync('out'); const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = (i * 7919) % 256; fs.writeFileSync('out/data.bin', b); for (let i = 0; i < 200; i++) console.log('line ' + i + ' of the whole stdout')";
+    const program = "const fs = require('fs'); fs.mkdirSync('out'); const b = Buffer.alloc(3000000); for (let i = 0; i < b.length; i++) b[i] = (i * 7919) % 256; fs.writeFileSync('out/data.bin', b); for (let i = 0; i < 20000; i++) console.log('line ' + i + ' of the whole stdout')";
     await custom.createNamespacedCustomObject({
       group: "kubatch.dev",
       version: "v1alpha1",
@@ -158,12 +158,12 @@ describe("kubatch CLI", { skip }, () => {
 
     const list = await kubatch(["task", "file", "list", "writer"]);
     assert.equal(list.code, 0, show(list));
-    const wholeStdout = Array.from({ length: 200 }, (_, i) => `line ${i} of the whole stdout\n`).join("");
+    const wholeStdout = Array.from({ length: 20000 }, (_, i) => `line ${i} of the whole stdout\n`).join("");
     assert.match(list.stdout.split("\n")[0]!, /^NAME\s+SIZE\s+MODIFIED$/);
     const sizes = new Map(list.stdout.trim().split("\n").slice(1).map((l) => [l.split(/\s+/)[0]!, /^\S+\s+(\d+)\s/.exec(l)?.[1] ?? ""]));
     assert.deepEqual(
       ["stderr.txt", "stdout.txt", "wd/", "wd/out/", "wd/out/data.bin"].map((n) => [n, sizes.get(n)]),
-      [["stderr.txt", "0"], ["stdout.txt", String(wholeStdout.length)], ["wd/", ""], ["wd/out/", ""], ["wd/out/data.bin", "300000"]],
+      [["stderr.txt", "0"], ["stdout.txt", String(wholeStdout.length)], ["wd/", ""], ["wd/out/", ""], ["wd/out/data.bin", "3000000"]],
     );
 
     const dir = await mkdtemp(join(tmpdir(), "kubatch-files-"));
@@ -171,8 +171,8 @@ describe("kubatch CLI", { skip }, () => {
       const dest = join(dir, "data.bin");
       const get = await kubatch(["task", "file", "get", "writer", "wd/out/data.bin", "--destination", dest]);
       assert.equal(get.code, 0, show(get));
-      assert.match(get.stderr, /wd\/out\/data\.bin of task writer \(node cli-dedicated-\S+\) written to .* \(300000 bytes\)/);
-      const want = Buffer.alloc(300000);
+      assert.match(get.stderr, /wd\/out\/data\.bin of task writer \(node cli-dedicated-\S+\) written to .* \(3000000 bytes\)/);
+      const want = Buffer.alloc(3000000);
       for (let i = 0; i < want.length; i++) want[i] = (i * 7919) % 256;
       assert.ok((await readFile(dest)).equals(want), "the downloaded file equals what the task wrote");
     } finally {

@@ -1,4 +1,5 @@
 // The task-runner: one program with modes, run inside kubatch node pods.
+import { exitAfterFlush } from "../../kube/exit.ts";
 const [mode, ...rest] = process.argv.slice(2);
 
 const modes: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
@@ -21,9 +22,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     console.error(`task-runner ${mode}: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

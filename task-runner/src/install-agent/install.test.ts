@@ -29,10 +29,12 @@ test("the mapped shared objects, the dynamic loader found among them", () => {
 
 test("the installed agent runs through its own loader and libraries", { timeout: 60_000 }, () => {
   const dest = mkdtempSync(join(tmpdir(), "install-agent-"));
-  // A small app root (the image's is /opt/kubatch): the entry point, nothing it would load.
+  // A small app root (the image's is /opt/kubatch): the entry point and what it imports statically, no mode.
   const app = mkdtempSync(join(tmpdir(), "install-agent-app-"));
   mkdirSync(join(app, "task-runner", "src"), { recursive: true });
+  mkdirSync(join(app, "kube"));
   copyFileSync(join(import.meta.dirname, "..", "main.ts"), join(app, "task-runner", "src", "main.ts"));
+  copyFileSync(join(import.meta.dirname, "..", "..", "..", "kube", "exit.ts"), join(app, "kube", "exit.ts"));
   writeFileSync(join(app, "package.json"), JSON.stringify({ type: "module" }));
   try {
     installAgent(dest, app);
