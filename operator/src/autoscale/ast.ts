@@ -16,12 +16,12 @@ export type Expr =
   | { kind: "method"; target: Expr; method: string; args: Expr[]; pos: Position; open: Position }
   | { kind: "field"; target: Expr; field: string; pos: Position };
 
-export interface Statement {
-  /** The variable assigned, as written. */
-  target: string;
-  targetPos: Position;
-  value: Expr;
-}
+export type Statement =
+  /** `name = expression`; `target` as written. */
+  | { kind: "assign"; target: string; targetPos: Position; value: Expr }
+  /** An expression evaluated for its effect and its errors, its value dropped (Azure's
+   *  `stop();`, or `$X.GetSample(…, 100);` that fails when the history is short). */
+  | { kind: "expression"; value: Expr };
 
 export interface Program {
   statements: Statement[];

@@ -80,9 +80,10 @@ const DO_AZURE_PARALLEL_QUEUE = [
 ].join("");
 
 // Nextflow's default pool formula (pool created 11:00, 5-minute interval, 1 node at first, at most 4).
+// Its creation time is a Java Instant cut to microseconds: Azure refuses a 7th fraction digit.
 const NEXTFLOW = `
 // Get pool lifetime since creation.
-lifespan = time() - time("2024-05-01T11:00:00.0000000Z");
+lifespan = time() - time("2024-05-01T11:00:00Z");
 interval = TimeInterval_Minute * 5;
 
 // Compute the target nodes based on pending tasks.

@@ -77,6 +77,10 @@ export function checkProgram(program: Program): SampledVariable[] {
   };
 
   for (const s of program.statements) {
+    if (s.kind === "expression") {
+      visit(s.value);
+      continue;
+    }
     const readOnly = readOnlyReason(s.target);
     if (readOnly) throw syntaxError(s.targetPos, readOnly);
     visit(s.value);

@@ -296,3 +296,38 @@ test("the clock is the default now", () => {
   const t = Date.parse(r.variables.find((v) => v.name === "$t")!.value);
   assert.ok(t >= before && t <= Date.now());
 });
+
+test("an expression as a statement is evaluated for its effect and errors, its value dropped", async (t) => {
+  // Samples every 30 s up to now, oldest first.
+  const history = (n: number) => Array.from({ length: n }, (_, i) => ({ timestamp: now - (n - 1 - i) * 30_000, value: 5 }));
+  const guard = "$RunningTasks.GetSample(10 * TimeInterval_Second, 0 * TimeInterval_Second, 100);";
+  const cases: Record<string, { formula: string; inputs?: FormulaInputs; results?: string; stopped?: boolean; error?: string }> = {
+    "stop(); alone keeps the targets": { formula: "stop();", inputs: { targetDedicatedNodes: 3 }, results: "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue", stopped: true },
+    "a sample guard with enough history lets the formula go on": {
+      formula: `${guard}\n$TargetDedicatedNodes = 2;`,
+      inputs: { samples: { $RunningTasks: history(4) } },
+      results: "$TargetDedicatedNodes=2;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue",
+    },
+    "a sample guard on a short history stops it with InsufficientSampleData": {
+      formula: `${guard}\n$TargetDedicatedNodes = 2;`,
+      inputs: { samples: { $RunningTasks: history(0) } },
+      error: "InsufficientSampleData: Line 1, Col 24: Insufficient data from data set: $RunningTasks wanted 100%, received 0%",
+    },
+    "a comparison's value is nowhere in the results": { formula: "$a = 1; $a == 2; $TargetDedicatedNodes = $a;", results: "$TargetDedicatedNodes=1;$TargetLowPriorityNodes=0;$NodeDeallocationOption=requeue;$a=1" },
+    "an expression statement's runtime error names its position": { formula: '$TargetDedicatedNodes = 1;\n  "a" + 1;', error: "AutoScalingFormulaEvaluationError: Line 2, Col 7: " },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const r = evaluateFormula(tc.formula, { now, ...tc.inputs });
+      if (tc.error) {
+        assert.equal(r.ok, false, r.results);
+        if (!r.ok) assert.ok(`${r.error.code}: ${r.error.values[0]!.value}`.startsWith(tc.error), r.error.values[0]!.value);
+        return;
+      }
+      assert.ok(r.ok, r.ok ? "" : r.error.detail);
+      if (!r.ok) return;
+      assert.equal(r.results, tc.results);
+      assert.equal(r.stopped, tc.stopped ?? false);
+    });
+  }
+});

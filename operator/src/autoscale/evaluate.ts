@@ -143,7 +143,10 @@ class Evaluation {
   }
 
   run(program: Program): void {
-    for (const s of program.statements) this.assign(s.target, s.targetPos, this.eval(s.value));
+    for (const s of program.statements) {
+      const value = this.eval(s.value);
+      if (s.kind === "assign") this.assign(s.target, s.targetPos, value);
+    }
   }
 
   private assign(name: string, pos: Position, value: Value): void {

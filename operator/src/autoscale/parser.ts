@@ -78,11 +78,11 @@ class Parser {
   }
 
   private statement(): Statement {
-    const t = this.next();
-    if (t.kind !== "name") throw syntaxError(t.pos, `a statement must assign a variable ('name = expression'), found ${describeToken(t)}`);
-    if (this.isPunct("==")) throw syntaxError(this.peek().pos, `expected '=' after '${t.text}', found '==' (a statement is an assignment)`);
-    this.expectPunct("=", `after '${t.text}' (a statement is an assignment)`);
-    return { target: t.text, targetPos: t.pos, value: this.expression() };
+    const t = this.peek();
+    const after = this.tokens[this.i + 1];
+    if (t.kind !== "name" || after?.kind !== "punct" || after.text !== "=") return { kind: "expression", value: this.expression() };
+    this.i += 2;
+    return { kind: "assign", target: t.text, targetPos: t.pos, value: this.expression() };
   }
 
   private expression(): Expr {

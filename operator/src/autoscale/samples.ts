@@ -91,14 +91,15 @@ export function callSampleMethod(series: Series, method: string, args: Value[], 
     case "GetSample": {
       const first = args[0]!;
       if (args.length === 1 && first.type !== "timestamp" && first.type !== "timeinterval") {
-        // GetSample(count): the last N samples, however old.
+        // GetSample(count): the last N samples, however old; fewer if the history is shorter
+        // (Azure returns what it has), and InsufficientSampleData only when it has none.
         const count = asDouble(first);
         if (count === undefined || !Number.isInteger(count) || count < 1) {
           throw evaluationError(ctx.argPos[0] ?? ctx.pos, `GetSample() takes a whole number of samples (at least 1), a timestamp or a time interval, got ${count === undefined ? typeName(first) : formatDouble(count)}`);
         }
         const have = series.values.length;
-        if (have < count) throw insufficient(ctx, 100, (have / count) * 100);
-        return doubleVec(series.values.slice(have - count));
+        if (have === 0) throw insufficient(ctx, 100, 0);
+        return doubleVec(series.values.slice(Math.max(0, have - count)));
       }
       const start = instant(first, 0, ctx, method);
       let end = ctx.now;

@@ -1,9 +1,10 @@
 // time("…") accepts the two formats Azure documents: W3C-DTF (ISO 8601 profile) and
-// RFC 1123. Times without a zone are UTC.
+// RFC 1123. Times without a zone are UTC; a fraction of a second has at most 6 digits, as
+// Azure refuses more (a .NET round-trip "o" string with 7 does not parse there either).
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-const W3C = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?)?)?$/;
+const W3C = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?)?)?$/;
 const RFC1123 = /^(?:([A-Za-z]{3}),\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s+(GMT|UTC|UT|Z|[+-]\d{4})$/i;
 
 function build(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, zoneMinutes: number): number | undefined {
