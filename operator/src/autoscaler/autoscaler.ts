@@ -95,9 +95,7 @@ export class Autoscaler {
   }
 
   private sample(poolKey: string, status: PoolStatus | undefined) {
-    const active = this.deps.state.pendingCount(poolKey);
-    let running = 0;
-    for (const job of this.deps.state.jobs.values()) if (job.poolKey === poolKey) running += this.deps.state.activeAssignments(job.key);
+    const { active, running } = this.deps.state.poolQueue(poolKey);
     const done = this.deps.takeCompletions(poolKey);
     return {
       $ActiveTasks: active,

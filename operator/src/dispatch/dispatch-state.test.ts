@@ -7,7 +7,7 @@ type Setup = {
   fill?: "Spread" | "Pack";
   nodes: { name: string; usable?: boolean }[];
   jobs: { name: string; priority?: number; maxParallel?: number; schedulable?: boolean }[];
-  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string }[];
+  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string; pod?: boolean; state?: TaskEntry["state"] }[];
 };
 
 function state(s: Setup): DispatchState {
@@ -28,9 +28,10 @@ function state(s: Setup): DispatchState {
       requiredSlots: t.slots ?? 1,
       node: t.node,
       completed: t.completed ?? false,
-      state: t.completed ? "Completed" : "Active",
+      state: t.state ?? (t.completed ? "Completed" : "Active"),
       requeueCount: 0,
       affinityNode: t.affinity,
+      runsInPod: t.pod,
     };
     d.upsertTask(entry);
   });
@@ -398,5 +399,31 @@ test("dependencies on a collection's items: by item id in taskIds, or a collecti
       d.upsertTask(merge);
       assert.equal(d.blockReason(merge)?.reason, tc.want, d.blockReason(merge)?.message);
     });
+  }
+});
+
+test("poolQueue: what a pool's autoscale formula samples as active and running tasks", async (t) => {
+  const nodes = [{ name: "n1" }];
+  const cases: Record<string, { setup: Setup; want: { active: number; running: number } }> = {
+    "waiting and assigned tasks": {
+      setup: { nodes, jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j" }, { name: "b", job: "j" }, { name: "r", job: "j", node: "n1", state: "Running" }, { name: "d", job: "j", completed: true }] },
+      want: { active: 2, running: 1 },
+    },
+    "container tasks count, waiting or running in their own Pods": {
+      setup: {
+        nodes,
+        jobs: [{ name: "j" }],
+        tasks: [{ name: "c1", job: "j", pod: true }, { name: "c2", job: "j", pod: true, state: "Running" }, { name: "c3", job: "j", pod: true, state: "Preparing" }, { name: "c4", job: "j", pod: true, completed: true }],
+      },
+      want: { active: 1, running: 2 },
+    },
+    "a job that is not schedulable has no active tasks, its running ones still run": {
+      setup: { nodes, jobs: [{ name: "off", schedulable: false }], tasks: [{ name: "a", job: "off" }, { name: "c", job: "off", pod: true }, { name: "p", job: "off", pod: true, state: "Running" }] },
+      want: { active: 0, running: 1 },
+    },
+    "an empty pool": { setup: { nodes, jobs: [], tasks: [] }, want: { active: 0, running: 0 } },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => assert.deepEqual(state(tc.setup).poolQueue("ns/pool"), tc.want));
   }
 });

@@ -506,6 +506,27 @@ export class DispatchState {
   }
 
 
+  /**
+   * A pool's queue as its autoscale formula samples it ($ActiveTasks, $RunningTasks): the
+   * waiting tasks and chunks' items of its schedulable jobs, and what runs — container tasks,
+   * which run as Pods of their own, included, as Azure counts every task of the pool's jobs.
+   */
+  poolQueue(poolKey: string): { active: number; running: number } {
+    let active = this.pendingCount(poolKey);
+    let running = 0;
+    for (const job of this.jobs.values()) {
+      if (job.poolKey !== poolKey) continue;
+      running += this.activeAssignments(job.key);
+      for (const key of this.podTasksByJob.get(job.key) ?? []) {
+        const t = this.tasks.get(key);
+        if (!t || t.completed) continue;
+        if (t.state === "Running" || t.state === "Preparing") running++;
+        else if (job.schedulable) active++;
+      }
+    }
+    return { active, running };
+  }
+
   /** Assigned, not completed tasks on a node (`namespace/name`). */
   tasksOnNode(nodeKey: string): TaskEntry[] {
     return [...(this.assignedByNode.get(nodeKey) ?? [])].map((k) => this.tasks.get(k)!).filter(Boolean);
