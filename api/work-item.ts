@@ -33,6 +33,9 @@ export const workItemSpecSchema = z
   .strictObject({
     schedule: scheduleSchema.optional(),
     jobSpecification: jobSpecSchema.describe("The spec of each job the work item creates."),
+    disabled: z.boolean().default(false).describe("Disable the work item: no job is created while true; an active job runs on (Azure Batch disable/enable job schedule)."),
+    terminate: z.boolean().default(false).describe("Terminate the work item: its active job is terminated, and no job is created again. Cannot be undone."),
+    terminateReason: z.string().min(1).max(1024).optional().describe("The terminateReason given to the active job (default UserTerminate)."),
     metadata: metadataListSchema,
   })
   .describe("A work item (Azure Batch job schedule): creates Jobs on a schedule.");

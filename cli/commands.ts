@@ -74,6 +74,25 @@ const poolCommands: Record<string, Subcommand> = {
   },
 };
 
+const workItemCommands: Record<string, Subcommand> = {
+  list: {
+    about: "list the namespace's work items: state, next run, recent job",
+    load: async () => import("./resource-lists.ts").then((m) => ({ help: m.workItemListHelp, run: m.workItemList })),
+  },
+  disable: {
+    about: "stop a work item from creating jobs (its active job runs on)",
+    load: async () => import("./work-item-control.ts").then((m) => ({ help: m.workItemDisableHelp, run: m.workItemDisable })),
+  },
+  enable: {
+    about: "let a disabled work item create jobs again",
+    load: async () => import("./work-item-control.ts").then((m) => ({ help: m.workItemEnableHelp, run: m.workItemEnable })),
+  },
+  terminate: {
+    about: "end a work item: terminate its active job, create no more",
+    load: async () => import("./work-item-control.ts").then((m) => ({ help: m.workItemTerminateHelp, run: m.workItemTerminate })),
+  },
+};
+
 const nodeCommands: Record<string, Subcommand> = {
   list: {
     about: "list a pool's nodes: state, running tasks and slots, tasks run, the start task",
@@ -87,6 +106,7 @@ export const groups: Record<string, { about: string; commands: Record<string, Su
   job: { about: "jobs and their progress", commands: jobCommands },
   pool: { about: "pools", commands: poolCommands },
   node: { about: "a pool's nodes", commands: nodeCommands },
+  workitem: { about: "work items (job schedules)", commands: workItemCommands },
 };
 
 export const runCommandGroup = (group: string, argv: string[]) => runGroup(group, groups[group]!.commands, argv);

@@ -5,8 +5,9 @@ import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-n
 import { GROUP, VERSION } from "../api/group.ts";
 import { collectionChunkNames } from "../api/collection-chunk.ts";
 import { taskCollectionNames } from "../api/task-collection.ts";
+import { workItemNames } from "../api/work-item.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
-import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject } from "../kube/objects.ts";
+import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject, WorkItemObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
 
 export interface Cluster {
@@ -31,6 +32,7 @@ export const jobsResource = { group: GROUP, version: VERSION, plural: "jobs" } a
 export const poolsResource = { group: GROUP, version: VERSION, plural: "pools" } as const;
 export const taskCollectionsResource = { group: GROUP, version: VERSION, plural: taskCollectionNames.plural } as const;
 export const collectionChunksResource = { group: GROUP, version: VERSION, plural: collectionChunkNames.plural } as const;
+export const workItemsResource = { group: GROUP, version: VERSION, plural: workItemNames.plural } as const;
 
 export function taskJob(t: TaskObject): string | undefined {
   return t.spec?.jobName ?? t.spec?.jobId;
@@ -69,6 +71,7 @@ async function getNamed<T>(c: Cluster, resource: { group: string; version: strin
 
 export const getJob = (c: Cluster, name: string) => getNamed<JobObject>(c, jobsResource, "job", name);
 export const getPool = (c: Cluster, name: string) => getNamed<PoolObject>(c, poolsResource, "pool", name);
+export const getWorkItem = (c: Cluster, name: string) => getNamed<WorkItemObject>(c, workItemsResource, "work item", name);
 
 export async function getTask(c: Cluster, name: string): Promise<TaskObject> {
   const task = await findTask(c, name);
@@ -98,7 +101,7 @@ export async function jobFieldSelector(c: Cluster, job: string): Promise<string 
   }
 }
 
-type Resource = typeof tasksResource | typeof jobsResource | typeof poolsResource | typeof taskCollectionsResource | typeof collectionChunksResource;
+type Resource = typeof tasksResource | typeof jobsResource | typeof poolsResource | typeof taskCollectionsResource | typeof collectionChunksResource | typeof workItemsResource;
 
 /** Every object of the namespace's list that `keep` accepts, 1,000 a page, and the list's resourceVersion. */
 async function listAll<T>(c: Cluster, resource: Resource, keep: (o: T) => boolean, fieldSelector?: string): Promise<{ items: T[]; resourceVersion: string }> {
@@ -122,6 +125,11 @@ async function listAll<T>(c: Cluster, resource: Resource, keep: (o: T) => boolea
 /** The namespace's jobs (paged). */
 export async function listJobs(c: Cluster): Promise<JobObject[]> {
   return (await listAll<JobObject>(c, jobsResource, () => true)).items;
+}
+
+/** The namespace's work items (paged). */
+export async function listWorkItems(c: Cluster): Promise<WorkItemObject[]> {
+  return (await listAll<WorkItemObject>(c, workItemsResource, () => true)).items;
 }
 
 /** The namespace's pools (paged). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { JobObject, PoolObject } from "../kube/objects.ts";
-import { jobRow, nodeRows, poolRow } from "./resource-lists.ts";
+import type { JobObject, PoolObject, WorkItemObject } from "../kube/objects.ts";
+import { jobRow, nodeRows, poolRow, workItemRow } from "./resource-lists.ts";
 
 const now = Date.parse("2026-12-07T02:00:00Z");
 const created = new Date(now - 90_000);
@@ -40,4 +40,15 @@ test("poolRow and nodeRows: nodes now/targeted, idle and running; each node's ta
     { name: "p-dedicated-b9", state: "Starting", dedicated: true, runningTasks: 0, runningTaskSlots: 0, totalTasksRun: 0, startTask: "" },
     { name: "p-dedicated-b10", state: "Running", dedicated: true, runningTasks: 2, runningTaskSlots: 2, totalTasksRun: 40, startTask: "Completed (Success)" },
   ]);
+});
+
+test("workItemRow: state (Active before the first status), next run, recent job, age", async (t) => {
+  const cases: Record<string, { wi: object; want: object }> = {
+    "a new work item": { wi: { metadata: { name: "w", creationTimestamp: created } }, want: { name: "w", state: "Active", nextRun: "", recentJob: "", age: "1m30s" } },
+    "a disabled one with a recent job": {
+      wi: { metadata: { name: "w" }, status: { state: "Disabled", executionInfo: { nextRunTime: "2026-12-07T03:00:00Z", recentJob: { name: "w-job-0000000002" } } } },
+      want: { name: "w", state: "Disabled", nextRun: "2026-12-07T03:00:00Z", recentJob: "w-job-0000000002", age: "" },
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) await t.test(name, () => assert.deepEqual(workItemRow(c.wi as WorkItemObject, now), c.want));
 });

@@ -1,9 +1,9 @@
-// `kubatch job list`, `kubatch pool list` and `kubatch node list POOL`: the namespace's jobs
-// and pools, and a pool's nodes (Batch Explorer's node view), as tables or JSON. The rows are
-// built by pure functions (resource-lists.test.ts).
+// `kubatch job list`, `kubatch pool list`, `kubatch workitem list` and `kubatch node list POOL`:
+// the namespace's jobs, pools and work items, and a pool's nodes (Batch Explorer's node view),
+// as tables or JSON. The rows are built by pure functions (resource-lists.test.ts).
 import { poolIdOf } from "../api/pool-id.ts";
-import type { JobObject, PoolObject } from "../kube/objects.ts";
-import { connect, getPool, listJobs, listPools } from "./kube.ts";
+import type { JobObject, PoolObject, WorkItemObject } from "../kube/objects.ts";
+import { connect, getPool, listJobs, listPools, listWorkItems } from "./kube.ts";
 import { compareNames, formatElapsed, formatTable } from "./task-row.ts";
 import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 
@@ -32,6 +32,14 @@ dedicated or low-priority, running tasks and slots in use, tasks run, the start 
 ${outputHelp}
 ${clusterOptionsHelp}`;
 
+export const workItemListHelp = `usage: kubatch workitem list [-o json] [options]
+
+Lists the work items (workitems.kubatch.dev, Azure Batch job schedules) of the namespace:
+state (Active, Disabled, Terminating, Completed, Deleting), next run, the most recent job, age.
+
+${outputHelp}
+${clusterOptionsHelp}`;
+
 const age = (created: Date | string | undefined, now: number) => {
   const t = created === undefined ? NaN : new Date(created).getTime();
   return Number.isNaN(t) ? "" : formatElapsed(now - t);
@@ -51,6 +59,19 @@ export function jobRow(job: JobObject, now: number): JobRow {
     succeeded: c.succeeded ?? 0,
     failed: c.failed ?? 0,
     age: age(job.metadata?.creationTimestamp, now),
+  };
+}
+
+export type WorkItemRow = { name: string; state: string; nextRun: string; recentJob: string; age: string };
+
+export function workItemRow(wi: WorkItemObject, now: number): WorkItemRow {
+  const info = wi.status?.executionInfo;
+  return {
+    name: wi.metadata?.name ?? "",
+    state: wi.status?.state ?? "Active",
+    nextRun: info?.nextRunTime ?? "",
+    recentJob: info?.recentJob?.name ?? "",
+    age: age(wi.metadata?.creationTimestamp, now),
   };
 }
 
@@ -104,6 +125,15 @@ export async function jobList(argv: string[]): Promise<number> {
   const now = Date.now();
   const rows = (await listJobs(cluster)).map((j) => jobRow(j, now)).sort((a, b) => compareNames(a.name, b.name));
   print(rows, values.output === "json", ["NAME", "STATE", "POOL", "PRIORITY", "ACTIVE", "RUNNING", "SUCCEEDED", "FAILED", "AGE"], (r) => [r.name, r.state, r.pool, String(r.priority), String(r.active), String(r.running), String(r.succeeded), String(r.failed), r.age], `no jobs in namespace ${cluster.namespace}`);
+  return 0;
+}
+
+export async function workItemList(argv: string[]): Promise<number> {
+  const { values } = parse(argv, []);
+  const cluster = connect(values);
+  const now = Date.now();
+  const rows = (await listWorkItems(cluster)).map((w) => workItemRow(w, now)).sort((a, b) => compareNames(a.name, b.name));
+  print(rows, values.output === "json", ["NAME", "STATE", "NEXT RUN", "RECENT JOB", "AGE"], (r) => [r.name, r.state, r.nextRun || "-", r.recentJob || "-", r.age], `no work items in namespace ${cluster.namespace}`);
   return 0;
 }
 

@@ -1,8 +1,10 @@
 // Work items (job schedules) against the real local control plane and the operator: jobs named
 // `<workitem>-job-0000000001`, …, created on the schedule with at most one active at a time,
 // executionInfo.nextRunTime and recentJob, a run skipped when its start window passed, and
-// schedules that are already over.
+// schedules that are already over; disable, enable and terminate (the CLI's workitem commands).
 import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { JobStatus } from "../../api/job.ts";
@@ -12,9 +14,11 @@ import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch, type Obj } from "./support/kubatch.ts";
 import { testNamespace } from "./support/namespace.ts";
+import { run, show } from "./support/run.ts";
 
 const api = { group: "kubatch.dev", version: "v1alpha1" };
 const pool = "wi-pool";
+const kubatchBin = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "kubatch");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type JobObj = Obj<JobStatus> & { metadata: { creationTimestamp: string } };
@@ -161,6 +165,45 @@ describe("work items", { skip: noCluster }, () => {
       return events.items.find((e) => e.reason === "RunSkipped");
     });
     assert.match(skipped.message ?? "", new RegExp(new Date(created + 10_000).toISOString().slice(0, 19)));
+    await deleteWorkItem(name);
+  });
+
+  test("disable, enable and terminate through the CLI: no job while disabled; enabled, the run comes; terminated, its active job ends with the reason and the work item completes for good", async () => {
+    const name = "controlled";
+    const cli = (args: string[]) => run(kubatchBin, ["workitem", ...args, "-n", ns.name], 30_000);
+    await k.create("WorkItem", name, { disabled: true, schedule: { recurrenceInterval: "PT1H" }, jobSpecification });
+    const disabled = await eventually("work item Disabled", 30_000, async () => ((await workItem(name)).status?.state === "Disabled" ? workItem(name) : undefined));
+    assert.equal(disabled.status?.conditions?.find((c) => c.type === "Ready")?.reason, "Disabled");
+    await sleep(2_000);
+    assert.deepEqual(await jobsOf(name), [], "no job while disabled");
+    const listed = await cli(["list"]);
+    assert.equal(listed.code, 0, show(listed));
+    assert.match(listed.stdout, /^controlled\s+Disabled\s/m);
+
+    const enabled = await cli(["enable", name]);
+    assert.equal(enabled.code, 0, show(enabled));
+    const job = `${name}-job-0000000001`;
+    await eventually(`job ${job} once enabled`, 30_000, () => k.job(job));
+    await task(job, 300);
+    await eventually("work item Active", 30_000, async () => ((await workItem(name)).status?.state === "Active" ? true : undefined));
+
+    const terminated = await cli(["terminate", name, "--reason", "end of quarter"]);
+    assert.equal(terminated.code, 0, show(terminated));
+    const ended = await eventually(`job ${job} terminated`, 60_000, async () => {
+      const j = await k.job(job);
+      return j.status?.state === "Completed" ? j : undefined;
+    });
+    assert.equal(ended.status?.executionInfo?.terminateReason, "end of quarter");
+    const done = await eventually("work item Completed", 30_000, async () => {
+      const wi = await workItem(name);
+      return wi.status?.state === "Completed" ? wi : undefined;
+    }, async () => JSON.stringify((await workItem(name)).status));
+    assert.equal(done.status?.conditions?.find((c) => c.type === "Ready")?.reason, "Terminated");
+    assert.ok(done.status?.executionInfo?.endTime);
+    const again = await cli(["enable", name]);
+    assert.equal(again.code, 1, show(again));
+    assert.match(again.stderr, /work item "controlled" is Completed: it cannot be enabled/);
+    assert.deepEqual((await jobsOf(name)).map((j) => j.metadata.name), [job], "no job after terminate");
     await deleteWorkItem(name);
   });
 });

@@ -6,7 +6,8 @@ import type { WorkItemStatus } from "../../../api/work-item.ts";
 import type { JobObject, WorkItemObject } from "../../../kube/objects.ts";
 import { assertEvents, assertWrites, cache, fakeApi, FakeClock, type WantWrite } from "../controller/reconcile-harness.ts";
 import type { Outcome } from "../controller/work-queue.ts";
-import { makeWorkItemReconciler } from "./reconciler.ts";
+import { makeWorkItemReconciler, workItemFieldManager } from "./reconciler.ts";
+import { fieldManager } from "../../../kube/apply.ts";
 
 const t0 = "2026-11-29T12:00:00.000Z";
 const minutes = (n: number) => new Date(Date.parse(t0) + n * 60_000).toISOString();
@@ -60,7 +61,48 @@ const once: WorkItemStatus = {
 test("the work item reconciler creates its schedule's jobs and reports state, next run and recent job", async (t) => {
   const cases: Record<string, { workItem?: WorkItemObject; jobs?: JobObject[]; want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome } }> = {
     "not in the cache: nothing": { want: { writes: [] } },
-    "being deleted: nothing (its jobs go with it)": { workItem: workItem({}, { deleting: true }), want: { writes: [] } },
+    "being deleted (held while its jobs go): Deleting": { workItem: workItem({}, { deleting: true, status: once }), want: { writes: [status({ state: "Deleting", stateTransitionTime: t0 })] } },
+    "being deleted, Deleting already: nothing": { workItem: workItem({}, { deleting: true, status: { ...once, state: "Deleting" } }), want: { writes: [] } },
+    "disabled: no job is made, Disabled": {
+      workItem: workItem({ disabled: true }),
+      want: { writes: [status({ state: "Disabled", conditions: [{ type: "Ready", status: "True", reason: "Disabled", message: "disabled: no job is created until it is enabled" }] })] },
+    },
+    "disabled on a recurrence with a run due: none made; the active job runs on": {
+      workItem: workItem({ ...hourly, disabled: true }),
+      jobs: [job("wi-job-0000000001", -150, "Completed"), job("wi-job-0000000002", -90)],
+      want: { writes: [status({ state: "Disabled", executionInfo: { recentJob: { name: "wi-job-0000000002" } } })] },
+    },
+    "enabled again with the run still due: the job is made": {
+      workItem: workItem(hourly, { status: { ...between, state: "Disabled", executionInfo: { recentJob: { name: "wi-job-0000000002", creationTime: minutes(-90) } } } }),
+      jobs: [job("wi-job-0000000001", -150, "Completed"), job("wi-job-0000000002", -90, "Completed")],
+      want: { writes: [created(3), status({ state: "Active", stateTransitionTime: t0 })], events: ["Normal JobCreated"], outcome: { requeueAfterMs: 30 * 60_000 } },
+    },
+    "terminated with an active job: the job is terminated, with the reason, Terminating": {
+      workItem: workItem({ ...hourly, terminate: true, terminateReason: "quarter closed" }),
+      jobs: [job("wi-job-0000000001", -150, "Completed"), job("wi-job-0000000002", -90)],
+      want: {
+        writes: [
+          { verb: "apply", kind: "Job", name: "wi-job-0000000002", body: { metadata: { namespace: "ns" }, spec: { terminate: true, terminateReason: "quarter closed" } } },
+          status({ state: "Terminating", executionInfo: { recentJob: { name: "wi-job-0000000002" } }, conditions: [{ type: "Ready", reason: "Terminating", message: "terminating job wi-job-0000000002 (quarter closed)" }] }),
+        ],
+        events: ["Normal TerminatingJob"],
+      },
+    },
+    "terminating, its job told already: no second write": {
+      workItem: workItem({ terminate: true }, { status: { ...once, state: "Terminating", conditions: [{ ...once.conditions![0]!, reason: "Terminating", message: "terminating job wi-job-0000000001 (UserTerminate)" }], executionInfo: { recentJob: once.executionInfo!.recentJob } } }),
+      jobs: [{ ...job("wi-job-0000000001", -60), spec: { ...jobSpecification, terminate: true } } as JobObject],
+      want: { writes: [] },
+    },
+    "terminated, its job completed: Completed for good": {
+      workItem: workItem({ ...hourly, terminate: true }),
+      jobs: [job("wi-job-0000000001", -150, "Completed")],
+      want: { writes: [status({ state: "Completed", executionInfo: { endTime: t0 }, conditions: [{ type: "Ready", status: "True", reason: "Terminated", message: "terminated: no more runs" }] })] },
+    },
+    "terminate unset after it terminated: it stays Completed, no job is made": {
+      workItem: workItem(hourly, { status: { ...once, conditions: [{ ...once.conditions![0]!, reason: "Terminated", message: "terminated: no more runs" }] } }),
+      jobs: [job("wi-job-0000000001", -60, "Completed")],
+      want: { writes: [] },
+    },
     "a job specification the operator cannot use: Ready False InvalidSpec and a Warning": {
       workItem: workItem({ jobSpecification: { poolInfo: {} } }),
       want: { writes: [status({ conditions: [{ type: "Ready", status: "False", reason: "InvalidSpec" }] })], events: ["Warning InvalidSpec"] },
@@ -153,6 +195,10 @@ test("the work item reconciler creates its schedule's jobs and reports state, ne
       assert.deepEqual(await reconcile("ns/wi"), tc.want.outcome);
       assertWrites(api.writes, tc.want.writes);
       assertEvents(api.events, tc.want.events ?? []);
+      // A job's terminate is the work item's own field: the operator's apply of the job must not take it back.
+      for (const w of api.writes.filter((x) => x.verb === "apply")) {
+        assert.equal(w.manager, (w.body as JobObject).spec?.terminate ? workItemFieldManager : fieldManager, `${w.name}: field manager`);
+      }
     });
   }
 });

@@ -17,7 +17,9 @@ export type OwnedJob = { name: string; index: number; completed: boolean; create
 export type SchedulePlan = {
   /** Index of the job to create now, if any. */
   create?: number;
-  state: "Active" | "Completed";
+  state: "Active" | "Completed" | "Disabled" | "Terminating";
+  /** Terminating: the active jobs to terminate, with the reason. */
+  terminate?: { jobs: string[]; reason: string };
   nextRunTime?: string;
   /** The due time of a run skipped now (its start window passed). */
   skippedRun?: string;
@@ -91,6 +93,31 @@ export function planSchedule(wi: WorkItem, jobs: readonly OwnedJob[], now: Date)
   return { create: (last?.index ?? 0) + 1, state: "Active", nextRunTime, recheckAfterMs: untilNext };
 }
 
+/** The Ready reason of a work item completed by terminate (it stays completed). */
+export const terminatedReason = "Terminated";
+
+/**
+ * The schedule's plan under the work item's controls (Azure Batch's job schedule disable,
+ * enable and terminate). Terminate: no job is made again, the active ones are terminated
+ * (Terminating until they complete), then Completed — for good, even if terminate is unset.
+ * Disabled: no job is made (an active one runs on); enabling resumes the schedule, a run
+ * missed meanwhile made when its start window allows.
+ */
+export function controlSchedule(
+  plan: SchedulePlan,
+  controls: { disabled: boolean; terminate: boolean; terminateReason?: string; completedByTerminate: boolean },
+  jobs: readonly OwnedJob[],
+): SchedulePlan {
+  if (controls.completedByTerminate) return { state: "Completed" };
+  if (controls.terminate) {
+    const active = jobs.filter((j) => !j.completed).map((j) => j.name);
+    if (active.length === 0) return { state: "Completed" };
+    return { state: "Terminating", terminate: { jobs: active, reason: controls.terminateReason ?? "UserTerminate" } };
+  }
+  if (plan.state === "Completed" || !controls.disabled) return plan;
+  return { state: "Disabled" };
+}
+
 /** The Job a run creates: the work item's jobSpecification as written, labelled and owned by it. */
 export function scheduledJob(workItem: WorkItemObject, name: string): KubernetesObject {
   const { metadata } = workItem;
@@ -103,13 +130,34 @@ export function scheduledJob(workItem: WorkItemObject, name: string): Kubernetes
 }
 
 /** The status after the plan: state, next run, the most recent job (with its creation time, when known), and Ready. */
-export function workItemStatus(o: { previous: WorkItemStatus | undefined; generation: number; plan: SchedulePlan; recentJob: Pick<OwnedJob, "name" | "created"> | undefined; now: Date }): WorkItemStatus {
+function readiness(plan: SchedulePlan, terminated: boolean): { reason: string; message: string } {
+  switch (plan.state) {
+    case "Completed":
+      return terminated ? { reason: terminatedReason, message: "terminated: no more runs" } : { reason: "Completed", message: "no more runs" };
+    case "Terminating":
+      return { reason: "Terminating", message: `terminating job ${plan.terminate?.jobs.join(", ")} (${plan.terminate?.reason})` };
+    case "Disabled":
+      return { reason: "Disabled", message: "disabled: no job is created until it is enabled" };
+    case "Active":
+      return { reason: "Scheduled", message: plan.nextRunTime ? `next run at ${plan.nextRunTime}` : "running" };
+  }
+}
+
+export function workItemStatus(o: {
+  previous: WorkItemStatus | undefined;
+  generation: number;
+  plan: SchedulePlan;
+  recentJob: Pick<OwnedJob, "name" | "created"> | undefined;
+  now: Date;
+  /** The work item was terminated (spec.terminate, now or before). */
+  terminated?: boolean;
+}): WorkItemStatus {
   const { plan, now } = o;
   const previous = o.previous ?? {};
-  const message = plan.nextRunTime ? `next run at ${plan.nextRunTime}` : plan.state === "Completed" ? "no more runs" : "running";
+  const { reason, message } = readiness(plan, o.terminated ?? false);
   return {
     observedGeneration: o.generation,
-    conditions: setCondition(previous.conditions, { type: "Ready", status: "True", reason: plan.state === "Completed" ? "Completed" : "Scheduled", message, observedGeneration: o.generation }, now),
+    conditions: setCondition(previous.conditions, { type: "Ready", status: "True", reason, message, observedGeneration: o.generation }, now),
     state: plan.state,
     stateTransitionTime: previous.state === plan.state && previous.stateTransitionTime ? previous.stateTransitionTime : now.toISOString(),
     executionInfo: {
