@@ -105,6 +105,12 @@ describe("kubatch CLI", { skip }, () => {
     const wait = await kubatch(["job", "wait", "sweep", "--timeout", "150s", "--interval", "1s"], 160_000);
     assert.equal(wait.code, 0, show(wait));
     assert.match(wait.stdout, /job sweep: all 20 tasks completed in .*: 20 succeeded, 0 failed/);
+    // The pool's nodes count what they ran (status.nodes[].totalTasksRun; its write is debounced).
+    await eventually("node list: TASKS RUN adds up to the 20 tasks", 30_000, async () => {
+      const nodes = await kubatch(["node", "list", "cli", "-o", "json"]);
+      const rows = JSON.parse(nodes.stdout) as { totalTasksRun: number }[];
+      return rows.reduce((n, r) => n + r.totalTasksRun, 0) >= 20 ? true : undefined;
+    });
 
     const list = await kubatch(["task", "list", "sweep"]);
     assert.equal(list.code, 0, show(list));

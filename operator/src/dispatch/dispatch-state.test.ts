@@ -427,3 +427,37 @@ test("poolQueue: what a pool's autoscale formula samples as active and running t
     await t.test(name, () => assert.deepEqual(state(tc.setup).poolQueue("ns/pool"), tc.want));
   }
 });
+
+test("tasksRunOnNode: the tasks and collection items the cache holds as completed on a node", async (t) => {
+  const chunk = (name: string, node: string | undefined, done: number, completed = false): TaskEntry => ({
+    key: `CollectionChunk:ns/${name}`, namespace: "ns", name, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
+    completed, state: completed ? "Completed" : node ? "Running" : "Active", requeueCount: 0, node,
+    chunk: { collection: "ns/c", count: 100, done, succeeded: done, failed: 0 },
+  });
+  const cases: Record<string, { setup: Setup; chunks?: TaskEntry[]; remove?: string[]; want: Record<string, number> }> = {
+    "completed tasks count on their node, running and waiting ones do not": {
+      setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true }, { name: "b", job: "j", node: "n1", completed: true }, { name: "r", job: "j", node: "n2", state: "Running" }, { name: "w", job: "j" }] },
+      want: { "ns/n1": 2, "ns/n2": 0 },
+    },
+    "a chunk's finished items, running or completed": {
+      setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [] },
+      chunks: [chunk("c0", "n1", 40), chunk("c1", "n2", 100, true), chunk("c2", undefined, 10)],
+      want: { "ns/n1": 40, "ns/n2": 100 },
+    },
+    "a deleted task is no longer counted (the pool status keeps the highest count)": {
+      setup: { nodes: [{ name: "n1" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true }, { name: "b", job: "j", node: "n1", completed: true }] },
+      remove: ["ns/b"],
+      want: { "ns/n1": 1 },
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const d = state(tc.setup);
+      for (const c of tc.chunks ?? []) d.upsertTask(c);
+      // An update of the same entry is not counted twice.
+      for (const c of tc.chunks ?? []) d.upsertTask({ ...c, resourceVersion: "2" });
+      for (const key of tc.remove ?? []) d.deleteTask(key);
+      for (const [node, want] of Object.entries(tc.want)) assert.equal(d.tasksRunOnNode(node), want, node);
+    });
+  }
+});

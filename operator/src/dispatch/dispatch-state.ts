@@ -203,6 +203,8 @@ export class DispatchState {
   private readonly inFlightByJob = new Map<string, Set<string>>();
   /** Container tasks not completed, per job: never pending here, but part of the dependency graph. */
   private readonly podTasksByJob = new Map<string, Set<string>>();
+  /** Per node (`namespace/name`): the tasks and items the cache holds as completed there. */
+  private readonly ranByNode = new Map<string, number>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
   private readonly actionsByJob = new Map<string, Set<string>>();
   /** jobKey → nodes where the job's preparation task failed (count of tasks that say so). */
@@ -244,6 +246,7 @@ export class DispatchState {
       if (next !== undefined && entry.retireAt < next) this.nextRetire.set(entry.jobKey, entry.retireAt);
     }
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
+    this.countRun(entry, 1);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
@@ -389,6 +392,22 @@ export class DispatchState {
     this.inFlightByJob.get(old.jobKey)?.delete(key);
     this.podTasksByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
+    this.countRun(old, -1);
+  }
+
+  /** Adds (or takes back) what an entry ran on its node: a completed task, a chunk's finished items. */
+  private countRun(t: TaskEntry, delta: 1 | -1): void {
+    const ran = t.chunk ? t.chunk.done : t.completed ? 1 : 0;
+    if (!t.node || ran === 0) return;
+    const key = `${t.namespace}/${t.node}`;
+    const n = (this.ranByNode.get(key) ?? 0) + delta * ran;
+    if (n > 0) this.ranByNode.set(key, n);
+    else this.ranByNode.delete(key);
+  }
+
+  /** Tasks (and collection items) that completed on a node (`namespace/name`), as the cache holds them. */
+  tasksRunOnNode(nodeKey: string): number {
+    return this.ranByNode.get(nodeKey) ?? 0;
   }
 
   /** The job's tasks that started or are about to (see inFlight): what ending or disabling the job acts on. */

@@ -34,7 +34,13 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
   const { pool, now, targets } = obs;
   const previous = pool.status ?? {};
   const generation = pool.metadata.generation ?? 0;
-  const nodes: NodeInfo[] = obs.pods.map((pod) => nodeInfo(pod, obs.work?.get(pod.metadata?.name ?? "")));
+  const before = new Map((previous.nodes ?? []).map((n) => [n.name, n.totalTasksRun ?? 0]));
+  const nodes: NodeInfo[] = obs.pods.map((pod) => {
+    const name = pod.metadata?.name ?? "";
+    const work = obs.work?.get(name);
+    // Tasks run only grows: completed tasks leave the cache (retentionTime) but were run.
+    return nodeInfo(pod, work && { ...work, totalTasksRun: Math.max(work.totalTasksRun ?? 0, before.get(name) ?? 0) });
+  });
   const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
   const staying = nodes.filter((n) => n.state !== "LeavingPool");
