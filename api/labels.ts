@@ -16,6 +16,8 @@ export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
 export const itemJobActionsAppliedAnnotation = "kubatch.dev/item-job-actions-applied";
 /** On the job manager Task the job reconciler creates: the job's name. */
 export const jobManagerLabel = "kubatch.dev/job-manager";
+/** On a Task that may run on dedicated nodes only ("true"): a job manager with allowLowPriorityNode false. */
+export const dedicatedNodeOnlyAnnotation = "kubatch.dev/dedicated-node-only";
 /**
  * On Tasks and TaskCollections `kubatch task add` creates: the job they were added to, for `kubectl get ktask -l`.
  * Only a convenience for people: tasks from manifests lack it, so kubatch reads spec.jobName.

@@ -228,6 +228,23 @@ describe("job semantics", { skip: noCluster }, () => {
     );
   });
 
+  // Azure Batch, JobManagerTask.allowLowPriorityNode: "Whether the Job Manager Task may run on a
+  // Spot/Low-priority Compute Node" (false: it waits for a dedicated one).
+  test("a job manager with allowLowPriorityNode false waits on a low-priority-only pool, saying why, and runs once a dedicated node comes; the job's other tasks run on the low-priority node", { timeout: 240_000 }, async () => {
+    await k.create("Pool", "lp", { vmSize: "small", targetDedicatedNodes: 0, targetLowPriorityNodes: 1, taskSlotsPerNode: 2 });
+    await k.create("Job", "jmlp", { poolInfo: { poolId: "lp" }, jobManagerTask: { id: "manager", commandLine: "sleep 1", runExclusive: false, allowLowPriorityNode: false, killJobOnCompletion: false } });
+    await k.create("Task", "jmlp-plain", { jobName: "jmlp", commandLine: "/bin/true" });
+    const plain = await completed("jmlp-plain", 150_000);
+    assert.match(plain.status?.nodeInfo?.nodeId ?? "", /^lp-lowpriority-/, "an ordinary task runs on the low-priority node");
+    const waiting = await taskIn("jmlp-manager", "waiting for a dedicated node", (t) => schedulable(t)?.reason === "NoDedicatedNode", 60_000);
+    assert.equal(waiting.status?.state, "Active");
+    assert.match(schedulable(waiting)?.message ?? "", /allowLowPriorityNode is false/);
+    await k.patchSpec("pools", "lp", { targetDedicatedNodes: 1 });
+    const manager = await completed("jmlp-manager", 150_000);
+    assert.match(manager.status?.nodeInfo?.nodeId ?? "", /^lp-dedicated-/, "the job manager ran on the dedicated node");
+    assert.equal(manager.status?.executionInfo?.result, "Success");
+  });
+
   // Azure Batch, Job - Delete (learn.microsoft.com/rest/api/batchservice/job/delete): "Deleting a
   // Job also deletes all Tasks that are part of that Job … the Batch service stops any running
   // Tasks"; the Job Release Task runs on the nodes that ran the job's tasks

@@ -5,15 +5,15 @@ import { DispatchState, type TaskEntry } from "./dispatch-state.ts";
 type Setup = {
   slots?: number;
   fill?: "Spread" | "Pack";
-  nodes: { name: string; usable?: boolean }[];
+  nodes: { name: string; usable?: boolean; lowPriority?: boolean }[];
   jobs: { name: string; priority?: number; maxParallel?: number; schedulable?: boolean }[];
-  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string; pod?: boolean; state?: TaskEntry["state"] }[];
+  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string; pod?: boolean; state?: TaskEntry["state"]; dedicatedOnly?: boolean }[];
 };
 
 function state(s: Setup): DispatchState {
   const d = new DispatchState();
   d.upsertPool({ key: "ns/pool", slotsPerNode: s.slots ?? 1, fill: s.fill ?? "Spread" });
-  for (const n of s.nodes) d.upsertNode({ key: `ns/${n.name}`, name: n.name, poolKey: "ns/pool", usable: n.usable ?? true });
+  for (const n of s.nodes) d.upsertNode({ key: `ns/${n.name}`, name: n.name, poolKey: "ns/pool", usable: n.usable ?? true, lowPriority: n.lowPriority });
   s.jobs.forEach((j, i) =>
     d.upsertJob({ key: `ns/${j.name}`, poolKey: "ns/pool", priority: j.priority ?? 0, maxParallelTasks: j.maxParallel ?? -1, created: `2026-01-01T00:00:0${i}Z`, schedulable: j.schedulable ?? true }),
   );
@@ -32,6 +32,7 @@ function state(s: Setup): DispatchState {
       requeueCount: 0,
       affinityNode: t.affinity,
       runsInPod: t.pod,
+      dedicatedOnly: t.dedicatedOnly,
     };
     d.upsertTask(entry);
   });
@@ -458,6 +459,38 @@ test("tasksRunOnNode: the tasks and collection items the cache holds as complete
       for (const c of tc.chunks ?? []) d.upsertTask({ ...c, resourceVersion: "2" });
       for (const key of tc.remove ?? []) d.deleteTask(key);
       for (const [node, want] of Object.entries(tc.want)) assert.equal(d.tasksRunOnNode(node), want, node);
+    });
+  }
+});
+
+test("a task for dedicated nodes only (a job manager with allowLowPriorityNode false) never goes to a low-priority node", async (t) => {
+  const cases: Record<string, { setup: Setup; want: string[]; blocked: string[] }> = {
+    "a dedicated node has room: it goes there, others may use the low-priority one": {
+      setup: { nodes: [{ name: "low", lowPriority: true }, { name: "ded" }], jobs: [{ name: "j" }], tasks: [{ name: "jm", job: "j", dedicatedOnly: true }, { name: "t", job: "j" }] },
+      want: ["jm→ded", "t→low"],
+      blocked: [],
+    },
+    "its affinity names a low-priority node: not there": {
+      setup: { nodes: [{ name: "low", lowPriority: true }, { name: "ded" }], jobs: [{ name: "j" }], tasks: [{ name: "jm", job: "j", dedicatedOnly: true, affinity: "low" }] },
+      want: ["jm→ded"],
+      blocked: [],
+    },
+    "only low-priority nodes: it waits, saying why; ordinary tasks run": {
+      setup: { nodes: [{ name: "low", lowPriority: true }], jobs: [{ name: "j" }], tasks: [{ name: "jm", job: "j", dedicatedOnly: true }, { name: "t", job: "j" }] },
+      want: ["t→low"],
+      blocked: ["jm NoDedicatedNode"],
+    },
+    "its dedicated node is busy: it waits for a slot there (no reason to give)": {
+      setup: { nodes: [{ name: "low", lowPriority: true }, { name: "ded" }], jobs: [{ name: "j" }], tasks: [{ name: "r", job: "j", node: "ded", state: "Running" }, { name: "jm", job: "j", dedicatedOnly: true }] },
+      want: [],
+      blocked: [],
+    },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    await t.test(name, () => {
+      const d = state(tc.setup);
+      assert.deepEqual(d.plan("ns/pool").map((a) => `${a.task.name}→${a.node}`), tc.want);
+      assert.deepEqual(d.blockedTasks("ns/pool").map((b) => `${b.task.name} ${b.reason}`), tc.blocked);
     });
   }
 });

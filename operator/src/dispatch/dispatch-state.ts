@@ -38,6 +38,8 @@ export type TaskEntry = {
   dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[]; taskCollections?: { name: string; start?: number; end?: number }[] };
   /** spec.containerSettings is set: the task runs as its own Pod, never on a pool node. */
   runsInPod?: boolean;
+  /** Runs on dedicated nodes only (a job manager task with allowLowPriorityNode false). */
+  dedicatedOnly?: boolean;
   /** For a completed task: whether its dependents may run (its exit conditions' dependencyAction). */
   dependencyAction?: DependencyAction;
   /** For a completed task: the job action its exit conditions ask for, until it was applied. */
@@ -119,12 +121,12 @@ export type JobEntry = {
   uid?: string;
 };
 
-export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed" | "JobNotFound" | "JobCompleted";
+export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "DependencyFailed" | "DependencyMissing" | "DependenciesNotMet" | "JobPreparationTaskFailed" | "JobNotFound" | "JobCompleted" | "NoDedicatedNode";
 
 /** A pending task that may not run yet, and why (for its Schedulable=False condition). */
 export type BlockedTask = { task: TaskEntry; reason: BlockReason; message: string };
 
-export type NodeEntry = { key: string; name: string; poolKey: string; usable: boolean };
+export type NodeEntry = { key: string; name: string; poolKey: string; usable: boolean; lowPriority?: boolean };
 
 export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "Pack" };
 
@@ -660,11 +662,28 @@ export class DispatchState {
       const noNode = this.preparationFailedEverywhere(job.key, poolKey);
       for (const key of this.pendingByJob.get(job.key) ?? []) {
         const task = this.tasks.get(key);
-        const blocked = task && (this.blockReason(task) ?? (noNode ? { task, reason: "JobPreparationTaskFailed" as const, message: noNode } : undefined));
+        const blocked =
+          task &&
+          (this.blockReason(task) ??
+            (noNode ? { task, reason: "JobPreparationTaskFailed" as const, message: noNode } : undefined) ??
+            (task.dedicatedOnly && this.onlyLowPriorityUsable(poolKey)
+              ? { task, reason: "NoDedicatedNode" as const, message: "jobManagerTask.allowLowPriorityNode is false: waiting for a dedicated node (the pool's usable nodes are all low-priority)" }
+              : undefined));
         if (blocked) out.push(blocked);
       }
     }
     return out;
+  }
+
+  /** The pool has usable nodes, every one low-priority. */
+  private onlyLowPriorityUsable(poolKey: string): boolean {
+    let usable = false;
+    for (const n of this.nodes.values()) {
+      if (n.poolKey !== poolKey || !n.usable) continue;
+      if (!n.lowPriority) return false;
+      usable = true;
+    }
+    return usable;
   }
 
   /** Why none of the pool's usable nodes may take the job's tasks (its preparation failed on each), else undefined. */
@@ -729,10 +748,12 @@ export class DispatchState {
     const pool = this.pools.get(poolKey);
     if (!pool) return [];
     const free = new Map<string, number>();
+    const lowPriority = new Set<string>();
     for (const node of this.nodes.values()) {
       if (node.poolKey !== poolKey || !node.usable) continue;
       const room = pool.slotsPerNode - this.usedSlots(node.key);
       if (room > 0) free.set(node.name, room);
+      if (node.lowPriority) lowPriority.add(node.name);
     }
     if (free.size === 0) return [];
     const jobs = [...this.jobs.values()]
@@ -748,7 +769,7 @@ export class DispatchState {
         if (limit <= 0 || free.size === 0) break;
         if (!this.pendingByJob.get(job.key)?.has(task.key) || this.tasks.get(task.key) !== task) continue;
         if (task.dependsOn && (!job.usesTaskDependencies || this.unmetDependencies(task, 1).length > 0)) continue;
-        const node = pickNode(free, task, pool.fill, avoid);
+        const node = pickNode(free, task, pool.fill, avoid, task.dedicatedOnly ? lowPriority : undefined);
         if (!node) continue;
         const left = free.get(node)! - task.requiredSlots;
         if (left > 0) free.set(node, left);
@@ -773,12 +794,13 @@ function preparationFailedOn(t: TaskEntry): string[] {
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack", avoid?: Map<string, number>): string | undefined {
-  if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots && !avoid?.has(task.affinityNode)) return task.affinityNode;
+function pickNode(free: Map<string, number>, task: TaskEntry, fill: "Spread" | "Pack", avoid?: Map<string, number>, lowPriority?: Set<string>): string | undefined {
+  const barred = (name: string) => avoid?.has(name) === true || lowPriority?.has(name) === true;
+  if (task.affinityNode && (free.get(task.affinityNode) ?? 0) >= task.requiredSlots && !barred(task.affinityNode)) return task.affinityNode;
   let best: string | undefined;
   let bestRoom = 0;
   for (const [name, room] of free) {
-    if (room < task.requiredSlots || avoid?.has(name)) continue;
+    if (room < task.requiredSlots || barred(name)) continue;
     const better = best === undefined || (fill === "Spread" ? room > bestRoom : room < bestRoom) || (room === bestRoom && name < best);
     if (better) {
       best = name;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseJob } from "../../../api/job.ts";
+import { dedicatedNodeOnlyAnnotation } from "../../../api/labels.ts";
 import { parseTask } from "../../../api/task.ts";
 import { jobManagerTask, jobManagerTaskName } from "./job-manager.ts";
 
@@ -21,11 +22,12 @@ test("jobManagerTaskName makes a Kubernetes name of the job and the Batch id", a
 });
 
 test("jobManagerTask builds a valid Task owned by the job", async (t) => {
-  const cases: Record<string, { jm?: object; slotsPerNode?: number; slots?: number }> = {
+  const cases: Record<string, { jm?: object; slotsPerNode?: number; slots?: number; dedicatedOnly?: boolean }> = {
     "no job manager, no task": {},
     "runExclusive (default) takes a whole node": { jm: { id: "jm", commandLine: "/bin/true" }, slotsPerNode: 4, slots: 4 },
     "runExclusive without a known pool keeps requiredSlots": { jm: { id: "jm", commandLine: "/bin/true" }, slots: 1 },
     "not exclusive keeps requiredSlots": { jm: { id: "jm", commandLine: "/bin/true", runExclusive: false, requiredSlots: 2 }, slotsPerNode: 4, slots: 2 },
+    "allowLowPriorityNode false: marked for dedicated nodes only": { jm: { id: "jm", commandLine: "/bin/true", allowLowPriorityNode: false }, slots: 1, dedicatedOnly: true },
   };
   for (const [name, c] of Object.entries(cases)) {
     await t.test(name, () => {
@@ -38,6 +40,7 @@ test("jobManagerTask builds a valid Task owned by the job", async (t) => {
       assert.equal(parsed.value.spec.id, "jm");
       assert.equal(parsed.value.spec.requiredSlots, c.slots);
       assert.deepEqual(parsed.value.metadata.ownerReferences, [owner]);
+      assert.equal(task.metadata?.annotations?.[dedicatedNodeOnlyAnnotation], c.dedicatedOnly ? "true" : undefined);
     });
   }
 });

@@ -1,9 +1,9 @@
 // The job manager task (Azure Batch JobManagerTask) is an ordinary Task the job reconciler
 // creates when the job starts, owned by the job. runExclusive takes every slot of a node, so
-// nothing else runs beside it. With killJobOnCompletion its completion ends the job (JMComplete).
+// nothing else runs beside it; allowLowPriorityNode false keeps it to dedicated nodes. With killJobOnCompletion its completion ends the job (JMComplete).
 import type { V1OwnerReference } from "@kubernetes/client-node";
 import { API_VERSION } from "../../../api/group.ts";
-import { jobManagerLabel } from "../../../api/labels.ts";
+import { dedicatedNodeOnlyAnnotation, jobManagerLabel } from "../../../api/labels.ts";
 import type { Job } from "../../../api/job.ts";
 import { taskNames, type TaskInput } from "../../../api/task.ts";
 
@@ -24,6 +24,7 @@ export function jobManagerTask(job: Job, owner: V1OwnerReference, slotsPerNode: 
       name: jobManagerTaskName(job.metadata.name, jm.id),
       namespace: job.metadata.namespace,
       labels: { [jobManagerLabel]: job.metadata.name },
+      ...(jm.allowLowPriorityNode ? {} : { annotations: { [dedicatedNodeOnlyAnnotation]: "true" } }),
       ownerReferences: [owner],
     },
     spec: {
