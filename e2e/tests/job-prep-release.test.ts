@@ -212,4 +212,24 @@ describe("job preparation and release tasks", { skip: noCluster }, () => {
       }
     }));
   });
+
+  // Azure Batch, TaskState preparing: "The Task has been assigned to a Compute Node, but is
+  // waiting for a required Job Preparation Task to complete on the Compute Node."
+  test("a task waiting on its node for the job preparation task is Preparing, then runs", { timeout: 120_000 }, async () => {
+    await k.create("Job", "slowprep", { poolInfo: { poolId: "p" }, jobPreparationTask: { commandLine: "sleep 6" } });
+    await k.create("Task", "slowprep-t", { jobName: "slowprep", commandLine: "/bin/true" });
+    const preparing = await eventually("task slowprep-t Preparing", 30_000, async () => {
+      const t = await k.task("slowprep-t");
+      return t.status?.state === "Preparing" ? t : undefined;
+    }, async () => JSON.stringify((await k.task("slowprep-t")).status));
+    assert.match(preparing.status?.nodeInfo?.nodeId ?? "", /^p-dedicated-/, "on the node it waits on");
+    assert.equal(preparing.status?.previousState, "Active");
+    // Counted as running, as Azure's task counts do (the job's counts follow within ~200 ms).
+    await eventually("job slowprep counts the Preparing task as running", 5_000, async () => ((await k.job("slowprep")).status?.taskCounts?.running === 1 ? true : undefined));
+    const done = await eventually("task slowprep-t Completed", 60_000, async () => {
+      const t = await k.task("slowprep-t");
+      return t.status?.state === "Completed" ? t : undefined;
+    });
+    assert.equal(done.status?.executionInfo?.result, "Success");
+  });
 });

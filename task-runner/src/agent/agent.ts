@@ -48,6 +48,11 @@ export type AgentOptions = {
   log: (line: string) => void;
   /** A task still running after this long is reported Running; quicker ones only Completed. */
   runningReportDelayMs?: number;
+  /**
+   * A task still waiting for its job's preparation task or its resource files after this long
+   * (default 1 s) is reported Preparing: slow preparations are shown, quick ones cost no write.
+   */
+  preparingReportDelayMs?: number;
 };
 
 /** reporting: the run has ended and this agent is writing its Completed status. */
@@ -254,17 +259,20 @@ export class TaskAgent {
     // the Completed write carries everything anyway.
     let writes = Promise.resolve();
     let startedAt: Date | undefined;
+    // The state the last write of this run gave (Preparing comes before Running).
+    let reportedState = previous?.state ?? "Active";
     const writeRunning = (label: string, executionInfo: Record<string, unknown>) => {
       const at = startedAt ?? new Date();
       const status = {
         state: "Running",
-        previousState: previous?.state ?? "Active",
+        previousState: reportedState,
         stateTransitionTime: at.toISOString(),
         nodeInfo,
         // A blocked task's "waiting for dependencies" no longer applies.
         conditions: null,
         executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null, ...executionInfo },
       };
+      reportedState = "Running";
       writes = writes
         .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
         .then(
@@ -288,11 +296,36 @@ export class TaskAgent {
       if (!cachedJob) this.rememberDeleted(task.spec.jobName, owner);
       return this.forget(recordDir);
     }
+    // Azure Batch's Preparing: on this node, waiting for the job's preparation task or the
+    // task's resource files. Written only when that lasts (preparingReportDelayMs).
+    const preparingSince = new Date();
+    let preparingTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      preparingTimer = undefined;
+      const status = { state: "Preparing", previousState: reportedState, stateTransitionTime: preparingSince.toISOString(), nodeInfo, conditions: null };
+      reportedState = "Preparing";
+      writes = writes
+        .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
+        .then(
+          (next) => void (rv = next),
+          (err: unknown) => {
+            if (err instanceof NotAssignedHere) abortLocal.abort();
+            else this.opts.log(`${what}: Preparing not reported: ${errorMessage(err)}`);
+          },
+        );
+    }, this.opts.preparingReportDelayMs ?? 1_000);
+    const preparedNow = () => {
+      clearTimeout(preparingTimer);
+      preparingTimer = undefined;
+    };
     // The job's preparation task first (once per node); after a failed one the task is given
     // back unrun, as Azure Batch leaves it to other nodes.
     const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
+    if (abortLocal.signal.aborted || !ready.ok) {
+      preparedNow();
+      await writes;
+    }
     if (abortLocal.signal.aborted) return this.forget(recordDir);
-    if (!ready.ok) return this.giveBack(run, rv, previous, ready.failureInfo.message ?? ready.failureInfo.code, recordDir);
+    if (!ready.ok) return this.giveBack(run, rv, previous, ready.failureInfo.message ?? ready.failureInfo.code, recordDir, reportedState === "Preparing");
     const outcome: TaskOutcome = await executeTask(task.spec, job, {
       ...this.executionContext(run.namespace),
       signal: abortLocal.signal,
@@ -303,6 +336,7 @@ export class TaskAgent {
         await writeTaskRecord(recordDir, current).catch((err: unknown) => this.opts.log(`${what}: attempt not recorded on disk: ${errorMessage(err)}`));
       },
       onStarted: (at) => {
+        preparedNow();
         startedAt = at;
         timer = setTimeout(() => writeRunning("Running", {}), this.opts.runningReportDelayMs ?? 100);
       },
@@ -314,6 +348,7 @@ export class TaskAgent {
       },
     });
     clearTimeout(timer);
+    preparedNow();
     await writes;
     if (abortLocal.signal.aborted) return this.forget(recordDir);
     const completed = completedStatus(outcome, previous?.state ?? "Active", nodeInfo, previous?.executionInfo?.requeueCount ?? 0, meta.generation);
@@ -325,12 +360,15 @@ export class TaskAgent {
   /**
    * The job's preparation task failed on this node: the task goes back unrun (state stays
    * Active), its status naming this node so the operator unassigns it and schedules none of
-   * the job's tasks here again. Written until it lands or the task leaves this node.
+   * the job's tasks here again. Written until it lands or the task leaves this node. A task
+   * reported Preparing goes back to Active without nodeInfo: it never started, and the
+   * operator counts no requeue for it.
    */
-  private async giveBack(run: RunRef, rv: string, previous: TaskObject["status"], why: string, recordDir: string): Promise<void> {
+  private async giveBack(run: RunRef, rv: string, previous: TaskObject["status"], why: string, recordDir: string, wasPreparing: boolean): Promise<void> {
     const what = `task ${run.namespace}/${run.name}`;
+    const unprepared = wasPreparing ? { state: "Active", previousState: "Preparing", stateTransitionTime: new Date().toISOString(), nodeInfo: null } : {};
     try {
-      const next = await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: withPreparationFailedNode(previous?.preparationFailedNodes, run.node) }, this.writeOptions(run, true));
+      const next = await writeStatus(this.custom, taskNames, run, rv, { preparationFailedNodes: withPreparationFailedNode(previous?.preparationFailedNodes, run.node), ...unprepared }, this.writeOptions(run, true));
       // Events older than this write do not start the task again (the cache may lag).
       this.finished.set(run.uid, Number(next));
       this.opts.log(`${what}: given back unrun: ${why}`);
