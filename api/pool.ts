@@ -168,6 +168,7 @@ export const poolStatusSchema = z
           runningTasks: count("Tasks running on the node."),
           runningTaskSlots: count("Task slots in use on the node."),
           totalTasksRun: count("Tasks that completed on the node."),
+          totalTasksSucceeded: count("Tasks that completed on the node with result Success."),
           startTaskInfo: z
             .strictObject({
               state: z.enum(["Running", "Completed"]).describe("Running or Completed."),

@@ -91,7 +91,7 @@ export function poolRow(pool: PoolObject, now: number): PoolRow {
   };
 }
 
-export type NodeRow = { name: string; state: string; dedicated: boolean; runningTasks: number; runningTaskSlots: number; totalTasksRun: number; startTask: string };
+export type NodeRow = { name: string; state: string; dedicated: boolean; runningTasks: number; runningTaskSlots: number; totalTasksRun: number; totalTasksSucceeded: number; startTask: string };
 
 export function nodeRows(pool: PoolObject): NodeRow[] {
   return (pool.status?.nodes ?? [])
@@ -102,6 +102,7 @@ export function nodeRows(pool: PoolObject): NodeRow[] {
       runningTasks: n.runningTasks ?? 0,
       runningTaskSlots: n.runningTaskSlots ?? 0,
       totalTasksRun: n.totalTasksRun ?? 0,
+      totalTasksSucceeded: n.totalTasksSucceeded ?? 0,
       startTask: n.startTaskInfo ? `${n.startTaskInfo.state}${n.startTaskInfo.result ? ` (${n.startTaskInfo.result})` : ""}` : "",
     }))
     .sort((a, b) => compareNames(a.name, b.name));
@@ -150,6 +151,6 @@ export async function nodeList(argv: string[]): Promise<number> {
   const { values, args } = parse(argv, ["POOL"]);
   const cluster = connect(values);
   const rows = nodeRows(await getPool(cluster, args[0]!));
-  print(rows, values.output === "json", ["NAME", "STATE", "DEDICATED", "RUNNING TASKS", "SLOTS IN USE", "TASKS RUN", "START TASK"], (r) => [r.name, r.state, String(r.dedicated), String(r.runningTasks), String(r.runningTaskSlots), String(r.totalTasksRun), r.startTask], `no nodes in pool ${args[0]}`);
+  print(rows, values.output === "json", ["NAME", "STATE", "DEDICATED", "RUNNING TASKS", "SLOTS IN USE", "TASKS RUN", "SUCCEEDED", "START TASK"], (r) => [r.name, r.state, String(r.dedicated), String(r.runningTasks), String(r.runningTaskSlots), String(r.totalTasksRun), String(r.totalTasksSucceeded), r.startTask], `no nodes in pool ${args[0]}`);
   return 0;
 }

@@ -75,7 +75,7 @@ describe("kubatch CLI", { skip }, () => {
     const nodes = await kubatch(["node", "list", "cli"]);
     assert.equal(nodes.code, 0, show(nodes));
     const rows = nodes.stdout.trim().split("\n");
-    assert.match(rows[0]!, /^NAME\s+STATE\s+DEDICATED\s+RUNNING TASKS\s+SLOTS IN USE\s+TASKS RUN\s+START TASK$/);
+    assert.match(rows[0]!, /^NAME\s+STATE\s+DEDICATED\s+RUNNING TASKS\s+SLOTS IN USE\s+TASKS RUN\s+SUCCEEDED\s+START TASK$/);
     assert.equal(rows.length, 3, nodes.stdout);
     for (const row of rows.slice(1)) assert.match(row, /^cli-dedicated-\S+\s+(Idle|Running)\s+true\s+\d+/);
     const missing = await kubatch(["node", "list", "nope"]);
@@ -108,8 +108,9 @@ describe("kubatch CLI", { skip }, () => {
     // The pool's nodes count what they ran (status.nodes[].totalTasksRun; its write is debounced).
     await eventually("node list: TASKS RUN adds up to the 20 tasks", 30_000, async () => {
       const nodes = await kubatch(["node", "list", "cli", "-o", "json"]);
-      const rows = JSON.parse(nodes.stdout) as { totalTasksRun: number }[];
-      return rows.reduce((n, r) => n + r.totalTasksRun, 0) >= 20 ? true : undefined;
+      const rows = JSON.parse(nodes.stdout) as { totalTasksRun: number; totalTasksSucceeded: number }[];
+      const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((n, r) => n + f(r), 0);
+      return sum((r) => r.totalTasksRun) >= 20 && sum((r) => r.totalTasksSucceeded) >= 20 ? true : undefined;
     });
 
     const list = await kubatch(["task", "list", "sweep"]);

@@ -7,7 +7,7 @@ type Setup = {
   fill?: "Spread" | "Pack";
   nodes: { name: string; usable?: boolean; lowPriority?: boolean }[];
   jobs: { name: string; priority?: number; maxParallel?: number; schedulable?: boolean }[];
-  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string; pod?: boolean; state?: TaskEntry["state"]; dedicatedOnly?: boolean }[];
+  tasks: { name: string; job: string; slots?: number; node?: string; completed?: boolean; affinity?: string; pod?: boolean; state?: TaskEntry["state"]; dedicatedOnly?: boolean; result?: "Success" | "Failure" }[];
 };
 
 function state(s: Setup): DispatchState {
@@ -33,6 +33,7 @@ function state(s: Setup): DispatchState {
       affinityNode: t.affinity,
       runsInPod: t.pod,
       dedicatedOnly: t.dedicatedOnly,
+      result: t.result,
     };
     d.upsertTask(entry);
   });
@@ -429,26 +430,30 @@ test("poolQueue: what a pool's autoscale formula samples as active and running t
   }
 });
 
-test("tasksRunOnNode: the tasks and collection items the cache holds as completed on a node", async (t) => {
+test("tasksRunOnNode: the tasks and collection items the cache holds as completed on a node, and those that succeeded", async (t) => {
   const chunk = (name: string, node: string | undefined, done: number, completed = false): TaskEntry => ({
     key: `CollectionChunk:ns/${name}`, namespace: "ns", name, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
     completed, state: completed ? "Completed" : node ? "Running" : "Active", requeueCount: 0, node,
-    chunk: { collection: "ns/c", count: 100, done, succeeded: done, failed: 0 },
+    chunk: { collection: "ns/c", count: 100, done, succeeded: done - 1, failed: 1 },
   });
-  const cases: Record<string, { setup: Setup; chunks?: TaskEntry[]; remove?: string[]; want: Record<string, number> }> = {
+  const cases: Record<string, { setup: Setup; chunks?: TaskEntry[]; remove?: string[]; want: Record<string, { run: number; succeeded: number }> }> = {
     "completed tasks count on their node, running and waiting ones do not": {
-      setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true }, { name: "b", job: "j", node: "n1", completed: true }, { name: "r", job: "j", node: "n2", state: "Running" }, { name: "w", job: "j" }] },
-      want: { "ns/n1": 2, "ns/n2": 0 },
+      setup: {
+        nodes: [{ name: "n1" }, { name: "n2" }],
+        jobs: [{ name: "j" }],
+        tasks: [{ name: "a", job: "j", node: "n1", completed: true, result: "Success" }, { name: "b", job: "j", node: "n1", completed: true, result: "Failure" }, { name: "r", job: "j", node: "n2", state: "Running" }, { name: "w", job: "j" }],
+      },
+      want: { "ns/n1": { run: 2, succeeded: 1 }, "ns/n2": { run: 0, succeeded: 0 } },
     },
     "a chunk's finished items, running or completed": {
       setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [] },
       chunks: [chunk("c0", "n1", 40), chunk("c1", "n2", 100, true), chunk("c2", undefined, 10)],
-      want: { "ns/n1": 40, "ns/n2": 100 },
+      want: { "ns/n1": { run: 40, succeeded: 39 }, "ns/n2": { run: 100, succeeded: 99 } },
     },
     "a deleted task is no longer counted (the pool status keeps the highest count)": {
-      setup: { nodes: [{ name: "n1" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true }, { name: "b", job: "j", node: "n1", completed: true }] },
+      setup: { nodes: [{ name: "n1" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true, result: "Success" }, { name: "b", job: "j", node: "n1", completed: true, result: "Success" }] },
       remove: ["ns/b"],
-      want: { "ns/n1": 1 },
+      want: { "ns/n1": { run: 1, succeeded: 1 } },
     },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -458,7 +463,7 @@ test("tasksRunOnNode: the tasks and collection items the cache holds as complete
       // An update of the same entry is not counted twice.
       for (const c of tc.chunks ?? []) d.upsertTask({ ...c, resourceVersion: "2" });
       for (const key of tc.remove ?? []) d.deleteTask(key);
-      for (const [node, want] of Object.entries(tc.want)) assert.equal(d.tasksRunOnNode(node), want, node);
+      for (const [node, want] of Object.entries(tc.want)) assert.deepEqual(d.tasksRunOnNode(node), want, node);
     });
   }
 });

@@ -206,7 +206,7 @@ export class DispatchState {
   /** Container tasks not completed, per job: never pending here, but part of the dependency graph. */
   private readonly podTasksByJob = new Map<string, Set<string>>();
   /** Per node (`namespace/name`): the tasks and items the cache holds as completed there. */
-  private readonly ranByNode = new Map<string, number>();
+  private readonly ranByNode = new Map<string, { run: number; succeeded: number }>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
   private readonly actionsByJob = new Map<string, Set<string>>();
   /** jobKey → nodes where the job's preparation task failed (count of tasks that say so). */
@@ -401,15 +401,17 @@ export class DispatchState {
   private countRun(t: TaskEntry, delta: 1 | -1): void {
     const ran = t.chunk ? t.chunk.done : t.completed ? 1 : 0;
     if (!t.node || ran === 0) return;
+    const succeeded = t.chunk ? t.chunk.succeeded : t.result === "Success" ? 1 : 0;
     const key = `${t.namespace}/${t.node}`;
-    const n = (this.ranByNode.get(key) ?? 0) + delta * ran;
-    if (n > 0) this.ranByNode.set(key, n);
+    const was = this.ranByNode.get(key) ?? { run: 0, succeeded: 0 };
+    const now = { run: was.run + delta * ran, succeeded: was.succeeded + delta * succeeded };
+    if (now.run > 0) this.ranByNode.set(key, now);
     else this.ranByNode.delete(key);
   }
 
-  /** Tasks (and collection items) that completed on a node (`namespace/name`), as the cache holds them. */
-  tasksRunOnNode(nodeKey: string): number {
-    return this.ranByNode.get(nodeKey) ?? 0;
+  /** Tasks (and collection items) that completed on a node (`namespace/name`), and how many of them succeeded, as the cache holds them. */
+  tasksRunOnNode(nodeKey: string): { run: number; succeeded: number } {
+    return this.ranByNode.get(nodeKey) ?? { run: 0, succeeded: 0 };
   }
 
   /** The job's tasks that started or are about to (see inFlight): what ending or disabling the job acts on. */

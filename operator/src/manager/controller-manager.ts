@@ -254,7 +254,8 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       config,
       workOf: (namespace, pod) => {
         const on = state.tasksOnNode(`${namespace}/${pod}`);
-        return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0), totalTasksRun: state.tasksRunOnNode(`${namespace}/${pod}`) };
+        const ran = state.tasksRunOnNode(`${namespace}/${pod}`);
+        return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0), totalTasksRun: ran.run, totalTasksSucceeded: ran.succeeded };
       },
       onStatus: (pool, status) => {
         for (const [stateName, count] of Object.entries(status.nodeCounts ?? {})) {

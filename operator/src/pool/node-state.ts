@@ -45,7 +45,7 @@ function toIso(d: Date | string | undefined): string | undefined {
   return typeof d === "string" ? d : d.toISOString();
 }
 
-export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number };
+export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number; totalTasksSucceeded?: number };
 
 /** The kubelet's waiting reasons that no retry by itself mends, by the error code a node shows. */
 const waitingProblems: Record<string, string> = {
@@ -99,6 +99,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     runningTasks: work.runningTasks,
     runningTaskSlots: work.runningTaskSlots,
     totalTasksRun: work.totalTasksRun,
+    totalTasksSucceeded: work.totalTasksSucceeded,
     startTaskInfo: startTaskInfo(start),
   };
   info.state = state(pod, fetch, start, [agent, tasks], work);

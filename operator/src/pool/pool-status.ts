@@ -30,16 +30,20 @@ const countKeys = {
   Unusable: "unusable",
 } as const;
 
+/** The larger count; absent when neither is known. */
+const atLeast = (now: number | undefined, before: number | undefined): number | undefined => (now === undefined && before === undefined ? undefined : Math.max(now ?? 0, before ?? 0));
+
 export function poolStatus(obs: PoolObservation): PoolStatus {
   const { pool, now, targets } = obs;
   const previous = pool.status ?? {};
   const generation = pool.metadata.generation ?? 0;
-  const before = new Map((previous.nodes ?? []).map((n) => [n.name, n.totalTasksRun ?? 0]));
+  const before = new Map((previous.nodes ?? []).map((n) => [n.name, n]));
   const nodes: NodeInfo[] = obs.pods.map((pod) => {
     const name = pod.metadata?.name ?? "";
     const work = obs.work?.get(name);
-    // Tasks run only grows: completed tasks leave the cache (retentionTime) but were run.
-    return nodeInfo(pod, work && { ...work, totalTasksRun: Math.max(work.totalTasksRun ?? 0, before.get(name) ?? 0) });
+    const was = before.get(name);
+    // Tasks run and succeeded only grow: completed tasks leave the cache (retentionTime) but were run.
+    return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded) });
   });
   const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
