@@ -7,7 +7,8 @@ import { poolIdOf } from "../api/pool-id.ts";
 import type { JobObject, PoolObject, TaskObject } from "../kube/objects.ts";
 import { evaluateFormula, type EvaluationResult } from "../operator/src/autoscale/index.ts";
 import { readAutoscaleInputs } from "./autoscale-inputs.ts";
-import { apiMessage, connect, statusCode, type Cluster } from "./kube.ts";
+import { collectionItemCounts } from "./collection-rows.ts";
+import { apiMessage, collectionJob, connect, listCollections, statusCode, type Cluster } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 
 export const poolAutoscaleHelp = `usage: kubatch pool autoscale POOL [--formula FORMULA] [options]
@@ -55,12 +56,14 @@ function report(result: EvaluationResult): number {
 }
 
 
+/** The pool's queue as the operator samples it: its jobs' tasks (container tasks included) and task collections' items. */
 async function queue(c: Cluster, pool: string): Promise<{ active: number; running: number }> {
   const jobs = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "jobs" })) as { items: JobObject[] };
   const ofPool = new Set(jobs.items.filter((j) => poolIdOf(j) === pool).map((j) => j.metadata?.name));
+  const items = collectionItemCounts((await listCollections(c)).filter((tc) => ofPool.has(collectionJob(tc))));
   const tasks = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "tasks" })) as { items: TaskObject[] };
-  let active = 0;
-  let running = 0;
+  let active = items.active;
+  let running = items.running;
   for (const t of tasks.items) {
     if (!ofPool.has(t.spec?.jobName ?? t.spec?.jobId ?? "")) continue;
     const state = t.status?.state ?? "Active";
