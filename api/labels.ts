@@ -32,6 +32,20 @@ export const workItemLabel = "kubatch.dev/work-item";
 // --- Pools and their node pods
 export const poolLabel = "kubatch.dev/pool";
 export const nodeTypeLabel = "kubatch.dev/node-type";
+/**
+ * On a node pod whose scheduling is disabled (Azure Batch "disable scheduling", `kubatch node
+ * disable-scheduling`): no new task goes there; the value says what happens to the running
+ * ones — Requeue, Terminate or TaskCompletion (they finish). Removed to enable it again.
+ */
+export const schedulingDisabledAnnotation = "kubatch.dev/scheduling-disabled";
+export const schedulingDisableOptions = ["Requeue", "Terminate", "TaskCompletion"] as const;
+export type SchedulingDisableOption = (typeof schedulingDisableOptions)[number];
+/** The option a node pod's annotation names, if its scheduling is disabled (an unknown value reads as TaskCompletion: nothing is stopped). */
+export function schedulingDisabled(annotations: Record<string, string> | undefined): SchedulingDisableOption | undefined {
+  const v = annotations?.[schedulingDisabledAnnotation];
+  if (v === undefined) return undefined;
+  return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
+}
 /** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
 export const leavingAnnotation = "kubatch.dev/leaving";
 /** Hash of the desired Deployment, so an unchanged one is not applied again. */

@@ -165,6 +165,7 @@ export const poolStatusSchema = z
           name: z.string().min(1).max(253).describe("Name of the node (its pod's name)."),
           state: z.enum(nodeStates).describe("State of the node."),
           isDedicated: z.boolean().optional().describe("Whether it is a dedicated (not low-priority) node."),
+          schedulingState: z.enum(["Enabled", "Disabled"]).optional().describe("Disabled: no new task is scheduled on the node (kubatch node disable-scheduling); absent means Enabled."),
           runningTasks: count("Tasks running on the node."),
           runningTaskSlots: count("Task slots in use on the node."),
           totalTasksRun: count("Tasks that completed on the node."),

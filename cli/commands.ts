@@ -95,8 +95,16 @@ const workItemCommands: Record<string, Subcommand> = {
 
 const nodeCommands: Record<string, Subcommand> = {
   list: {
-    about: "list a pool's nodes: state, running tasks and slots, tasks run, the start task",
+    about: "list a pool's nodes: state, scheduling, running tasks and slots, tasks run, the start task",
     load: async () => import("./resource-lists.ts").then((m) => ({ help: m.nodeListHelp, run: m.nodeList })),
+  },
+  "disable-scheduling": {
+    about: "schedule no new task on a node; requeue, terminate or finish its running ones",
+    load: async () => import("./node-scheduling.ts").then((m) => ({ help: m.nodeDisableSchedulingHelp, run: m.nodeDisableScheduling })),
+  },
+  "enable-scheduling": {
+    about: "let tasks be scheduled on a node again",
+    load: async () => import("./node-scheduling.ts").then((m) => ({ help: m.nodeEnableSchedulingHelp, run: m.nodeEnableScheduling })),
   },
 };
 

@@ -37,8 +37,8 @@ test("poolRow and nodeRows: nodes now/targeted, idle and running; each node's ta
   } as unknown as PoolObject;
   assert.deepEqual(poolRow(pool, now), { name: "p", state: "Resizing", dedicated: "1/3", lowPriority: "0/0", idle: 0, running: 1, slotsPerNode: 4, age: "1m30s" });
   assert.deepEqual(nodeRows(pool), [
-    { name: "p-dedicated-b9", state: "Starting", dedicated: true, runningTasks: 0, runningTaskSlots: 0, totalTasksRun: 0, totalTasksSucceeded: 0, startTask: "" },
-    { name: "p-dedicated-b10", state: "Running", dedicated: true, runningTasks: 2, runningTaskSlots: 2, totalTasksRun: 40, totalTasksSucceeded: 38, startTask: "Completed (Success)" },
+    { name: "p-dedicated-b9", state: "Starting", scheduling: "Enabled", dedicated: true, runningTasks: 0, runningTaskSlots: 0, totalTasksRun: 0, totalTasksSucceeded: 0, startTask: "" },
+    { name: "p-dedicated-b10", state: "Running", scheduling: "Enabled", dedicated: true, runningTasks: 2, runningTaskSlots: 2, totalTasksRun: 40, totalTasksSucceeded: 38, startTask: "Completed (Success)" },
   ]);
 });
 

@@ -27,7 +27,7 @@ ${clusterOptionsHelp}`;
 export const nodeListHelp = `usage: kubatch node list POOL [-o json] [options]
 
 Lists the nodes of pool POOL (its node pods, as the pool's status reports them): state,
-dedicated or low-priority, running tasks and slots in use, tasks run, the start task.
+scheduling (Enabled, or Disabled by \`kubatch node disable-scheduling\`), dedicated or low-priority, running tasks and slots in use, tasks run, the start task.
 
 ${outputHelp}
 ${clusterOptionsHelp}`;
@@ -91,13 +91,14 @@ export function poolRow(pool: PoolObject, now: number): PoolRow {
   };
 }
 
-export type NodeRow = { name: string; state: string; dedicated: boolean; runningTasks: number; runningTaskSlots: number; totalTasksRun: number; totalTasksSucceeded: number; startTask: string };
+export type NodeRow = { name: string; state: string; scheduling: string; dedicated: boolean; runningTasks: number; runningTaskSlots: number; totalTasksRun: number; totalTasksSucceeded: number; startTask: string };
 
 export function nodeRows(pool: PoolObject): NodeRow[] {
   return (pool.status?.nodes ?? [])
     .map((n) => ({
       name: n.name,
       state: n.state,
+      scheduling: n.schedulingState ?? "Enabled",
       dedicated: n.isDedicated ?? true,
       runningTasks: n.runningTasks ?? 0,
       runningTaskSlots: n.runningTaskSlots ?? 0,
@@ -151,6 +152,6 @@ export async function nodeList(argv: string[]): Promise<number> {
   const { values, args } = parse(argv, ["POOL"]);
   const cluster = connect(values);
   const rows = nodeRows(await getPool(cluster, args[0]!));
-  print(rows, values.output === "json", ["NAME", "STATE", "DEDICATED", "RUNNING TASKS", "SLOTS IN USE", "TASKS RUN", "SUCCEEDED", "START TASK"], (r) => [r.name, r.state, String(r.dedicated), String(r.runningTasks), String(r.runningTaskSlots), String(r.totalTasksRun), String(r.totalTasksSucceeded), r.startTask], `no nodes in pool ${args[0]}`);
+  print(rows, values.output === "json", ["NAME", "STATE", "SCHEDULING", "DEDICATED", "RUNNING TASKS", "SLOTS IN USE", "TASKS RUN", "SUCCEEDED", "START TASK"], (r) => [r.name, r.state, r.scheduling, String(r.dedicated), String(r.runningTasks), String(r.runningTaskSlots), String(r.totalTasksRun), String(r.totalTasksSucceeded), r.startTask], `no nodes in pool ${args[0]}`);
   return 0;
 }

@@ -63,7 +63,7 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(version.stdout, /^kubatch \d+\.\d+\.\d+\n$/);
     const help = await run(kubatchBin, ["--help"], 30_000);
     assert.equal(help.code, 0, show(help));
-    for (const line of [/task\s+add, list, reactivate, output, file:/, /job\s+list, wait, status, stats, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list:/, /workitem\s+list, disable, enable, terminate:/]) assert.match(help.stdout, line);
+    for (const line of [/task\s+add, list, reactivate, output, file:/, /job\s+list, wait, status, stats, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list, disable-scheduling, enable-scheduling:/, /workitem\s+list, disable, enable, terminate:/]) assert.match(help.stdout, line);
 
     await createJob("listed");
     const jobs = await kubatch(["job", "list"]);
@@ -75,9 +75,9 @@ describe("kubatch CLI", { skip }, () => {
     const nodes = await kubatch(["node", "list", "cli"]);
     assert.equal(nodes.code, 0, show(nodes));
     const rows = nodes.stdout.trim().split("\n");
-    assert.match(rows[0]!, /^NAME\s+STATE\s+DEDICATED\s+RUNNING TASKS\s+SLOTS IN USE\s+TASKS RUN\s+SUCCEEDED\s+START TASK$/);
+    assert.match(rows[0]!, /^NAME\s+STATE\s+SCHEDULING\s+DEDICATED\s+RUNNING TASKS\s+SLOTS IN USE\s+TASKS RUN\s+SUCCEEDED\s+START TASK$/);
     assert.equal(rows.length, 3, nodes.stdout);
-    for (const row of rows.slice(1)) assert.match(row, /^cli-dedicated-\S+\s+(Idle|Running)\s+true\s+\d+/);
+    for (const row of rows.slice(1)) assert.match(row, /^cli-dedicated-\S+\s+(Idle|Running)\s+Enabled\s+true\s+\d+/);
     const missing = await kubatch(["node", "list", "nope"]);
     assert.equal(missing.code, 1, show(missing));
     assert.match(missing.stderr, /pool "nope" not found in namespace "cli-/);
@@ -147,6 +147,43 @@ describe("kubatch CLI", { skip }, () => {
     const statsText = await kubatch(["job", "stats", "sweep"]);
     assert.match(statsText.stdout, /^Tasks:\s+20: 0 active, 0 running, 20 completed \(20 succeeded, 0 failed\); 0 retries$/m);
     assert.match(statsText.stdout, /^\s+wait\s+20\s/m);
+  });
+
+  test("node disable-scheduling and enable-scheduling: no task goes to a disabled node; Requeue sends its running task back to the queue; enabled, tasks come again", { timeout: 180_000 }, async () => {
+    const nodesNow = async () => JSON.parse((await kubatch(["node", "list", "cli", "-o", "json"])).stdout) as { name: string; scheduling: string }[];
+    const [a, b] = (await nodesNow()).map((n) => n.name).sort() as [string, string];
+    const disableA = await kubatch(["node", "disable-scheduling", a, "--tasks", "requeue"]);
+    assert.equal(disableA.code, 0, show(disableA));
+    await eventually(`node ${a} Disabled in node list`, 30_000, async () => ((await nodesNow()).find((n) => n.name === a)?.scheduling === "Disabled" ? true : undefined));
+
+    await createJob("sched");
+    await custom.createNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "long" }, spec: { jobName: "sched", commandLine: "sleep 300" } } });
+    const taskNow = async () => (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, name: "long" })) as { status?: { state?: string; nodeInfo?: { nodeId?: string }; executionInfo?: { requeueCount?: number } } };
+    const onB = await eventually("task long running", 60_000, async () => ((await taskNow()).status?.state === "Running" ? taskNow() : undefined));
+    assert.equal(onB.status?.nodeInfo?.nodeId, b, "not on the disabled node");
+
+    // Both disabled: the running task goes back and waits; enabling the first node runs it there.
+    const disableB = await kubatch(["node", "disable-scheduling", b]);
+    assert.equal(disableB.code, 0, show(disableB));
+    await eventually("task long requeued", 60_000, async () => {
+      const t = await taskNow();
+      return t.status?.state === "Active" && t.status.executionInfo?.requeueCount === 1 ? true : undefined;
+    });
+    const enableA = await kubatch(["node", "enable-scheduling", a]);
+    assert.equal(enableA.code, 0, show(enableA));
+    const onA = await eventually("task long running again", 60_000, async () => {
+      const t = await taskNow();
+      return t.status?.state === "Running" ? t : undefined;
+    });
+    assert.equal(onA.status?.nodeInfo?.nodeId, a);
+    assert.equal((await kubatch(["node", "enable-scheduling", b])).code, 0);
+    const terminated = await kubatch(["job", "terminate", "sched"]);
+    assert.equal(terminated.code, 0, show(terminated));
+    const notNode = await kubatch(["node", "disable-scheduling", "no-such-node"]);
+    assert.equal(notNode.code, 1, show(notNode));
+    assert.match(notNode.stderr, /node "no-such-node" not found/);
+    const badOption = await kubatch(["node", "disable-scheduling", a, "--tasks", "drain"]);
+    assert.equal(badOption.code, 2, show(badOption));
   });
 
   test("task file list and get read a task's folder whole from its node: a 3 MB binary file byte for byte, all of a 600 KB stdout (both far past a pipe's 64 KiB)", { timeout: 120_000 }, async () => {

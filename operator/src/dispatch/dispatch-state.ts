@@ -6,6 +6,7 @@ import { integerTaskId } from "../../../api/task-dependencies.ts";
 import { collectionItemIndex } from "../../../api/task-collection.ts";
 import { findCycles } from "./dependency-cycles.ts";
 import { IntegerTaskIds } from "./integer-task-ids.ts";
+import type { SchedulingDisableOption } from "../../../api/labels.ts";
 
 // What the scheduler knows, kept up to date from the informers, and the plan it makes (pure,
 // no I/O). Slots are counted from assignments (the node label) of tasks that have not
@@ -126,7 +127,16 @@ export type BlockReason = "DependenciesNotEnabled" | "DependencyCycle" | "Depend
 /** A pending task that may not run yet, and why (for its Schedulable=False condition). */
 export type BlockedTask = { task: TaskEntry; reason: BlockReason; message: string };
 
-export type NodeEntry = { key: string; name: string; poolKey: string; usable: boolean; lowPriority?: boolean };
+export type NodeEntry = {
+  key: string;
+  name: string;
+  poolKey: string;
+  /** May take new tasks: ready, not leaving, scheduling not disabled. */
+  usable: boolean;
+  lowPriority?: boolean;
+  /** Scheduling disabled, and what happens to its running tasks. */
+  schedulingDisabled?: SchedulingDisableOption;
+};
 
 export type PoolEntry = { key: string; slotsPerNode: number; fill: "Spread" | "Pack" };
 
@@ -708,16 +718,19 @@ export class DispatchState {
    * node that exists but is not usable, starting or leaving, keeps its tasks), or given back
    * by its agent because the job's preparation task failed there.
    */
-  tasksToRelease(poolKey: string): { task: TaskEntry; why: "NodeGone" | "PreparationFailed" }[] {
-    const out: { task: TaskEntry; why: "NodeGone" | "PreparationFailed" }[] = [];
+  tasksToRelease(poolKey: string): { task: TaskEntry; why: ReleaseReason }[] {
+    const out: { task: TaskEntry; why: ReleaseReason }[] = [];
     for (const [nodeKey, keys] of this.assignedByNode) {
       if (keys.size === 0) continue;
-      const gone = !this.nodes.has(nodeKey);
+      const node = this.nodes.get(nodeKey);
+      const disabled = node?.schedulingDisabled;
       for (const key of keys) {
         const t = this.tasks.get(key);
         if (!t || this.jobs.get(t.jobKey)?.poolKey !== poolKey) continue;
-        if (gone) out.push({ task: t, why: "NodeGone" });
+        if (!node) out.push({ task: t, why: "NodeGone" });
         else if (givenBack(t)) out.push({ task: t, why: "PreparationFailed" });
+        else if (disabled === "Requeue") out.push({ task: t, why: "SchedulingDisabledRequeue" });
+        else if (disabled === "Terminate") out.push({ task: t, why: "SchedulingDisabledTerminate" });
       }
     }
     return out;
@@ -784,6 +797,9 @@ export class DispatchState {
     return out;
   }
 }
+
+/** Why a task leaves its node: the node is gone, its agent gave it back, or its scheduling was disabled with Requeue or Terminate. */
+export type ReleaseReason = "NodeGone" | "PreparationFailed" | "SchedulingDisabledRequeue" | "SchedulingDisabledTerminate";
 
 /** Still assigned to a node whose agent gave it back (the job's preparation failed there): the scheduler takes it away. */
 export const givenBack = (t: TaskEntry): boolean => t.node !== undefined && t.prepFailedNodes?.includes(t.node) === true;

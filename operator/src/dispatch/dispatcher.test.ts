@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Condition } from "../../../api/conditions.ts";
-import { nodeDeallocated } from "../../../api/failure-codes.ts";
-import { assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { nodeDeallocated, taskEnded } from "../../../api/failure-codes.ts";
+import { assignmentAnnotation, nodeLabel, type SchedulingDisableOption } from "../../../api/labels.ts";
 import { assertWrites, fakeApi, FakeClock, type Failure, type WantWrite } from "../controller/reconcile-harness.ts";
 import { DispatchState, type TaskEntry } from "./dispatch-state.ts";
 import { makeDispatcher } from "./dispatcher.ts";
@@ -12,6 +12,8 @@ const poolKey = "ns/pool";
 
 type Setup = {
   nodes: string[];
+  /** Nodes whose scheduling is disabled, with the option. */
+  disabled?: Record<string, SchedulingDisableOption>;
   jobs?: { name: string; usesTaskDependencies?: boolean; uid?: string }[];
   tasks: (Partial<TaskEntry> & { name: string })[];
 };
@@ -19,7 +21,7 @@ type Setup = {
 function stateOf(s: Setup): DispatchState {
   const state = new DispatchState();
   state.upsertPool({ key: poolKey, slotsPerNode: 2, fill: "Spread" });
-  for (const name of s.nodes) state.upsertNode({ key: `ns/${name}`, name, poolKey, usable: true });
+  for (const name of s.nodes) state.upsertNode({ key: `ns/${name}`, name, poolKey, usable: !s.disabled?.[name], schedulingDisabled: s.disabled?.[name] });
   for (const j of s.jobs ?? [{ name: "j" }]) {
     state.upsertJob({ key: `ns/${j.name}`, poolKey, priority: 0, maxParallelTasks: -1, created: "2026-01-01T00:00:00Z", schedulable: true, usesTaskDependencies: j.usesTaskDependencies, ...(j.uid ? { uid: j.uid } : {}) });
   }
@@ -97,6 +99,22 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },
       deallocation: "Terminate",
       want: { writes: [unlabel("t1")], requeued: ["t1"] },
+    },
+    "scheduling disabled with Requeue: its running task goes back to the queue, new tasks go elsewhere": {
+      setup: { nodes: ["n1", "n2"], disabled: { n1: "Requeue" }, tasks: [{ name: "t1", node: "n1", reportedNode: "n1", state: "Running" }, { name: "t2" }] },
+      want: {
+        writes: [{ verb: "patchStatus", kind: "Task", name: "t1", body: { status: { state: "Active", previousState: "Running", executionInfo: { requeueCount: 1 } } } }, { verb: "patch", kind: "Task", name: "t1" }, assign("t2", "n2")],
+        requeued: ["t1"],
+        assigned: ["t2→n2"],
+      },
+    },
+    "scheduling disabled with Terminate: its running task ends as failed (TaskEnded)": {
+      setup: { nodes: ["n1"], disabled: { n1: "Terminate" }, tasks: [{ name: "t1", node: "n1", reportedNode: "n1", state: "Running" }, { name: "t2" }] },
+      want: { writes: [{ verb: "patchStatus", kind: "Task", name: "t1", body: { status: { state: "Completed", executionInfo: { result: "Failure", failureInfo: { category: "UserError", code: taskEnded } } } } }] },
+    },
+    "scheduling disabled with TaskCompletion: its running task runs on, no new task goes there": {
+      setup: { nodes: ["n1"], disabled: { n1: "TaskCompletion" }, tasks: [{ name: "t1", node: "n1", reportedNode: "n1", state: "Running" }, { name: "t2" }] },
+      want: { writes: [] },
     },
     "a release that conflicts is tried again soon (no event may come)": {
       setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },

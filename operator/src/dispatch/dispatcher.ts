@@ -1,6 +1,7 @@
 // The scheduler's writes for one pool: tasks of lost nodes go back to the queue (or fail,
 // under nodeDeallocationOption Terminate), as do tasks an agent gave back (the job's
-// preparation failed on its node); then the plan's assignments are written as the
+// preparation failed on its node) and those of a node whose scheduling was disabled with
+// Requeue (or Terminate: they fail); then the plan's assignments are written as the
 // Task's node label with the resourceVersion the plan was made from. A conflict means the
 // cache was stale: the assumption is dropped and the next event brings a fresh plan. Last,
 // blocked tasks are told why they wait.
@@ -9,12 +10,12 @@ import { forEachBounded } from "../../../kube/bounded.ts";
 import type { Outcome } from "../controller/work-queue.ts";
 import { jobOwnerRef, mergePatch, type CustomObjectWrites } from "../../../kube/apply.ts";
 import { isConflictOrGone } from "../../../kube/errors.ts";
-import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
+import type { DispatchState, ReleaseReason, TaskEntry } from "./dispatch-state.ts";
 import { addedTaskJobLabel, assignmentAnnotation, nodeLabel } from "../../../api/labels.ts";
 import { entryRef, makeTaskWrites } from "./task-writes.ts";
 import { explanationsDue } from "./blocked-explanation.ts";
 import { writeExplanations } from "./explanation-writes.ts";
-import { nodeDeallocated } from "../../../api/failure-codes.ts";
+import { nodeDeallocated, taskEnded } from "../../../api/failure-codes.ts";
 import { failpoint } from "../../../kube/failpoint.ts";
 
 export type DispatcherDeps = {
@@ -38,11 +39,23 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
   const writes = makeTaskWrites(deps.custom, now);
   const ref = entryRef;
 
-  async function release(task: TaskEntry, why: "NodeGone" | "PreparationFailed", option: string | undefined): Promise<void> {
+  async function release(task: TaskEntry, why: ReleaseReason, option: string | undefined): Promise<void> {
     if (why === "PreparationFailed") {
       // Never started there: back to the queue without counting a requeue.
       await writes.requeue(task);
       deps.log(`task ${task.key}: the job preparation task failed on node ${task.node}; back to the queue for another node`);
+      return;
+    }
+    // Azure Batch "disable scheduling" on the node: its agent stops the process either way.
+    if (why === "SchedulingDisabledTerminate" && !task.chunk) {
+      await writes.end(task, { category: "UserError", code: taskEnded, message: `scheduling on node ${task.node} was disabled with Terminate` });
+      deps.log(`task ${task.key}: scheduling on node ${task.node} disabled; terminated`);
+      return;
+    }
+    if (why !== "NodeGone") {
+      await writes.requeue(task);
+      deps.onRequeued?.(task);
+      deps.log(`task ${task.key}: scheduling on node ${task.node} disabled; requeued`);
       return;
     }
     const ran = task.reportedNode === task.node && task.state !== "Active";

@@ -2,7 +2,7 @@
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from "@kubernetes/client-node";
 import type { NodeState, PoolStatus } from "../../../api/pool.ts";
 import { resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
-import { leavingAnnotation, nodeTypeLabel } from "../../../api/labels.ts";
+import { leavingAnnotation, nodeTypeLabel, schedulingDisabled } from "../../../api/labels.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
 type StartTaskInfo = NonNullable<NodeInfo["startTaskInfo"]>;
@@ -96,6 +96,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     name: pod.metadata?.name ?? "",
     state: "Creating",
     isDedicated: pod.metadata?.labels?.[nodeTypeLabel] !== "lowpriority",
+    ...(schedulingDisabled(pod.metadata?.annotations) ? { schedulingState: "Disabled" as const } : {}),
     runningTasks: work.runningTasks,
     runningTaskSlots: work.runningTaskSlots,
     totalTasksRun: work.totalTasksRun,
