@@ -3,10 +3,11 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { formatProblems, parseWith } from "../api/parse.ts";
-import { DEALLOCATION_OPTIONS, SAMPLED_VARIABLES, type FormulaInputs } from "../operator/src/autoscale/index.ts";
+import { DEALLOCATION_OPTIONS, parseTime, SAMPLED_VARIABLES, type FormulaInputs } from "../operator/src/autoscale/index.ts";
 import { CliError } from "./usage.ts";
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a timestamp (e.g. 2024-05-01T09:30:00Z)");
+// Read as the formula's time() reads a time: W3C-DTF or RFC 1123, UTC when no zone is given.
+const timestamp = z.string().refine((s) => parseTime(s) !== undefined, "not a timestamp (e.g. 2024-05-01T09:30:00Z)");
 const count = z.number().int().min(0);
 
 export const autoscaleInputsSchema = z
@@ -43,7 +44,7 @@ export function readAutoscaleInputs(path: string, time?: string): FormulaInputs 
   }
   const parsed = parseWith(autoscaleInputsSchema, json);
   if (!parsed.ok) throw new CliError(`--samples ${path}: ${formatProblems(parsed.problems)}`);
-  const now = time === undefined ? Date.now() : Date.parse(time);
-  if (Number.isNaN(now)) throw new CliError(`--time "${time}" is not a timestamp (e.g. 2024-05-01T09:30:00Z)`);
+  const now = time === undefined ? Date.now() : parseTime(time);
+  if (now === undefined) throw new CliError(`--time "${time}" is not a timestamp (e.g. 2024-05-01T09:30:00Z)`);
   return { ...parsed.value, now };
 }

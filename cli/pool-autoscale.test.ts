@@ -8,10 +8,10 @@ import { promisify } from "node:util";
 
 const main = join(import.meta.dirname, "main.ts");
 
-/** `kubatch pool autoscale ARGS` with no cluster at all (KUBECONFIG names nothing): exit code, stdout, stderr. */
+/** `kubatch pool autoscale ARGS` with no cluster at all (KUBECONFIG names nothing), in a time zone not UTC: exit code, stdout, stderr. */
 async function autoscale(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, "pool", "autoscale", ...args], { cwd, env: { ...process.env, KUBECONFIG: join(cwd, "no-kubeconfig") } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, "pool", "autoscale", ...args], { cwd, env: { ...process.env, KUBECONFIG: join(cwd, "no-kubeconfig"), TZ: "America/New_York" } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -81,6 +81,12 @@ test("pool autoscale --samples evaluates a formula offline against a given histo
     "a file that is not JSON": { args: ["--formula", "x = 1", "--samples", "not.json"], code: 1, stderr: /--samples not\.json: not JSON/ },
     "a missing file": { args: ["--formula", "x = 1", "--samples", "nowhere.json"], code: 1, stderr: /--samples nowhere\.json: no such file/ },
     "a missing formula file": { args: ["--formula", "@nowhere.txt", "--samples", "busy.json"], code: 1, stderr: /--formula @nowhere\.txt: no such file/ },
+    "--time without a zone is UTC, as time() reads it (the machine's zone is not)": {
+      args: ["--formula", "$t = time();", "--samples", "busy.json", "--time", "2024-05-01T09:30:00"],
+      code: 0,
+      stdout: /;\$t=2024-05-01T09:30:00\.000Z\n/,
+    },
+    "a --time with 7 fraction digits, refused as time() refuses it": { args: ["--formula", "x = 1", "--samples", "busy.json", "--time", "2024-05-01T09:30:00.1234567Z"], code: 1, stderr: /is not a timestamp/ },
     "a bad --time": { args: ["--formula", "x = 1", "--samples", "busy.json", "--time", "tomorrow"], code: 1, stderr: /--time "tomorrow" is not a timestamp/ },
     "no formula": { args: ["--samples", "busy.json"], code: 2, stderr: /--samples needs --formula/ },
     "a pool and --samples": { args: ["pool1", "--formula", "x = 1", "--samples", "busy.json"], code: 2, stderr: /drop "pool1", or drop --samples/ },

@@ -3,6 +3,7 @@
 // `--samples FILE` it needs no cluster: the file is the pool and its sample history.
 import { readFileSync } from "node:fs";
 import { GROUP, VERSION } from "../api/group.ts";
+import { nodeLabel } from "../api/labels.ts";
 import { poolIdOf } from "../api/pool-id.ts";
 import type { JobObject, PoolObject, TaskObject } from "../kube/objects.ts";
 import { evaluateFormula, type EvaluationResult } from "../operator/src/autoscale/index.ts";
@@ -56,19 +57,26 @@ function report(result: EvaluationResult): number {
 }
 
 
-/** The pool's queue as the operator samples it: its jobs' tasks (container tasks included) and task collections' items. */
+/**
+ * The pool's queue as the operator samples it, from the objects: its jobs' tasks (container
+ * tasks included) and task collections' items; a task assigned to a node is running, and a job
+ * not Active (disabled, ending) has no active tasks. (The operator counts a running chunk as
+ * one running item; here a collection's running count is its items'.)
+ */
 async function queue(c: Cluster, pool: string): Promise<{ active: number; running: number }> {
   const jobs = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "jobs" })) as { items: JobObject[] };
   const ofPool = new Set(jobs.items.filter((j) => poolIdOf(j) === pool).map((j) => j.metadata?.name));
+  const schedulable = new Set(jobs.items.filter((j) => poolIdOf(j) === pool && (j.status?.state ?? "Active") === "Active").map((j) => j.metadata?.name));
   const items = collectionItemCounts((await listCollections(c)).filter((tc) => ofPool.has(collectionJob(tc))));
   const tasks = (await c.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: c.namespace, plural: "tasks" })) as { items: TaskObject[] };
   let active = items.active;
   let running = items.running;
   for (const t of tasks.items) {
-    if (!ofPool.has(t.spec?.jobName ?? t.spec?.jobId ?? "")) continue;
+    const job = t.spec?.jobName ?? t.spec?.jobId ?? "";
+    if (!ofPool.has(job)) continue;
     const state = t.status?.state ?? "Active";
-    if (state === "Running" || state === "Preparing") running++;
-    else if (state === "Active") active++;
+    if (state === "Running" || state === "Preparing" || (state === "Active" && t.metadata?.labels?.[nodeLabel])) running++;
+    else if (state === "Active" && schedulable.has(job)) active++;
   }
   return { active, running };
 }

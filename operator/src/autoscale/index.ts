@@ -9,4 +9,5 @@ export type { Program, Statement, Expr } from "./ast.ts";
 export { SAMPLED_VARIABLES, DEALLOCATION_OPTIONS } from "./names.ts";
 export type { SampledVariable, DeallocationOption } from "./names.ts";
 export { DEFAULT_SAMPLE_PERIOD_SECONDS, DEFAULT_SAMPLE_PERCENT } from "./samples.ts";
+export { parseTime } from "./time-parse.ts";
 export type { Sample } from "./samples.ts";

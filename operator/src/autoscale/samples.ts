@@ -4,6 +4,7 @@
 import { ErrorCode, evaluationError, FormulaError, type Position } from "./errors.ts";
 import type { SampledVariable } from "./names.ts";
 import { asDouble, double, doubleVec, formatDouble, timeinterval, timestamp, typeName, type Value } from "./values.ts";
+import { parseTime } from "./time-parse.ts";
 
 export interface Sample {
   /** When the sample was taken: a Date, epoch milliseconds or an ISO 8601 string. */
@@ -21,8 +22,9 @@ export const DEFAULT_SAMPLE_PERIOD_SECONDS = 30;
 /** Reports of Azure's behaviour show this minimum when a time-window GetSample gives no percentage. */
 export const DEFAULT_SAMPLE_PERCENT = 70;
 
+/** A time as ms; a string is read as time() reads one (W3C-DTF or RFC 1123, UTC without a zone), NaN otherwise. */
 export function toMillis(t: Date | number | string): number {
-  return t instanceof Date ? t.getTime() : typeof t === "number" ? t : Date.parse(t);
+  return t instanceof Date ? t.getTime() : typeof t === "number" ? t : (parseTime(t) ?? NaN);
 }
 
 export function normalizeSeries(samples: readonly Sample[] | undefined, now: number): Series {

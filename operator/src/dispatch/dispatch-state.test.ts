@@ -430,7 +430,7 @@ test("poolQueue: what a pool's autoscale formula samples as active and running t
   }
 });
 
-test("tasksRunOnNode: the tasks and collection items the cache holds as completed on a node, and those that succeeded", async (t) => {
+test("tasksRunOnNode: the tasks and collection items seen completing on a node, and those that succeeded", async (t) => {
   const chunk = (name: string, node: string | undefined, done: number, completed = false): TaskEntry => ({
     key: `CollectionChunk:ns/${name}`, namespace: "ns", name, jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1,
     completed, state: completed ? "Completed" : node ? "Running" : "Active", requeueCount: 0, node,
@@ -445,15 +445,20 @@ test("tasksRunOnNode: the tasks and collection items the cache holds as complete
       },
       want: { "ns/n1": { run: 2, succeeded: 1 }, "ns/n2": { run: 0, succeeded: 0 } },
     },
+    "a chunk requeued from n1 with 40 done, then 30 more on n2: each node its own": {
+      setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [] },
+      chunks: [chunk("c0", "n1", 40), chunk("c0", undefined, 40), chunk("c0", "n2", 40), chunk("c0", "n2", 70)],
+      want: { "ns/n1": { run: 40, succeeded: 39 }, "ns/n2": { run: 30, succeeded: 30 } },
+    },
     "a chunk's finished items, running or completed": {
       setup: { nodes: [{ name: "n1" }, { name: "n2" }], jobs: [{ name: "j" }], tasks: [] },
       chunks: [chunk("c0", "n1", 40), chunk("c1", "n2", 100, true), chunk("c2", undefined, 10)],
       want: { "ns/n1": { run: 40, succeeded: 39 }, "ns/n2": { run: 100, succeeded: 99 } },
     },
-    "a deleted task is no longer counted (the pool status keeps the highest count)": {
+    "a task deleted after it completed (retentionTime) still counts": {
       setup: { nodes: [{ name: "n1" }], jobs: [{ name: "j" }], tasks: [{ name: "a", job: "j", node: "n1", completed: true, result: "Success" }, { name: "b", job: "j", node: "n1", completed: true, result: "Success" }] },
       remove: ["ns/b"],
-      want: { "ns/n1": { run: 1, succeeded: 1 } },
+      want: { "ns/n1": { run: 2, succeeded: 2 } },
     },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -461,7 +466,8 @@ test("tasksRunOnNode: the tasks and collection items the cache holds as complete
       const d = state(tc.setup);
       for (const c of tc.chunks ?? []) d.upsertTask(c);
       // An update of the same entry is not counted twice.
-      for (const c of tc.chunks ?? []) d.upsertTask({ ...c, resourceVersion: "2" });
+      for (const key of new Set((tc.chunks ?? []).map((c) => c.key))) d.upsertTask({ ...d.tasks.get(key)!, resourceVersion: "2" });
+      for (const k of tc.setup.tasks.filter((x) => x.completed)) d.upsertTask({ ...d.tasks.get(`ns/${k.name}`)!, resourceVersion: "2" });
       for (const key of tc.remove ?? []) d.deleteTask(key);
       for (const [node, want] of Object.entries(tc.want)) assert.deepEqual(d.tasksRunOnNode(node), want, node);
     });

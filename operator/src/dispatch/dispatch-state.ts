@@ -215,7 +215,7 @@ export class DispatchState {
   private readonly inFlightByJob = new Map<string, Set<string>>();
   /** Container tasks not completed, per job: never pending here, but part of the dependency graph. */
   private readonly podTasksByJob = new Map<string, Set<string>>();
-  /** Per node (`namespace/name`): the tasks and items the cache holds as completed there. */
+  /** Per node (`namespace/name`): the tasks and items seen completing there (countRun). */
   private readonly ranByNode = new Map<string, { run: number; succeeded: number }>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
   private readonly actionsByJob = new Map<string, Set<string>>();
@@ -258,7 +258,7 @@ export class DispatchState {
       if (next !== undefined && entry.retireAt < next) this.nextRetire.set(entry.jobKey, entry.retireAt);
     }
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
-    this.countRun(entry, 1);
+    this.countRun(old, entry);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
@@ -404,22 +404,25 @@ export class DispatchState {
     this.inFlightByJob.get(old.jobKey)?.delete(key);
     this.podTasksByJob.get(old.jobKey)?.delete(key);
     if (old.node) this.assignedByNode.get(`${old.namespace}/${old.node}`)?.delete(key);
-    this.countRun(old, -1);
   }
 
-  /** Adds (or takes back) what an entry ran on its node: a completed task, a chunk's finished items. */
-  private countRun(t: TaskEntry, delta: 1 | -1): void {
-    const ran = t.chunk ? t.chunk.done : t.completed ? 1 : 0;
-    if (!t.node || ran === 0) return;
-    const succeeded = t.chunk ? t.chunk.succeeded : t.result === "Success" ? 1 : 0;
+  /**
+   * Counts what an update shows newly done on the entry's node: a task that completed, a
+   * chunk's items finished since the entry before (a requeued chunk's earlier items stay with
+   * the node that ran them). Only grows: a task deleted later (retentionTime) was still run.
+   * An entry first seen done (an operator start) counts on the node it names.
+   */
+  private countRun(old: TaskEntry | undefined, t: TaskEntry): void {
+    if (!t.node) return;
+    const ran = t.chunk ? t.chunk.done - (old?.chunk?.done ?? 0) : t.completed && !old?.completed ? 1 : 0;
+    if (ran <= 0) return;
+    const succeeded = t.chunk ? Math.max(0, t.chunk.succeeded - (old?.chunk?.succeeded ?? 0)) : t.result === "Success" ? 1 : 0;
     const key = `${t.namespace}/${t.node}`;
     const was = this.ranByNode.get(key) ?? { run: 0, succeeded: 0 };
-    const now = { run: was.run + delta * ran, succeeded: was.succeeded + delta * succeeded };
-    if (now.run > 0) this.ranByNode.set(key, now);
-    else this.ranByNode.delete(key);
+    this.ranByNode.set(key, { run: was.run + ran, succeeded: was.succeeded + succeeded });
   }
 
-  /** Tasks (and collection items) that completed on a node (`namespace/name`), and how many of them succeeded, as the cache holds them. */
+  /** Tasks (and collection items) that completed on a node (`namespace/name`) since this operator started, and how many of them succeeded. */
   tasksRunOnNode(nodeKey: string): { run: number; succeeded: number } {
     return this.ranByNode.get(nodeKey) ?? { run: 0, succeeded: 0 };
   }
@@ -515,6 +518,7 @@ export class DispatchState {
 
   deleteNode(key: string): void {
     this.nodes.delete(key);
+    this.ranByNode.delete(key);
   }
 
   upsertPool(pool: PoolEntry): void {

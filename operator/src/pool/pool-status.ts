@@ -42,7 +42,7 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     const name = pod.metadata?.name ?? "";
     const work = obs.work?.get(name);
     const was = before.get(name);
-    // Tasks run and succeeded only grow: completed tasks leave the cache (retentionTime) but were run.
+    // Tasks run and succeeded only grow: a restarted operator counts only what its cache still holds.
     return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded) });
   });
   const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };

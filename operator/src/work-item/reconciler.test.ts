@@ -61,7 +61,14 @@ const once: WorkItemStatus = {
 test("the work item reconciler creates its schedule's jobs and reports state, next run and recent job", async (t) => {
   const cases: Record<string, { workItem?: WorkItemObject; jobs?: JobObject[]; want: { writes: WantWrite[]; events?: string[]; outcome?: Outcome } }> = {
     "not in the cache: nothing": { want: { writes: [] } },
-    "being deleted (held while its jobs go): Deleting": { workItem: workItem({}, { deleting: true, status: once }), want: { writes: [status({ state: "Deleting", stateTransitionTime: t0 })] } },
+    "being deleted (held while its jobs go): Deleting, Ready False": {
+      workItem: workItem({}, { deleting: true, status: once }),
+      want: { writes: [status({ state: "Deleting", stateTransitionTime: t0, conditions: [{ type: "Ready", status: "False", reason: "Deleting", observedGeneration: 1 }] })] },
+    },
+    "terminated right after it made a job the cache does not hold yet: Terminating until the cache has it": {
+      workItem: workItem({ terminate: true }, { status: { ...once, state: "Active", executionInfo: { recentJob: { name: "wi-job-0000000001", creationTime: new Date(Date.parse(t0) - 10_000).toISOString() } } } }),
+      want: { writes: [status({ state: "Terminating" })], outcome: { requeueAfterMs: 20_000 } },
+    },
     "being deleted, Deleting already: nothing": { workItem: workItem({}, { deleting: true, status: { ...once, state: "Deleting" } }), want: { writes: [] } },
     "disabled: no job is made, Disabled": {
       workItem: workItem({ disabled: true }),

@@ -2,6 +2,7 @@
 // item so they go with it), terminates its active job when the work item is terminated, and
 // reports state (Active, Disabled, Terminating, Completed, Deleting), nextRunTime and recentJob
 // (what it made, also after the job is deleted); schedule.ts decides.
+import { setCondition } from "../../../api/conditions.ts";
 import { API_VERSION, GROUP, VERSION } from "../../../api/group.ts";
 import { jobNames } from "../../../api/job.ts";
 import { formatProblems } from "../../../api/parse.ts";
@@ -38,7 +39,12 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
     const ref = { group: GROUP, version: VERSION, plural: workItemNames.plural, namespace, name };
     if (raw.metadata?.deletionTimestamp) {
       // Held while its jobs go (foreground deletion, a finalizer): Azure's Deleting.
-      if (raw.status?.state !== "Deleting") await deps.writer.patchStatus(ref, raw.status, { state: "Deleting", stateTransitionTime: now().toISOString() });
+      if (raw.status?.state !== "Deleting") {
+        const at = now();
+        const generation = raw.metadata?.generation ?? 0;
+        const conditions = setCondition(raw.status?.conditions, { type: "Ready", status: "False", reason: "Deleting", message: "being deleted: its jobs go first", observedGeneration: generation }, at);
+        await deps.writer.patchStatus(ref, raw.status, { state: "Deleting", stateTransitionTime: at.toISOString(), conditions });
+      }
       return;
     }
     const parsed = parseWorkItem(raw);
@@ -63,10 +69,12 @@ export function makeWorkItemReconciler(deps: WorkItemReconcilerDeps): (key: stri
     const completedByTerminate = raw.status?.state === "Completed" && previousReason === terminatedReason;
     const terminate = wi.spec.terminate || raw.status?.state === "Terminating";
     const controls = { disabled: wi.spec.disabled, terminate, terminateReason: wi.spec.terminateReason, completedByTerminate };
-    // Only jobs the cache holds are terminated: one the status alone names is gone.
-    const plan = controlSchedule(planSchedule(wi, made.jobs, at), controls, owned);
+    // A job made a moment ago and not in the cache yet counts as active (made.jobs): the work
+    // item stays Terminating, looked at again, until the cache has it to terminate.
+    const plan = controlSchedule(planSchedule(wi, made.jobs, at), controls, made.jobs);
+    const cached = new Set(owned.map((j) => j.name));
     for (const job of plan.terminate?.jobs ?? []) {
-      if (terminating.has(job)) continue;
+      if (terminating.has(job) || !cached.has(job)) continue;
       await deps.writer.apply({ apiVersion: API_VERSION, kind: jobNames.kind, metadata: { name: job, namespace }, spec: { terminate: true, terminateReason: plan.terminate!.reason } }, workItemFieldManager);
       deps.events.record(raw, "Normal", "TerminatingJob", `terminating job ${job}: the work item was terminated (${plan.terminate!.reason})`);
     }

@@ -299,7 +299,9 @@ export class TaskAgent {
     // Azure Batch's Preparing: on this node, waiting for the job's preparation task or the
     // task's resource files. Written only when that lasts (preparingReportDelayMs).
     const preparingSince = new Date();
-    let preparingTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+    // Not for a run resumed after an agent restart: it was Running, and is not again Preparing.
+    const mayReportPreparing = !resume && (previous?.state ?? "Active") === "Active";
+    let preparingTimer: NodeJS.Timeout | undefined = !mayReportPreparing ? undefined : setTimeout(() => {
       preparingTimer = undefined;
       const status = { state: "Preparing", previousState: reportedState, stateTransitionTime: preparingSince.toISOString(), nodeInfo, conditions: null };
       reportedState = "Preparing";
@@ -317,16 +319,18 @@ export class TaskAgent {
       clearTimeout(preparingTimer);
       preparingTimer = undefined;
     };
+    // A run that throws reports no Preparing after it.
+    const preparing = <T>(step: Promise<T>): Promise<T> => step.catch((err: unknown) => (preparedNow(), Promise.reject(err)));
     // The job's preparation task first (once per node); after a failed one the task is given
     // back unrun, as Azure Batch leaves it to other nodes.
-    const ready = job && !abortLocal.signal.aborted ? await this.preparations.beforeTask(job, abortLocal.signal) : { ok: true as const };
+    const ready = job && !abortLocal.signal.aborted ? await preparing(this.preparations.beforeTask(job, abortLocal.signal)) : { ok: true as const };
     if (abortLocal.signal.aborted || !ready.ok) {
       preparedNow();
       await writes;
     }
     if (abortLocal.signal.aborted) return this.forget(recordDir);
     if (!ready.ok) return this.giveBack(run, rv, previous, ready.failureInfo.message ?? ready.failureInfo.code, recordDir, reportedState === "Preparing");
-    const outcome: TaskOutcome = await executeTask(task.spec, job, {
+    const outcome: TaskOutcome = await preparing(executeTask(task.spec, job, {
       ...this.executionContext(run.namespace),
       signal: abortLocal.signal,
       resume,
@@ -346,7 +350,7 @@ export class TaskAgent {
         clearTimeout(timer);
         writeRunning(`the wait before retry ${retryCount + 1}`, { retryCount, ...(lastRetryTime ? { lastRetryTime: lastRetryTime.toISOString() } : {}) });
       },
-    });
+    }));
     clearTimeout(timer);
     preparedNow();
     await writes;
