@@ -273,6 +273,10 @@ export class TaskAgent {
         executionInfo: { startTime: current.startTime ?? at.toISOString(), endTime: null, exitCode: null, result: null, failureInfo: null, ...executionInfo },
       };
       reportedState = "Running";
+      queueWrite(label, status);
+    };
+    /** Chains a status write of this run after the ones before it, with the resourceVersion they returned. */
+    const queueWrite = (label: string, status: Record<string, unknown>) => {
       writes = writes
         .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
         .then(
@@ -305,15 +309,7 @@ export class TaskAgent {
       preparingTimer = undefined;
       const status = { state: "Preparing", previousState: reportedState, stateTransitionTime: preparingSince.toISOString(), nodeInfo, conditions: null };
       reportedState = "Preparing";
-      writes = writes
-        .then(() => writeStatus(this.custom, taskNames, run, rv, status, this.writeOptions(run, false)))
-        .then(
-          (next) => void (rv = next),
-          (err: unknown) => {
-            if (err instanceof NotAssignedHere) abortLocal.abort();
-            else this.opts.log(`${what}: Preparing not reported: ${errorMessage(err)}`);
-          },
-        );
+      queueWrite("Preparing", status);
     }, this.opts.preparingReportDelayMs ?? 1_000);
     const preparedNow = () => {
       clearTimeout(preparingTimer);
