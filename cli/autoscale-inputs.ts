@@ -1,10 +1,9 @@
 // The pool an offline `kubatch pool autoscale --samples FILE` evaluates against: sample
 // histories and the pool's counts, as JSON. Checked here so a bad file names its field.
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { formatProblems, parseWith } from "../api/parse.ts";
 import { DEALLOCATION_OPTIONS, parseTime, SAMPLED_VARIABLES, type FormulaInputs } from "../operator/src/autoscale/index.ts";
-import { CliError } from "./usage.ts";
+import { CliError, readOptionFile } from "./usage.ts";
 
 // Read as the formula's time() reads a time: W3C-DTF or RFC 1123, UTC when no zone is given.
 const timestamp = z.string().refine((s) => parseTime(s) !== undefined, "not a timestamp (e.g. 2024-05-01T09:30:00Z)");
@@ -30,12 +29,7 @@ export type AutoscaleInputs = z.output<typeof autoscaleInputsSchema>;
 
 /** The file's inputs for evaluateFormula, at `time` (default: the clock); a CliError naming the file and field when they are bad. */
 export function readAutoscaleInputs(path: string, time?: string): FormulaInputs {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new CliError(`--samples ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
+  const text = readOptionFile(`--samples ${path}`, path);
   let json: unknown;
   try {
     json = JSON.parse(text);

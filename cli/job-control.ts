@@ -1,9 +1,8 @@
 // `kubatch job disable|enable|terminate JOB`: Azure Batch's job calls as the spec fields the
 // operator acts on (spec.disabled + disableTasks, spec.terminate + terminateReason). The
 // command only writes the spec; `kubatch job status` / `job wait` show what follows.
-import { mergePatch } from "../kube/apply.ts";
-import { apiMessage, connect, getJob, jobsResource, type Cluster } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { connect, getJob, patchSpec, jobsResource, type Cluster } from "./kube.ts";
+import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, terminateReasonOption, UsageError } from "./usage.ts";
 
 export const jobDisableHelp = `usage: kubatch job disable JOB [--tasks requeue|terminate|wait] [options]
 
@@ -29,13 +28,7 @@ ${clusterOptionsHelp}`;
 
 const disableModes: Record<string, string> = { requeue: "Requeue", terminate: "Terminate", wait: "Wait" };
 
-async function patchJob(cluster: Cluster, name: string, spec: object): Promise<void> {
-  try {
-    await cluster.custom.patchNamespacedCustomObject({ ...jobsResource, namespace: cluster.namespace, name, body: { spec } }, mergePatch);
-  } catch (err) {
-    throw new CliError(`updating job "${name}": ${apiMessage(err)}`);
-  }
-}
+const patchJob = (cluster: Cluster, name: string, spec: object) => patchSpec(cluster, jobsResource, "job", name, spec);
 
 /** The job, refused when it already completed (nothing can change it then). */
 async function liveJob(cluster: Cluster, name: string, verb: string) {
@@ -69,7 +62,7 @@ export async function jobEnable(argv: string[]): Promise<number> {
 export async function jobTerminate(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, reason: { type: "string" } } });
   const [name] = positionalArgs(positionals, ["JOB"]) as [string];
-  if (values.reason !== undefined && (values.reason.length === 0 || values.reason.length > 1024)) throw new UsageError("--reason: must be 1 to 1024 characters");
+  terminateReasonOption(values.reason);
   const cluster = connect(values);
   await liveJob(cluster, name, "terminated");
   await patchJob(cluster, name, { terminate: true, ...(values.reason ? { terminateReason: values.reason } : {}) });

@@ -6,6 +6,7 @@ import { GROUP, VERSION } from "../api/group.ts";
 import { collectionChunkNames } from "../api/collection-chunk.ts";
 import { taskCollectionNames } from "../api/task-collection.ts";
 import { workItemNames } from "../api/work-item.ts";
+import { mergePatch } from "../kube/apply.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
 import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject, WorkItemObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
@@ -66,6 +67,15 @@ async function getNamed<T>(c: Cluster, resource: { group: string; version: strin
   } catch (err) {
     if (statusCode(err) === 404) throw new CliError(`${what} "${name}" not found in namespace "${c.namespace}" (${resource.plural}.${resource.group})`);
     throw new CliError(`reading ${what} "${name}": ${apiMessage(err)}`);
+  }
+}
+
+/** Merge-patches the spec of one object of the namespace (`kubatch job|workitem disable|enable|terminate`), or a CliError naming it. */
+export async function patchSpec(c: Cluster, resource: Resource, what: string, name: string, spec: object): Promise<void> {
+  try {
+    await c.custom.patchNamespacedCustomObject({ ...resource, namespace: c.namespace, name, body: { spec } }, mergePatch);
+  } catch (err) {
+    throw new CliError(`updating ${what} "${name}": ${apiMessage(err)}`);
   }
 }
 

@@ -1,7 +1,6 @@
 // `kubatch pool autoscale POOL [--formula F]`: a dry run of an autoscale formula against the
 // pool as it is now (Azure Batch's "evaluate autoscale"): nothing is applied. With
 // `--samples FILE` it needs no cluster: the file is the pool and its sample history.
-import { readFileSync } from "node:fs";
 import { GROUP, VERSION } from "../api/group.ts";
 import { nodeLabel } from "../api/labels.ts";
 import { poolIdOf } from "../api/pool-id.ts";
@@ -10,7 +9,7 @@ import { evaluateFormula, type EvaluationResult } from "../operator/src/autoscal
 import { readAutoscaleInputs } from "./autoscale-inputs.ts";
 import { collectionItemCounts } from "./collection-rows.ts";
 import { apiMessage, collectionJob, connect, listCollections, statusCode, type Cluster } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, readOptionFile, UsageError } from "./usage.ts";
 
 export const poolAutoscaleHelp = `usage: kubatch pool autoscale POOL [--formula FORMULA] [options]
        kubatch pool autoscale --formula FORMULA --samples FILE [--time T]
@@ -35,12 +34,7 @@ ${clusterOptionsHelp}`;
 
 /** `--formula`'s text: as given, or the file an `@PATH` names (as the az CLI reads parameters). */
 function formulaText(value: string): string {
-  if (!value.startsWith("@")) return value;
-  try {
-    return readFileSync(value.slice(1), "utf8");
-  } catch (err) {
-    throw new CliError(`--formula ${value}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
+  return value.startsWith("@") ? readOptionFile(`--formula ${value}`, value.slice(1)) : value;
 }
 
 /** Prints the result string and what would be applied (exit 0), or Azure's error with its line and column (exit 1). */

@@ -1,5 +1,6 @@
 // Argument parsing shared by the kubatch subcommands: usage errors exit 2 and name the
 // argument; every other error exits 1. Help goes to stdout so that it can be paged.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A wrong command line: reported with a pointer to --help, exit code 2. */
@@ -83,4 +84,19 @@ export async function runGroup(group: string, subcommands: Record<string, Subcom
     }
     throw err;
   }
+}
+
+/** The text of the file an option names, or a CliError naming the option (`--samples f.json: no such file`). */
+export function readOptionFile(option: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new CliError(`${option}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}
+
+/** `--reason` of a terminate (a job's or a work item's terminateReason): 1 to 1024 characters, else a UsageError. */
+export function terminateReasonOption(reason: string | undefined): string | undefined {
+  if (reason !== undefined && (reason.length === 0 || reason.length > 1024)) throw new UsageError("--reason: must be 1 to 1024 characters");
+  return reason;
 }

@@ -1,9 +1,8 @@
 // `kubatch workitem disable|enable|terminate WORKITEM`: Azure Batch's job schedule calls as the
 // spec fields the operator acts on (spec.disabled, spec.terminate + terminateReason). The
 // command only writes the spec; `kubatch workitem list` shows what follows.
-import { mergePatch } from "../kube/apply.ts";
-import { apiMessage, connect, getWorkItem, workItemsResource, type Cluster } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { connect, getWorkItem, patchSpec, workItemsResource, type Cluster } from "./kube.ts";
+import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, terminateReasonOption, UsageError } from "./usage.ts";
 
 export const workItemDisableHelp = `usage: kubatch workitem disable WORKITEM [options]
 
@@ -24,13 +23,7 @@ terminated with TEXT as its terminateReason (default UserTerminate), the work it
 Terminating until that job completes, then Completed; it never creates a job again.
 ${clusterOptionsHelp}`;
 
-async function patchWorkItem(cluster: Cluster, name: string, spec: object): Promise<void> {
-  try {
-    await cluster.custom.patchNamespacedCustomObject({ ...workItemsResource, namespace: cluster.namespace, name, body: { spec } }, mergePatch);
-  } catch (err) {
-    throw new CliError(`updating work item "${name}": ${apiMessage(err)}`);
-  }
-}
+const patchWorkItem = (cluster: Cluster, name: string, spec: object) => patchSpec(cluster, workItemsResource, "work item", name, spec);
 
 /** The work item, refused when it completed or is terminated (nothing can change it then). */
 async function liveWorkItem(cluster: Cluster, name: string, verb: string) {
@@ -73,8 +66,7 @@ export async function workItemEnable(argv: string[]): Promise<number> {
 
 export async function workItemTerminate(argv: string[]): Promise<number> {
   const { values, name } = parse(argv);
-  const reason = values.reason;
-  if (reason !== undefined && (reason.length === 0 || reason.length > 1024)) throw new UsageError("--reason: must be 1 to 1024 characters");
+  const reason = terminateReasonOption(values.reason);
   const cluster = connect(values);
   await liveWorkItem(cluster, name, "terminated");
   await patchWorkItem(cluster, name, { terminate: true, ...(reason ? { terminateReason: reason } : {}) });

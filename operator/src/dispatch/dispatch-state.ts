@@ -557,7 +557,7 @@ export class DispatchState {
       for (const key of this.podTasksByJob.get(job.key) ?? []) {
         const t = this.tasks.get(key);
         if (!t || t.completed) continue;
-        if (t.state === "Running" || t.state === "Preparing") running++;
+        if (bucket(t) === "running") running++;
         else if (job.schedulable) active++;
       }
     }
@@ -719,8 +719,9 @@ export class DispatchState {
 
   /**
    * Tasks that must leave their node for the queue: assigned to a node gone from the pool (a
-   * node that exists but is not usable, starting or leaving, keeps its tasks), or given back
-   * by its agent because the job's preparation task failed there.
+   * node that exists but is not usable, starting or leaving, keeps its tasks), given back
+   * by its agent because the job's preparation task failed there, or on a node whose
+   * scheduling was disabled with Requeue or Terminate (TaskCompletion lets them finish).
    */
   tasksToRelease(poolKey: string): { task: TaskEntry; why: ReleaseReason }[] {
     const out: { task: TaskEntry; why: ReleaseReason }[] = [];

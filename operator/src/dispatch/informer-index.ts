@@ -2,7 +2,7 @@
 // controller's watches see an event, so the mappings read the state after the change.
 import type { V1Pod } from "@kubernetes/client-node";
 import { poolIdOf } from "../../../api/pool-id.ts";
-import { nodeTypeLabel, schedulingDisabled } from "../../../api/labels.ts";
+import { schedulingDisabled } from "../../../api/labels.ts";
 import type { EventKind } from "../../../kube/informer.ts";
 import type { ExitConditions } from "../../../api/exit-conditions.ts";
 import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
@@ -27,15 +27,9 @@ export function indexNodePod(state: DispatchState, kind: EventKind, pod: V1Pod):
   // An ended pod's tasks are orphans, as if it were gone (the Deployment replaces it).
   if (kind === "delete" || podEnded(pod)) state.deleteNode(key);
   else {
+    const info = nodeInfo(pod);
     const disabled = schedulingDisabled(pod.metadata?.annotations);
-    state.upsertNode({
-      key,
-      name: pod.metadata?.name ?? "",
-      poolKey,
-      usable: isUsable(nodeInfo(pod).state) && !disabled,
-      lowPriority: pod.metadata?.labels?.[nodeTypeLabel] === "lowpriority" || undefined,
-      schedulingDisabled: disabled,
-    });
+    state.upsertNode({ key, name: info.name, poolKey, usable: isUsable(info.state) && !disabled, lowPriority: !info.isDedicated || undefined, schedulingDisabled: disabled });
   }
 }
 
