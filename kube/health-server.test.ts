@@ -38,3 +38,22 @@ test("a port in use is an error, not a hang", async (t) => {
   t.after(() => first.close());
   await assert.rejects(startHealthServer("127.0.0.1", (first.address() as AddressInfo).port, { live: () => undefined, ready: () => undefined }), /EADDRINUSE/);
 });
+
+test("a JSON route answers its body, 503 with the reason it is unavailable, 500 when it throws", async (t) => {
+  let answer: () => Promise<unknown> = async () => ({ cpuSeconds: 1.5 });
+  const server = await startHealthServer("127.0.0.1", 0, { live: () => undefined, ready: () => undefined }, { "/usage": () => answer() });
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/usage`;
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["a body", async () => ({ cpuSeconds: 1.5 }), '200 application/json {"cpuSeconds":1.5}'],
+    ["unavailable", async () => ({ unavailable: "the runner did not answer" }), "503 text/plain; charset=utf-8 the runner did not answer"],
+    ["a route that throws", async () => Promise.reject(new Error("boom")), "500 null /usage failed: boom"],
+  ];
+  for (const [name, fn, want] of cases) {
+    await t.test(name, async () => {
+      answer = fn;
+      const res = await fetch(url);
+      assert.equal(`${res.status} ${res.headers.get("content-type")} ${await res.text()}`, want);
+    });
+  }
+});

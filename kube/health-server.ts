@@ -10,10 +10,29 @@ export type HealthChecks = {
   ready: () => string | undefined;
 };
 
+/** A GET route beside the checks (the agent's /usage): its JSON body, or a reason for a 503. */
+export type JsonRoutes = Record<string, () => Promise<unknown | { unavailable: string }>>;
+
 /** Listens on `port` of `host` (undefined: every address, as a pod's probes need). */
-export function startHealthServer(host: string | undefined, port: number, checks: HealthChecks): Promise<Server> {
+export function startHealthServer(host: string | undefined, port: number, checks: HealthChecks, routes: JsonRoutes = {}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://health").pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route) {
+      void route().then(
+        (body) => {
+          const unavailable = (body as { unavailable?: unknown })?.unavailable;
+          res.statusCode = typeof unavailable === "string" ? 503 : 200;
+          res.setHeader("content-type", typeof unavailable === "string" ? "text/plain; charset=utf-8" : "application/json");
+          res.end(typeof unavailable === "string" ? unavailable : JSON.stringify(body));
+        },
+        (err: unknown) => {
+          res.statusCode = 500;
+          res.end(`${path} failed: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+      return;
+    }
     const check = path === "/healthz" ? checks.live : path === "/readyz" ? checks.ready : undefined;
     let failure: string | undefined;
     try {

@@ -62,6 +62,40 @@ describe("autoscale", { skip: noCluster }, () => {
     }, async () => JSON.stringify((await k.pool("auto")).status?.nodeCounts));
   });
 
+  test("node metrics: a task's CPU, memory and disk reach $CPUPercent, $MemoryBytes and $DiskBytes from the node pod", { timeout: 240_000 }, async (t) => {
+    const formula = [
+      // An empty pool has no samples: the guard keeps the formula from failing (and the pool
+      // from never growing), as Azure's published CPU formulas guard with GetSamplePercent.
+      "$TargetDedicatedNodes = 1;",
+      "$sampled = $CPUPercent.Count() > 0;",
+      "$cpu = $sampled ? $CPUPercent.GetSample(1) : -1;",
+      "$mem = $sampled ? $MemoryBytes.GetSample(1) : -1;",
+      "$disk = $sampled ? $DiskBytes.GetSample(1) : -1;",
+      "$netIn = $sampled ? $NetworkInBytes.GetSample(1) : -1;",
+    ].join("\n");
+    await k.create("Pool", "metrics", { vmSize: "small", enableAutoScale: true, autoScaleEvaluationInterval: "5s", autoScaleFormula: formula });
+    const value = (results: string, name: string) => Number(new RegExp(`\\$${name}=\\[?([0-9.e+-]+)`).exec(results)?.[1] ?? NaN);
+    const idle = await eventually("an evaluation with the idle node's metrics", 120_000, async () => {
+      const run = (await k.pool("metrics")).status?.autoScaleRun;
+      return run?.results && !run.error && value(run.results, "cpu") >= 0 ? run.results : undefined;
+    }, async () => JSON.stringify((await k.pool("metrics")).status?.autoScaleRun));
+    t.diagnostic(`idle: ${idle}`);
+    assert.ok(value(idle, "mem") > 1e6, "the agent and runner use memory");
+    assert.ok(value(idle, "netIn") >= 0);
+    await k.create("Job", "burn", { poolInfo: { poolId: "metrics" } });
+    // 64 MiB on the node's disk, then 256 MiB held while one core spins for 90 s.
+    const burn = `/bin/sh -c "dd if=/dev/zero of=big bs=1M count=64 status=none && node -e 'const b = Buffer.alloc(256 * 2 ** 20, 1); const end = Date.now() + 90000; while (Date.now() < end) b[0]++'"`;
+    await k.create("Task", "burn-1", { jobName: "burn", commandLine: burn });
+    const busy = await eventually("an evaluation while the task spins", 120_000, async () => {
+      const run = (await k.pool("metrics")).status?.autoScaleRun;
+      const r = run?.results ?? "";
+      return value(r, "mem") > 256e6 && value(r, "disk") > 64e6 && value(r, "cpu") > value(idle, "cpu") + 15 ? r : undefined;
+    }, async () => JSON.stringify((await k.pool("metrics")).status?.autoScaleRun));
+    t.diagnostic(`busy: ${busy}`);
+    // The pool goes, and with it the spinning task: the tests after this one get the CPU back.
+    await k.custom.deleteNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", namespace: ns.name, plural: "pools", name: "metrics" });
+  });
+
   test("kubatch pool autoscale evaluates a formula against the pool now without applying it", async () => {
     const cli = (...args: string[]) => promisify(execFile)(join(repoRoot, "bin", "kubatch"), ["pool", "autoscale", "auto", "-n", ns.name, ...args], { env: process.env });
     const { stdout } = await cli("--formula", "$TargetDedicatedNodes = 7; $x = $PendingTasks.GetSample(1);");

@@ -98,6 +98,7 @@ test("the autoscaler evaluates each pool's formula every evaluation interval and
       const logs: string[] = [];
       const autoscaler = new Autoscaler({
         pools: cache(() => pools),
+        nodePods: cache([]),
         state,
         writer: api.writer,
         events: api.recorder,

@@ -1,5 +1,5 @@
 // Autoscaling pools with their Azure Batch formulas: every sample period each autoscale pool's
-// queue is sampled; every autoScaleEvaluationInterval (at least 5 s) its formula is evaluated
+// queue and its nodes' resource use (node-usage.ts) are sampled; every autoScaleEvaluationInterval (at least 5 s) its formula is evaluated
 // and the result — new targets, or an error with its position — goes into status, where the
 // pool reconciler applies the targets through the usual resize path. A failing formula keeps
 // the last good targets and never stops the operator; a status write that fails is tried
@@ -16,6 +16,9 @@ import type { Cache } from "../pool/reconciler.ts";
 import { autoScaleRunWrite, targetTooLarge } from "./autoscale-run.ts";
 import { SampleHistory } from "./sample-history.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
+import type { V1Pod } from "@kubernetes/client-node";
+import { poolLabel } from "../../../api/labels.ts";
+import { NodeUsageSampler } from "./node-usage.ts";
 
 export const minEvaluationIntervalMs = 5_000;
 /** A result whose status write failed is evaluated and written again this soon, not an interval later. */
@@ -23,6 +26,10 @@ export const writeRetryMs = 5_000;
 
 export type AutoscalerDeps = {
   pools: Cache<PoolObject>;
+  /** The node pods, whose agents are asked for $CPUPercent, $MemoryBytes, … (node-usage.ts). */
+  nodePods: Cache<V1Pod>;
+  /** Tests give their own clock and fetch. */
+  nodeUsage?: NodeUsageSampler;
   state: DispatchState;
   writer: Writer;
   events: EventRecorder;
@@ -43,9 +50,11 @@ export class Autoscaler {
   private readonly nextEvaluation = new Map<string, { due: number; formula: string; interval: string }>();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private readonly usage: NodeUsageSampler;
 
   constructor(deps: AutoscalerDeps) {
     this.deps = deps;
+    this.usage = deps.nodeUsage ?? new NodeUsageSampler();
   }
 
   start(): void {
@@ -71,7 +80,11 @@ export class Autoscaler {
         seen.add(key);
         const history = this.history.get(key) ?? new SampleHistory();
         this.history.set(key, history);
-        if (now - history.lastSampleAt >= this.deps.samplePeriodMs) history.record(now, this.sample(key, pool.status));
+        if (now - history.lastSampleAt >= this.deps.samplePeriodMs) {
+          const name = pool.metadata!.name!;
+          const pods = this.deps.nodePods.list(pool.metadata!.namespace).filter((p) => p.metadata?.labels?.[poolLabel] === name);
+          history.record(now, { ...this.sample(key, pool.status), ...(await this.usage.sample(key, pods)) });
+        }
         const next = this.nextEvaluation.get(key);
         const formula = spec.autoScaleFormula;
         const intervalText = spec.autoScaleEvaluationInterval ?? "";
@@ -88,7 +101,7 @@ export class Autoscaler {
           this.nextEvaluation.set(key, { due: now + (written ? interval : writeRetryMs), formula, interval: intervalText });
         }
       }
-      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.nextEvaluation.delete(key));
+      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.nextEvaluation.delete(key), this.usage.forget(key));
     } finally {
       this.busy = false;
     }

@@ -196,6 +196,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   };
   const autoscaler = new Autoscaler({
     pools,
+    nodePods: pods,
     state,
     writer,
     events,

@@ -7,7 +7,9 @@ import { startHealthServer } from "../../../kube/health-server.ts";
 import { loadKubeConfig } from "../../../kube/kube-config.ts";
 import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
 import { agentStateDirEnv, runnerSocketEnv } from "../../../api/node-contract.ts";
-import { runnerLauncher } from "../runner/runner-client.ts";
+import { nodeUsagePath } from "../../../api/node-usage.ts";
+import { runnerLauncher, runnerUsage } from "../runner/runner-client.ts";
+import { nodeUsageReader } from "../node-usage/node-usage.ts";
 import { TaskAgent } from "./agent.ts";
 import { agentHealth, healthPort } from "./health.ts";
 
@@ -28,9 +30,15 @@ export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = pro
   const kc = loadKubeConfig();
   const launch = runnerLauncher(socket, { log });
   const agent = new TaskAgent({ kubeConfig: kc, namespace, node, env, log, launch, stateDir, runningReportDelayMs: Number(env.KUBATCH_RUNNING_REPORT_DELAY_MS ?? 100) });
-  // Every address: the kubelet probes the pod's IP.
-  const health = await startHealthServer(undefined, port, { live: () => agentHealth(agent.watchHealth()).live, ready: () => agentHealth(agent.watchHealth()).ready });
-  log(`health endpoints on port ${port}`);
+  // Every address: the kubelet probes the pod's IP, the operator samples /usage there.
+  const usage = nodeUsageReader({ tasks: () => runnerUsage(socket), rootDir: node.rootDir });
+  const health = await startHealthServer(
+    undefined,
+    port,
+    { live: () => agentHealth(agent.watchHealth()).live, ready: () => agentHealth(agent.watchHealth()).ready },
+    { [nodeUsagePath]: usage },
+  );
+  log(`health endpoints and ${nodeUsagePath} on port ${port}`);
   await agent.start();
   return new Promise((resolve) => {
     const stop = async (signal: string) => {

@@ -2,8 +2,10 @@
 // The agent sends one RunRequest line; the runner starts the process and answers with one
 // RunResponse line when it ends. A `{"stop":true}` line from the agent, or the connection
 // closing, stops the process group (the agent is stopping, or has died). A connection that
-// closes before the response means the process ended with the tasks container.
+// closes before the response means the process ended with the tasks container. A
+// `{"usage":true}` line instead asks for the tasks container's cgroup usage (one JSON line).
 import type { ProcessResult, RunOptions } from "../process/run-process.ts";
+import { cgroupUsageSchema, type CgroupUsage } from "../../../api/node-usage.ts";
 
 /** RunOptions without what cannot cross a socket; env holds only what the task adds to the runner's own environment. */
 export type RunRequest = Omit<RunOptions, "signal" | "echo" | "env"> & { env: Record<string, string> };
@@ -11,6 +13,29 @@ export type RunRequest = Omit<RunOptions, "signal" | "echo" | "env"> & { env: Re
 export type RunResponse = { result: Omit<ProcessResult, "startTime" | "endTime"> & { startTime: string; endTime: string } };
 
 export type StopMessage = { stop: true };
+
+export const usageRequest = JSON.stringify({ usage: true });
+
+export function isUsageRequest(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { usage?: unknown })?.usage === true;
+  } catch {
+    return false;
+  }
+}
+
+export function encodeUsage(usage: CgroupUsage): string {
+  return JSON.stringify({ usage }) + "\n";
+}
+
+export function decodeUsage(line: string): CgroupUsage | undefined {
+  try {
+    const parsed = cgroupUsageSchema.safeParse((JSON.parse(line) as { usage?: unknown }).usage);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function encodeResult(r: ProcessResult): string {
   return JSON.stringify({ result: { ...r, startTime: r.startTime.toISOString(), endTime: r.endTime.toISOString() } } satisfies RunResponse) + "\n";

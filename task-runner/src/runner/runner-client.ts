@@ -4,7 +4,8 @@
 // process ended with that container, reported as failure code "Interrupted".
 import { connect, type Socket } from "node:net";
 import type { Launcher, ProcessResult, RunOptions } from "../process/run-process.ts";
-import { decodeResult, lineReader, type RunRequest } from "./protocol.ts";
+import type { CgroupUsage } from "../../../api/node-usage.ts";
+import { decodeResult, decodeUsage, lineReader, usageRequest, type RunRequest } from "./protocol.ts";
 
 export function runnerLauncher(socketPath: string, opts: { log: (line: string) => void; retryMs?: number }): Launcher {
   return async (run: RunOptions): Promise<ProcessResult> => {
@@ -67,4 +68,17 @@ async function connectWhenListening(path: string, signal: AbortSignal | undefine
     wait = Math.min(wait * 2, 2_000);
   }
   return undefined;
+}
+
+/** The tasks container's cgroup usage, or undefined when the runner does not answer within timeoutMs (its container is restarting). */
+export function runnerUsage(socketPath: string, timeoutMs = 2_000): Promise<CgroupUsage | undefined> {
+  return new Promise((resolve) => {
+    let usage: CgroupUsage | undefined;
+    const socket = connect(socketPath);
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.once("connect", () => socket.write(usageRequest + "\n"));
+    socket.on("data", lineReader((line) => (usage ??= decodeUsage(line))));
+    socket.on("error", () => undefined);
+    socket.on("close", () => resolve(usage));
+  });
 }

@@ -6,7 +6,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { rm } from "node:fs/promises";
 import { runProcess } from "../process/run-process.ts";
 import { userEnvironment } from "../../../api/node-layout.ts";
-import { decodeRequest, encodeResult, lineReader } from "./protocol.ts";
+import { readCgroupUsage } from "../node-usage/cgroup.ts";
+import { decodeRequest, encodeResult, encodeUsage, isUsageRequest, lineReader } from "./protocol.ts";
 
 export type RunnerServer = {
   server: Server;
@@ -21,6 +22,8 @@ export type RunnerOptions = {
   log: (line: string) => void;
   /** The cap of each process's stdout.txt and stderr.txt (the container's KUBATCH_TASK_OUTPUT_MAX_BYTES). */
   maxOutputBytes?: number;
+  /** Where this container's cgroup is mounted (tests point it at a fixture). */
+  cgroupRoot?: string;
 };
 
 export async function serveRunner(socketPath: string, opts: RunnerOptions): Promise<RunnerServer> {
@@ -73,6 +76,10 @@ export async function serveRunner(socketPath: string, opts: RunnerOptions): Prom
 }
 
 async function handle(socket: Socket, line: string, signal: AbortSignal, opts: RunnerOptions, closing: () => boolean): Promise<void> {
+  if (isUsageRequest(line)) {
+    if (!socket.destroyed) socket.end(encodeUsage(await readCgroupUsage(opts.cgroupRoot)));
+    return;
+  }
   const req = decodeRequest(line);
   if (typeof req === "string") {
     opts.log(`refused a request: ${req}`);

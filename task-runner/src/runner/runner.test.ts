@@ -1,12 +1,12 @@
 // The agent's launcher and the runner's server over a real Unix socket, with real processes:
 // what the agent sees when the process exits, is stopped, or dies with the tasks container.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { runnerLauncher } from "./runner-client.ts";
+import { runnerLauncher, runnerUsage } from "./runner-client.ts";
 import { serveRunner, type RunnerServer } from "./runner-server.ts";
 
 const root = mkdtempSync(join(tmpdir(), "kubatch-runner-"));
@@ -158,3 +158,20 @@ async function until(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test("the runner answers a usage request with its container's cgroup, and nothing when it is not there", async () => {
+  const dir = join(root, "usage");
+  const cg = join(dir, "cgroup");
+  mkdirSync(cg, { recursive: true });
+  writeFileSync(join(cg, "cgroup.controllers"), "cpu memory io\n");
+  writeFileSync(join(cg, "cpu.stat"), "usage_usec 4000000\n");
+  writeFileSync(join(cg, "memory.current"), "1000\n");
+  const socket = join(dir, "runner.sock");
+  const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: quiet, cgroupRoot: cg });
+  try {
+    assert.deepEqual(await runnerUsage(socket), { cpuSeconds: 4, memoryBytes: 1000, diskReadBytes: 0, diskWriteBytes: 0, diskReadOps: 0, diskWriteOps: 0 });
+  } finally {
+    await server.close();
+  }
+  assert.equal(await runnerUsage(join(dir, "gone.sock"), 500), undefined);
+});
