@@ -46,6 +46,12 @@ export function schedulingDisabled(annotations: Record<string, string> | undefin
   if (v === undefined) return undefined;
   return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
 }
+/**
+ * On a Task: terminate it (Azure Batch "terminate task"), the value being the reason (may be
+ * empty). The operator completes it as failed with TaskEnded, its agent stops the process, and
+ * the Task stays as the record. An annotation, not spec: a running task's spec is fixed.
+ */
+export const terminateAnnotation = "kubatch.dev/terminate";
 /** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
 export const leavingAnnotation = "kubatch.dev/leaving";
 /** Hash of the desired Deployment, so an unchanged one is not applied again. */

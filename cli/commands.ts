@@ -25,6 +25,10 @@ const taskCommands: Record<string, Subcommand> = {
     about: "run a failed task again (Azure Batch reactivate)",
     load: async () => import("./task-reactivate.ts").then((m) => ({ help: m.taskReactivateHelp, run: m.taskReactivate })),
   },
+  terminate: {
+    about: "stop a task and complete it as failed, keeping its record (Azure Batch terminate task)",
+    load: async () => import("./task-terminate.ts").then((m) => ({ help: m.taskTerminateHelp, run: m.taskTerminate })),
+  },
   output: {
     about: "print the tail of a task's stdout or stderr (of a collection item: a failed one's stderr)",
     load: async () => import("./task-output.ts").then((m) => ({ help: m.taskOutputHelp, run: m.taskOutput })),

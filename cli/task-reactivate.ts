@@ -1,7 +1,7 @@
 // `kubatch task reactivate TASK`: Azure Batch's reactivate — a task that completed with a
 // failure goes back to Active (retry count reset) and the scheduler runs it again.
 import { mergePatch } from "../kube/apply.ts";
-import { assignmentAnnotation, nodeLabel } from "../api/labels.ts";
+import { assignmentAnnotation, nodeLabel, terminateAnnotation } from "../api/labels.ts";
 import { connect, getTask, tasksResource } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
 
@@ -24,9 +24,10 @@ export async function taskReactivate(argv: string[]): Promise<number> {
   }
   const api = { ...tasksResource, namespace: cluster.namespace, name };
   // The assignment goes first: a node must not see its old task turn Active and run it
-  // itself; the scheduler assigns it afresh once it is Active and unassigned.
+  // itself; the scheduler assigns it afresh once it is Active and unassigned. A terminated
+  // task's request goes with it, or it would be terminated again.
   const res = (await cluster.custom.patchNamespacedCustomObject(
-    { ...api, body: { metadata: { resourceVersion: task.metadata?.resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null } } } },
+    { ...api, body: { metadata: { resourceVersion: task.metadata?.resourceVersion, labels: { [nodeLabel]: null }, annotations: { [assignmentAnnotation]: null, [terminateAnnotation]: null } } } },
     mergePatch,
   )) as { metadata: { resourceVersion: string } };
   await cluster.custom.patchNamespacedCustomObjectStatus(

@@ -186,6 +186,45 @@ describe("kubatch CLI", { skip }, () => {
     assert.equal(badOption.code, 2, show(badOption));
   });
 
+  test("task terminate: a running task is stopped, a waiting one never runs, both complete as TaskEnded and stay; a completed one is refused; reactivate runs it again", { timeout: 180_000 }, async () => {
+    await createJob("stopjob");
+    const task = (name: string, spec: object) =>
+      custom.createNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name }, spec: { jobName: "stopjob", ...spec } } });
+    type T = { metadata: { annotations?: Record<string, string> }; status?: { state?: string; nodeInfo?: unknown; executionInfo?: { result?: string; startTime?: string; failureInfo?: { code?: string; message?: string } } } };
+    const get = async (name: string) => (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "tasks", namespace: ns.name, name })) as T;
+    // It would write late.txt after 6 s: a stopped process never does.
+    await task("spin", { commandLine: `/bin/sh -c "sleep 6; echo late > late.txt; sleep 300"` });
+    await task("too-big", { commandLine: "true", requiredSlots: 5 }); // more slots than a node has: it waits
+    await eventually("task spin running", 60_000, async () => ((await get("spin")).status?.state === "Running" ? true : undefined));
+
+    const stopped = await kubatch(["task", "terminate", "spin", "--reason", "no longer needed"]);
+    assert.equal(stopped.code, 0, show(stopped));
+    assert.match(stopped.stdout, /task spin: Completed, Failure \(TaskEnded: the task was terminated: no longer needed\)/);
+    const waiting = await kubatch(["task", "terminate", "too-big"]);
+    assert.equal(waiting.code, 0, show(waiting));
+    const never = await get("too-big");
+    assert.equal(never.status?.executionInfo?.failureInfo?.code, "TaskEnded");
+    assert.equal(never.status?.executionInfo?.startTime, undefined, "it never started");
+    await new Promise((r) => setTimeout(r, 8_000));
+    const files = await kubatch(["task", "file", "list", "spin"]);
+    assert.equal(files.code, 0, show(files));
+    assert.doesNotMatch(files.stdout, /late\.txt/, "the process was stopped before it wrote late.txt");
+    const counts = (await custom.getNamespacedCustomObject({ group: "kubatch.dev", version: "v1alpha1", plural: "jobs", namespace: ns.name, name: "stopjob" })) as { status?: { taskCounts?: { failed?: number; running?: number } } };
+    assert.deepEqual([counts.status?.taskCounts?.failed, counts.status?.taskCounts?.running], [2, 0]);
+
+    const again = await kubatch(["task", "terminate", "spin"]);
+    assert.equal(again.code, 1, show(again));
+    assert.match(again.stderr, /task "spin" has already completed \(Failure\)/);
+    const badReason = await kubatch(["task", "terminate", "spin", "--reason", ""]);
+    assert.equal(badReason.code, 2, show(badReason));
+
+    const reactivated = await kubatch(["task", "reactivate", "spin"]);
+    assert.equal(reactivated.code, 0, show(reactivated));
+    await eventually("task spin running again", 60_000, async () => ((await get("spin")).status?.state === "Running" ? true : undefined));
+    assert.equal((await get("spin")).metadata.annotations?.["kubatch.dev/terminate"], undefined, "the request went with the reactivation");
+    assert.equal((await kubatch(["job", "terminate", "stopjob"])).code, 0);
+  });
+
   test("task file list and get read a task's folder whole from its node: a 3 MB binary file byte for byte, all of a 600 KB stdout (both far past a pipe's 64 KiB)", { timeout: 120_000 }, async () => {
     await createJob("filejob");
     // Bytes a text round trip would change (every value 0..255), and stdout far past the 1 KiB tail.

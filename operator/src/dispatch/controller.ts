@@ -12,7 +12,7 @@ export function dispatchController(deps: DispatcherDeps & { queue: Queue }): Con
   // A task (or chunk) waiting, finished, given back or gone frees or needs a slot; an assignment alone changes nothing to plan.
   const slotsChanged = (kind: EventKind, { entry }: { entry: TaskEntry }) => {
     const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-    if (poolKey && (!entry.node || entry.completed || givenBack(entry) || kind === "delete")) queue.add(poolKey);
+    if (poolKey && (!entry.node || entry.completed || givenBack(entry) || entry.terminateReason !== undefined || kind === "delete")) queue.add(poolKey);
   };
   return {
     name: "dispatch",

@@ -37,6 +37,8 @@ export type TaskEntry = {
   /** spec.id (default metadata.name): what other tasks' dependsOn names. */
   id?: string;
   dependsOn?: { taskIds?: string[]; taskIdRanges?: { start: number; end: number }[]; taskCollections?: { name: string; start?: number; end?: number }[] };
+  /** Not completed and asked to terminate (its annotation): the reason, maybe empty. Never started; ended by the scheduler. */
+  terminateReason?: string;
   /** spec.containerSettings is set: the task runs as its own Pod, never on a pool node. */
   runsInPod?: boolean;
   /** Runs on dedicated nodes only (a job manager task with allowLowPriorityNode false). */
@@ -233,6 +235,8 @@ export class DispatchState {
   private readonly unownedByJob = new Map<string, Set<string>>();
   /** collection (ownedKey) → the keys of its chunks here. */
   private readonly chunksHere = new Map<string, Set<string>>();
+  /** Tasks asked to terminate, not yet completed (few: a set over all jobs). */
+  private readonly terminating = new Set<string>();
 
   upsertTask(entry: TaskEntry): void {
     const old = this.tasks.get(entry.key);
@@ -251,6 +255,7 @@ export class DispatchState {
       integers.add(entry.id ?? entry.name);
     }
     if (entry.unowned && !entry.chunk) byKey(this.unownedByJob, entry.jobKey).add(entry.key);
+    if (entry.terminateReason !== undefined && !entry.completed) this.terminating.add(entry.key);
     if (entry.completed && entry.jobAction && entry.jobAction !== "None") byKey(this.actionsByJob, entry.jobKey).add(entry.key);
     if (entry.completed && entry.retireAt !== undefined && !entry.chunk) {
       byKey(this.retainedByJob, entry.jobKey).add(entry.key);
@@ -262,7 +267,7 @@ export class DispatchState {
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
-    else if (!entry.invalid) {
+    else if (!entry.invalid && entry.terminateReason === undefined) {
       byKey(this.pendingByJob, entry.jobKey).add(entry.key);
       this.pendingOrder.delete(entry.jobKey);
     }
@@ -388,6 +393,7 @@ export class DispatchState {
     const old = this.tasks.get(key);
     if (!old) return;
     this.count(old, -1);
+    this.terminating.delete(key);
     if (old.chunk) {
       const owner = ownedKey(old.chunk.collection, old.chunk.collectionUid);
       const here = this.chunksHere.get(owner);
@@ -723,6 +729,16 @@ export class DispatchState {
    * by its agent because the job's preparation task failed there, or on a node whose
    * scheduling was disabled with Requeue or Terminate (TaskCompletion lets them finish).
    */
+  /** The pool's tasks asked to terminate and not completed yet: waiting, assigned or running, on a node or in their own Pod. */
+  tasksToTerminate(poolKey: string): TaskEntry[] {
+    const out: TaskEntry[] = [];
+    for (const key of this.terminating) {
+      const t = this.tasks.get(key);
+      if (t && !t.completed && t.terminateReason !== undefined && this.jobs.get(t.jobKey)?.poolKey === poolKey) out.push(t);
+    }
+    return out;
+  }
+
   tasksToRelease(poolKey: string): { task: TaskEntry; why: ReleaseReason }[] {
     const out: { task: TaskEntry; why: ReleaseReason }[] = [];
     for (const [nodeKey, keys] of this.assignedByNode) {

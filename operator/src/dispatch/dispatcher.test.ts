@@ -116,6 +116,22 @@ test("the dispatcher writes assignments, releases orphans and explains blocked t
       setup: { nodes: ["n1"], disabled: { n1: "TaskCompletion" }, tasks: [{ name: "t1", node: "n1", reportedNode: "n1", state: "Running" }, { name: "t2" }] },
       want: { writes: [] },
     },
+    "terminate requests: a waiting task is never assigned, it and a running one end as TaskEnded with the reason": {
+      setup: { nodes: ["n1"], tasks: [{ name: "t1", terminateReason: "" }, { name: "t2", node: "n1", reportedNode: "n1", state: "Running", terminateReason: "no longer needed" }, { name: "t3" }] },
+      want: {
+        writes: [
+          { verb: "patchStatus", kind: "Task", name: "t1", body: { status: { state: "Completed", previousState: "Active", executionInfo: { result: "Failure", failureInfo: { category: "UserError", code: taskEnded, message: "the task was terminated" } } } } },
+          { verb: "patchStatus", kind: "Task", name: "t2", body: { status: { state: "Completed", previousState: "Running", executionInfo: { result: "Failure", failureInfo: { code: taskEnded, message: "the task was terminated: no longer needed" } } } } },
+          assign("t3", "n1"),
+        ],
+        assigned: ["t3→n1"],
+      },
+    },
+    "a terminate that conflicts is tried again soon": {
+      setup: { nodes: [], tasks: [{ name: "t1", terminateReason: "" }] },
+      failures: [{ verb: "patchStatus", name: "t1", code: 409 }],
+      want: { writes: [], outcome: { requeueAfterMs: 1_000 } },
+    },
     "a release that conflicts is tried again soon (no event may come)": {
       setup: { nodes: [], tasks: [{ name: "t1", node: "gone" }] },
       failures: [{ verb: "patch", name: "t1", code: 409 }],

@@ -105,6 +105,18 @@ export function makeDispatcher(deps: DispatcherDeps): (poolKey: string) => Promi
     // A release that lost a race (the lost node's agent still wrote, as a chunk's does every
     // few seconds until its container is killed) is tried again soon: no event may come.
     let raced = false;
+    // Azure Batch "terminate task": completed as failed whatever it was doing; its agent (or
+    // the container task's controller) stops the process. Never planned meanwhile.
+    await forEachBounded(deps.state.tasksToTerminate(poolKey), concurrency, async (task) => {
+      const message = task.terminateReason ? `the task was terminated: ${task.terminateReason}` : "the task was terminated";
+      await writes.end(task, { category: "UserError", code: taskEnded, message }).then(
+        () => deps.log(`task ${task.key}: terminated (${task.state}${task.node ? ` on node ${task.node}` : ""})`),
+        (err: unknown) => {
+          if (!isConflictOrGone(err)) throw err;
+          raced = true;
+        },
+      );
+    });
     for (const { task, why } of releases) {
       await release(task, why, option).catch((err: unknown) => {
         if (!isConflictOrGone(err)) throw err;

@@ -3,7 +3,7 @@
 import { parseDuration } from "../../../api/duration.ts";
 import { resolveExitOptions } from "../job/exit-options.ts";
 import type { TaskEntry } from "./dispatch-state.ts";
-import { dedicatedNodeOnlyAnnotation, jobActionAppliedAnnotation, nodeLabel } from "../../../api/labels.ts";
+import { dedicatedNodeOnlyAnnotation, jobActionAppliedAnnotation, nodeLabel, terminateAnnotation } from "../../../api/labels.ts";
 import { jobOwnerUid } from "../../../kube/apply.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
 
@@ -40,6 +40,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     id: obj.spec?.id ?? meta.name,
     dependsOn: obj.spec?.dependsOn,
     runsInPod: obj.spec?.containerSettings !== undefined,
+    terminateReason: completed ? undefined : meta.annotations?.[terminateAnnotation],
     dedicatedOnly: meta.annotations?.[dedicatedNodeOnlyAnnotation] === "true" || undefined,
     dependencyAction: exit?.dependencyAction,
     jobAction: applied ? undefined : exit?.jobAction,
