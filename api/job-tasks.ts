@@ -8,9 +8,27 @@ import { batchId } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { resourceFiles } from "./resource-file.ts";
 import { taskSlots } from "./retry.ts";
+import { withRules, type CrossFieldRule } from "./rules.ts";
+
+/**
+ * A job preparation or release task runs on the node itself, in its `tasks` container (the
+ * pool's image), to prepare or clean what the job's tasks share there; a container of another
+ * image could not reach the node's processes. Azure accepts containerSettings there; kubatch
+ * refuses it rather than ignore it.
+ */
+function noContainerSettingsRule(task: string): CrossFieldRule<{ containerSettings?: unknown }> {
+  return {
+    rule: "!has(self.containerSettings)",
+    message: `containerSettings on a ${task} is not supported: it runs in the node's tasks container, in the pool's image (set the image the node runs on the Pool: spec.image)`,
+    fieldPath: ".containerSettings",
+    holds: (s) => s.containerSettings === undefined,
+  };
+}
+export const jobPreparationTaskRules = [noContainerSettingsRule("job preparation task")];
+export const jobReleaseTaskRules = [noContainerSettingsRule("job release task")];
 
 /** Runs on each node before the job's first task there (Azure Batch JobPreparationTask). */
-export const jobPreparationTaskSchema = z
+const jobPreparationTaskObject = z
   .strictObject({
     id: batchId("Id of the task (default jobpreparation).").default("jobpreparation"),
     commandLine: commandLine("The job preparation task's command line."),
@@ -26,11 +44,11 @@ export const jobPreparationTaskSchema = z
       .boolean()
       .default(true)
       .describe("Whether to run it again when the node restarts (default true)."),
-  })
-  .describe("Runs on each node before the first of the job's tasks runs there.");
+  });
+export const jobPreparationTaskSchema = withRules(jobPreparationTaskObject, jobPreparationTaskRules).describe("Runs on each node before the first of the job's tasks runs there.");
 
 /** Runs on each node that ran the job's tasks, when the job ends (Azure Batch JobReleaseTask). */
-export const jobReleaseTaskSchema = z
+const jobReleaseTaskObject = z
   .strictObject({
     id: batchId("Id of the task (default jobrelease).").default("jobrelease"),
     commandLine: commandLine("The job release task's command line."),
@@ -39,8 +57,8 @@ export const jobReleaseTaskSchema = z
     environmentSettings: environmentSettings("Environment variables of the job release task."),
     maxWallClockTime: duration("Longest the release task may run (default PT15M).").default("PT15M"),
     retentionTime: duration("How long its directory is kept on the node (default P7D).").default("P7D"),
-  })
-  .describe("Runs on every node that ran the job's tasks when the job completes or is terminated.");
+  });
+export const jobReleaseTaskSchema = withRules(jobReleaseTaskObject, jobReleaseTaskRules).describe("Runs on every node that ran the job's tasks when the job completes or is terminated.");
 
 /** Started when the job starts; controls the job (Azure Batch JobManagerTask). */
 export const jobManagerTaskSchema = z

@@ -235,6 +235,8 @@ export const invalidCases: Record<string, InvalidCase> = {
     object: job({ poolInfo: { poolId: "p", autoPoolSpecification: { pool: { vmSize: "small" } } } }),
     field: "spec.poolInfo",
   },
+  "job preparation task with containerSettings": { object: job({ jobPreparationTask: { commandLine: "/bin/true", containerSettings: { imageName: "busybox" } } }), field: "spec.jobPreparationTask.containerSettings" },
+  "job release task with containerSettings": { object: job({ jobReleaseTask: { commandLine: "/bin/true", containerSettings: { imageName: "busybox" } } }), field: "spec.jobReleaseTask.containerSettings" },
   "job with an empty poolInfo": { object: job({ poolInfo: {} }), field: "spec.poolInfo" },
   "job with an upper-case poolId": { object: job({ poolInfo: { poolId: "OCR" } }), field: "spec.poolInfo.poolId" },
   "job maxParallelTasks 0": { object: job({ maxParallelTasks: 0 }), field: "spec.maxParallelTasks" },

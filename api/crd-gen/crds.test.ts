@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { z } from "zod";
 import { exitCodeRangeRules, exitCodeRangeSchema } from "../exit-conditions.ts";
 import { jobSpecRules, jobSpecSchema, poolInfoRules, poolInfoSchema } from "../job.ts";
+import { jobPreparationTaskRules, jobPreparationTaskSchema, jobReleaseTaskRules, jobReleaseTaskSchema } from "../job-tasks.ts";
 import { poolSpecRules, poolSpecSchema } from "../pool.ts";
 import { resourceFileRules, resourceFileSchema } from "../resource-file.ts";
 import type { CrossFieldRule } from "../rules.ts";
@@ -130,6 +131,8 @@ describe("CEL rules appear wherever their schema does", () => {
     poolSpec: { schema: poolSpecSchema, rules: poolSpecRules },
     poolInfo: { schema: poolInfoSchema, rules: poolInfoRules },
     jobSpec: { schema: jobSpecSchema, rules: jobSpecRules },
+    jobPreparationTask: { schema: jobPreparationTaskSchema, rules: jobPreparationTaskRules },
+    jobReleaseTask: { schema: jobReleaseTaskSchema, rules: jobReleaseTaskRules },
     taskSpec: { schema: taskSpecSchema, rules: taskSpecRules },
     exitCodeRange: { schema: exitCodeRangeSchema, rules: exitCodeRangeRules },
     taskIdRange: { schema: (taskDependenciesSchema.shape.taskIdRanges.unwrap() as z.ZodArray<z.ZodType>).element, rules: taskIdRangeRules },

@@ -6,6 +6,7 @@
  */
 import { exitCodeRangeRules } from "../exit-conditions.ts";
 import { jobSpecRules, poolInfoRules } from "../job.ts";
+import { jobPreparationTaskRules, jobReleaseTaskRules } from "../job-tasks.ts";
 import { poolSpecRules } from "../pool.ts";
 import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
@@ -45,6 +46,8 @@ function jobSpecAt(prefix: string): SchemaOverride[] {
     at(prefix, jobSpecRules),
     at(join(prefix, "poolInfo"), poolInfoRules),
     ...poolSpecAt(join(prefix, "poolInfo.autoPoolSpecification.pool")),
+    at(join(prefix, "jobPreparationTask"), jobPreparationTaskRules),
+    at(join(prefix, "jobReleaseTask"), jobReleaseTaskRules),
     ...resourceFilesAt(join(prefix, "jobPreparationTask")),
     ...resourceFilesAt(join(prefix, "jobReleaseTask")),
     ...resourceFilesAt(join(prefix, "jobManagerTask")),
