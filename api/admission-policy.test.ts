@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { assignmentPolicyName, nodeStatusPolicyName, taskAdmissionPolicies, type AdmissionObject } from "./admission-policy.ts";
+import { assignmentPolicyName, nodePodPolicyName, nodeStatusPolicyName, taskAdmissionPolicies, type AdmissionObject } from "./admission-policy.ts";
 import { checkAdmission, writeAdmission } from "./crd-gen/main.ts";
 
 type Spec = {
@@ -46,9 +46,17 @@ describe("task admission policies", () => {
     assert.match(cond!.expression, /'authentication\.kubernetes\.io\/pod-name' in request\.userInfo\.extra/);
   });
 
+  it("the node pod policy: pod updates by the kubatch-node ServiceAccount, its own pod, one annotation, fails closed", () => {
+    const p = policy(nodePodPolicyName);
+    assert.equal(p.spec.failurePolicy, "Fail");
+    assert.deepEqual(p.spec.matchConstraints!.resourceRules.flatMap((r) => r.operations.flatMap((op) => r.resources.map((res) => `${op} ${res}`))), ["UPDATE pods"]);
+    assert.match(p.spec.matchConditions![0]!.expression, /endsWith\(':kubatch-node'\)/);
+    assert.deepEqual(p.spec.validations!.map((v) => v.message), ["a node agent changes its own pod only", "metadata.annotations[kubatch.dev/start-task-info]: a node agent changes only this annotation of its pod"]);
+  });
+
   it("each policy has a binding that denies", () => {
     const bindings = objects.filter((o) => o.kind === "ValidatingAdmissionPolicyBinding");
-    assert.deepEqual(bindings.map((b) => b.spec.policyName), [assignmentPolicyName, nodeStatusPolicyName]);
+    assert.deepEqual(bindings.map((b) => b.spec.policyName), [assignmentPolicyName, nodeStatusPolicyName, nodePodPolicyName]);
     for (const b of bindings) assert.deepEqual(b.spec.validationActions, ["Deny"]);
     // A binding follows its policy in apply order.
     for (const b of bindings) assert.ok(objects.indexOf(b) > objects.indexOf(policy(b.spec.policyName!)));

@@ -12,19 +12,23 @@
 //   equal the pod named in the token. The operator (it holds `assign`) is not a node agent,
 //   even when its in-cluster token is bound to its pod.
 //
+// - node-pod-annotation.kubatch.dev (pods, UPDATE): the kubatch-node ServiceAccount changes the
+//   start-task-info annotation of its own pod and nothing else (nodePodPolicy below).
+//
 // The operator is recognised by a permission, not by a username: the chart binds it to the
 // operator's ServiceAccount, whatever the release calls it; the local cluster's operator runs
 // as the cluster admin, which holds every verb; and policies are conjunctive, so a second
 // release's copy (same rules, its own names) never blocks the first one's operator.
 import { GROUP } from "./group.ts";
 import { assignVerb, nodeServiceAccount } from "./identities.ts";
-import { assignmentAnnotation, nodeLabel } from "./labels.ts";
+import { assignmentAnnotation, nodeLabel, startTaskInfoAnnotation } from "./labels.ts";
 
 const apiVersion = "admissionregistration.k8s.io/v1";
 // Dotted like the CRDs' names, so none is ever a chart release's `<fullname>-task-…` (two
 // installations, each with its own copy, never collide).
 export const assignmentPolicyName = `task-assignment.${GROUP}`;
 export const nodeStatusPolicyName = `task-status-by-node.${GROUP}`;
+export const nodePodPolicyName = `node-pod-annotation.${GROUP}`;
 /** The claim a bound ServiceAccount token carries for the pod it was issued to. */
 export const podNameExtra = "authentication.kubernetes.io/pod-name";
 
@@ -119,6 +123,52 @@ function nodeStatusPolicy(): AdmissionObject {
   };
 }
 
+/**
+ * node-pod-annotation.kubatch.dev (pods, UPDATE, which PATCH is): the kubatch-node
+ * ServiceAccount may patch pods (to report a start task without waitForSuccess), but only its
+ * own pod — the one its token is bound to — and only the start-task-info annotation of it.
+ */
+function nodePodPolicy(): AdmissionObject {
+  const user = "request.userInfo.username";
+  const hasPod = `has(request.userInfo.extra) && ${q(podNameExtra)} in request.userInfo.extra && size(request.userInfo.extra[${q(podNameExtra)}]) > 0`;
+  const key = q(startTaskInfoAnnotation);
+  const annotations = (obj: string) => `has(${obj}.metadata.annotations) ? ${obj}.metadata.annotations : {}`;
+  const same = (field: string) => `(has(object.metadata.${field}) ? object.metadata.${field} : []) == (has(oldObject.metadata.${field}) ? oldObject.metadata.${field} : [])`;
+  return {
+    apiVersion,
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: nodePodPolicyName, labels },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods"] }] },
+      matchConditions: [{ name: "node-agent", expression: `${user}.startsWith('system:serviceaccount:') && ${user}.endsWith(${q(`:${nodeServiceAccount}`)})` }],
+      variables: [
+        { name: "pod", expression: `${hasPod} ? request.userInfo.extra[${q(podNameExtra)}][0] : ''` },
+        { name: "annotations", expression: annotations("object") },
+        { name: "oldAnnotations", expression: annotations("oldObject") },
+      ],
+      validations: [
+        {
+          expression: "variables.pod != '' && object.metadata.name == variables.pod",
+          messageExpression: `'a node agent changes its own pod only (its token is bound to "' + variables.pod + '"), not "' + object.metadata.name + '"'`,
+          message: "a node agent changes its own pod only",
+          reason: "Forbidden",
+        },
+        {
+          expression:
+            `variables.annotations.all(k, k == ${key} || (k in variables.oldAnnotations && variables.oldAnnotations[k] == variables.annotations[k])) && ` +
+            `variables.oldAnnotations.all(k, k == ${key} || k in variables.annotations) && ` +
+            `object.spec == oldObject.spec && ` +
+            `(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) && ` +
+            `${same("finalizers")} && ${same("ownerReferences")}`,
+          message: `metadata.annotations[${startTaskInfoAnnotation}]: a node agent changes only this annotation of its pod`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+}
+
 const binding = (policyName: string): AdmissionObject => ({
   apiVersion,
   kind: "ValidatingAdmissionPolicyBinding",
@@ -126,7 +176,7 @@ const binding = (policyName: string): AdmissionObject => ({
   spec: { policyName, validationActions: ["Deny"] },
 });
 
-/** Both policies with their bindings, in the order they are applied (a binding after its policy). */
+/** The policies with their bindings, in the order they are applied (a binding after its policy). */
 export function taskAdmissionPolicies(): AdmissionObject[] {
-  return [assignmentPolicy(), binding(assignmentPolicyName), nodeStatusPolicy(), binding(nodeStatusPolicyName)];
+  return [assignmentPolicy(), binding(assignmentPolicyName), nodeStatusPolicy(), binding(nodeStatusPolicyName), nodePodPolicy(), binding(nodePodPolicyName)];
 }

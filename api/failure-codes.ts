@@ -2,6 +2,8 @@
 // container-task reconciler report them, the exit conditions and the scheduler act on them.
 // (Codes only one place uses stay where they are written.)
 
+/** The process exited with a code other than 0. */
+export const failureExitCode = "FailureExitCode";
 /** A resource file could not be downloaded: the command line never ran. */
 export const resourceFileDownloadFailed = "ResourceFileDownloadFailed";
 /** The job preparation task failed on the node: the job's tasks there did not run. */

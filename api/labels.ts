@@ -52,6 +52,13 @@ export function schedulingDisabled(annotations: Record<string, string> | undefin
  * the Task stays as the record. An annotation, not spec: a running task's spec is fixed.
  */
 export const terminateAnnotation = "kubatch.dev/terminate";
+/**
+ * On a node pod, written by its own agent for a start task without waitForSuccess (which runs
+ * in the tasks container, not as an init container whose status the kubelet reports): the
+ * start task's startTaskInfo as JSON (api/pool.ts startTaskInfoSchema). An admission policy
+ * lets the agent change this annotation of its own pod and nothing else (admission-policy.ts).
+ */
+export const startTaskInfoAnnotation = "kubatch.dev/start-task-info";
 /** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
 export const leavingAnnotation = "kubatch.dev/leaving";
 /** Hash of the desired Deployment, so an unchanged one is not applied again. */

@@ -69,6 +69,8 @@ export const taskRunnerEntrypoint = ["node", "/opt/kubatch/task-runner/src/main.
 export const agentStateDirEnv = "KUBATCH_AGENT_STATE_DIR";
 export const agentStateDir = "/kubatch-agent-state";
 export const agentStateVolume = "kubatch-agent-state";
+/** Set ("true") on the agent when the pool's start task runs without waitForSuccess: the agent reports the runner's record of it on its pod (start-task-info annotation). */
+export const startTaskReportEnv = "KUBATCH_START_TASK_REPORT";
 /** The start task without waitForSuccess, for the runner to run once per node pod: JSON of the start task's environment. */
 export const startTaskEnvironmentEnv = "KUBATCH_START_TASK_ENVIRONMENT";
 /**

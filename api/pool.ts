@@ -132,6 +132,18 @@ export const nodeStates = [
 
 const count = (description: string) => z.int().min(0).optional().describe(description);
 
+/** A node's start task: from its init container's status (waitForSuccess), else from its agent (annotation kubatch.dev/start-task-info). */
+export const startTaskInfoSchema = z.strictObject({
+  state: z.enum(["Running", "Completed"]).describe("Running or Completed."),
+  startTime: timestamp("When the start task last started.").optional(),
+  endTime: timestamp("When the start task last ended.").optional(),
+  exitCode: z.int().optional().describe("Exit code of the last run."),
+  retryCount: count("How many times it was retried."),
+  result: z.enum(["Success", "Failure"]).optional().describe("Success or Failure."),
+  failureInfo: failureInfoSchema.optional(),
+});
+export type StartTaskInfo = z.infer<typeof startTaskInfoSchema>;
+
 export const poolStatusSchema = z
   .strictObject({
     observedGeneration: z.int().min(0).optional().describe("The .metadata.generation this status reflects."),
@@ -170,18 +182,7 @@ export const poolStatusSchema = z
           runningTaskSlots: count("Task slots in use on the node."),
           totalTasksRun: count("Tasks that completed on the node."),
           totalTasksSucceeded: count("Tasks that completed on the node with result Success."),
-          startTaskInfo: z
-            .strictObject({
-              state: z.enum(["Running", "Completed"]).describe("Running or Completed."),
-              startTime: timestamp("When the start task last started.").optional(),
-              endTime: timestamp("When the start task last ended.").optional(),
-              exitCode: z.int().optional().describe("Exit code of the last run."),
-              retryCount: count("How many times it was retried."),
-              result: z.enum(["Success", "Failure"]).optional().describe("Success or Failure."),
-              failureInfo: failureInfoSchema.optional(),
-            })
-            .optional()
-            .describe("The start task on this node."),
+          startTaskInfo: startTaskInfoSchema.optional().describe("The start task on this node."),
           errors: z
             .array(
               z.strictObject({

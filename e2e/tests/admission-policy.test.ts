@@ -13,10 +13,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api, type V1Pod } from "@kubernetes/client-node";
-import { assignmentPolicyName, nodeStatusPolicyName, taskAdmissionPolicies } from "../../api/admission-policy.ts";
+import { assignmentPolicyName, nodePodPolicyName, nodeStatusPolicyName, taskAdmissionPolicies } from "../../api/admission-policy.ts";
 import { GROUP, VERSION } from "../../api/group.ts";
 import { nodeServiceAccount } from "../../api/identities.ts";
-import { assignmentAnnotation, nodeLabel } from "../../api/labels.ts";
+import { assignmentAnnotation, nodeLabel, startTaskInfoAnnotation } from "../../api/labels.ts";
 import { makeWriter, mergePatch } from "../../kube/apply.ts";
 import { errorMessage, httpStatus } from "../../kube/errors.ts";
 import { admissionPolicyFiles, applyManifests } from "../../local-cluster/deploy-local.ts";
@@ -116,8 +116,8 @@ describe("Task admission policies and the node identity", { skip: noCluster }, (
     }
   });
 
-  test("the API server type-checks every expression of both policies without a warning", async () => {
-    for (const name of [assignmentPolicyName, nodeStatusPolicyName]) {
+  test("the API server type-checks every expression of every policy without a warning", async () => {
+    for (const name of [assignmentPolicyName, nodeStatusPolicyName, nodePodPolicyName]) {
       const p = await eventually(`policy ${name} type-checked`, 30_000, async () => {
         const got = await policies.readValidatingAdmissionPolicy({ name });
         return got.status?.observedGeneration === got.metadata?.generation ? got : undefined;
@@ -175,6 +175,29 @@ describe("Task admission policies and the node identity", { skip: noCluster }, (
     assert.match(unbound!.message, /status: a node agent writes task status with a token bound to its pod/);
     // Not a node agent: the policy leaves the admin's (the operator's) status writes alone.
     assert.equal(await refusal(patchStatus(admin, "for-b")), undefined);
+  });
+
+  test("a node agent's token changes its own pod's start-task-info annotation and nothing else", async () => {
+    const core = as(tokens["node-a"]!).core;
+    const patchPod = (name: string, metadata: object) => core.patchNamespacedPod({ name, namespace: ns.name, body: { metadata } }, mergePatch);
+    const info = JSON.stringify({ state: "Running", retryCount: 0 });
+    await eventually("node-a annotates its own pod", 30_000, async () => ((await refusal(patchPod("node-a", { annotations: { [startTaskInfoAnnotation]: info } }))) === undefined ? true : undefined));
+    const pod = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: "node-a", namespace: ns.name });
+    assert.equal(pod.metadata?.annotations?.[startTaskInfoAnnotation], info);
+    const cases: Record<string, [string, object, RegExp]> = {
+      "another pod": ["node-b", { annotations: { [startTaskInfoAnnotation]: info } }, /a node agent changes its own pod only \(its token is bound to "node-a"\), not "node-b"/],
+      "another annotation": ["node-a", { annotations: { "example.com/owner": "me" } }, /a node agent changes only this annotation of its pod/],
+      "a label": ["node-a", { labels: { "kubatch.dev/pool": "stolen" } }, /a node agent changes only this annotation of its pod/],
+      "a finalizer": ["node-a", { finalizers: ["example.com/keep"] }, /a node agent changes only this annotation of its pod/],
+    };
+    for (const [name, [target, metadata, message]] of Object.entries(cases)) {
+      const r = await refusal(patchPod(target, metadata));
+      assert.equal(r?.code, 403, `${name}: ${r?.message ?? "allowed"}`);
+      assert.match(r!.message, message, name);
+    }
+    const unbound = await refusal(as(tokens.unbound!).core.patchNamespacedPod({ name: "node-a", namespace: ns.name, body: { metadata: { annotations: { [startTaskInfoAnnotation]: info } } } }, mergePatch));
+    assert.equal(unbound?.code, 403, unbound?.message ?? "allowed");
+    assert.equal(await refusal(as(tokens["node-a"]!).core.readNamespacedPod({ name: "node-a", namespace: ns.name })).then((r) => r?.code), 403, "patch, not read");
   });
 
   test("the node Role lets an agent read the Secret a task names, and no other", async () => {

@@ -285,6 +285,7 @@ describe("helm chart", { skip: found.skip }, () => {
         ["clusterrole", `${fullname}-view`],
         ["validatingadmissionpolicy", `${fullname}-task-assignment`],
         ["validatingadmissionpolicybinding", `${fullname}-task-status-by-node`],
+        ["validatingadmissionpolicy", `${fullname}-node-pod-annotation`],
       ];
       for (const [kind, name] of expected) {
         const got = await kubectl(["get", kind!, name!, "--namespace", ns.name, "-o", "name"]);

@@ -135,13 +135,25 @@ describe("pools", { skip }, () => {
     assert.equal(deployments.items.length, 1);
   });
 
-  test("with waitForSuccess false a failing start task does not hold the nodes back", async () => {
-    await createPool("eager", { vmSize: "small", targetDedicatedNodes: 2, startTask: { commandLine: "/bin/sh -c 'exit 1'", waitForSuccess: false } });
+  test("with waitForSuccess false a failing start task does not hold the nodes back, and each node reports it: retries, exit code, stderr", { timeout: 120_000 }, async () => {
+    await createPool("eager", { vmSize: "small", targetDedicatedNodes: 2, startTask: { commandLine: `/bin/sh -c "echo the mirror is down >&2; exit 6"`, waitForSuccess: false, maxTaskRetryCount: 1 } });
     const status = await eventually("2 idle nodes", 60_000, async () => {
       const s = (await readPool("eager")).status;
       return s?.nodeCounts?.idle === 2 ? s : undefined;
     }, describePool("eager"));
     assert.equal(condition(status, "Ready")?.status, "True");
+    // Retried once (a second after the first failure), then reported by each node's agent on its pod.
+    const reported = await eventually("both nodes' start task completed", 60_000, async () => {
+      const s = (await readPool("eager")).status;
+      return s?.nodes?.length === 2 && s.nodes.every((n) => n.startTaskInfo?.state === "Completed") ? s : undefined;
+    }, describePool("eager"));
+    for (const node of reported.nodes!) {
+      const info = node.startTaskInfo!;
+      assert.deepEqual([node.state, info.exitCode, info.retryCount, info.result, info.failureInfo?.code], ["Idle", 6, 1, "Failure", "FailureExitCode"], node.name);
+      assert.match(info.failureInfo?.message ?? "", /exited with code 6: the mirror is down/);
+      assert.ok(Date.parse(info.endTime!) >= Date.parse(info.startTime!), `${info.startTime} → ${info.endTime}`);
+    }
+    assert.notEqual(condition(reported, "Degraded")?.reason, "StartTaskFailed", "a start task without waitForSuccess does not degrade the pool");
   });
 
   test("a failing start task marks the node StartTaskFailed with its exit code and output", async () => {

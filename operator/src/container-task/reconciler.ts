@@ -4,6 +4,7 @@
 // attempt's record and its back-off), carry it out — server-side apply, status written only when
 // it changed. The scheduler never dispatches these tasks; dependencies and the job's state are
 // checked here against the same DispatchState.
+import { failureExitCode } from "../../../api/failure-codes.ts";
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
 import { GROUP, VERSION } from "../../../api/group.ts";
 import { parseJob } from "../../../api/job.ts";
@@ -169,7 +170,7 @@ export function makeContainerTasks(deps: ContainerTaskDeps): ContainerTasks {
         if (await write(raw, next)) {
           const info = next.executionInfo;
           deps.log(`container task ${key}: Completed, exit code ${info?.exitCode ?? "none"}, ${info?.result}${info?.failureInfo ? ` (${info.failureInfo.code})` : ""}`);
-          if (info?.failureInfo && info.failureInfo.code !== "FailureExitCode") deps.events.record(raw, "Warning", info.failureInfo.code, info.failureInfo.message ?? info.failureInfo.code);
+          if (info?.failureInfo && info.failureInfo.code !== failureExitCode) deps.events.record(raw, "Warning", info.failureInfo.code, info.failureInfo.message ?? info.failureInfo.code);
         }
         for (const p of plan.deletePods) await deletePod(p);
         break;

@@ -6,7 +6,7 @@ import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { TaskStatus } from "../../../api/task.ts";
 import { completedConditions } from "../../../api/task-conditions.ts";
 import { fetchContainer, taskContainer, uploadContainer } from "./container-pod.ts";
-import { containerConfigError, containerImagePullFailed, fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
+import { containerConfigError, containerImagePullFailed, failureExitCode, fileUploadError, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
 
 export type PodOutcome =
   | { kind: "Waiting" }
@@ -80,7 +80,7 @@ export function podOutcome(pod: V1Pod, imageName: string): PodOutcome {
     let failureInfo: FailureInfo | undefined;
     if (ended.exitCode !== 0) {
       const why = ended.reason && ended.reason !== "Error" ? ` (${ended.reason})` : "";
-      failureInfo = { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${ended.exitCode}${why}` };
+      failureInfo = { category: "UserError", code: failureExitCode, message: `the task exited with code ${ended.exitCode}${why}` };
     }
     if (uploaded && uploaded.exitCode !== 0) {
       failureInfo = { category: "UserError", code: fileUploadError, message: (uploaded.message ?? `the upload exited with code ${uploaded.exitCode}`).trim().slice(-4096) };

@@ -37,6 +37,8 @@ export function nodeRules(secretNames: readonly string[]): V1PolicyRule[] {
     // An empty resourceNames would mean every Secret: no names, no rule.
     ...(secretNames.length > 0 ? [{ apiGroups: [""], resources: ["secrets"], resourceNames: [...secretNames], verbs: ["get"] }] : []),
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    // Its own pod's start-task-info annotation only: the admission policy node-pod-annotation.kubatch.dev narrows this.
+    { apiGroups: [""], resources: ["pods"], verbs: ["patch"] },
   ];
 }
 

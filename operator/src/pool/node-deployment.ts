@@ -36,6 +36,7 @@ import {
   runnerSocketPath,
   runnerSocketVolume,
   startTaskEnvironmentEnv,
+  startTaskReportEnv,
 } from "../../../api/node-contract.ts";
 import { deploymentName, nodeSelectorLabels, type NodeType } from "./deployment-names.ts";
 import { mergeOverrides } from "./merge-overrides.ts";
@@ -150,6 +151,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
     { name: runnerSocketEnv, value: runnerSocketPath },
     { name: agentStateDirEnv, value: agentStateDir },
     { name: agentHealthPortEnv, value: String(agentHealthPort) },
+    ...(startTask && !startTask.waitForSuccess ? [{ name: startTaskReportEnv, value: "true" }] : []),
     // Tasks' autoStorageContainerName resource files; optional so pools work without it.
     ...(config.autoStorage ? [{ name: autoStorageEnv, valueFrom: { secretKeyRef: { name: config.autoStorage.name, key: config.autoStorage.key, optional: true } } }] : []),
   ];

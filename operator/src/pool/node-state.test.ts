@@ -6,13 +6,13 @@ import { nodeInfo } from "./node-state.ts";
 const t0 = new Date("2026-11-29T10:00:00Z");
 const t1 = new Date("2026-11-29T10:00:05Z");
 
-function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean }): V1Pod {
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean; startTaskInfo?: string }): V1Pod {
   return {
     metadata: {
       name: "pool-a-dedicated-x",
       labels: { "kubatch.dev/node-type": "dedicated" },
       deletionTimestamp: opts.deleting ? t1 : undefined,
-      annotations: opts.leaving ? { "kubatch.dev/leaving": "true" } : undefined,
+      annotations: opts.leaving || opts.startTaskInfo ? { ...(opts.leaving ? { "kubatch.dev/leaving": "true" } : {}), ...(opts.startTaskInfo ? { "kubatch.dev/start-task-info": opts.startTaskInfo } : {}) } : undefined,
     },
     spec: { nodeName: opts.scheduled === false ? undefined : "n1", containers: [] },
     status: {
@@ -40,7 +40,7 @@ const restarted = c("agent", { running: { startedAt: t1 } }, { restartCount: 1, 
 const done = (exitCode: number, message?: string) => ({ terminated: { exitCode, startedAt: t0, finishedAt: t1, message } });
 
 test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
-  const cases: Record<string, { pod: V1Pod; work?: number; want: string; exitCode?: number; code?: string; message?: RegExp }> = {
+  const cases: Record<string, { pod: V1Pod; work?: number; want: string; exitCode?: number; code?: string; message?: RegExp; noStartTaskInfo?: true }> = {
     "not scheduled": { pod: pod({ scheduled: false }), want: "Creating" },
     "fetching resource files": { pod: pod({ init: [c("fetch", running), c("start-task", { waiting: { reason: "PodInitializing" } })] }), want: "Starting" },
     "start task running": { pod: pod({ init: [c("fetch", done(0)), c("start-task", running)] }), want: "WaitingForStartTask" },
@@ -77,6 +77,15 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     "Ready lost in the second the agent started: starting": { pod: pod({ phase: "Running", agent: c("agent", running), readySince: t0 }), want: "Starting" },
     "a new node, not Ready since before its agent started": { pod: pod({ phase: "Running", init: [c("start-task", done(0))], agent: c("agent", { running: { startedAt: t1 } }), tasks: c("tasks", running), readySince: t0 }), want: "Starting" },
     "tasks container back from a restart, the pod not Ready again yet": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { running: { startedAt: t2 } }, { restartCount: 1 }), readySince: t1 }), want: "Unusable" },
+    // A start task without waitForSuccess: its agent's report on the pod; the node is Idle whatever it says.
+    "start task without waitForSuccess failed: reported, node still Idle": {
+      pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, startTaskInfo: JSON.stringify({ state: "Completed", exitCode: 5, retryCount: 1, result: "Failure", failureInfo: { category: "UserError", code: "FailureExitCode", message: "the start task exited with code 5: no mirror" } }) }),
+      want: "Idle",
+      exitCode: 5,
+      code: "FailureExitCode",
+      message: /code 5: no mirror/,
+    },
+    "a report that is not startTaskInfo is ignored": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, startTaskInfo: '{"state":"Sleeping"' }), want: "Idle", noStartTaskInfo: true },
     "tasks container restarting after user code killed it": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { terminated: { exitCode: 0, startedAt: t0, finishedAt: t1 } }) }), want: "Unusable" },
   };
   for (const [name, tc] of Object.entries(cases)) {
@@ -86,6 +95,7 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
       if (tc.exitCode !== undefined) assert.equal(info.startTaskInfo?.exitCode, tc.exitCode);
       if (tc.code) assert.equal(info.startTaskInfo?.failureInfo?.code, tc.code);
       if (tc.message) assert.match(info.startTaskInfo?.failureInfo?.message ?? "", tc.message);
+      if (tc.noStartTaskInfo) assert.equal(info.startTaskInfo, undefined);
     });
   }
 });

@@ -1,11 +1,10 @@
 // A node pod as Azure Batch would describe the compute node (pure): its state and start task.
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from "@kubernetes/client-node";
-import type { NodeState, PoolStatus } from "../../../api/pool.ts";
-import { resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
-import { leavingAnnotation, nodeTypeLabel, schedulingDisabled } from "../../../api/labels.ts";
+import { startTaskInfoSchema, type NodeState, type PoolStatus, type StartTaskInfo } from "../../../api/pool.ts";
+import { failureExitCode, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
+import { leavingAnnotation, nodeTypeLabel, schedulingDisabled, startTaskInfoAnnotation } from "../../../api/labels.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
-type StartTaskInfo = NonNullable<NodeInfo["startTaskInfo"]>;
 
 /** Tail of a failed container's output as the message of a failure (kept short for status size). */
 function tail(text: string | undefined, max = 512): string | undefined {
@@ -17,6 +16,18 @@ function tail(text: string | undefined, max = 512): string | undefined {
 /** The last terminated run of a container: its current state, or the last one while it waits to restart. */
 function lastRun(status: V1ContainerStatus | undefined) {
   return status?.state?.terminated ?? (status?.state?.waiting ? status.lastState?.terminated : undefined);
+}
+
+/** A start task without waitForSuccess, as the node's agent reports it on its pod (ignored when it is not one). */
+function reportedStartTaskInfo(pod: V1Pod): StartTaskInfo | undefined {
+  const raw = pod.metadata?.annotations?.[startTaskInfoAnnotation];
+  if (!raw) return undefined;
+  try {
+    const parsed = startTaskInfoSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function startTaskInfo(status: V1ContainerStatus | undefined): StartTaskInfo | undefined {
@@ -35,7 +46,7 @@ function startTaskInfo(status: V1ContainerStatus | undefined): StartTaskInfo | u
     retryCount: status.restartCount,
     result: failed ? "Failure" : "Success",
     failureInfo: failed
-      ? { category: "UserError", code: "FailureExitCode", message: `the start task exited with code ${run.exitCode}${run.message ? `: ${tail(run.message)}` : ""}` }
+      ? { category: "UserError", code: failureExitCode, message: `the start task exited with code ${run.exitCode}${run.message ? `: ${tail(run.message)}` : ""}` }
       : undefined,
   };
 }
@@ -101,7 +112,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     runningTaskSlots: work.runningTaskSlots,
     totalTasksRun: work.totalTasksRun,
     totalTasksSucceeded: work.totalTasksSucceeded,
-    startTaskInfo: startTaskInfo(start),
+    startTaskInfo: startTaskInfo(start) ?? reportedStartTaskInfo(pod),
   };
   info.state = state(pod, fetch, start, [agent, tasks], work);
   const errors = nodeErrors(pod);

@@ -2,6 +2,7 @@
 // run started from plus the items it finished, and when the next batched write is due — a
 // write at the start, at most one every interval while items finish, and one at the end, so
 // short items cost a few writes per chunk rather than three per item.
+import { failureExitCode } from "../../../api/failure-codes.ts";
 import { compactFailure, MAX_CHUNK_FAILURES, type CollectionChunkStatus } from "../../../api/collection-chunk.ts";
 import type { CollectionFailure } from "../../../api/task-collection.ts";
 import type { ChunkBase, ItemResult } from "./chunk-record.ts";
@@ -30,7 +31,7 @@ export function failureOf(r: ItemResult, nodeId: string): CollectionFailure {
     id: r.id,
     ...(r.item !== undefined ? { item: r.item } : {}),
     ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-    failureInfo: r.failureInfo ?? { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${r.exitCode}` },
+    failureInfo: r.failureInfo ?? { category: "UserError", code: failureExitCode, message: `the task exited with code ${r.exitCode}` },
     stderrTail: r.stderrTail ?? "",
     retryCount: r.retryCount,
     nodeId,

@@ -6,7 +6,11 @@ import { mkdir } from "node:fs/promises";
 import { startHealthServer } from "../../../kube/health-server.ts";
 import { loadKubeConfig } from "../../../kube/kube-config.ts";
 import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
-import { agentStateDirEnv, runnerSocketEnv } from "../../../api/node-contract.ts";
+import { agentStateDirEnv, runnerSocketEnv, startTaskReportEnv } from "../../../api/node-contract.ts";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { mergePatch } from "../../../kube/apply.ts";
+import { startTaskInfoPath } from "../start-task/start-task-info.ts";
+import { reportStartTask } from "./start-task-report.ts";
 import { nodeUsagePath } from "../../../api/node-usage.ts";
 import { runnerLauncher, runnerUsage } from "../runner/runner-client.ts";
 import { nodeUsageReader } from "../node-usage/node-usage.ts";
@@ -40,9 +44,20 @@ export async function agentCommand(_argv: string[], env: NodeJS.ProcessEnv = pro
   );
   log(`health endpoints and ${nodeUsagePath} on port ${port}`);
   await agent.start();
+  const reporting = new AbortController();
+  if (env[startTaskReportEnv] === "true") {
+    const core = kc.makeApiClient(CoreV1Api);
+    void reportStartTask({
+      path: startTaskInfoPath(layout.startup),
+      annotate: (annotations) => core.patchNamespacedPod({ name: node.nodeId, namespace, body: { metadata: { annotations } } }, mergePatch).then(() => undefined),
+      log,
+      signal: reporting.signal,
+    });
+  }
   return new Promise((resolve) => {
     const stop = async (signal: string) => {
       log(`${signal}: leaving the pool, stopping ${agent.runningCount} running task(s)`);
+      reporting.abort();
       await agent.stop();
       health.close();
       resolve(0);

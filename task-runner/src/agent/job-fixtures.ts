@@ -1,4 +1,5 @@
 // Jobs and a fake executor for the unit tests of the job preparation and release tasks.
+import { failureExitCode } from "../../../api/failure-codes.ts";
 import { parseJob, type Job } from "../../../api/job.ts";
 import type { Exec } from "./job-preparation.ts";
 import type { RunnableTask, TaskOutcome } from "./task-execution.ts";
@@ -20,7 +21,7 @@ export function outcome(exitCode: number, ms = 0): TaskOutcome {
   return {
     exitCode,
     result: exitCode === 0 ? "Success" : "Failure",
-    failureInfo: exitCode === 0 ? undefined : { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${exitCode}` },
+    failureInfo: exitCode === 0 ? undefined : { category: "UserError", code: failureExitCode, message: `the task exited with code ${exitCode}` },
     startTime,
     endTime: new Date(startTime.getTime() + ms),
     retryCount: 0,

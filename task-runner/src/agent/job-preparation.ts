@@ -11,7 +11,7 @@ import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
 import type { JobRecord, JobRecords, RunRecord } from "./job-record.ts";
 import type { RunnableTask, TaskOutcome } from "./task-execution.ts";
-import { jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
+import { failureExitCode, jobPreparationTaskFailed } from "../../../api/failure-codes.ts";
 
 export type Readiness = { ok: true } | { ok: false; failureInfo: FailureInfo };
 
@@ -60,7 +60,7 @@ export function preparationTask(job: Job): RunnableTask | undefined {
 
 /** What a task whose job preparation failed on this node reports. */
 export function preparationFailure(nodeId: string, prepId: string, run: Pick<RunRecord, "exitCode" | "failureCode">, detail?: string): FailureInfo {
-  const how = run.exitCode === undefined ? `failed (${run.failureCode ?? "unknown"})` : `exited with code ${run.exitCode}${run.failureCode && run.failureCode !== "FailureExitCode" ? ` (${run.failureCode})` : ""}`;
+  const how = run.exitCode === undefined ? `failed (${run.failureCode ?? "unknown"})` : `exited with code ${run.exitCode}${run.failureCode && run.failureCode !== failureExitCode ? ` (${run.failureCode})` : ""}`;
   const tail = detail?.trim() ? `: ${detail.trim().slice(-512)}` : "";
   return { category: "UserError", code: jobPreparationTaskFailed, message: `the job preparation task ${prepId} ${how} on node ${nodeId}, so the job's tasks do not run there${tail}` };
 }

@@ -16,7 +16,7 @@ import type { Launcher, ProcessResult } from "../process/run-process.ts";
 import { newestBytes } from "../process/capped-output.ts";
 import { uploadOutputFiles } from "./output-files.ts";
 import { reportedRetryWaitMs, retryDelayMs } from "./retry-delay.ts";
-import { fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
+import { failureExitCode, fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {
@@ -166,7 +166,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   let failureInfo: FailureInfo | undefined;
   if (run.failure?.code === "MaxWallClockTimeExceeded") failureInfo = { category: "UserError", code: "MaxWallClockTimeExpiry", message: run.failure.message };
   else if (run.failure) failureInfo = { category: "UserError", code: run.failure.code, message: run.failure.message };
-  else if (!succeeded) failureInfo = { category: "UserError", code: "FailureExitCode", message: `the task exited with code ${run.exitCode}` };
+  else if (!succeeded) failureInfo = { category: "UserError", code: failureExitCode, message: `the task exited with code ${run.exitCode}` };
 
   let result: "Success" | "Failure" = succeeded && !failureInfo ? "Success" : "Failure";
   try {

@@ -9,6 +9,9 @@ import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
 import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { runStartTask } from "../start-task/command.ts";
 import { serveRunner } from "./runner-server.ts";
+import type { StartTaskInfo } from "../../../api/pool.ts";
+import { readStartTaskInfo, startTaskInfoPath, writeStartTaskInfo } from "../start-task/start-task-info.ts";
+import { taskInterrupted } from "../../../api/failure-codes.ts";
 import { maxOutputBytes } from "../process/capped-output.ts";
 
 export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -41,6 +44,18 @@ async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (
     await (await open(join(layout.startup, "start-task.started"), "wx")).close();
   } catch {
     log("the start task already ran in this node pod");
+    // This runner's container restarted while it ran: that attempt ended with it.
+    const record = startTaskInfoPath(layout.startup);
+    const info = await readStartTaskInfo(record);
+    if (info?.state === "Running") {
+      await writeStartTaskInfo(record, {
+        ...info,
+        state: "Completed",
+        endTime: new Date().toISOString(),
+        result: "Failure",
+        failureInfo: { category: "ServerError", code: taskInterrupted, message: "the start task was interrupted: the node's tasks container restarted while it ran (it runs once per node pod)" },
+      }).catch(() => undefined);
+    }
     return;
   }
   let settings: Record<string, string> = {};
@@ -49,6 +64,9 @@ async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (
   } catch {
     log(`${startTaskEnvironmentEnv} is not JSON; the start task runs without its environment settings`);
   }
-  const code = await runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, settings);
+  // Its record for the agent to report (the kubelet reports no process of this container).
+  const record = startTaskInfoPath(layout.startup);
+  const report = (info: StartTaskInfo) => writeStartTaskInfo(record, info).catch((err: unknown) => log(`could not write ${record}: ${err instanceof Error ? err.message : String(err)}`));
+  const code = await runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, settings, report);
   log(`start task ended with exit code ${code}`);
 }
