@@ -109,6 +109,8 @@ describe("helm chart", { skip: found.skip }, () => {
           "ServiceAccount",
           "ValidatingAdmissionPolicy",
           "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding",
           "ValidatingAdmissionPolicyBinding",
           "ValidatingAdmissionPolicyBinding",
         ]);
