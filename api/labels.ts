@@ -43,7 +43,11 @@ export type SchedulingDisableOption = (typeof schedulingDisableOptions)[number];
 /** The option a node pod's annotation names, if its scheduling is disabled (an unknown value reads as TaskCompletion: nothing is stopped). */
 export function schedulingDisabled(annotations: Record<string, string> | undefined): SchedulingDisableOption | undefined {
   const v = annotations?.[schedulingDisabledAnnotation];
-  if (v === undefined) return undefined;
+  // A node to be removed takes no new task either; its running ones go as its removal says.
+  if (v === undefined) {
+    const removal = removalRequested(annotations);
+    return removal === undefined ? undefined : removal === "RetainedData" ? "TaskCompletion" : removal;
+  }
   return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
 }
 /**
@@ -59,6 +63,21 @@ export const terminateAnnotation = "kubatch.dev/terminate";
  * lets the agent change this annotation of its own pod and nothing else (admission-policy.ts).
  */
 export const startTaskInfoAnnotation = "kubatch.dev/start-task-info";
+/**
+ * On a node pod: remove this node from the pool (Azure Batch "remove nodes", `kubatch node
+ * remove`), the value being its deallocation option. The pool's target must come down by one
+ * too (the CLI does both): the node leaves before any other, once its tasks are requeued (Requeue),
+ * ended (Terminate) or done (TaskCompletion, RetainedData); no new task goes there meanwhile.
+ */
+export const removeNodeAnnotation = "kubatch.dev/remove";
+export const nodeDeallocationOptions = ["Requeue", "Terminate", "TaskCompletion", "RetainedData"] as const;
+export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
+/** The deallocation option a node pod's removal names, if it is to be removed (an unknown value reads as TaskCompletion: nothing is stopped). */
+export function removalRequested(annotations: Record<string, string> | undefined): NodeDeallocationOption | undefined {
+  const v = annotations?.[removeNodeAnnotation];
+  if (v === undefined) return undefined;
+  return (nodeDeallocationOptions as readonly string[]).includes(v) ? (v as NodeDeallocationOption) : "TaskCompletion";
+}
 /** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
 export const leavingAnnotation = "kubatch.dev/leaving";
 /** Hash of the desired Deployment, so an unchanged one is not applied again. */

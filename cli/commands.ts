@@ -110,6 +110,10 @@ const nodeCommands: Record<string, Subcommand> = {
     about: "let tasks be scheduled on a node again",
     load: async () => import("./node-scheduling.ts").then((m) => ({ help: m.nodeEnableSchedulingHelp, run: m.nodeEnableScheduling })),
   },
+  remove: {
+    about: "remove named nodes from their pool, lowering its target (Azure Batch remove nodes)",
+    load: async () => import("./node-remove.ts").then((m) => ({ help: m.nodeRemoveHelp, run: m.nodeRemove })),
+  },
 };
 
 /** The command groups, for `kubatch <group> <command>` and the top-level help (which names every command). */

@@ -26,7 +26,7 @@ ${clusterOptionsHelp}`;
 const options: Record<string, string> = Object.fromEntries(schedulingDisableOptions.map((o) => [o.toLowerCase(), o]));
 
 /** The node pod, refused when it is not one of a pool's nodes. */
-async function nodePod(cluster: Cluster, core: CoreV1Api, name: string): Promise<V1Pod> {
+export async function nodePod(cluster: Cluster, core: CoreV1Api, name: string): Promise<V1Pod> {
   let pod: V1Pod;
   try {
     pod = await core.readNamespacedPod({ name, namespace: cluster.namespace });

@@ -186,6 +186,44 @@ describe("kubatch CLI", { skip }, () => {
     assert.equal(badOption.code, 2, show(badOption));
   });
 
+  test("node remove: the named node leaves (not another), the pool's target comes down, its running task is requeued and runs on another node", { timeout: 240_000 }, async () => {
+    const api = { group: "kubatch.dev", version: "v1alpha1", namespace: ns.name };
+    await custom.createNamespacedCustomObject({ ...api, plural: "pools", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "rm" }, spec: { vmSize: "small", targetDedicatedNodes: 3 } } });
+    type P = { spec: { targetDedicatedNodes?: number }; status?: { nodeCounts?: { idle?: number; total?: number }; nodes?: { name: string; state: string }[] } };
+    const pool = async () => (await custom.getNamespacedCustomObject({ ...api, plural: "pools", name: "rm" })) as P;
+    await eventually("pool rm: 3 idle nodes", 120_000, async () => ((await pool()).status?.nodeCounts?.idle === 3 ? true : undefined));
+    await custom.createNamespacedCustomObject({ ...api, plural: "jobs", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Job", metadata: { name: "rmjob" }, spec: { poolInfo: { poolId: "rm" } } } });
+    await custom.createNamespacedCustomObject({ ...api, plural: "tasks", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "stay" }, spec: { jobName: "rmjob", commandLine: "sleep 300" } } });
+    type T = { status?: { state?: string; nodeInfo?: { nodeId?: string }; executionInfo?: { requeueCount?: number } } };
+    const task = async () => (await custom.getNamespacedCustomObject({ ...api, plural: "tasks", name: "stay" })) as T;
+    const first = await eventually("task stay running", 60_000, async () => ((await task()).status?.state === "Running" ? task() : undefined));
+    const node = first.status!.nodeInfo!.nodeId!;
+    const others = (await pool()).status!.nodes!.map((n) => n.name).filter((n) => n !== node).sort();
+
+    const removed = await kubatch(["node", "remove", node, "--deallocation", "requeue"]);
+    assert.equal(removed.code, 0, show(removed));
+    assert.match(removed.stdout, new RegExp(`node ${node}: leaving pool rm \\(running tasks: Requeue\\)`));
+    assert.match(removed.stdout, /pool rm: target 3\+0 → 2\+0/);
+    assert.equal((await pool()).spec.targetDedicatedNodes, 2);
+    const again = await eventually("task stay running on another node", 90_000, async () => {
+      const t = await task();
+      return t.status?.state === "Running" && t.status.nodeInfo?.nodeId !== node ? t : undefined;
+    });
+    assert.equal(again.status?.executionInfo?.requeueCount, 1);
+    const after = await eventually("the named node gone, the others kept", 90_000, async () => {
+      const s = (await pool()).status;
+      return s?.nodeCounts?.total === 2 && s.nodes?.length === 2 ? s : undefined;
+    });
+    assert.deepEqual(after.nodes!.map((n) => n.name).sort(), others, "the named node left, not another");
+
+    const twice = await kubatch(["node", "remove", "no-such-node"]);
+    assert.equal(twice.code, 1, show(twice));
+    const bad = await kubatch(["node", "remove", others[0]!, "--deallocation", "later"]);
+    assert.equal(bad.code, 2, show(bad));
+    assert.equal((await pool()).spec.targetDedicatedNodes, 2, "a refused call changes nothing");
+    await custom.deleteNamespacedCustomObject({ ...api, plural: "pools", name: "rm" });
+  });
+
   test("task terminate: a running task is stopped, a waiting one never runs, both complete as TaskEnded and stay; a completed one is refused; reactivate runs it again", { timeout: 180_000 }, async () => {
     await createJob("stopjob");
     const task = (name: string, spec: object) =>

@@ -2,7 +2,7 @@
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from "@kubernetes/client-node";
 import { startTaskInfoSchema, type NodeState, type PoolStatus, type StartTaskInfo } from "../../../api/pool.ts";
 import { failureExitCode, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
-import { leavingAnnotation, nodeTypeLabel, schedulingDisabled, startTaskInfoAnnotation } from "../../../api/labels.ts";
+import { leavingAnnotation, nodeTypeLabel, removalRequested, schedulingDisabled, startTaskInfoAnnotation } from "../../../api/labels.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
 
@@ -149,7 +149,7 @@ export function podTerminated(pod: V1Pod): boolean {
 }
 
 function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1ContainerStatus | undefined, main: Array<V1ContainerStatus | undefined>, work?: NodeWork): NodeState {
-  if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true") return "LeavingPool";
+  if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true" || removalRequested(pod.metadata?.annotations)) return "LeavingPool";
   if (podEnded(pod)) return "Unusable";
   if (!pod.spec?.nodeName) return "Creating";
   for (const c of [fetch, start]) {

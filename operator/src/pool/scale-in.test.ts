@@ -12,12 +12,15 @@ const pod = (name: string, annotations?: Record<string, string>): V1Pod => ({
 test("planScaleIn picks idle nodes first and drains busy ones under TaskCompletion", async (t) => {
   const busy = new Set(["b"]);
   const workOf = (name: string) => ({ runningTasks: busy.has(name) ? 1 : 0, runningTaskSlots: busy.has(name) ? 1 : 0 });
-  const cases: Record<string, { pods: V1Pod[]; target: number; option: string; replicas: number; leaving: string[] }> = {
+  const cases: Record<string, { pods: V1Pod[]; target: number; option: string; replicas: number; leaving: string[]; cost?: Record<string, string> }> = {
     "3→1 under Requeue removes two idle nodes at once": { pods: [pod("a"), pod("b"), pod("c")], target: 1, option: "Requeue", replicas: 1, leaving: ["a", "c"] },
     "3→1 under TaskCompletion keeps the busy node when idle ones can go": { pods: [pod("a"), pod("b"), pod("c")], target: 1, option: "TaskCompletion", replicas: 1, leaving: ["a", "c"] },
     "3→0 under TaskCompletion keeps the busy node until its task ends": { pods: [pod("a"), pod("b"), pod("c")], target: 0, option: "TaskCompletion", replicas: 1, leaving: ["a", "b", "c"] },
     "3→0 under Terminate removes all at once": { pods: [pod("a"), pod("b"), pod("c")], target: 0, option: "Terminate", replicas: 0, leaving: ["a", "b", "c"] },
     "no change": { pods: [pod("a")], target: 1, option: "Requeue", replicas: 1, leaving: [] },
+    // kubatch node remove: the named node goes before idle ones, and waits until its tasks were released.
+    "3→2 with the busy node removed (Requeue): it leaves, kept until its task is requeued": { pods: [pod("a"), pod("b", { "kubatch.dev/remove": "Requeue" }), pod("c")], target: 2, option: "Requeue", replicas: 3, leaving: ["b"], cost: { b: "0" } },
+    "3→2 with an idle node removed: it leaves at once": { pods: [pod("a"), pod("b"), pod("c", { "kubatch.dev/remove": "Terminate" })], target: 2, option: "TaskCompletion", replicas: 2, leaving: ["c"], cost: { c: "-1000" } },
   };
   for (const [name, tc] of Object.entries(cases)) {
     await t.test(name, () => {
@@ -27,7 +30,7 @@ test("planScaleIn picks idle nodes first and drains busy ones under TaskCompleti
       assert.deepEqual(leaving, tc.leaving);
       for (const n of leaving) {
         const cost = plan.annotate.get(n)!["controller.kubernetes.io/pod-deletion-cost"];
-        assert.equal(cost, busy.has(n) && tc.option === "TaskCompletion" ? "0" : "-1000", `cost of ${n}`);
+        assert.equal(cost, tc.cost?.[n] ?? (busy.has(n) && tc.option === "TaskCompletion" ? "0" : "-1000"), `cost of ${n}`);
       }
     });
   }

@@ -1,9 +1,10 @@
 // Which nodes leave when a pool shrinks, and how many pods the Deployment keeps meanwhile
-// (pure). Idle and unusable nodes leave first. Requeue and Terminate remove nodes at once;
-// TaskCompletion and RetainedData keep a leaving node until its tasks are done.
+// (pure). Nodes asked to be removed (kubatch.dev/remove) leave first, then idle and unusable
+// ones. Requeue and Terminate remove nodes at once; TaskCompletion and RetainedData keep a
+// leaving node until its tasks are done, as a removed node is kept until its were released.
 import type { V1Pod } from "@kubernetes/client-node";
 import { isUsable, nodeInfo, type NodeWork } from "./node-state.ts";
-import { leavingAnnotation, podDeletionCostAnnotation } from "../../../api/labels.ts";
+import { leavingAnnotation, podDeletionCostAnnotation, removalRequested } from "../../../api/labels.ts";
 
 export type ScaleInPlan = {
   /** Deployment replicas to set now. */
@@ -24,8 +25,9 @@ export function planScaleIn(pods: readonly V1Pod[], target: number, option: stri
     for (const p of present) if (leavingNow(p)) annotate.set(name(p), { [leavingAnnotation]: null, [podDeletionCostAnnotation]: null });
     return { replicas: target, annotate };
   }
-  // Already-leaving nodes first, then unusable, then idle, then the least busy; ties by name.
-  const rank = (p: V1Pod) => (leavingNow(p) ? 0 : !isUsable(nodeInfo(p).state) ? 1 : busy(p) ? 3 : 2);
+  // Nodes asked to be removed first, then already-leaving ones, unusable, idle, the least busy; ties by name.
+  const removal = (p: V1Pod) => removalRequested(p.metadata?.annotations);
+  const rank = (p: V1Pod) => (removal(p) ? -1 : leavingNow(p) ? 0 : !isUsable(nodeInfo(p).state) ? 1 : busy(p) ? 3 : 2);
   const ordered = [...present].sort((a, b) => rank(a) - rank(b) || workOf(name(a)).runningTasks - workOf(name(b)).runningTasks || name(a).localeCompare(name(b)));
   const leaving = ordered.slice(0, excess);
   const staying = ordered.slice(excess);
@@ -33,7 +35,9 @@ export function planScaleIn(pods: readonly V1Pod[], target: number, option: stri
   const drain = option === "TaskCompletion" || option === "RetainedData";
   let keptForTasks = 0;
   for (const p of leaving) {
-    const wait = drain && busy(p);
+    // A removed node waits for its tasks whatever its option: the scheduler requeues or ends them
+    // first (its removal disables scheduling there), so none is lost to the pod going first.
+    const wait = (drain || removal(p) !== undefined) && busy(p);
     if (wait) keptForTasks++;
     // The ReplicaSet removes the lowest deletion cost first: idle leavers, then busy ones.
     const cost = wait ? "0" : "-1000";
