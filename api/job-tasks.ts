@@ -24,8 +24,29 @@ function noContainerSettingsRule(task: string): CrossFieldRule<{ containerSettin
     holds: (s) => s.containerSettings === undefined,
   };
 }
-export const jobPreparationTaskRules = [noContainerSettingsRule("job preparation task")];
-export const jobReleaseTaskRules = [noContainerSettingsRule("job release task")];
+/**
+ * A job preparation or release task's folder lives as long as the node pod: a retentionTime
+ * other than the default (P7D, longer than most node pods live) is refused, not ignored.
+ */
+const keptWithTheNode = "its folder is kept as long as the node pod; another retentionTime is not supported yet (leave it out, or P7D)";
+export const jobPreparationTaskRules: CrossFieldRule<{ containerSettings?: unknown; constraints: { retentionTime: string } }>[] = [
+  noContainerSettingsRule("job preparation task"),
+  {
+    rule: "self.constraints.retentionTime == 'P7D'",
+    message: `constraints.retentionTime of a job preparation task: ${keptWithTheNode}`,
+    fieldPath: ".constraints.retentionTime",
+    holds: (s) => s.constraints.retentionTime === "P7D",
+  },
+];
+export const jobReleaseTaskRules: CrossFieldRule<{ containerSettings?: unknown; retentionTime: string }>[] = [
+  noContainerSettingsRule("job release task"),
+  {
+    rule: "self.retentionTime == 'P7D'",
+    message: `retentionTime of a job release task: ${keptWithTheNode}`,
+    fieldPath: ".retentionTime",
+    holds: (s) => s.retentionTime === "P7D",
+  },
+];
 
 /** Runs on each node before the job's first task there (Azure Batch JobPreparationTask). */
 const jobPreparationTaskObject = z

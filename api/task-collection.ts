@@ -131,7 +131,17 @@ const templateObject = z.strictObject({
   requiredSlots: taskSlots("Task slots each item's task needs on its node (1..256, at most the pool's taskSlotsPerNode; default 1).").default(1),
 });
 
-export const collectionTaskRules: CrossFieldRule<z.output<typeof templateObject>>[] = [knownPlaceholdersRule("commandLine", (t) => t.commandLine)];
+export const collectionTaskRules: CrossFieldRule<z.output<typeof templateObject>>[] = [
+  knownPlaceholdersRule("commandLine", (t) => t.commandLine),
+  // A succeeded item's folder goes at once, a failed one's stays with the node pod (there is no
+  // object per item to delete): another retentionTime is refused, not ignored.
+  {
+    rule: "self.constraints.retentionTime == 'P7D'",
+    message: "constraints.retentionTime of a collection's items is not supported yet: a succeeded item's folder is removed at once, a failed one's kept as long as the node pod (leave it out, or P7D)",
+    fieldPath: ".constraints.retentionTime",
+    holds: (t) => t.constraints.retentionTime === "P7D",
+  },
+];
 
 const blobOnly = "uses {blobUrl} or {blobName}, which only source.blobs fills";
 const HAS_BLOBS = "has(self.source.blobs)";
