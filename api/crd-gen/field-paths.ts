@@ -41,9 +41,6 @@ export function specFieldPaths(): string[] {
     if (props) {
       for (const [k, v] of Object.entries(props)) {
         const p = `${path}.${k}`;
-        if (whole.test(`${p}.`) && whole.test(p + ".") && !whole.test(`${path}.`)) {
-          // the field itself is listed; its parts are not
-        }
         if (!whole.test(p)) out.add(canonicalPath(p));
         walk(v, p);
       }
