@@ -43,9 +43,9 @@ export type SchedulingDisableOption = (typeof schedulingDisableOptions)[number];
 /** The option a node pod's annotation names, if its scheduling is disabled (an unknown value reads as TaskCompletion: nothing is stopped). */
 export function schedulingDisabled(annotations: Record<string, string> | undefined): SchedulingDisableOption | undefined {
   const v = annotations?.[schedulingDisabledAnnotation];
-  // A node to be removed takes no new task either; its running ones go as its removal says.
+  // A node to be removed or reimaged takes no new task either; its running ones go as that says.
   if (v === undefined) {
-    const removal = removalRequested(annotations);
+    const removal = removalRequested(annotations) ?? reimageRequested(annotations);
     return removal === undefined ? undefined : removal === "RetainedData" ? "TaskCompletion" : removal;
   }
   return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
@@ -75,6 +75,18 @@ export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
 /** The deallocation option a node pod's removal names, if it is to be removed (an unknown value reads as TaskCompletion: nothing is stopped). */
 export function removalRequested(annotations: Record<string, string> | undefined): NodeDeallocationOption | undefined {
   const v = annotations?.[removeNodeAnnotation];
+  if (v === undefined) return undefined;
+  return (nodeDeallocationOptions as readonly string[]).includes(v) ? (v as NodeDeallocationOption) : "TaskCompletion";
+}
+/**
+ * On a node pod: reimage this node (Azure Batch "reimage", `kubatch node reimage`), the value
+ * being what happens to its tasks (a deallocation option). Like a removal it takes no new task
+ * and its tasks are released first; then the operator deletes the pod and the pool's
+ * Deployment makes a fresh one (a new node name: a node pod's identity is its pod).
+ */
+export const reimageAnnotation = "kubatch.dev/reimage";
+export function reimageRequested(annotations: Record<string, string> | undefined): NodeDeallocationOption | undefined {
+  const v = annotations?.[reimageAnnotation];
   if (v === undefined) return undefined;
   return (nodeDeallocationOptions as readonly string[]).includes(v) ? (v as NodeDeallocationOption) : "TaskCompletion";
 }

@@ -128,6 +128,8 @@ export const nodeStates = [
   "Running",
   "LeavingPool",
   "Unusable",
+  "Offline",
+  "Reimaging",
 ] as const;
 
 const count = (description: string) => z.int().min(0).optional().describe(description);
@@ -167,6 +169,8 @@ export const poolStatusSchema = z
         running: count("Nodes running tasks."),
         leavingPool: count("Nodes being removed."),
         unusable: count("Nodes that cannot run tasks."),
+        offline: count("Nodes whose scheduling is disabled, running no task."),
+        reimaging: count("Nodes being reimaged (replaced by a fresh node pod)."),
         total: count("All nodes."),
       })
       .optional()

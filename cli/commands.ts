@@ -110,6 +110,10 @@ const nodeCommands: Record<string, Subcommand> = {
     about: "let tasks be scheduled on a node again",
     load: async () => import("./node-scheduling.ts").then((m) => ({ help: m.nodeEnableSchedulingHelp, run: m.nodeEnableScheduling })),
   },
+  reimage: {
+    about: "replace a node with a fresh one once its tasks are released (Azure Batch reimage)",
+    load: async () => import("./node-reimage.ts").then((m) => ({ help: m.nodeReimageHelp, run: m.nodeReimage })),
+  },
   remove: {
     about: "remove named nodes from their pool, lowering its target (Azure Batch remove nodes)",
     load: async () => import("./node-remove.ts").then((m) => ({ help: m.nodeRemoveHelp, run: m.nodeRemove })),

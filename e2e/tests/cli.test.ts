@@ -224,6 +224,40 @@ describe("kubatch CLI", { skip }, () => {
     await custom.deleteNamespacedCustomObject({ ...api, plural: "pools", name: "rm" });
   });
 
+  test("node reimage: the node's running task is requeued, a fresh node pod replaces it and runs the task; disabled and idle, a node is Offline", { timeout: 240_000 }, async () => {
+    const api = { group: "kubatch.dev", version: "v1alpha1", namespace: ns.name };
+    await custom.createNamespacedCustomObject({ ...api, plural: "pools", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "ri" }, spec: { vmSize: "small", targetDedicatedNodes: 1 } } });
+    type P = { status?: { nodeCounts?: { idle?: number; offline?: number }; nodes?: { name: string; state: string }[] } };
+    const pool = async () => (await custom.getNamespacedCustomObject({ ...api, plural: "pools", name: "ri" })) as P;
+    const ready = await eventually("pool ri: 1 idle node", 120_000, async () => ((await pool()).status?.nodeCounts?.idle === 1 ? pool() : undefined));
+    const node = ready.status!.nodes![0]!.name;
+
+    assert.equal((await kubatch(["node", "disable-scheduling", node])).code, 0);
+    await eventually("the disabled idle node Offline", 30_000, async () => ((await pool()).status?.nodes?.[0]?.state === "Offline" ? true : undefined));
+    assert.equal((await pool()).status?.nodeCounts?.offline, 1);
+    assert.equal((await kubatch(["node", "enable-scheduling", node])).code, 0);
+
+    await custom.createNamespacedCustomObject({ ...api, plural: "jobs", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Job", metadata: { name: "rijob" }, spec: { poolInfo: { poolId: "ri" } } } });
+    await custom.createNamespacedCustomObject({ ...api, plural: "tasks", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Task", metadata: { name: "long-ri" }, spec: { jobName: "rijob", commandLine: "sleep 300" } } });
+    type T = { status?: { state?: string; nodeInfo?: { nodeId?: string }; executionInfo?: { requeueCount?: number } } };
+    const task = async () => (await custom.getNamespacedCustomObject({ ...api, plural: "tasks", name: "long-ri" })) as T;
+    await eventually("task long-ri running", 60_000, async () => ((await task()).status?.state === "Running" ? true : undefined));
+
+    const reimaged = await kubatch(["node", "reimage", node]);
+    assert.equal(reimaged.code, 0, show(reimaged));
+    assert.match(reimaged.stdout, new RegExp(`node ${node} \\(pool ri\\): reimaging \\(running tasks: Requeue\\)`));
+    const again = await eventually("task long-ri running on the fresh node", 120_000, async () => {
+      const t = await task();
+      return t.status?.state === "Running" && t.status.nodeInfo?.nodeId !== node ? t : undefined;
+    });
+    assert.equal(again.status?.executionInfo?.requeueCount, 1);
+    const after = await pool();
+    assert.deepEqual(after.status?.nodes?.map((n) => n.name), [again.status!.nodeInfo!.nodeId], "one node, the fresh one");
+    const bad = await kubatch(["node", "reimage", node, "--tasks", "soon"]);
+    assert.equal(bad.code, 2, show(bad));
+    await custom.deleteNamespacedCustomObject({ ...api, plural: "pools", name: "ri" });
+  });
+
   test("task terminate: a running task is stopped, a waiting one never runs, both complete as TaskEnded and stay; a completed one is refused; reactivate runs it again", { timeout: 180_000 }, async () => {
     await createJob("stopjob");
     const task = (name: string, spec: object) =>

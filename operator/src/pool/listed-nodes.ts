@@ -16,6 +16,8 @@ const rank: Record<NodeState, number> = {
   Starting: 1,
   WaitingForStartTask: 1,
   LeavingPool: 1,
+  Reimaging: 1,
+  Offline: 2,
   Running: 2,
   Idle: 3,
 };

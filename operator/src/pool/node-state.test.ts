@@ -6,13 +6,13 @@ import { nodeInfo } from "./node-state.ts";
 const t0 = new Date("2026-11-29T10:00:00Z");
 const t1 = new Date("2026-11-29T10:00:05Z");
 
-function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean; startTaskInfo?: string }): V1Pod {
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean; startTaskInfo?: string; annotations?: Record<string, string> }): V1Pod {
   return {
     metadata: {
       name: "pool-a-dedicated-x",
       labels: { "kubatch.dev/node-type": "dedicated" },
       deletionTimestamp: opts.deleting ? t1 : undefined,
-      annotations: opts.leaving || opts.startTaskInfo ? { ...(opts.leaving ? { "kubatch.dev/leaving": "true" } : {}), ...(opts.startTaskInfo ? { "kubatch.dev/start-task-info": opts.startTaskInfo } : {}) } : undefined,
+      annotations: opts.leaving || opts.startTaskInfo || opts.annotations ? { ...(opts.leaving ? { "kubatch.dev/leaving": "true" } : {}), ...(opts.startTaskInfo ? { "kubatch.dev/start-task-info": opts.startTaskInfo } : {}), ...opts.annotations } : undefined,
     },
     spec: { nodeName: opts.scheduled === false ? undefined : "n1", containers: [] },
     status: {
@@ -77,6 +77,11 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     "Ready lost in the second the agent started: starting": { pod: pod({ phase: "Running", agent: c("agent", running), readySince: t0 }), want: "Starting" },
     "a new node, not Ready since before its agent started": { pod: pod({ phase: "Running", init: [c("start-task", done(0))], agent: c("agent", { running: { startedAt: t1 } }), tasks: c("tasks", running), readySince: t0 }), want: "Starting" },
     "tasks container back from a restart, the pod not Ready again yet": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", { running: { startedAt: t2 } }, { restartCount: 1 }), readySince: t1 }), want: "Unusable" },
+    // Azure Batch's offline, reimaging and a removal.
+    "scheduling disabled, no task there: Offline": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/scheduling-disabled": "TaskCompletion" } }), want: "Offline" },
+    "scheduling disabled, a task still running: Running": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/scheduling-disabled": "TaskCompletion" } }), work: 1, want: "Running" },
+    "reimage asked: Reimaging, with or without tasks": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/reimage": "Requeue" } }), work: 1, want: "Reimaging" },
+    "removal asked: LeavingPool at once": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/remove": "TaskCompletion" } }), want: "LeavingPool" },
     // A start task without waitForSuccess: its agent's report on the pod; the node is Idle whatever it says.
     "start task without waitForSuccess failed: reported, node still Idle": {
       pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, startTaskInfo: JSON.stringify({ state: "Completed", exitCode: 5, retryCount: 1, result: "Failure", failureInfo: { category: "UserError", code: "FailureExitCode", message: "the start task exited with code 5: no mirror" } }) }),

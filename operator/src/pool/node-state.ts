@@ -2,7 +2,7 @@
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from "@kubernetes/client-node";
 import { startTaskInfoSchema, type NodeState, type PoolStatus, type StartTaskInfo } from "../../../api/pool.ts";
 import { failureExitCode, resourceFileDownloadFailed } from "../../../api/failure-codes.ts";
-import { leavingAnnotation, nodeTypeLabel, removalRequested, schedulingDisabled, startTaskInfoAnnotation } from "../../../api/labels.ts";
+import { leavingAnnotation, nodeTypeLabel, reimageRequested, removalRequested, schedulingDisabled, startTaskInfoAnnotation } from "../../../api/labels.ts";
 
 export type NodeInfo = NonNullable<PoolStatus["nodes"]>[number];
 
@@ -149,7 +149,9 @@ export function podTerminated(pod: V1Pod): boolean {
 }
 
 function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1ContainerStatus | undefined, main: Array<V1ContainerStatus | undefined>, work?: NodeWork): NodeState {
-  if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.[leavingAnnotation] === "true" || removalRequested(pod.metadata?.annotations)) return "LeavingPool";
+  const annotations = pod.metadata?.annotations;
+  if (reimageRequested(annotations) && !removalRequested(annotations)) return "Reimaging";
+  if (pod.metadata?.deletionTimestamp || annotations?.[leavingAnnotation] === "true" || removalRequested(annotations)) return "LeavingPool";
   if (podEnded(pod)) return "Unusable";
   if (!pod.spec?.nodeName) return "Creating";
   for (const c of [fetch, start]) {
@@ -163,7 +165,8 @@ function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1Contai
   if (agent?.state?.running && present.every((c) => c.state?.running)) {
     const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
     if (ready?.status !== "True") return lostReadiness(ready, agent) ? "Unusable" : "Starting";
-    return (work?.runningTasks ?? 0) > 0 ? "Running" : "Idle";
+    // Azure Batch's offline: scheduling disabled and no task left running there.
+    return (work?.runningTasks ?? 0) > 0 ? "Running" : schedulingDisabled(annotations) ? "Offline" : "Idle";
   }
   // A main container that ran and is not running now crashed (and waits to be restarted).
   if (present.some((c) => !c.state?.running && lastRun(c))) return "Unusable";

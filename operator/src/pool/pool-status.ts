@@ -28,6 +28,8 @@ const countKeys = {
   Running: "running",
   LeavingPool: "leavingPool",
   Unusable: "unusable",
+  Offline: "offline",
+  Reimaging: "reimaging",
 } as const;
 
 /** The larger count; absent when neither is known. */
@@ -45,7 +47,7 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     // Tasks run and succeeded only grow: a restarted operator counts only what its cache still holds.
     return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded) });
   });
-  const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, total: nodes.length };
+  const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, offline: 0, reimaging: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
   const staying = nodes.filter((n) => n.state !== "LeavingPool");
   const currentDedicated = staying.filter((n) => n.isDedicated).length;

@@ -19,7 +19,7 @@ import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { networkPolicyName, nodeNetworkPolicy } from "./network-policy.ts";
 import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
-import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
+import { nodeTypeLabel, poolFinalizer, poolLabel, reimageRequested, removalRequested, specHashAnnotation } from "../../../api/labels.ts";
 
 
 export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };
@@ -108,6 +108,14 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       if (pod.metadata?.deletionTimestamp) continue;
       const why = [pod.status?.reason, pod.status?.message].filter(Boolean).join(": ");
       deps.events.record(raw, "Warning", "NodeEnded", `node ${pod.metadata?.name} ended (phase ${pod.status?.phase}${why ? `, ${why}` : ""}); removed, the pool makes a new one`);
+      await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
+    }
+    // Azure Batch "reimage": once its tasks were released (its reimage disabled scheduling
+    // there), the node pod goes and the Deployment makes a fresh one.
+    for (const pod of ownedPods) {
+      if (pod.metadata?.deletionTimestamp || !reimageRequested(pod.metadata?.annotations) || removalRequested(pod.metadata?.annotations) || podTerminated(pod)) continue;
+      if (workOf(pod.metadata!.name!).runningTasks > 0) continue;
+      deps.events.record(raw, "Normal", "NodeReimaged", `node ${pod.metadata?.name} reimaged: its pod is replaced by a fresh one`);
       await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
     }
     const nodePods = ownedPods.filter((p) => !podTerminated(p));

@@ -1,0 +1,41 @@
+// `kubatch node reimage NODE [--tasks OPTION]`: Azure Batch's "reimage node" — the node pod
+// gets the annotation kubatch.dev/reimage; the operator schedules nothing more there, releases
+// its tasks as the option says, then replaces the pod with a fresh one (empty node root, the
+// start task runs again). The new node has a new name: a node pod's identity is its pod.
+import { CoreV1Api } from "@kubernetes/client-node";
+import { nodeDeallocationOptions, poolLabel, reimageAnnotation } from "../api/labels.ts";
+import { mergePatch } from "../kube/apply.ts";
+import { apiMessage, connect } from "./kube.ts";
+import { nodePod } from "./node-scheduling.ts";
+import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+
+export const nodeReimageHelp = `usage: kubatch node reimage NODE [--tasks requeue|terminate|taskcompletion|retaineddata] [options]
+
+Reimages node NODE (its pod), as Azure Batch's "reimage": no new task goes there; its running
+tasks (--tasks):
+  requeue         (default) are stopped and go back to the queue
+  terminate       are stopped and complete as failed (failureInfo.code TaskEnded)
+  taskcompletion  run to their end
+  retaineddata    as taskcompletion
+then the pod is replaced by a fresh one: an empty node root, the start task run again. The
+new node has another name (kubatch node list POOL shows it).
+${clusterOptionsHelp}`;
+
+const options: Record<string, string> = Object.fromEntries(nodeDeallocationOptions.map((o) => [o.toLowerCase(), o]));
+
+export async function nodeReimage(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, tasks: { type: "string" } } });
+  const [name] = positionalArgs(positionals, ["NODE"]) as [string];
+  const option = options[(values.tasks ?? "requeue").toLowerCase()];
+  if (!option) throw new UsageError(`--tasks: "${values.tasks}" is not one of requeue, terminate, taskcompletion, retaineddata`);
+  const cluster = connect(values);
+  const core = cluster.kc.makeApiClient(CoreV1Api);
+  const pod = await nodePod(cluster, core, name);
+  try {
+    await core.patchNamespacedPod({ name, namespace: cluster.namespace, body: { metadata: { annotations: { [reimageAnnotation]: option } } } }, mergePatch);
+  } catch (err) {
+    throw new CliError(`updating node "${name}": ${apiMessage(err)}`);
+  }
+  console.log(`node ${name} (pool ${pod.metadata!.labels![poolLabel]}): reimaging (running tasks: ${option}); a fresh node replaces it once its tasks are released`);
+  return 0;
+}
