@@ -187,6 +187,19 @@ export const poolStatusSchema = z
           totalTasksRun: count("Tasks that completed on the node."),
           totalTasksSucceeded: count("Tasks that completed on the node with result Success."),
           startTaskInfo: startTaskInfoSchema.optional().describe("The start task on this node."),
+          recentTasks: z
+            .array(
+              z.strictObject({
+                jobId: z.string().min(1).max(253).describe("The task's job."),
+                taskId: z.string().min(1).max(253).describe("The task's id."),
+                taskState: z.enum(["Active", "Preparing", "Running", "Completed"]).describe("Its state when it last changed here."),
+                exitCode: z.int().optional().describe("Its exit code, once completed."),
+                result: z.enum(["Success", "Failure"]).optional().describe("Success or Failure, once completed."),
+              }),
+            )
+            .max(5)
+            .optional()
+            .describe("The tasks whose state last changed on this node, newest first (at most 5; Azure Batch's recentTasks). Not collection items."),
           errors: z
             .array(
               z.strictObject({

@@ -63,7 +63,7 @@ describe("kubatch CLI", { skip }, () => {
     assert.match(version.stdout, /^kubatch \d+\.\d+\.\d+\n$/);
     const help = await run(kubatchBin, ["--help"], 30_000);
     assert.equal(help.code, 0, show(help));
-    for (const line of [/task\s+add, list, reactivate, output, file:/, /job\s+list, wait, status, stats, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list, disable-scheduling, enable-scheduling:/, /workitem\s+list, disable, enable, terminate:/]) assert.match(help.stdout, line);
+    for (const line of [/task\s+add, list, reactivate, terminate, output, file:/, /job\s+list, wait, status, stats, disable, enable, terminate:/, /pool\s+list, autoscale:/, /node\s+list, disable-scheduling, enable-scheduling, reimage, remove:/, /workitem\s+list, disable, enable, terminate:/]) assert.match(help.stdout, line);
 
     await createJob("listed");
     const jobs = await kubatch(["job", "list"]);

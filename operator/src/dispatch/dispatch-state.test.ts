@@ -505,3 +505,20 @@ test("a task for dedicated nodes only (a job manager with allowLowPriorityNode f
     });
   }
 });
+
+test("a node's recent tasks: each task once, newest first, at most 5; not collection items; gone with the node", () => {
+  const state = new DispatchState();
+  const base = { namespace: "ns", jobKey: "ns/j", resourceVersion: "1", created: "", requiredSlots: 1, requeueCount: 0 } as const;
+  const task = (name: string, s: Partial<TaskEntry>) => state.upsertTask({ ...base, key: `ns/${name}`, name, id: name, completed: s.state === "Completed", state: "Active", ...s });
+  task("t0", { node: "n1" });
+  assert.deepEqual(state.recentTasksOnNode("ns/n1"), [], "assigned, not started: no change of state there yet");
+  task("t0", { node: "n1", state: "Running" });
+  task("t0", { node: "n1", state: "Completed", exitCode: 3, result: "Failure" });
+  assert.deepEqual(state.recentTasksOnNode("ns/n1"), [{ jobId: "j", taskId: "t0", taskState: "Completed", exitCode: 3, result: "Failure" }]);
+  for (let i = 1; i <= 5; i++) task(`t${i}`, { node: "n1", state: "Running" });
+  assert.deepEqual(state.recentTasksOnNode("ns/n1").map((r) => `${r.taskId} ${r.taskState}`), ["t5 Running", "t4 Running", "t3 Running", "t2 Running", "t1 Running"]);
+  task("c-0", { node: "n1", state: "Running", chunk: { collection: "c", collectionUid: "u", start: 0, count: 10, done: 0, succeeded: 0 } as TaskEntry["chunk"] });
+  assert.equal(state.recentTasksOnNode("ns/n1")[0]!.taskId, "t5", "a chunk is not a task");
+  state.deleteNode("ns/n1");
+  assert.deepEqual(state.recentTasksOnNode("ns/n1"), []);
+});

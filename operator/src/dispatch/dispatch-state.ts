@@ -7,10 +7,16 @@ import { collectionItemIndex } from "../../../api/task-collection.ts";
 import { findCycles } from "./dependency-cycles.ts";
 import { IntegerTaskIds } from "./integer-task-ids.ts";
 import type { SchedulingDisableOption } from "../../../api/labels.ts";
+import type { PoolStatus } from "../../../api/pool.ts";
 
 // What the scheduler knows, kept up to date from the informers, and the plan it makes (pure,
 // no I/O). Slots are counted from assignments (the node label) of tasks that have not
 // completed, including assignments this process has written but not yet seen come back.
+
+/** A node's recent task, as its status lists it (Azure Batch's TaskInformation). */
+export type RecentTask = NonNullable<NonNullable<PoolStatus["nodes"]>[number]["recentTasks"]>[number];
+/** How many a node's status lists. */
+export const recentTasksMax = 5;
 
 export type TaskEntry = {
   key: string;
@@ -217,6 +223,8 @@ export class DispatchState {
   private readonly inFlightByJob = new Map<string, Set<string>>();
   /** Container tasks not completed, per job: never pending here, but part of the dependency graph. */
   private readonly podTasksByJob = new Map<string, Set<string>>();
+  /** Per node (`namespace/name`): the tasks whose state last changed there, newest first (noteRecent). */
+  private readonly recentByNode = new Map<string, RecentTask[]>();
   /** Per node (`namespace/name`): the tasks and items seen completing there (countRun). */
   private readonly ranByNode = new Map<string, { run: number; succeeded: number }>();
   /** Completed tasks whose exit conditions ask for a job action not yet applied. */
@@ -264,6 +272,7 @@ export class DispatchState {
     }
     if (inFlight(entry)) byKey(this.inFlightByJob, entry.jobKey).add(entry.key);
     this.countRun(old, entry);
+    this.noteRecent(old, entry);
     if (entry.runsInPod && !entry.completed) byKey(this.podTasksByJob, entry.jobKey).add(entry.key);
     if (entry.completed || entry.runsInPod) return;
     if (entry.node) byKey(this.assignedByNode, `${entry.namespace}/${entry.node}`).add(entry.key);
@@ -428,6 +437,22 @@ export class DispatchState {
     this.ranByNode.set(key, { run: was.run + ran, succeeded: was.succeeded + succeeded });
   }
 
+  private noteRecent(old: TaskEntry | undefined, t: TaskEntry): void {
+    const node = t.node ?? t.reportedNode;
+    if (t.chunk || !node || (old?.state === t.state && old?.node === t.node) || t.state === "Active") return;
+    const key = `${t.namespace}/${node}`;
+    const taskId = t.id ?? t.name;
+    const jobId = t.jobKey.slice(t.namespace.length + 1);
+    const entry: RecentTask = { jobId, taskId, taskState: t.state, ...(t.completed && t.exitCode !== undefined ? { exitCode: t.exitCode } : {}), ...(t.completed && t.result ? { result: t.result } : {}) };
+    const list = (this.recentByNode.get(key) ?? []).filter((r) => r.jobId !== jobId || r.taskId !== taskId);
+    this.recentByNode.set(key, [entry, ...list].slice(0, recentTasksMax));
+  }
+
+  /** The tasks whose state last changed on a node (`namespace/name`) since this operator started, newest first. */
+  recentTasksOnNode(nodeKey: string): readonly RecentTask[] {
+    return this.recentByNode.get(nodeKey) ?? [];
+  }
+
   /** Tasks (and collection items) that completed on a node (`namespace/name`) since this operator started, and how many of them succeeded. */
   tasksRunOnNode(nodeKey: string): { run: number; succeeded: number } {
     return this.ranByNode.get(nodeKey) ?? { run: 0, succeeded: 0 };
@@ -525,6 +550,7 @@ export class DispatchState {
   deleteNode(key: string): void {
     this.nodes.delete(key);
     this.ranByNode.delete(key);
+    this.recentByNode.delete(key);
   }
 
   upsertPool(pool: PoolEntry): void {

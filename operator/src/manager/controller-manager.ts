@@ -256,7 +256,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
       workOf: (namespace, pod) => {
         const on = state.tasksOnNode(`${namespace}/${pod}`);
         const ran = state.tasksRunOnNode(`${namespace}/${pod}`);
-        return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0), totalTasksRun: ran.run, totalTasksSucceeded: ran.succeeded };
+        return { runningTasks: on.length, runningTaskSlots: on.reduce((n, t) => n + t.requiredSlots, 0), totalTasksRun: ran.run, totalTasksSucceeded: ran.succeeded, recentTasks: state.recentTasksOnNode(`${namespace}/${pod}`) };
       },
       onStatus: (pool, status) => {
         for (const [stateName, count] of Object.entries(status.nodeCounts ?? {})) {

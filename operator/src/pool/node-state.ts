@@ -56,7 +56,7 @@ function toIso(d: Date | string | undefined): string | undefined {
   return typeof d === "string" ? d : d.toISOString();
 }
 
-export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number; totalTasksSucceeded?: number };
+export type NodeWork = { runningTasks: number; runningTaskSlots: number; totalTasksRun?: number; totalTasksSucceeded?: number; recentTasks?: Readonly<NonNullable<NodeInfo["recentTasks"]>> };
 
 /** The kubelet's waiting reasons that no retry by itself mends, by the error code a node shows. */
 const waitingProblems: Record<string, string> = {
@@ -112,6 +112,7 @@ export function nodeInfo(pod: V1Pod, work: NodeWork = { runningTasks: 0, running
     runningTaskSlots: work.runningTaskSlots,
     totalTasksRun: work.totalTasksRun,
     totalTasksSucceeded: work.totalTasksSucceeded,
+    ...(work.recentTasks?.length ? { recentTasks: [...work.recentTasks] } : {}),
     startTaskInfo: startTaskInfo(start) ?? reportedStartTaskInfo(pod),
   };
   info.state = state(pod, fetch, start, [agent, tasks], work);

@@ -45,7 +45,9 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     const work = obs.work?.get(name);
     const was = before.get(name);
     // Tasks run and succeeded only grow: a restarted operator counts only what its cache still holds.
-    return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded) });
+    // So do its recent tasks: a restarted operator keeps the listed ones until a task changes there.
+    const recentTasks = work?.recentTasks?.length ? work.recentTasks : was?.recentTasks;
+    return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded), recentTasks });
   });
   const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, offline: 0, reimaging: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
