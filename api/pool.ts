@@ -130,6 +130,7 @@ export const nodeStates = [
   "Unusable",
   "Offline",
   "Reimaging",
+  "Preempted",
 ] as const;
 
 const count = (description: string) => z.int().min(0).optional().describe(description);
@@ -171,6 +172,7 @@ export const poolStatusSchema = z
         unusable: count("Nodes that cannot run tasks."),
         offline: count("Nodes whose scheduling is disabled, running no task."),
         reimaging: count("Nodes being reimaged (replaced by a fresh node pod)."),
+        preempted: count("Low-priority nodes taken away (their pod disrupted: preempted, evicted, its node shut down)."),
         total: count("All nodes."),
       })
       .optional()

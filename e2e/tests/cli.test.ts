@@ -227,7 +227,7 @@ describe("kubatch CLI", { skip }, () => {
   test("node reimage: the node's running task is requeued, a fresh node pod replaces it and runs the task; disabled and idle, a node is Offline", { timeout: 240_000 }, async () => {
     const api = { group: "kubatch.dev", version: "v1alpha1", namespace: ns.name };
     await custom.createNamespacedCustomObject({ ...api, plural: "pools", body: { apiVersion: "kubatch.dev/v1alpha1", kind: "Pool", metadata: { name: "ri" }, spec: { vmSize: "small", targetDedicatedNodes: 1 } } });
-    type P = { status?: { nodeCounts?: { idle?: number; offline?: number }; nodes?: { name: string; state: string }[] } };
+    type P = { status?: { nodeCounts?: { idle?: number; offline?: number }; nodes?: { name: string; state: string; recentTasks?: { jobId: string; taskId: string; taskState: string }[] }[] } };
     const pool = async () => (await custom.getNamespacedCustomObject({ ...api, plural: "pools", name: "ri" })) as P;
     const ready = await eventually("pool ri: 1 idle node", 120_000, async () => ((await pool()).status?.nodeCounts?.idle === 1 ? pool() : undefined));
     const node = ready.status!.nodes![0]!.name;
@@ -251,8 +251,13 @@ describe("kubatch CLI", { skip }, () => {
       return t.status?.state === "Running" && t.status.nodeInfo?.nodeId !== node ? t : undefined;
     });
     assert.equal(again.status?.executionInfo?.requeueCount, 1);
-    const after = await pool();
-    assert.deepEqual(after.status?.nodes?.map((n) => n.name), [again.status!.nodeInfo!.nodeId], "one node, the fresh one");
+    const fresh = again.status!.nodeInfo!.nodeId!;
+    const after = await eventually("the fresh node lists the task among its recent tasks", 30_000, async () => {
+      const p = await pool();
+      return p.status?.nodes?.[0]?.recentTasks?.[0]?.taskId === "long-ri" ? p : undefined;
+    });
+    assert.deepEqual(after.status?.nodes?.map((n) => n.name), [fresh], "one node, the fresh one");
+    assert.deepEqual(after.status!.nodes![0]!.recentTasks![0], { jobId: "rijob", taskId: "long-ri", taskState: "Running" });
     const bad = await kubatch(["node", "reimage", node, "--tasks", "soon"]);
     assert.equal(bad.code, 2, show(bad));
     await custom.deleteNamespacedCustomObject({ ...api, plural: "pools", name: "ri" });

@@ -117,7 +117,7 @@ export class Autoscaler {
       $SucceededTasks: done.succeeded,
       $FailedTasks: done.failed,
       $SampleNodeCount: status?.nodeCounts?.total ?? 0,
-      $PreemptedNodeCount: 0,
+      $PreemptedNodeCount: status?.nodeCounts?.preempted ?? 0,
     };
   }
 

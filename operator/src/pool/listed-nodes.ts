@@ -12,6 +12,7 @@ export const listedNodesMax = 100;
 const rank: Record<NodeState, number> = {
   StartTaskFailed: 0,
   Unusable: 0,
+  Preempted: 0,
   Creating: 1,
   Starting: 1,
   WaitingForStartTask: 1,

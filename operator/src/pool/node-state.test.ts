@@ -6,11 +6,11 @@ import { nodeInfo } from "./node-state.ts";
 const t0 = new Date("2026-11-29T10:00:00Z");
 const t1 = new Date("2026-11-29T10:00:05Z");
 
-function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean; startTaskInfo?: string; annotations?: Record<string, string> }): V1Pod {
+function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1ContainerStatus; tasks?: V1ContainerStatus; ready?: boolean; readySince?: Date; phase?: string; deleting?: boolean; leaving?: boolean; startTaskInfo?: string; annotations?: Record<string, string>; lowPriority?: boolean; disrupted?: string }): V1Pod {
   return {
     metadata: {
       name: "pool-a-dedicated-x",
-      labels: { "kubatch.dev/node-type": "dedicated" },
+      labels: { "kubatch.dev/node-type": opts.lowPriority ? "lowpriority" : "dedicated" },
       deletionTimestamp: opts.deleting ? t1 : undefined,
       annotations: opts.leaving || opts.startTaskInfo || opts.annotations ? { ...(opts.leaving ? { "kubatch.dev/leaving": "true" } : {}), ...(opts.startTaskInfo ? { "kubatch.dev/start-task-info": opts.startTaskInfo } : {}), ...opts.annotations } : undefined,
     },
@@ -19,7 +19,7 @@ function pod(opts: { scheduled?: boolean; init?: V1ContainerStatus[]; agent?: V1
       phase: opts.phase ?? "Pending",
       initContainerStatuses: opts.init,
       containerStatuses: opts.agent || opts.tasks ? [opts.agent, opts.tasks].filter((x): x is V1ContainerStatus => x !== undefined) : undefined,
-      conditions: [{ type: "Ready", status: opts.ready ? "True" : "False", lastTransitionTime: opts.readySince }],
+      conditions: [{ type: "Ready", status: opts.ready ? "True" : "False", lastTransitionTime: opts.readySince }, ...(opts.disrupted ? [{ type: "DisruptionTarget", status: "True", reason: opts.disrupted }] : [])],
     },
   };
 }
@@ -82,6 +82,11 @@ test("nodeInfo maps a node pod to its Azure Batch node state", async (t) => {
     "scheduling disabled, a task still running: Running": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/scheduling-disabled": "TaskCompletion" } }), work: 1, want: "Running" },
     "reimage asked: Reimaging, with or without tasks": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/reimage": "Requeue" } }), work: 1, want: "Reimaging" },
     "removal asked: LeavingPool at once": { pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, annotations: { "kubatch.dev/remove": "TaskCompletion" } }), want: "LeavingPool" },
+    // A low-priority node taken away is Azure Batch's preempted node; a dedicated one leaves or is lost.
+    "low-priority, preempted by the scheduler": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, lowPriority: true, deleting: true, disrupted: "PreemptionByScheduler" }), want: "Preempted" },
+    "low-priority, its node shut down (pod failed)": { pod: pod({ phase: "Failed", lowPriority: true }), want: "Preempted" },
+    "low-priority, running": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, lowPriority: true }), want: "Idle" },
+    "dedicated, evicted: leaving": { pod: pod({ phase: "Running", agent: c("agent", running), ready: true, deleting: true, disrupted: "EvictionByEvictionAPI" }), want: "LeavingPool" },
     // A start task without waitForSuccess: its agent's report on the pod; the node is Idle whatever it says.
     "start task without waitForSuccess failed: reported, node still Idle": {
       pod: pod({ phase: "Running", agent: c("agent", running), tasks: c("tasks", running), ready: true, startTaskInfo: JSON.stringify({ state: "Completed", exitCode: 5, retryCount: 1, result: "Failure", failureInfo: { category: "UserError", code: "FailureExitCode", message: "the start task exited with code 5: no mirror" } }) }),

@@ -151,6 +151,7 @@ export function podTerminated(pod: V1Pod): boolean {
 
 function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1ContainerStatus | undefined, main: Array<V1ContainerStatus | undefined>, work?: NodeWork): NodeState {
   const annotations = pod.metadata?.annotations;
+  if (preempted(pod)) return "Preempted";
   if (reimageRequested(annotations) && !removalRequested(annotations)) return "Reimaging";
   if (pod.metadata?.deletionTimestamp || annotations?.[leavingAnnotation] === "true" || removalRequested(annotations)) return "LeavingPool";
   if (podEnded(pod)) return "Unusable";
@@ -172,6 +173,17 @@ function state(pod: V1Pod, fetch: V1ContainerStatus | undefined, start: V1Contai
   // A main container that ran and is not running now crashed (and waits to be restarted).
   if (present.some((c) => !c.state?.running && lastRun(c))) return "Unusable";
   return "Starting";
+}
+
+/**
+ * A low-priority node taken away, as Azure Batch's preempted Spot node: its pod disrupted (the
+ * DisruptionTarget condition: preempted by the scheduler, evicted, its node shutting down or
+ * tainted away) or ended with its node. Its tasks are requeued when the pod goes, as any lost
+ * node's. A dedicated node disrupted so is LeavingPool or Unusable instead.
+ */
+function preempted(pod: V1Pod): boolean {
+  if (pod.metadata?.labels?.[nodeTypeLabel] !== "lowpriority") return false;
+  return pod.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True") === true || podEnded(pod);
 }
 
 /**

@@ -30,6 +30,7 @@ const countKeys = {
   Unusable: "unusable",
   Offline: "offline",
   Reimaging: "reimaging",
+  Preempted: "preempted",
 } as const;
 
 /** The larger count; absent when neither is known. */
@@ -49,7 +50,7 @@ export function poolStatus(obs: PoolObservation): PoolStatus {
     const recentTasks = work?.recentTasks?.length ? work.recentTasks : was?.recentTasks;
     return nodeInfo(pod, work && { ...work, totalTasksRun: atLeast(work.totalTasksRun, was?.totalTasksRun), totalTasksSucceeded: atLeast(work.totalTasksSucceeded, was?.totalTasksSucceeded), recentTasks });
   });
-  const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, offline: 0, reimaging: 0, total: nodes.length };
+  const counts = { creating: 0, starting: 0, waitingForStartTask: 0, startTaskFailed: 0, idle: 0, running: 0, leavingPool: 0, unusable: 0, offline: 0, reimaging: 0, preempted: 0, total: nodes.length };
   for (const n of nodes) counts[countKeys[n.state]]++;
   const staying = nodes.filter((n) => n.state !== "LeavingPool");
   const currentDedicated = staying.filter((n) => n.isDedicated).length;
