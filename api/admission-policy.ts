@@ -44,6 +44,11 @@ const q = (s: string) => `'${s}'`;
 /** `[value]` when the map holds the key, else `[]`: an absent key and an empty value stay apart. */
 const entry = (obj: string, map: "labels" | "annotations", key: string) =>
   `has(${obj}.metadata.${map}) && ${q(key)} in ${obj}.metadata.${map} ? [${obj}.metadata.${map}[${q(key)}]] : []`;
+const user = "request.userInfo.username";
+/** The token is bound to a pod: its name is in the pod-name claim. */
+const hasPod = `has(request.userInfo.extra) && ${q(podNameExtra)} in request.userInfo.extra && size(request.userInfo.extra[${q(podNameExtra)}]) > 0`;
+/** The name of the pod the token is bound to, or ''. */
+const podOfToken = { name: "pod", expression: `${hasPod} ? request.userInfo.extra[${q(podNameExtra)}][0] : ''` };
 const holdsAssign = `authorizer.group(${q(GROUP)}).resource('tasks').namespace(request.namespace).check(${q(assignVerb)}).allowed()`;
 
 const onlyTheOperator = (field: string) =>
@@ -84,8 +89,6 @@ function assignmentPolicy(): AdmissionObject {
 }
 
 function nodeStatusPolicy(): AdmissionObject {
-  const user = "request.userInfo.username";
-  const hasPod = `has(request.userInfo.extra) && ${q(podNameExtra)} in request.userInfo.extra && size(request.userInfo.extra[${q(podNameExtra)}]) > 0`;
   return {
     apiVersion,
     kind: "ValidatingAdmissionPolicy",
@@ -101,7 +104,7 @@ function nodeStatusPolicy(): AdmissionObject {
       ],
       // Lazily evaluated: the authorizer is asked only on a write that would be refused.
       variables: [
-        { name: "pod", expression: `${hasPod} ? request.userInfo.extra[${q(podNameExtra)}][0] : ''` },
+        podOfToken,
         // The stored object's: a status write cannot change labels.
         { name: "node", expression: `has(oldObject.metadata.labels) && ${q(nodeLabel)} in oldObject.metadata.labels ? oldObject.metadata.labels[${q(nodeLabel)}] : ''` },
         { name: "operator", expression: holdsAssign },
@@ -129,8 +132,6 @@ function nodeStatusPolicy(): AdmissionObject {
  * own pod — the one its token is bound to — and only the start-task-info annotation of it.
  */
 function nodePodPolicy(): AdmissionObject {
-  const user = "request.userInfo.username";
-  const hasPod = `has(request.userInfo.extra) && ${q(podNameExtra)} in request.userInfo.extra && size(request.userInfo.extra[${q(podNameExtra)}]) > 0`;
   const key = q(startTaskInfoAnnotation);
   const annotations = (obj: string) => `has(${obj}.metadata.annotations) ? ${obj}.metadata.annotations : {}`;
   const same = (field: string) => `(has(object.metadata.${field}) ? object.metadata.${field} : []) == (has(oldObject.metadata.${field}) ? oldObject.metadata.${field} : [])`;
@@ -143,7 +144,7 @@ function nodePodPolicy(): AdmissionObject {
       matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods"] }] },
       matchConditions: [{ name: "node-agent", expression: `${user}.startsWith('system:serviceaccount:') && ${user}.endsWith(${q(`:${nodeServiceAccount}`)})` }],
       variables: [
-        { name: "pod", expression: `${hasPod} ? request.userInfo.extra[${q(podNameExtra)}][0] : ''` },
+        podOfToken,
         { name: "annotations", expression: annotations("object") },
         { name: "oldAnnotations", expression: annotations("oldObject") },
       ],

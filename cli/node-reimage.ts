@@ -2,12 +2,10 @@
 // gets the annotation kubatch.dev/reimage; the operator schedules nothing more there, releases
 // its tasks as the option says, then replaces the pod with a fresh one (empty node root, the
 // start task runs again). The new node has a new name: a node pod's identity is its pod.
-import { CoreV1Api } from "@kubernetes/client-node";
 import { nodeDeallocationOptions, poolLabel, reimageAnnotation } from "../api/labels.ts";
-import { mergePatch } from "../kube/apply.ts";
-import { apiMessage, connect } from "./kube.ts";
-import { nodePod } from "./node-scheduling.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { connect } from "./kube.ts";
+import { annotateNode } from "./node-scheduling.ts";
+import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
 
 export const nodeReimageHelp = `usage: kubatch node reimage NODE [--tasks requeue|terminate|taskcompletion|retaineddata] [options]
 
@@ -28,14 +26,7 @@ export async function nodeReimage(argv: string[]): Promise<number> {
   const [name] = positionalArgs(positionals, ["NODE"]) as [string];
   const option = options[(values.tasks ?? "requeue").toLowerCase()];
   if (!option) throw new UsageError(`--tasks: "${values.tasks}" is not one of requeue, terminate, taskcompletion, retaineddata`);
-  const cluster = connect(values);
-  const core = cluster.kc.makeApiClient(CoreV1Api);
-  const pod = await nodePod(cluster, core, name);
-  try {
-    await core.patchNamespacedPod({ name, namespace: cluster.namespace, body: { metadata: { annotations: { [reimageAnnotation]: option } } } }, mergePatch);
-  } catch (err) {
-    throw new CliError(`updating node "${name}": ${apiMessage(err)}`);
-  }
+  const pod = await annotateNode(connect(values), name, { [reimageAnnotation]: option });
   console.log(`node ${name} (pool ${pod.metadata!.labels![poolLabel]}): reimaging (running tasks: ${option}); a fresh node replaces it once its tasks are released`);
   return 0;
 }

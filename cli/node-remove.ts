@@ -7,7 +7,7 @@ import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import { nodeDeallocationOptions, nodeTypeLabel, poolLabel, removeNodeAnnotation } from "../api/labels.ts";
 import { mergePatch } from "../kube/apply.ts";
 import { apiMessage, connect, getPool, poolsResource, statusCode, type Cluster } from "./kube.ts";
-import { nodePod } from "./node-scheduling.ts";
+import { annotateNode, nodePod } from "./node-scheduling.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, UsageError } from "./usage.ts";
 
 export const nodeRemoveHelp = `usage: kubatch node remove NODE... [--deallocation requeue|terminate|taskcompletion|retaineddata] [options]
@@ -44,13 +44,7 @@ export async function nodeRemove(argv: string[]): Promise<number> {
   const deallocation = option ?? pool.spec?.nodeDeallocationOption ?? "Requeue";
   // Idempotent: a node already being removed is not counted again.
   const fresh = pods.filter((p) => p.metadata?.annotations?.[removeNodeAnnotation] === undefined && !p.metadata?.deletionTimestamp);
-  for (const p of fresh) {
-    try {
-      await core.patchNamespacedPod({ name: p.metadata!.name!, namespace: cluster.namespace, body: { metadata: { annotations: { [removeNodeAnnotation]: deallocation } } } }, mergePatch);
-    } catch (err) {
-      throw new CliError(`updating node "${p.metadata!.name}": ${apiMessage(err)}`);
-    }
-  }
+  for (const p of fresh) await annotateNode(cluster, p.metadata!.name!, { [removeNodeAnnotation]: deallocation }, p);
   const lowPriority = fresh.filter((p) => p.metadata?.labels?.[nodeTypeLabel] === "lowpriority").length;
   const dedicated = fresh.length - lowPriority;
   const [from, to] = await lowerTargets(cluster, poolName, dedicated, lowPriority);

@@ -38,14 +38,20 @@ export async function nodePod(cluster: Cluster, core: CoreV1Api, name: string): 
   return pod;
 }
 
-async function annotate(cluster: Cluster, name: string, value: string | null): Promise<string> {
+/** Sets (null: removes) annotations of a node pod (`kubatch node disable-scheduling|reimage|remove`); returns the pod as it was read. */
+export async function annotateNode(cluster: Cluster, name: string, annotations: Record<string, string | null>, pod?: V1Pod): Promise<V1Pod> {
   const core = cluster.kc.makeApiClient(CoreV1Api);
-  const pod = await nodePod(cluster, core, name);
+  const read = pod ?? (await nodePod(cluster, core, name));
   try {
-    await core.patchNamespacedPod({ name, namespace: cluster.namespace, body: { metadata: { annotations: { [schedulingDisabledAnnotation]: value } } } }, mergePatch);
+    await core.patchNamespacedPod({ name, namespace: cluster.namespace, body: { metadata: { annotations } } }, mergePatch);
   } catch (err) {
     throw new CliError(`updating node "${name}": ${apiMessage(err)}`);
   }
+  return read;
+}
+
+async function annotate(cluster: Cluster, name: string, value: string | null): Promise<string> {
+  const pod = await annotateNode(cluster, name, { [schedulingDisabledAnnotation]: value });
   return pod.metadata!.labels![poolLabel]!;
 }
 
