@@ -27,10 +27,11 @@ export function poolController(deps: PoolReconcilerDeps & { state: DispatchState
       // Changed or deleted by someone else: applied again.
       networkPolicies: (_kind, policy) => add(poolKeyOfLabel(policy)),
       nodePods: (_kind, pod) => add(poolKeyOfLabel(pod)),
-      // Node states count running tasks: an assignment or a completion changes them.
+      // Node states count running tasks: an assignment or a completion changes them; a node's
+      // recentTasks list every change of state there.
       tasks: (_kind, { entry, before }) => {
         const poolKey = state.jobs.get(entry.jobKey)?.poolKey;
-        if (poolKey && (before?.node !== entry.node || before?.completed !== entry.completed)) queue.addAfter(poolKey, poolStatusDelayMs);
+        if (poolKey && (before?.node !== entry.node || before?.completed !== entry.completed || (!entry.chunk && entry.node && before?.state !== entry.state))) queue.addAfter(poolKey, poolStatusDelayMs);
       },
     },
   };
