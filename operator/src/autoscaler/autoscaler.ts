@@ -18,7 +18,7 @@ import { SampleHistory } from "./sample-history.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
 import type { V1Pod } from "@kubernetes/client-node";
 import { poolLabel } from "../../../api/labels.ts";
-import { NodeUsageSampler } from "./node-usage.ts";
+import { NodeUsageSampler, nodeUsageVariables } from "./node-usage.ts";
 
 export const minEvaluationIntervalMs = 5_000;
 /** A result whose status write failed is evaluated and written again this soon, not an interval later. */
@@ -83,7 +83,9 @@ export class Autoscaler {
         if (now - history.lastSampleAt >= this.deps.samplePeriodMs) {
           const name = pool.metadata!.name!;
           const pods = this.deps.nodePods.list(pool.metadata!.namespace).filter((p) => p.metadata?.labels?.[poolLabel] === name);
-          history.record(now, { ...this.sample(key, pool.status), ...(await this.usage.sample(key, pods)) });
+          const usage = await this.usage.sample(key, pods);
+          history.record(now, { ...this.sample(key, pool.status), ...usage });
+          for (const [variable, value] of Object.entries(usage)) this.deps.metrics.poolNodeSample.set({ namespace: pool.metadata!.namespace!, pool: name, variable: variable.slice(1) }, value);
         }
         const next = this.nextEvaluation.get(key);
         const formula = spec.autoScaleFormula;
@@ -101,7 +103,14 @@ export class Autoscaler {
           this.nextEvaluation.set(key, { due: now + (written ? interval : writeRetryMs), formula, interval: intervalText });
         }
       }
-      for (const key of this.history.keys()) if (!seen.has(key)) (this.history.delete(key), this.nextEvaluation.delete(key), this.usage.forget(key));
+      for (const key of this.history.keys()) {
+        if (seen.has(key)) continue;
+        this.history.delete(key);
+        this.nextEvaluation.delete(key);
+        this.usage.forget(key);
+        const [namespace, pool] = key.split("/") as [string, string];
+        for (const variable of nodeUsageVariables) this.deps.metrics.poolNodeSample.remove({ namespace, pool, variable: variable.slice(1) });
+      }
     } finally {
       this.busy = false;
     }

@@ -83,8 +83,9 @@ test("the autoscaler samples its nodes' /usage each sample period: the CPU formu
   const api = fakeApi({});
   const state = new DispatchState();
   state.upsertPool({ key: "ns/p", slotsPerNode: 1, fill: "Spread" });
+  const metrics = makeMetrics();
   const autoscaler = new Autoscaler({
-    pools: cache(pools), nodePods: cache(pods), nodeUsage: new NodeUsageSampler({ now: clock.now }), state, writer: api.writer, events: api.recorder, metrics: makeMetrics(),
+    pools: cache(pools), nodePods: cache(pods), nodeUsage: new NodeUsageSampler({ now: clock.now }), state, writer: api.writer, events: api.recorder, metrics,
     takeCompletions: () => ({ succeeded: 0, failed: 0 }), samplePeriodMs: 30_000, log: () => undefined, now: clock.now,
   });
   const results = () => (api.writes.at(-1)!.body as { status: { autoScaleRun: { results?: string; error?: { code: string } | null } } }).status.autoScaleRun;
@@ -98,4 +99,8 @@ test("the autoscaler samples its nodes' /usage each sample period: the CPU formu
   await autoscaler.tick();
   assert.equal(results().error, null);
   assert.match(results().results ?? "", /\$TargetDedicatedNodes=4;.*\$cpu=\[70\];\$mem=\[1500000000\]/);
+  // The same samples on the operator's /metrics.
+  const exposed = await metrics.registry.metrics();
+  assert.match(exposed, /kubatch_pool_node_sample\{namespace="ns",pool="p",variable="CPUPercent"\} 70\n/);
+  assert.match(exposed, /kubatch_pool_node_sample\{namespace="ns",pool="p",variable="MemoryBytes"\} 1500000000\n/);
 });

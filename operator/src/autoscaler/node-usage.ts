@@ -14,6 +14,8 @@ export const usageTimeoutMs = 2_000;
 export const usageConcurrency = 32;
 
 export type Reading = { at: number; usage: NodeUsage };
+/** The variables a node usage sample holds. */
+export const nodeUsageVariables = ["$CPUPercent", "$MemoryBytes", "$DiskBytes", "$DiskReadBytes", "$DiskWriteBytes", "$DiskReadOps", "$DiskWriteOps", "$NetworkInBytes", "$NetworkOutBytes"] as const satisfies readonly SampledVariable[];
 export type NodeUsageSample = Partial<Record<SampledVariable, number>>;
 
 /** Where a node pod's agent answers /usage: its IP and the agent's `health` port; undefined until it has an IP. */

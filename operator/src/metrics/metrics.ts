@@ -40,6 +40,12 @@ export function makeMetrics() {
     jobs: new Gauge({ name: "kubatch_jobs", help: "Jobs in each state (Active, Disabled, Terminating, Completed, …), per namespace.", labelNames: ["namespace", "state"], ...reg }),
     poolNodes: new Gauge({ name: "kubatch_pool_nodes", help: "Nodes of each pool by state.", labelNames: ["namespace", "pool", "state"], ...reg }),
     poolPendingTasks: new Gauge({ name: "kubatch_pool_pending_tasks", help: "Tasks waiting for a node, per pool.", labelNames: ["namespace", "pool"], ...reg }),
+    poolNodeSample: new Gauge({
+      name: "kubatch_pool_node_sample",
+      help: "The last autoscale sample of each node metric per autoscale pool, the mean over its nodes that answered (variable: CPUPercent, MemoryBytes, DiskBytes, NetworkInBytes, …).",
+      labelNames: ["namespace", "pool", "variable"],
+      ...reg,
+    }),
     autoscaleEvaluations: new Counter({ name: "kubatch_autoscale_evaluations_total", help: "Autoscale formula evaluations, by result.", labelNames: ["result"], ...reg }),
     leader: new Gauge({ name: "kubatch_leader_election_is_leader", help: "1 while this replica leads.", ...reg }),
   };
