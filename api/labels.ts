@@ -42,12 +42,12 @@ export const schedulingDisableOptions = ["Requeue", "Terminate", "TaskCompletion
 export type SchedulingDisableOption = (typeof schedulingDisableOptions)[number];
 /** The option a node pod's annotation names, if its scheduling is disabled (an unknown value reads as TaskCompletion: nothing is stopped). */
 export function schedulingDisabled(annotations: Record<string, string> | undefined): SchedulingDisableOption | undefined {
+  // A node to be removed or reimaged takes no new task either; its running ones go as that
+  // says, whatever an earlier disable-scheduling said (the later, stronger request).
+  const leaving = removalRequested(annotations) ?? reimageRequested(annotations);
+  if (leaving !== undefined) return leaving === "RetainedData" ? "TaskCompletion" : leaving;
   const v = annotations?.[schedulingDisabledAnnotation];
-  // A node to be removed or reimaged takes no new task either; its running ones go as that says.
-  if (v === undefined) {
-    const removal = removalRequested(annotations) ?? reimageRequested(annotations);
-    return removal === undefined ? undefined : removal === "RetainedData" ? "TaskCompletion" : removal;
-  }
+  if (v === undefined) return undefined;
   return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
 }
 /**
@@ -70,6 +70,8 @@ export const startTaskInfoAnnotation = "kubatch.dev/start-task-info";
  * ended (Terminate) or done (TaskCompletion, RetainedData); no new task goes there meanwhile.
  */
 export const removeNodeAnnotation = "kubatch.dev/remove";
+/** Set by `kubatch node remove` once the pool's target came down for the node, so a rerun after a failure counts it once. */
+export const removeCountedAnnotation = "kubatch.dev/remove-counted";
 export const nodeDeallocationOptions = ["Requeue", "Terminate", "TaskCompletion", "RetainedData"] as const;
 export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
 /** The deallocation option a node pod's removal names, if it is to be removed (an unknown value reads as TaskCompletion: nothing is stopped). */

@@ -21,10 +21,17 @@ export const cgroupUsageSchema = z.object({
   diskWriteBytes: count,
   diskReadOps: count,
   diskWriteOps: count,
+  /** When the process that read it started (the runner's: its container's start). */
+  startedAt: z.string().max(64).optional(),
 });
 export type CgroupUsage = z.infer<typeof cgroupUsageSchema>;
 
-export const nodeUsageSchema = cgroupUsageSchema.omit({ cpuLimitCores: true }).extend({
+export const nodeUsageSchema = cgroupUsageSchema.omit({ cpuLimitCores: true, startedAt: true }).extend({
+  /**
+   * Which containers' counters these are (the agent's and the runner's starts): two readings
+   * of different epochs are not compared, as a restarted container's counters began again.
+   */
+  epoch: z.string().max(160),
   /** The node's CPU capacity in cores: the tasks container's limit, else the machine's CPUs. */
   cpuCores: z.number().positive(),
   /** Bytes the node's root folder holds (tasks' working folders, outputs, shared files). */

@@ -4,7 +4,7 @@
 // there, releases its tasks as the option says, and removes it before any other node. Then the
 // pool's spec target is lowered (with its resourceVersion, tried again on a conflict).
 import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
-import { nodeDeallocationOptions, nodeTypeLabel, poolLabel, removeNodeAnnotation } from "../api/labels.ts";
+import { nodeDeallocationOptions, nodeTypeLabel, poolLabel, removeCountedAnnotation, removeNodeAnnotation } from "../api/labels.ts";
 import { mergePatch } from "../kube/apply.ts";
 import { apiMessage, connect, getPool, poolsResource, statusCode, type Cluster } from "./kube.ts";
 import { annotateNode, nodePod } from "./node-scheduling.ts";
@@ -42,12 +42,15 @@ export async function nodeRemove(argv: string[]): Promise<number> {
   const pool = await getPool(cluster, poolName);
   if (pool.spec?.enableAutoScale) throw new CliError(`pool "${poolName}" autoscales: its formula sets the node count; removing named nodes needs a pool with a fixed size`);
   const deallocation = option ?? pool.spec?.nodeDeallocationOption ?? "Requeue";
-  // Idempotent: a node already being removed is not counted again.
-  const fresh = pods.filter((p) => p.metadata?.annotations?.[removeNodeAnnotation] === undefined && !p.metadata?.deletionTimestamp);
-  for (const p of fresh) await annotateNode(cluster, p.metadata!.name!, { [removeNodeAnnotation]: deallocation }, p);
+  // Idempotent: a node the target already came down for is not counted again; one whose
+  // earlier removal stopped before the target came down is.
+  const fresh = pods.filter((p) => p.metadata?.annotations?.[removeCountedAnnotation] === undefined && !p.metadata?.deletionTimestamp);
+  for (const p of fresh) await annotateNode(cluster, p.metadata!.name!, { [removeNodeAnnotation]: p.metadata?.annotations?.[removeNodeAnnotation] ?? deallocation }, p);
   const lowPriority = fresh.filter((p) => p.metadata?.labels?.[nodeTypeLabel] === "lowpriority").length;
   const dedicated = fresh.length - lowPriority;
   const [from, to] = await lowerTargets(cluster, poolName, dedicated, lowPriority);
+  // A node gone meanwhile (its tasks released, the scale-in took it) has nothing to mark.
+  for (const p of fresh) await annotateNode(cluster, p.metadata!.name!, { [removeCountedAnnotation]: "true" }, p).catch(() => undefined);
   for (const p of pods) console.log(`node ${p.metadata!.name}: ${fresh.includes(p) ? `leaving pool ${poolName} (running tasks: ${deallocation})` : "already leaving"}`);
   console.log(`pool ${poolName}: target ${from.join("+")} → ${to.join("+")} (dedicated+low-priority)`);
   return 0;

@@ -60,6 +60,7 @@ export const autoStorageSecret = "kubatch-auto-storage";
 const localOperatorConfig = `autoStorage:
   name: ${autoStorageSecret}
   key: connectionString
+nodePodAnnotationPolicy: true
 autoscale:
   samplePeriod: 1s
 vmSizes:

@@ -77,7 +77,7 @@ describe("Task admission policies and the node identity", { skip: noCluster }, (
     // This namespace has no pool: nobody but the test writes its node identity (the narrowed
     // Role, applied as the operator does) or its tasks (their job does not exist).
     const writer = makeWriter(kc);
-    for (const obj of nodeRbac(ns.name, ["named"])) await writer.apply(obj);
+    for (const obj of nodeRbac(ns.name, ["named"], { podAnnotation: true })) await writer.apply(obj);
     for (const name of ["named", "unnamed"]) await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name }, stringData: { key: name } } });
     // Pods that never run (no node matches), only for their tokens' pod claims.
     const pods: Record<string, V1Pod> = {};

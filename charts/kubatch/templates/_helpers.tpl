@@ -74,6 +74,7 @@ taskRunnerImage: {{ include "kubatch.image" (dict "root" . "image" .Values.taskR
 nodeRootDir: {{ .Values.config.nodeRootDir | quote }}
 nodeRootSizeLimit: {{ .Values.config.nodeRootSizeLimit | quote }}
 nodeNetworkPolicy: {{ .Values.config.nodeNetworkPolicy }}
+nodePodAnnotationPolicy: {{ .Values.admissionPolicy.enabled }}
 {{- with .Values.config.autoscale }}
 autoscale:
   {{- toYaml . | nindent 2 }}

@@ -11,10 +11,10 @@ import { cache, fakeApi, FakeClock } from "../controller/reconcile-harness.ts";
 import { DispatchState } from "../dispatch/dispatch-state.ts";
 import { makeMetrics } from "../metrics/metrics.ts";
 import { Autoscaler } from "./autoscaler.ts";
-import { NodeUsageSampler, usageSample, usageUrl, type Reading } from "./node-usage.ts";
+import { fetchNodeUsage, NodeUsageSampler, usageMaxBytes, usageSample, usageUrl, type Reading } from "./node-usage.ts";
 
 const usage = (u: Partial<NodeUsage> = {}): NodeUsage => ({
-  cpuSeconds: 0, cpuCores: 1, memoryBytes: 0, diskBytes: 0, diskReadBytes: 0, diskWriteBytes: 0, diskReadOps: 0, diskWriteOps: 0, networkInBytes: 0, networkOutBytes: 0, ...u,
+  epoch: "a/r", cpuSeconds: 0, cpuCores: 1, memoryBytes: 0, diskBytes: 0, diskReadBytes: 0, diskWriteBytes: 0, diskReadOps: 0, diskWriteOps: 0, networkInBytes: 0, networkOutBytes: 0, ...u,
 });
 const at = (s: number, u: Partial<NodeUsage>): Reading => ({ at: s * 1000, usage: usage(u) });
 
@@ -32,10 +32,10 @@ test("readings into one sample per variable, averaged over the nodes", () => {
       current: [["a", at(10, { cpuSeconds: 10, memoryBytes: 100 })], ["b", at(10, { cpuSeconds: 20, cpuCores: 4, memoryBytes: 300 })]],
       want: { $MemoryBytes: 200, $DiskBytes: 0, $CPUPercent: 75, $NetworkInBytes: 0, $NetworkOutBytes: 0, $DiskReadBytes: 0, $DiskWriteBytes: 0, $DiskReadOps: 0, $DiskWriteOps: 0 },
     },
-    "a counter that went down: its container restarted, all of it is new": {
+    "a container restarted (another epoch): levels only, no rate from the two": {
       previous: [["a", at(0, { cpuSeconds: 500, networkOutBytes: 9000 })]],
-      current: [["a", at(10, { cpuSeconds: 2, networkOutBytes: 100 })]],
-      want: { $MemoryBytes: 0, $DiskBytes: 0, $CPUPercent: 20, $NetworkInBytes: 0, $NetworkOutBytes: 100, $DiskReadBytes: 0, $DiskWriteBytes: 0, $DiskReadOps: 0, $DiskWriteOps: 0 },
+      current: [["a", at(10, { cpuSeconds: 502, networkOutBytes: 100, epoch: "a/r2" })]],
+      want: { $MemoryBytes: 0, $DiskBytes: 0 },
     },
     "a new node has no rate yet: the rates come from the others": {
       previous: [["a", at(0, { cpuSeconds: 0 })]],
@@ -103,4 +103,17 @@ test("the autoscaler samples its nodes' /usage each sample period: the CPU formu
   const exposed = await metrics.registry.metrics();
   assert.match(exposed, /kubatch_pool_node_sample\{namespace="ns",pool="p",variable="CPUPercent"\} 70\n/);
   assert.match(exposed, /kubatch_pool_node_sample\{namespace="ns",pool="p",variable="MemoryBytes"\} 1500000000\n/);
+});
+
+test("a /usage answer is read only up to usageMaxBytes, and only as the schema has it", async (t) => {
+  let body: unknown = usage({ cpuSeconds: 3 });
+  const server = await startHealthServer("127.0.0.1", 0, { live: () => undefined, ready: () => undefined }, { "/usage": async () => body });
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/usage`;
+  assert.equal((await fetchNodeUsage(url))?.cpuSeconds, 3);
+  body = { ...usage(), pad: "x".repeat(usageMaxBytes) };
+  assert.equal(await fetchNodeUsage(url), undefined, "too long");
+  body = { cpuSeconds: "lots" };
+  assert.equal(await fetchNodeUsage(url), undefined, "not a usage");
+  assert.equal(await fetchNodeUsage("http://127.0.0.1:1/usage", 500), undefined, "nothing listening");
 });

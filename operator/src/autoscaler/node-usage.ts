@@ -2,7 +2,8 @@
 // pod of an autoscale pool for its usage (GET /usage on the agent's health port, over the pod
 // network: no API write, no kubelet access), and turns two readings a period apart into one
 // sample per variable, averaged over the pool's nodes ($SampleNodeCount times it is the
-// pool's total). A node that does not answer within the timeout is left out of that sample.
+// pool's total). A node that does not answer within the timeout is left out of that sample,
+// and of the next one's rates (its counters are compared only between consecutive answers).
 import type { V1Pod } from "@kubernetes/client-node";
 import { agentContainerName, agentHealthPort, agentHealthPortName } from "../../../api/node-contract.ts";
 import { nodeUsagePath, nodeUsageSchema, type NodeUsage } from "../../../api/node-usage.ts";
@@ -27,19 +28,29 @@ export function usageUrl(pod: V1Pod): string | undefined {
   return `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}${nodeUsagePath}`;
 }
 
-/** GET one node's usage; undefined when it does not answer in time, refuses (503: its runner is restarting) or answers what the schema refuses. */
+/** A /usage answer is a few hundred bytes; a longer one is not an agent's (user code shares the pod's network). */
+export const usageMaxBytes = 64 * 1024;
+
+/** GET one node's usage; undefined when it does not answer in time, refuses (503: its runner is restarting), answers more than usageMaxBytes or what the schema refuses. */
 export async function fetchNodeUsage(url: string, timeoutMs = usageTimeoutMs): Promise<NodeUsage | undefined> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    const parsed = nodeUsageSchema.safeParse(await res.json());
+    if (!res.ok || !res.body) return undefined;
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += chunk.byteLength;
+      if (size > usageMaxBytes) return undefined; // leaving the loop cancels the body
+      chunks.push(chunk);
+    }
+    const parsed = nodeUsageSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** What a counter grew by; a counter that went down started again (a restarted container): all of it is new. */
+/** What a counter grew by; one that went down within an epoch (not expected) counts as started again. */
 function grew(now: number, before: number): number {
   return now >= before ? now - before : now;
 }
@@ -58,12 +69,13 @@ export function usageSample(previous: ReadonlyMap<string, Reading>, current: Rea
     $MemoryBytes: mean(now.map((r) => r.usage.memoryBytes)),
     $DiskBytes: mean(now.map((r) => r.usage.diskBytes)),
   };
+  // Same epoch only: a restarted container's counters began again (the node's are sums of two).
   const pairs = [...current].flatMap(([node, r]) => {
     const before = previous.get(node);
-    return before && r.at > before.at ? [{ r, before }] : [];
+    return before && r.at > before.at && before.usage.epoch === r.usage.epoch ? [{ r, before }] : [];
   });
   if (pairs.length === 0) return out;
-  const counter = (field: keyof NodeUsage) => mean(pairs.map(({ r, before }) => grew(r.usage[field], before.usage[field])));
+  const counter = (field: Exclude<keyof NodeUsage, "epoch">) => mean(pairs.map(({ r, before }) => grew(r.usage[field], before.usage[field])));
   out.$CPUPercent = mean(pairs.map(({ r, before }) => Math.min(100, (100 * grew(r.usage.cpuSeconds, before.usage.cpuSeconds)) / ((r.at - before.at) / 1000) / r.usage.cpuCores)));
   out.$DiskReadBytes = counter("diskReadBytes");
   out.$DiskWriteBytes = counter("diskWriteBytes");
@@ -100,12 +112,11 @@ export class NodeUsageSampler {
         }),
       );
     }
+    // A node that did not answer this time has no reading to compare with next time: its next
+    // answer gives levels only, so no count ever spans two periods.
     const previous = this.last.get(poolKey) ?? new Map<string, Reading>();
-    // A node that did not answer this time keeps its older reading for the next.
-    for (const [uid, r] of previous) if (!current.has(uid) && targets.some((t) => t.uid === uid)) current.set(uid, r);
     this.last.set(poolKey, current);
-    const answered = new Map([...current].filter(([uid, r]) => previous.get(uid) !== r));
-    return usageSample(previous, answered);
+    return usageSample(previous, current);
   }
 
   forget(poolKey: string): void {

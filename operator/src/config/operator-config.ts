@@ -38,6 +38,12 @@ export const operatorConfigSchema = z.strictObject({
     .describe(
       "A NetworkPolicy per pool (operator/src/pool/network-policy.ts): its node pods accept connections only from the pool's own nodes and on the agent's health port; egress stays open. false: none, and the operator deletes those it made.",
     ),
+  nodePodAnnotationPolicy: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The admission policy node-pod-annotation is installed (the chart's admissionPolicy.enabled): node agents may then patch pods, which the policy narrows to their own pod's kubatch.dev/start-task-info annotation, and report a start task without waitForSuccess. false: no such grant (that report is missing).",
+    ),
   autoStorage: secretKeyRefSchema
     .optional()
     .describe("Secret (in each pool's namespace) with the connection string of the storage account behind autoStorageContainerName."),

@@ -237,7 +237,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   // The node agents' identity (pool nodes) and the upload containers' (container tasks with
   // output files), applied once per namespace per process; the node Role's Secret names then
   // follow the namespace's tasks, jobs and collections.
-  const identities = makeNodeIdentities({ tasks, jobs, collections, writer });
+  const identities = makeNodeIdentities({ tasks, jobs, collections, writer, rbac: { podAnnotation: config.nodePodAnnotationPolicy } });
   const ensureNodeRbac = identities.ensureNode;
   add((queue) =>
     poolController({

@@ -10,8 +10,7 @@ const grants = (rules: V1PolicyRule[]) =>
 describe("node agents' rules", () => {
   const read = ["jobs", "tasks", "taskcollections", "collectionchunks"].flatMap((r) => ["get", "list", "watch"].map((v) => `${v} ${r}`));
   const writeStatus = ["tasks/status", "collectionchunks/status"].flatMap((r) => ["get", "patch", "update"].map((v) => `${v} ${r}`));
-  // patch pods: its own pod's start-task-info annotation, as the admission policy narrows it.
-  const always = ["create events", "patch events", "patch pods", ...read, ...writeStatus].sort();
+  const always = ["create events", "patch events", ...read, ...writeStatus].sort();
   const cases: Record<string, { secrets: string[]; want: string[] }> = {
     // An empty resourceNames would grant every Secret: no rule at all instead.
     "no Secret named: none readable": { secrets: [], want: always },
@@ -20,9 +19,14 @@ describe("node agents' rules", () => {
   for (const [name, tc] of Object.entries(cases)) {
     it(name, () => {
       assert.deepEqual(grants(nodeRules(tc.secrets)), tc.want);
-      for (const r of nodeRules(tc.secrets)) if (r.resources!.some((res) => res.startsWith("pods"))) assert.deepEqual([r.resources, r.verbs], [["pods"], ["patch"]], "no reading of Pods, no logs");
+      for (const r of nodeRules(tc.secrets)) assert.ok(!r.resources!.some((res) => res.startsWith("pods")), "no Pods, no logs");
     });
   }
+
+  it("patch pods only where the node-pod-annotation policy narrows it to the start-task-info annotation of its own pod", () => {
+    assert.deepEqual(grants(nodeRules([], { podAnnotation: true })), [...always, "patch pods"].sort());
+    for (const r of nodeRules([], { podAnnotation: true })) if (r.resources!.some((res) => res.startsWith("pods"))) assert.deepEqual([r.resources, r.verbs], [["pods"], ["patch"]], "no reading of Pods, no logs");
+  });
 
   it("the ServiceAccount, Role and RoleBinding are named kubatch-node and bound to each other", () => {
     const [sa, role, binding] = nodeRbac("ns", ["storage"]);

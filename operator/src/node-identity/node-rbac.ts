@@ -29,21 +29,27 @@ function identity(name: string, namespace: string, rules: V1PolicyRule[]): Ident
   ];
 }
 
+export type NodeRbacOptions = {
+  /** The node-pod-annotation admission policy is installed (operator config nodePodAnnotationPolicy). */
+  podAnnotation?: boolean;
+};
+
 /** The node agents' rules; `secretNames` sorted and unique (agentSecretNames). */
-export function nodeRules(secretNames: readonly string[]): V1PolicyRule[] {
+export function nodeRules(secretNames: readonly string[], opts: NodeRbacOptions = {}): V1PolicyRule[] {
   return [
     { apiGroups: [GROUP], resources: ["tasks", "jobs", "taskcollections", "collectionchunks"], verbs: ["get", "list", "watch"] },
     { apiGroups: [GROUP], resources: ["tasks/status", "collectionchunks/status"], verbs: ["get", "patch", "update"] },
     // An empty resourceNames would mean every Secret: no names, no rule.
     ...(secretNames.length > 0 ? [{ apiGroups: [""], resources: ["secrets"], resourceNames: [...secretNames], verbs: ["get"] }] : []),
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
-    // Its own pod's start-task-info annotation only: the admission policy node-pod-annotation.kubatch.dev narrows this.
-    { apiGroups: [""], resources: ["pods"], verbs: ["patch"] },
+    // Its own pod's start-task-info annotation only: granted only where the admission policy
+    // node-pod-annotation narrows it so; without the policy it would let a node change any pod.
+    ...(opts.podAnnotation ? [{ apiGroups: [""], resources: ["pods"], verbs: ["patch"] }] : []),
   ];
 }
 
-export function nodeRbac(namespace: string, secretNames: readonly string[]): Identity {
-  return identity(nodeServiceAccount, namespace, nodeRules(secretNames));
+export function nodeRbac(namespace: string, secretNames: readonly string[], opts: NodeRbacOptions = {}): Identity {
+  return identity(nodeServiceAccount, namespace, nodeRules(secretNames, opts));
 }
 
 export function uploadRbac(namespace: string): Identity {

@@ -7,10 +7,10 @@ import type { Writer } from "../../../kube/apply.ts";
 import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 import type { Handler } from "../controller/work-queue.ts";
 import type { Cache } from "../pool/reconciler.ts";
-import { nodeRbac, uploadRbac } from "./node-rbac.ts";
+import { nodeRbac, uploadRbac, type NodeRbacOptions } from "./node-rbac.ts";
 import { agentSecretNames } from "./secret-names.ts";
 
-export type NodeIdentityDeps = { tasks: Cache<TaskObject>; jobs: Cache<JobObject>; collections: Cache<TaskCollectionObject>; writer: Writer };
+export type NodeIdentityDeps = { tasks: Cache<TaskObject>; jobs: Cache<JobObject>; collections: Cache<TaskCollectionObject>; writer: Writer; rbac?: NodeRbacOptions };
 
 export type NodeIdentities = {
   /** The node agents' ServiceAccount, Role (with the Secret names of now) and RoleBinding. */
@@ -43,7 +43,7 @@ export function makeNodeIdentities(deps: NodeIdentityDeps): NodeIdentities {
       const names = desired(namespace);
       const have = granted.get(namespace);
       if (have && same(have, names)) return;
-      await deps.writer.apply(nodeRbac(namespace, names)[1]);
+      await deps.writer.apply(nodeRbac(namespace, names, deps.rbac)[1]);
       granted.set(namespace, names);
     }
   };
@@ -55,7 +55,7 @@ export function makeNodeIdentities(deps: NodeIdentityDeps): NodeIdentities {
         : serial(namespace, async () => {
             if (granted.has(namespace)) return;
             const names = desired(namespace);
-            for (const obj of nodeRbac(namespace, names)) await deps.writer.apply(obj);
+            for (const obj of nodeRbac(namespace, names, deps.rbac)) await deps.writer.apply(obj);
             granted.set(namespace, names);
             await converge(namespace);
           }),

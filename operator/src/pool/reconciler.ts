@@ -22,6 +22,9 @@ import type { PoolObject } from "../../../kube/objects.ts";
 import { nodeTypeLabel, poolFinalizer, poolLabel, reimageRequested, removalRequested, specHashAnnotation } from "../../../api/labels.ts";
 
 
+/** How long a node asked to be removed may stay idle with no excess before it is deleted anyway. */
+export const removalGraceMs = 10_000;
+
 export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };
 
 export type PoolReconcilerDeps = {
@@ -56,6 +59,9 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
 
   const invalid = (raw: PoolObject, message: string) =>
     reportInvalidSpec(deps, raw, statusRef(raw), "Ready", message, now(), { observedGeneration: raw.metadata?.generation });
+
+  /** Removal pods idle but not taken by the scale-in, by uid: since when (removalGraceMs). */
+  const removalIdleSince = new Map<string, number>();
 
   return async function reconcile(key: string): Promise<Outcome> {
     const [namespace, name] = key.split("/") as [string, string];
@@ -110,12 +116,35 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       deps.events.record(raw, "Warning", "NodeEnded", `node ${pod.metadata?.name} ended (phase ${pod.status?.phase}${why ? `, ${why}` : ""}); removed, the pool makes a new one`);
       await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
     }
-    // Azure Batch "reimage": once its tasks were released (its reimage disabled scheduling
-    // there), the node pod goes and the Deployment makes a fresh one.
+    // Azure Batch "reimage" and "remove nodes": once its tasks were released (the request
+    // disabled scheduling there), the node pod goes — deleted here, not left to the
+    // ReplicaSet, which would take a Pending or unready pod first. A reimaged node's
+    // Deployment makes a fresh one; a removed node's target came down with the request.
+    let removalRecheck: number | undefined;
+    const typeOf = (p: V1Pod): NodeType => (p.metadata?.labels?.[nodeTypeLabel] === "lowpriority" ? "lowpriority" : "dedicated");
+    const present = (type: NodeType) => ownedPods.filter((p) => !p.metadata?.deletionTimestamp && !podTerminated(p) && typeOf(p) === type).length;
     for (const pod of ownedPods) {
-      if (pod.metadata?.deletionTimestamp || !reimageRequested(pod.metadata?.annotations) || removalRequested(pod.metadata?.annotations) || podTerminated(pod)) continue;
+      const annotations = pod.metadata?.annotations;
+      const removal = removalRequested(annotations) !== undefined;
+      if (pod.metadata?.deletionTimestamp || (!removal && !reimageRequested(annotations)) || podTerminated(pod)) continue;
       if (workOf(pod.metadata!.name!).runningTasks > 0) continue;
-      deps.events.record(raw, "Normal", "NodeReimaged", `node ${pod.metadata?.name} reimaged: its pod is replaced by a fresh one`);
+      // A removal waits for its lowered target (the CLI lowers it right after the annotation):
+      // gone before, it would be replaced, and the replacement removed again. Still there
+      // after removalGraceMs with no excess, the ReplicaSet took another pod for it (a Pending
+      // one ranks first): it goes anyway, and is replaced.
+      if (removal && present(typeOf(pod)) <= (typeOf(pod) === "lowpriority" ? targets.lowPriority : targets.dedicated)) {
+        // Entries of pods that went otherwise are dropped once stale.
+        for (const [uid, at] of removalIdleSince) if (now().getTime() - at > 60 * removalGraceMs) removalIdleSince.delete(uid);
+        const since = removalIdleSince.get(pod.metadata!.uid!) ?? now().getTime();
+        removalIdleSince.set(pod.metadata!.uid!, since);
+        if (now().getTime() - since < removalGraceMs) {
+          removalRecheck = Math.min(removalRecheck ?? removalGraceMs, removalGraceMs - (now().getTime() - since));
+          continue;
+        }
+      }
+      removalIdleSince.delete(pod.metadata!.uid!);
+      if (removal) deps.events.record(raw, "Normal", "NodeRemoved", `node ${pod.metadata?.name} removed from the pool, as asked`);
+      else deps.events.record(raw, "Normal", "NodeReimaged", `node ${pod.metadata?.name} reimaged: its pod is replaced by a fresh one`);
       await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
     }
     const nodePods = ownedPods.filter((p) => !podTerminated(p));
@@ -144,7 +173,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     for (const e of statusEvents(raw.status, status)) deps.events.record(raw, e.type, e.reason, e.message);
     deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
-    const recheck = recheckAfterMs(pool, status, now());
-    return recheck === undefined ? undefined : { requeueAfterMs: recheck };
+    const recheck = [recheckAfterMs(pool, status, now()), removalRecheck].filter((ms): ms is number => ms !== undefined);
+    return recheck.length === 0 ? undefined : { requeueAfterMs: Math.max(0, Math.min(...recheck)) };
   };
 }

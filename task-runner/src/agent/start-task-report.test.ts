@@ -43,7 +43,7 @@ test("a pod write refused (403) is logged once and given up; a stop ends the loo
   await writeStartTaskInfo(path, { state: "Running", retryCount: 0 });
   await reportStartTask({ path, annotate: async () => Promise.reject(new ApiException(403, "forbidden", {}, {})), log: (l) => void logs.push(l), signal: new AbortController().signal, pollMs: 10 });
   assert.equal(logs.length, 1);
-  assert.match(logs[0]!, /403; a pool with its own serviceAccountName needs "patch" on pods/);
+  assert.match(logs[0]!, /403: the kubatch-node ServiceAccount may patch its pod only where the operator's nodePodAnnotationPolicy is on/);
   const stop = new AbortController();
   const loop = reportStartTask({ path: join(root, "none.json"), annotate: async () => undefined, log: () => undefined, signal: stop.signal, pollMs: 10 });
   stop.abort();

@@ -31,9 +31,9 @@ export async function reportStartTask(opts: StartTaskReportOptions): Promise<voi
         written = value;
         failures = 0;
       } catch (err) {
-        // Forbidden: the pool's own ServiceAccount was not granted it; nothing will change that.
+        // Forbidden: not granted (no admission policy to narrow it, or the pool's own ServiceAccount); nothing will change that.
         if (httpStatus(err) === 403) {
-          opts.log(`cannot report the start task on this node's pod (403; a pool with its own serviceAccountName needs "patch" on pods): ${err instanceof Error ? err.message : String(err)}`);
+          opts.log(`cannot report the start task on this node's pod (403: the kubatch-node ServiceAccount may patch its pod only where the operator's nodePodAnnotationPolicy is on, the chart's admissionPolicy.enabled): ${err instanceof Error ? err.message : String(err)}`);
           return;
         }
         if (failures++ % 10 === 0) opts.log(`reporting the start task on this node's pod failed (tried again): ${err instanceof Error ? err.message : String(err)}`);

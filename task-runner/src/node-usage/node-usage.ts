@@ -24,12 +24,24 @@ export type NodeUsageReader = () => Promise<NodeUsage | { unavailable: string }>
 
 export function nodeUsageReader(src: NodeUsageSources): NodeUsageReader {
   let disk: { at: number; bytes: number } | undefined;
+  // One walk at a time: requests that come while it runs share it.
+  let walking: Promise<number> | undefined;
   const now = src.now ?? Date.now;
+  const agentStart = new Date(Date.now() - process.uptime() * 1000).toISOString();
+  const diskBytes = async () => {
+    if (disk && now() - disk.at < diskWalkMs) return disk.bytes;
+    walking ??= diskUsed(src.rootDir).then(
+      (d) => ((disk = { at: now(), bytes: d.bytes }), d.bytes),
+      () => disk?.bytes ?? 0,
+    ).finally(() => (walking = undefined));
+    return walking;
+  };
   return async () => {
     const [tasks, agent, network] = await Promise.all([src.tasks(), (src.agent ?? readCgroupUsage)(), (src.network ?? readNetDev)()]);
     if (!tasks) return { unavailable: "the tasks container's runner did not answer (its container is starting or restarting)" };
-    if (!disk || now() - disk.at >= diskWalkMs) disk = { at: now(), bytes: (await diskUsed(src.rootDir)).bytes };
+    const bytes = await diskBytes();
     return {
+      epoch: `${agentStart}/${tasks.startedAt ?? ""}`,
       cpuSeconds: tasks.cpuSeconds + agent.cpuSeconds,
       cpuCores: tasks.cpuLimitCores ?? src.machineCores ?? availableParallelism(),
       memoryBytes: tasks.memoryBytes + agent.memoryBytes,
@@ -37,7 +49,7 @@ export function nodeUsageReader(src: NodeUsageSources): NodeUsageReader {
       diskWriteBytes: tasks.diskWriteBytes + agent.diskWriteBytes,
       diskReadOps: tasks.diskReadOps + agent.diskReadOps,
       diskWriteOps: tasks.diskWriteOps + agent.diskWriteOps,
-      diskBytes: disk.bytes,
+      diskBytes: bytes,
       networkInBytes: network.inBytes,
       networkOutBytes: network.outBytes,
     };

@@ -9,6 +9,9 @@ import { userEnvironment } from "../../../api/node-layout.ts";
 import { readCgroupUsage } from "../node-usage/cgroup.ts";
 import { decodeRequest, encodeResult, encodeUsage, isUsageRequest, lineReader } from "./protocol.ts";
 
+/** This runner's start: its container's counters began then. */
+const processStart = new Date(Date.now() - process.uptime() * 1000).toISOString();
+
 export type RunnerServer = {
   server: Server;
   running: () => number;
@@ -77,7 +80,7 @@ export async function serveRunner(socketPath: string, opts: RunnerOptions): Prom
 
 async function handle(socket: Socket, line: string, signal: AbortSignal, opts: RunnerOptions, closing: () => boolean): Promise<void> {
   if (isUsageRequest(line)) {
-    if (!socket.destroyed) socket.end(encodeUsage(await readCgroupUsage(opts.cgroupRoot)));
+    if (!socket.destroyed) socket.end(encodeUsage({ ...(await readCgroupUsage(opts.cgroupRoot)), startedAt: processStart }));
     return;
   }
   const req = decodeRequest(line);

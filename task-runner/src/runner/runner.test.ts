@@ -169,7 +169,9 @@ test("the runner answers a usage request with its container's cgroup, and nothin
   const socket = join(dir, "runner.sock");
   const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: quiet, cgroupRoot: cg });
   try {
-    assert.deepEqual(await runnerUsage(socket), { cpuSeconds: 4, memoryBytes: 1000, diskReadBytes: 0, diskWriteBytes: 0, diskReadOps: 0, diskWriteOps: 0 });
+    const usage = await runnerUsage(socket);
+    assert.deepEqual({ ...usage, startedAt: undefined }, { cpuSeconds: 4, memoryBytes: 1000, diskReadBytes: 0, diskWriteBytes: 0, diskReadOps: 0, diskWriteOps: 0, startedAt: undefined });
+    assert.ok(Date.parse(usage!.startedAt!) <= Date.now(), "the runner's start, which its counters began with");
   } finally {
     await server.close();
   }
