@@ -158,10 +158,12 @@ export class TaskAgent {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Runs first: the pod's tasks container got the same SIGTERM, and its runner's end must
+    // read as this stop, not as the container dying under a running task.
+    for (const e of this.runs()) e.abort.abort();
     await this.informer.stop();
     await this.chunkInformer.stop();
     await this.jobInformer.stop();
-    for (const e of this.runs()) e.abort.abort();
     const grace = setTimeout(() => this.reportsStop.abort(), reportGraceMs);
     await Promise.all([this.preparations.stop(), this.releases.stop(), Promise.allSettled(this.runs().map((e) => e.done))]);
     clearTimeout(grace);

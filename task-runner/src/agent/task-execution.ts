@@ -78,6 +78,9 @@ const tailBytes = 1024;
 /** With unlimited retries (-1), a task whose attempts keep ending with the node's containers stops after this many in a row. */
 export const maxInterruptions = 3;
 
+/** How long an attempt that ended with the tasks container waits for the agent's own stop before it counts. */
+export const interruptedSettleMs = 2_000;
+
 export async function executeTask(task: RunnableTask, job: Job | undefined, ctx: ExecutionContext): Promise<TaskOutcome> {
   const layout = nodeLayout(ctx.node.rootDir);
   const dir = layout.taskDir(task.jobName, task.id);
@@ -141,6 +144,9 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
       ctx.onStarted?.(new Date());
     }
     run = await ctx.launch({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
+    // A pod being stopped (evicted, deleted) sends SIGTERM to both containers at once: the
+    // runner's end can arrive before this agent's own stop. A moment's wait tells the two apart.
+    if (run.failure?.code === "Interrupted" && !ctx.signal?.aborted) await sleep(interruptedSettleMs, ctx.signal).catch(() => undefined);
     // The process ended with the tasks container (killed, out of memory): like an agent
     // restart, the attempt counts, and a run of such attempts ends the task.
     if (run.failure?.code === "Interrupted" && !ctx.signal?.aborted) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { taskInterrupted } from "../../../api/failure-codes.ts";
 import { job } from "./job-fixtures.ts";
-import { executeTask, maxInterruptions, type ExecutionContext } from "./task-execution.ts";
+import { executeTask, interruptedSettleMs, maxInterruptions, type ExecutionContext } from "./task-execution.ts";
 import { runProcess, type Launcher } from "../process/run-process.ts";
 import { parseTaskRecord, readTaskRecord, removeTaskRecord, taskRecordFileName, writeTaskRecord } from "./task-record.ts";
 
@@ -24,9 +24,12 @@ type Case = {
   lost?: number[];
   /** Exit codes of the attempts this agent makes, in order (the last one repeats). */
   exits: number[];
-  /** waits: before each retry made here, in ms (none for the first retry). */
+  /** waits: before each retry made here, in ms (none for the first retry), and S after each lost attempt. */
   want: { result: "Success" | "Failure"; code?: string; retryCount: number; attemptsHere: number[]; waits?: number[] };
 };
+
+/** The wait of an attempt lost with the tasks container, for the agent's own stop (interruptedSettleMs). */
+const S = interruptedSettleMs;
 
 const cases: Case[] = [
   { name: "no earlier agent: retried to its limit", maxTaskRetryCount: 2, exits: [1], want: { result: "Failure", code: "FailureExitCode", retryCount: 2, attemptsHere: [0, 1, 2], waits: [1_000] } },
@@ -36,11 +39,11 @@ const cases: Case[] = [
   { name: "every attempt used: not run again", resume: { attempts: 3, interruptions: 2 }, maxTaskRetryCount: 2, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [] } },
   { name: "unlimited retries: stops after the interruptions in a row", resume: { attempts: 7, interruptions: maxInterruptions }, maxTaskRetryCount: -1, exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 6, attemptsHere: [] } },
   { name: "unlimited retries, fewer interruptions: goes on", resume: { attempts: 7, interruptions: maxInterruptions - 1 }, maxTaskRetryCount: -1, exits: [3, 0], want: { result: "Success", retryCount: 8, attemptsHere: [7, 8], waits: [32_000, 60_000] } },
-  { name: "an attempt lost with the tasks container: the next is retry 1", maxTaskRetryCount: 2, lost: [0], exits: [0], want: { result: "Success", retryCount: 1, attemptsHere: [0, 1] } },
-  { name: "lost with no retries: not run again", maxTaskRetryCount: 0, lost: [0], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 0, attemptsHere: [0] } },
-  { name: "unlimited retries: lost attempts in a row end the task", maxTaskRetryCount: -1, lost: [0, 1, 2], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [0, 1, 2], waits: [1_000] } },
-  { name: "an exit code between lost attempts starts the row again", maxTaskRetryCount: -1, lost: [0, 1, 3, 4], exits: [1, 0], want: { result: "Success", retryCount: 5, attemptsHere: [0, 1, 2, 3, 4, 5], waits: [1_000, 2_000, 4_000, 8_000] } },
-  { name: "a resumed run's lost attempts continue its row", resume: { attempts: 1, interruptions: 1 }, maxTaskRetryCount: -1, lost: [0, 1], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [1, 2], waits: [1_000] } },
+  { name: "an attempt lost with the tasks container: the next is retry 1", maxTaskRetryCount: 2, lost: [0], exits: [0], want: { result: "Success", retryCount: 1, attemptsHere: [0, 1], waits: [S] } },
+  { name: "lost with no retries: not run again", maxTaskRetryCount: 0, lost: [0], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 0, attemptsHere: [0], waits: [S] } },
+  { name: "unlimited retries: lost attempts in a row end the task", maxTaskRetryCount: -1, lost: [0, 1, 2], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [0, 1, 2], waits: [S, S, 1_000, S] } },
+  { name: "an exit code between lost attempts starts the row again", maxTaskRetryCount: -1, lost: [0, 1, 3, 4], exits: [1, 0], want: { result: "Success", retryCount: 5, attemptsHere: [0, 1, 2, 3, 4, 5], waits: [S, S, 1_000, 2_000, S, 4_000, S, 8_000] } },
+  { name: "a resumed run's lost attempts continue its row", resume: { attempts: 1, interruptions: 1 }, maxTaskRetryCount: -1, lost: [0, 1], exits: [0], want: { result: "Failure", code: taskInterrupted, retryCount: 2, attemptsHere: [1, 2], waits: [S, 1_000, S] } },
 ];
 
 describe("executeTask resumes an interrupted run", () => {
