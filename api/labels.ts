@@ -46,9 +46,14 @@ export function schedulingDisabled(annotations: Record<string, string> | undefin
   // says, whatever an earlier disable-scheduling said (the later, stronger request).
   const leaving = removalRequested(annotations) ?? reimageRequested(annotations);
   if (leaving !== undefined) return leaving === "RetainedData" ? "TaskCompletion" : leaving;
-  const v = annotations?.[schedulingDisabledAnnotation];
+  return annotationOption(annotations, schedulingDisabledAnnotation, schedulingDisableOptions);
+}
+
+/** The option a node pod's request annotation names; an unknown value reads as TaskCompletion (nothing is stopped); absent: no request. */
+function annotationOption<O extends string>(annotations: Record<string, string> | undefined, key: string, options: readonly O[]): O | "TaskCompletion" | undefined {
+  const v = annotations?.[key];
   if (v === undefined) return undefined;
-  return (schedulingDisableOptions as readonly string[]).includes(v) ? (v as SchedulingDisableOption) : "TaskCompletion";
+  return (options as readonly string[]).includes(v) ? (v as O) : "TaskCompletion";
 }
 /**
  * On a Task: terminate it (Azure Batch "terminate task"), the value being the reason (may be
@@ -76,9 +81,7 @@ export const nodeDeallocationOptions = ["Requeue", "Terminate", "TaskCompletion"
 export type NodeDeallocationOption = (typeof nodeDeallocationOptions)[number];
 /** The deallocation option a node pod's removal names, if it is to be removed (an unknown value reads as TaskCompletion: nothing is stopped). */
 export function removalRequested(annotations: Record<string, string> | undefined): NodeDeallocationOption | undefined {
-  const v = annotations?.[removeNodeAnnotation];
-  if (v === undefined) return undefined;
-  return (nodeDeallocationOptions as readonly string[]).includes(v) ? (v as NodeDeallocationOption) : "TaskCompletion";
+  return annotationOption(annotations, removeNodeAnnotation, nodeDeallocationOptions);
 }
 /**
  * On a node pod: reimage this node (Azure Batch "reimage", `kubatch node reimage`), the value
@@ -87,10 +90,9 @@ export function removalRequested(annotations: Record<string, string> | undefined
  * Deployment makes a fresh one (a new node name: a node pod's identity is its pod).
  */
 export const reimageAnnotation = "kubatch.dev/reimage";
+/** The deallocation option a node pod's reimage names, if it is to be reimaged (an unknown value reads as TaskCompletion). */
 export function reimageRequested(annotations: Record<string, string> | undefined): NodeDeallocationOption | undefined {
-  const v = annotations?.[reimageAnnotation];
-  if (v === undefined) return undefined;
-  return (nodeDeallocationOptions as readonly string[]).includes(v) ? (v as NodeDeallocationOption) : "TaskCompletion";
+  return annotationOption(annotations, reimageAnnotation, nodeDeallocationOptions);
 }
 /** Set by the operator on a node pod chosen to leave the pool: no new tasks go there. */
 export const leavingAnnotation = "kubatch.dev/leaving";

@@ -2,7 +2,7 @@
 // operator acts on (spec.disabled + disableTasks, spec.terminate + terminateReason). The
 // command only writes the spec; `kubatch job status` / `job wait` show what follows.
 import { connect, getJob, patchSpec, jobsResource, type Cluster } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, terminateReasonOption, UsageError } from "./usage.ts";
+import { choiceOption, CliError, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, terminateReasonOption } from "./usage.ts";
 
 export const jobDisableHelp = `usage: kubatch job disable JOB [--tasks requeue|terminate|wait] [options]
 
@@ -26,7 +26,7 @@ as failed (TaskEnded), tasks not started never run, the job becomes Completed wi
 executionInfo.terminateReason TEXT (default UserTerminate).
 ${clusterOptionsHelp}`;
 
-const disableModes: Record<string, string> = { requeue: "Requeue", terminate: "Terminate", wait: "Wait" };
+const disableModes = ["Requeue", "Terminate", "Wait"] as const;
 
 const patchJob = (cluster: Cluster, name: string, spec: object) => patchSpec(cluster, jobsResource, "job", name, spec);
 
@@ -40,8 +40,7 @@ async function liveJob(cluster: Cluster, name: string, verb: string) {
 export async function jobDisable(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, tasks: { type: "string" } } });
   const [name] = positionalArgs(positionals, ["JOB"]) as [string];
-  const mode = disableModes[(values.tasks ?? "requeue").toLowerCase()];
-  if (!mode) throw new UsageError(`--tasks: "${values.tasks}" is not one of requeue, terminate, wait`);
+  const mode = choiceOption("--tasks", values.tasks ?? "requeue", disableModes);
   const cluster = connect(values);
   await liveJob(cluster, name, "disabled");
   await patchJob(cluster, name, { disabled: true, disableTasks: mode });

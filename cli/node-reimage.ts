@@ -5,7 +5,7 @@
 import { nodeDeallocationOptions, poolLabel, reimageAnnotation } from "../api/labels.ts";
 import { connect } from "./kube.ts";
 import { annotateNode } from "./node-scheduling.ts";
-import { clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { choiceOption, clusterOptions, clusterOptionsHelp, parseCommandLine, positionalArgs } from "./usage.ts";
 
 export const nodeReimageHelp = `usage: kubatch node reimage NODE [--tasks requeue|terminate|taskcompletion|retaineddata] [options]
 
@@ -19,13 +19,10 @@ then the pod is replaced by a fresh one: an empty node root, the start task run 
 new node has another name (kubatch node list POOL shows it).
 ${clusterOptionsHelp}`;
 
-const options: Record<string, string> = Object.fromEntries(nodeDeallocationOptions.map((o) => [o.toLowerCase(), o]));
-
 export async function nodeReimage(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, tasks: { type: "string" } } });
   const [name] = positionalArgs(positionals, ["NODE"]) as [string];
-  const option = options[(values.tasks ?? "requeue").toLowerCase()];
-  if (!option) throw new UsageError(`--tasks: "${values.tasks}" is not one of requeue, terminate, taskcompletion, retaineddata`);
+  const option = choiceOption("--tasks", values.tasks ?? "requeue", nodeDeallocationOptions);
   const pod = await annotateNode(connect(values), name, { [reimageAnnotation]: option });
   console.log(`node ${name} (pool ${pod.metadata!.labels![poolLabel]}): reimaging (running tasks: ${option}); a fresh node replaces it once its tasks are released`);
   return 0;

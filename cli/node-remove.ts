@@ -8,7 +8,7 @@ import { nodeDeallocationOptions, nodeTypeLabel, poolLabel, removeCountedAnnotat
 import { mergePatch } from "../kube/apply.ts";
 import { apiMessage, connect, getPool, poolsResource, statusCode, type Cluster } from "./kube.ts";
 import { annotateNode, nodePod } from "./node-scheduling.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, UsageError } from "./usage.ts";
+import { choiceOption, clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, UsageError } from "./usage.ts";
 
 export const nodeRemoveHelp = `usage: kubatch node remove NODE... [--deallocation requeue|terminate|taskcompletion|retaineddata] [options]
 
@@ -24,13 +24,10 @@ A pool that autoscales is refused: its formula sets the node count. A GitOps too
 the pool's targetDedicatedNodes sets it back (and new nodes come): lower it there instead.
 ${clusterOptionsHelp}`;
 
-const options: Record<string, string> = Object.fromEntries(nodeDeallocationOptions.map((o) => [o.toLowerCase(), o]));
-
 export async function nodeRemove(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, deallocation: { type: "string" } } });
   if (positionals.length === 0) throw new UsageError("NODE: name at least one node (kubatch node list POOL names them)");
-  const option = values.deallocation === undefined ? undefined : options[values.deallocation.toLowerCase()];
-  if (values.deallocation !== undefined && !option) throw new UsageError(`--deallocation: "${values.deallocation}" is not one of requeue, terminate, taskcompletion, retaineddata`);
+  const option = values.deallocation === undefined ? undefined : choiceOption("--deallocation", values.deallocation, nodeDeallocationOptions);
   const cluster = connect(values);
   const core = cluster.kc.makeApiClient(CoreV1Api);
   const names = [...new Set(positionals)];

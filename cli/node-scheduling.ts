@@ -6,7 +6,7 @@ import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import { poolLabel, schedulingDisabledAnnotation, schedulingDisableOptions } from "../api/labels.ts";
 import { mergePatch } from "../kube/apply.ts";
 import { apiMessage, connect, statusCode, type Cluster } from "./kube.ts";
-import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, UsageError } from "./usage.ts";
+import { choiceOption, clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs } from "./usage.ts";
 
 export const nodeDisableSchedulingHelp = `usage: kubatch node disable-scheduling NODE [--tasks requeue|terminate|taskcompletion] [options]
 
@@ -22,8 +22,6 @@ export const nodeEnableSchedulingHelp = `usage: kubatch node enable-scheduling N
 
 Lets tasks be scheduled on node NODE again (Azure Batch "enable scheduling").
 ${clusterOptionsHelp}`;
-
-const options: Record<string, string> = Object.fromEntries(schedulingDisableOptions.map((o) => [o.toLowerCase(), o]));
 
 /** The node pod, refused when it is not one of a pool's nodes. */
 export async function nodePod(cluster: Cluster, core: CoreV1Api, name: string): Promise<V1Pod> {
@@ -58,8 +56,7 @@ async function annotate(cluster: Cluster, name: string, value: string | null): P
 export async function nodeDisableScheduling(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { ...clusterOptions, tasks: { type: "string" } } });
   const [name] = positionalArgs(positionals, ["NODE"]) as [string];
-  const option = options[(values.tasks ?? "requeue").toLowerCase()];
-  if (!option) throw new UsageError(`--tasks: "${values.tasks}" is not one of requeue, terminate, taskcompletion`);
+  const option = choiceOption("--tasks", values.tasks ?? "requeue", schedulingDisableOptions);
   const pool = await annotate(connect(values), name, option);
   console.log(`node ${name} (pool ${pool}): scheduling disabled (running tasks: ${option}); no new task goes there until \`kubatch node enable-scheduling ${name}\``);
   return 0;

@@ -95,6 +95,13 @@ export function readOptionFile(option: string, path: string): string {
   }
 }
 
+/** An option that names one of `choices`, in any case (`--tasks requeue` → "Requeue"), or a UsageError listing them. */
+export function choiceOption<C extends string>(option: string, value: string, choices: readonly C[]): C {
+  const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+  if (!found) throw new UsageError(`${option}: "${value}" is not one of ${choices.map((c) => c.toLowerCase()).join(", ")}`);
+  return found;
+}
+
 /** `--reason` of a terminate (a job's or a work item's terminateReason): 1 to 1024 characters, else a UsageError. */
 export function terminateReasonOption(reason: string | undefined): string | undefined {
   if (reason !== undefined && (reason.length === 0 || reason.length > 1024)) throw new UsageError("--reason: must be 1 to 1024 characters");

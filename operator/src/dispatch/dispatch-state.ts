@@ -760,7 +760,8 @@ export class DispatchState {
     const out: TaskEntry[] = [];
     for (const key of this.terminating) {
       const t = this.tasks.get(key);
-      if (t && !t.completed && t.terminateReason !== undefined && this.jobs.get(t.jobKey)?.poolKey === poolKey) out.push(t);
+      // The set holds only tasks not completed and asked to terminate (upsertTask keeps it so).
+      if (t && this.jobs.get(t.jobKey)?.poolKey === poolKey) out.push(t);
     }
     return out;
   }
