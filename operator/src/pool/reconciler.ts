@@ -14,16 +14,13 @@ import type { EventRecorder } from "../../../kube/events.ts";
 import { mergePatch, type Writer } from "../../../kube/apply.ts";
 import { deploymentName, type NodeType } from "./deployment-names.ts";
 import { podTerminated, type NodeWork } from "./node-state.ts";
-import { planScaleIn } from "./scale-in.ts";
+import { planNodeRequests, planScaleIn } from "./scale-in.ts";
 import { nodeDeployment, PoolConfigError } from "./node-deployment.ts";
 import { networkPolicyName, nodeNetworkPolicy } from "./network-policy.ts";
 import { poolStatus, recheckAfterMs, statusEvents } from "./pool-status.ts";
 import type { PoolObject } from "../../../kube/objects.ts";
-import { nodeTypeLabel, poolFinalizer, poolLabel, reimageRequested, removalRequested, specHashAnnotation } from "../../../api/labels.ts";
+import { nodeTypeLabel, poolFinalizer, poolLabel, specHashAnnotation } from "../../../api/labels.ts";
 
-
-/** How long a node asked to be removed may stay idle with no excess before it is deleted anyway. */
-export const removalGraceMs = 10_000;
 
 export type Cache<T> = { get(name: string, namespace?: string): T | undefined; list(namespace?: string): readonly T[] };
 
@@ -60,13 +57,13 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
   const invalid = (raw: PoolObject, message: string) =>
     reportInvalidSpec(deps, raw, statusRef(raw), "Ready", message, now(), { observedGeneration: raw.metadata?.generation });
 
-  /** Removal pods idle but not taken by the scale-in, by uid: since when (removalGraceMs). */
-  const removalIdleSince = new Map<string, number>();
+  /** Per pool: its removal pods idle but not taken by the scale-in, by uid, since when (planNodeRequests). */
+  const removalIdleSince = new Map<string, ReadonlyMap<string, number>>();
 
   return async function reconcile(key: string): Promise<Outcome> {
     const [namespace, name] = key.split("/") as [string, string];
     const raw = deps.pools.get(name, namespace);
-    if (!raw) return;
+    if (!raw) return void removalIdleSince.delete(key);
     const ownedPods = podsOfPool(deps.pods, namespace, name);
 
     if (raw.metadata?.deletionTimestamp) {
@@ -116,34 +113,12 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
       deps.events.record(raw, "Warning", "NodeEnded", `node ${pod.metadata?.name} ended (phase ${pod.status?.phase}${why ? `, ${why}` : ""}); removed, the pool makes a new one`);
       await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
     }
-    // Azure Batch "reimage" and "remove nodes": once its tasks were released (the request
-    // disabled scheduling there), the node pod goes — deleted here, not left to the
-    // ReplicaSet, which would take a Pending or unready pod first. A reimaged node's
-    // Deployment makes a fresh one; a removed node's target came down with the request.
-    let removalRecheck: number | undefined;
-    const typeOf = (p: V1Pod): NodeType => (p.metadata?.labels?.[nodeTypeLabel] === "lowpriority" ? "lowpriority" : "dedicated");
-    const present = (type: NodeType) => ownedPods.filter((p) => !p.metadata?.deletionTimestamp && !podTerminated(p) && typeOf(p) === type).length;
-    for (const pod of ownedPods) {
-      const annotations = pod.metadata?.annotations;
-      const removal = removalRequested(annotations) !== undefined;
-      if (pod.metadata?.deletionTimestamp || (!removal && !reimageRequested(annotations)) || podTerminated(pod)) continue;
-      if (workOf(pod.metadata!.name!).runningTasks > 0) continue;
-      // A removal waits for its lowered target (the CLI lowers it right after the annotation):
-      // gone before, it would be replaced, and the replacement removed again. Still there
-      // after removalGraceMs with no excess, the ReplicaSet took another pod for it (a Pending
-      // one ranks first): it goes anyway, and is replaced.
-      if (removal && present(typeOf(pod)) <= (typeOf(pod) === "lowpriority" ? targets.lowPriority : targets.dedicated)) {
-        // Entries of pods that went otherwise are dropped once stale.
-        for (const [uid, at] of removalIdleSince) if (now().getTime() - at > 60 * removalGraceMs) removalIdleSince.delete(uid);
-        const since = removalIdleSince.get(pod.metadata!.uid!) ?? now().getTime();
-        removalIdleSince.set(pod.metadata!.uid!, since);
-        if (now().getTime() - since < removalGraceMs) {
-          removalRecheck = Math.min(removalRecheck ?? removalGraceMs, removalGraceMs - (now().getTime() - since));
-          continue;
-        }
-      }
-      removalIdleSince.delete(pod.metadata!.uid!);
-      if (removal) deps.events.record(raw, "Normal", "NodeRemoved", `node ${pod.metadata?.name} removed from the pool, as asked`);
+    // Nodes asked to be removed or reimaged go once their tasks were released (scale-in.ts).
+    const requests = planNodeRequests(ownedPods, targets, workOf, removalIdleSince.get(key) ?? new Map(), now().getTime());
+    if (requests.idleSince.size > 0) removalIdleSince.set(key, requests.idleSince);
+    else removalIdleSince.delete(key);
+    for (const { pod, why } of requests.remove) {
+      if (why === "removed") deps.events.record(raw, "Normal", "NodeRemoved", `node ${pod.metadata?.name} removed from the pool, as asked`);
       else deps.events.record(raw, "Normal", "NodeReimaged", `node ${pod.metadata?.name} reimaged: its pod is replaced by a fresh one`);
       await deps.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, body: { preconditions: { uid: pod.metadata?.uid } } }).catch(ignoreNotFound);
     }
@@ -173,7 +148,7 @@ export function makePoolReconciler(deps: PoolReconcilerDeps): (key: string) => P
     for (const e of statusEvents(raw.status, status)) deps.events.record(raw, e.type, e.reason, e.message);
     deps.onStatus?.(pool, status);
     await deps.writer.patchStatus(statusRef(raw), raw.status, status);
-    const recheck = [recheckAfterMs(pool, status, now()), removalRecheck].filter((ms): ms is number => ms !== undefined);
+    const recheck = [recheckAfterMs(pool, status, now()), requests.recheckMs].filter((ms): ms is number => ms !== undefined);
     return recheck.length === 0 ? undefined : { requeueAfterMs: Math.max(0, Math.min(...recheck)) };
   };
 }

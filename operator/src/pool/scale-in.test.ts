@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { planScaleIn } from "./scale-in.ts";
+import { planNodeRequests, planScaleIn, removalGraceMs } from "./scale-in.ts";
 
 const pod = (name: string, annotations?: Record<string, string>): V1Pod => ({
   metadata: { name, annotations },
@@ -40,4 +40,30 @@ test("growing again takes nodes out of leaving", () => {
   const plan = planScaleIn([pod("a", { "kubatch.dev/leaving": "true" }), pod("b")], 2, "TaskCompletion", () => ({ runningTasks: 0, runningTaskSlots: 0 }));
   assert.equal(plan.replicas, 2);
   assert.deepEqual(plan.annotate.get("a"), { "kubatch.dev/leaving": null, "controller.kubernetes.io/pod-deletion-cost": null });
+});
+
+test("planNodeRequests: removed and reimaged nodes go once idle; a removal waits for its lowered target, then its grace", () => {
+  const t0 = 1_000_000;
+  const busy = new Set(["b"]);
+  const workOf = (name: string) => ({ runningTasks: busy.has(name) ? 1 : 0, runningTaskSlots: busy.has(name) ? 1 : 0 });
+  const node = (name: string, annotations?: Record<string, string>, extra: Partial<V1Pod["metadata"]> = {}): V1Pod => ({ ...pod(name, annotations), metadata: { name, uid: `uid-${name}`, annotations, ...extra } });
+  const remove = { "kubatch.dev/remove": "Requeue" };
+  const reimage = { "kubatch.dev/reimage": "Requeue" };
+  const cases: Record<string, { pods: V1Pod[]; target: number; idleBefore?: [string, number][]; now?: number; want: string[]; idleSince?: [string, number][]; recheckMs?: number }> = {
+    "nothing asked": { pods: [node("a"), node("c")], target: 2, want: [] },
+    "reimaged and idle: goes": { pods: [node("a", reimage), node("c")], target: 2, want: ["a reimaged"] },
+    "reimaged but busy: stays until its tasks are released": { pods: [node("b", reimage), node("c")], target: 2, want: [] },
+    "removed, idle, the target lowered (excess): goes": { pods: [node("a", remove), node("c")], target: 1, want: ["a removed"] },
+    "removed, idle, no excess yet: waits its grace": { pods: [node("a", remove), node("c")], target: 2, want: [], idleSince: [["uid-a", t0]], recheckMs: removalGraceMs },
+    "removed, no excess, the grace half run: waits the rest": { pods: [node("a", remove), node("c")], target: 2, idleBefore: [["uid-a", t0 - 4_000]], want: [], idleSince: [["uid-a", t0 - 4_000]], recheckMs: removalGraceMs - 4_000 },
+    "removed, no excess past its grace (the ReplicaSet took another pod): goes": { pods: [node("a", remove), node("c")], target: 2, idleBefore: [["uid-a", t0 - removalGraceMs]], want: ["a removed"] },
+    "removed but busy: its grace is kept for when it is idle": { pods: [node("b", remove), node("c")], target: 2, idleBefore: [["uid-b", t0 - 1]], want: [], idleSince: [["uid-b", t0 - 1]] },
+    "being deleted already: left alone": { pods: [node("a", reimage, { deletionTimestamp: new Date(t0) }), node("c")], target: 2, want: [] },
+  };
+  for (const [name, tc] of Object.entries(cases)) {
+    const plan = planNodeRequests(tc.pods, { dedicated: tc.target, lowPriority: 0 }, workOf, new Map(tc.idleBefore ?? []), tc.now ?? t0);
+    assert.deepEqual(plan.remove.map((r) => `${r.pod.metadata?.name} ${r.why}`), tc.want, name);
+    assert.deepEqual([...plan.idleSince], tc.idleSince ?? [], `${name}: idle since`);
+    assert.equal(plan.recheckMs, tc.recheckMs, `${name}: recheck`);
+  }
 });

@@ -3,8 +3,8 @@
 // ones. Requeue and Terminate remove nodes at once; TaskCompletion and RetainedData keep a
 // leaving node until its tasks are done, as a removed node is kept until its were released.
 import type { V1Pod } from "@kubernetes/client-node";
-import { isUsable, nodeInfo, type NodeWork } from "./node-state.ts";
-import { leavingAnnotation, podDeletionCostAnnotation, removalRequested } from "../../../api/labels.ts";
+import { isUsable, nodeInfo, podTerminated, type NodeWork } from "./node-state.ts";
+import { leavingAnnotation, nodeTypeLabel, podDeletionCostAnnotation, reimageRequested, removalRequested } from "../../../api/labels.ts";
 
 export type ScaleInPlan = {
   /** Deployment replicas to set now. */
@@ -48,4 +48,52 @@ export function planScaleIn(pods: readonly V1Pod[], target: number, option: stri
   // Staying nodes must outrank every leaver.
   for (const p of staying) if (p.metadata?.annotations?.[podDeletionCostAnnotation] !== "1000") annotate.set(name(p), { ...annotate.get(name(p)), [podDeletionCostAnnotation]: "1000" });
   return { replicas: target + keptForTasks, annotate };
+}
+
+/** How long a node asked to be removed may stay idle with no excess before it is deleted anyway. */
+export const removalGraceMs = 10_000;
+
+export type NodeRequests = {
+  /** Node pods to delete now: idle, asked to be removed or reimaged. */
+  remove: { pod: V1Pod; why: "removed" | "reimaged" }[];
+  /** Removal pods idle with no excess, by uid: since when (kept by the caller for the next pass). */
+  idleSince: Map<string, number>;
+  /** When to look again for a removal still in its grace, if any. */
+  recheckMs?: number;
+};
+
+/**
+ * Azure Batch "reimage" and "remove nodes" (pure): once its tasks were released (the request
+ * disabled scheduling there), a node pod goes — deleted by the operator, not left to the
+ * ReplicaSet, which takes a Pending or unready pod first. A reimaged node's Deployment makes a
+ * fresh one. A removal waits for its lowered target (the CLI lowers it right after the
+ * annotation): gone before, it would be replaced and the replacement removed again. Still
+ * there removalGraceMs later with no excess, the ReplicaSet took another pod for it: it goes
+ * anyway, and is replaced.
+ */
+export function planNodeRequests(pods: readonly V1Pod[], targets: { dedicated: number; lowPriority: number }, workOf: (pod: string) => NodeWork, idleBefore: ReadonlyMap<string, number>, nowMs: number): NodeRequests {
+  const live = pods.filter((p) => !p.metadata?.deletionTimestamp && !podTerminated(p));
+  const lowPriority = (p: V1Pod) => p.metadata?.labels?.[nodeTypeLabel] === "lowpriority";
+  const excess = { dedicated: live.filter((p) => !lowPriority(p)).length > targets.dedicated, lowPriority: live.filter(lowPriority).length > targets.lowPriority };
+  const out: NodeRequests = { remove: [], idleSince: new Map() };
+  for (const pod of live) {
+    const annotations = pod.metadata?.annotations;
+    const removal = removalRequested(annotations) !== undefined;
+    if (!removal && !reimageRequested(annotations)) continue;
+    const uid = pod.metadata?.uid ?? "";
+    if (workOf(pod.metadata?.name ?? "").runningTasks > 0) {
+      if (idleBefore.has(uid)) out.idleSince.set(uid, idleBefore.get(uid)!);
+      continue;
+    }
+    if (removal && !(lowPriority(pod) ? excess.lowPriority : excess.dedicated)) {
+      const since = idleBefore.get(uid) ?? nowMs;
+      if (nowMs - since < removalGraceMs) {
+        out.idleSince.set(uid, since);
+        out.recheckMs = Math.min(out.recheckMs ?? removalGraceMs, removalGraceMs - (nowMs - since));
+        continue;
+      }
+    }
+    out.remove.push({ pod, why: removal ? "removed" : "reimaged" });
+  }
+  return out;
 }
