@@ -85,7 +85,13 @@ export class Autoscaler {
           const pods = this.deps.nodePods.list(pool.metadata!.namespace).filter((p) => p.metadata?.labels?.[poolLabel] === name);
           const usage = await this.usage.sample(key, pods);
           history.record(now, { ...this.sample(key, pool.status), ...usage });
-          for (const [variable, value] of Object.entries(usage)) this.deps.metrics.poolNodeSample.set({ namespace: pool.metadata!.namespace!, pool: name, variable: variable.slice(1) }, value);
+          // A variable this sample lacks (no node answered twice in a row) is not shown with an old value.
+          for (const variable of nodeUsageVariables) {
+            const labels = { namespace: pool.metadata!.namespace!, pool: name, variable: variable.slice(1) };
+            const value = usage[variable];
+            if (value === undefined) this.deps.metrics.poolNodeSample.remove(labels);
+            else this.deps.metrics.poolNodeSample.set(labels, value);
+          }
         }
         const next = this.nextEvaluation.get(key);
         const formula = spec.autoScaleFormula;

@@ -92,6 +92,7 @@ test("the autoscaler samples its nodes' /usage each sample period: the CPU formu
 
   await autoscaler.tick();
   assert.equal(results().error?.code, "InsufficientSampleData", "one reading: no CPU sample yet");
+  assert.doesNotMatch(await metrics.registry.metrics(), /variable="CPUPercent"/, "no CPU sample: no CPU gauge");
   // 30 s later: node 0 used 27 of 30 CPU-seconds (90 %), node 1 30 of 60 (50 %).
   nodes[0] = usage({ cpuSeconds: 127, memoryBytes: 2e9 });
   nodes[1] = usage({ cpuSeconds: 80, cpuCores: 2, memoryBytes: 1e9 });
