@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { assignmentPolicyName, nodePodPolicyName, nodeStatusPolicyName, taskAdmissionPolicies, type AdmissionObject } from "./admission-policy.ts";
+import { assignmentPolicyName, jobTokenPolicyName, nodePodPolicyName, nodeStatusPolicyName, taskAdmissionPolicies, type AdmissionObject } from "./admission-policy.ts";
 import { checkAdmission, writeAdmission } from "./crd-gen/main.ts";
 
 type Spec = {
@@ -54,9 +54,17 @@ describe("task admission policies", () => {
     assert.deepEqual(p.spec.validations!.map((v) => v.message), ["a node agent changes its own pod only", "metadata.annotations[kubatch.dev/start-task-info]: a node agent changes only this annotation of its pod"]);
   });
 
+  it("the job token policy: creates and updates of tasks and collections by a kubatch-job-<job> ServiceAccount, held to <job>, fails closed", () => {
+    const p = policy(jobTokenPolicyName);
+    assert.equal(p.spec.failurePolicy, "Fail");
+    assert.deepEqual(p.spec.matchConstraints!.resourceRules.flatMap((r) => r.operations.flatMap((op) => r.resources.map((res) => `${op} ${res}`))), ["CREATE tasks", "CREATE taskcollections", "UPDATE tasks", "UPDATE taskcollections"]);
+    assert.equal(p.spec.matchConditions![0]!.expression, "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':kubatch-job-')");
+    assert.deepEqual(p.spec.validations!.map((v) => [v.message, v.reason]), [["spec.jobName: a job token adds tasks to its own job only", "Forbidden"]]);
+  });
+
   it("each policy has a binding that denies", () => {
     const bindings = objects.filter((o) => o.kind === "ValidatingAdmissionPolicyBinding");
-    assert.deepEqual(bindings.map((b) => b.spec.policyName), [assignmentPolicyName, nodeStatusPolicyName, nodePodPolicyName]);
+    assert.deepEqual(bindings.map((b) => b.spec.policyName), [assignmentPolicyName, nodeStatusPolicyName, nodePodPolicyName, jobTokenPolicyName]);
     for (const b of bindings) assert.deepEqual(b.spec.validationActions, ["Deny"]);
     // A binding follows its policy in apply order.
     for (const b of bindings) assert.ok(objects.indexOf(b) > objects.indexOf(policy(b.spec.policyName!)));

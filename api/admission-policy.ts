@@ -14,6 +14,8 @@
 //
 // - node-pod-annotation.kubatch.dev (pods, UPDATE): the kubatch-node ServiceAccount changes the
 //   start-task-info annotation of its own pod and nothing else (nodePodPolicy below).
+// - job-token.kubatch.dev (tasks and taskcollections, CREATE/UPDATE): a job token (the
+//   ServiceAccount kubatch-job-<job>, job-token.ts) writes Tasks and TaskCollections of <job> only.
 //
 // The operator is recognised by a permission, not by a username: the chart binds it to the
 // operator's ServiceAccount, whatever the release calls it; the local cluster's operator runs
@@ -21,6 +23,7 @@
 // release's copy (same rules, its own names) never blocks the first one's operator.
 import { GROUP } from "./group.ts";
 import { assignVerb, nodeServiceAccount } from "./identities.ts";
+import { jobTokenAccountPrefix } from "./job-token.ts";
 import { assignmentAnnotation, nodeLabel, startTaskInfoAnnotation } from "./labels.ts";
 
 const apiVersion = "admissionregistration.k8s.io/v1";
@@ -29,6 +32,7 @@ const apiVersion = "admissionregistration.k8s.io/v1";
 export const assignmentPolicyName = `task-assignment.${GROUP}`;
 export const nodeStatusPolicyName = `task-status-by-node.${GROUP}`;
 export const nodePodPolicyName = `node-pod-annotation.${GROUP}`;
+export const jobTokenPolicyName = `job-token.${GROUP}`;
 /** The claim a bound ServiceAccount token carries for the pod it was issued to. */
 export const podNameExtra = "authentication.kubernetes.io/pod-name";
 
@@ -170,6 +174,37 @@ function nodePodPolicy(): AdmissionObject {
   };
 }
 
+/**
+ * job-token.kubatch.dev: the job token's Role lets it create Tasks and TaskCollections in the
+ * namespace (RBAC cannot look into the object); this holds them to the token's own job, read
+ * from the ServiceAccount's name (`kubatch-job-<job>`). jobId is jobName's alias, so both count.
+ */
+function jobTokenPolicy(): AdmissionObject {
+  const prefix = `'system:serviceaccount:' + request.namespace + ${q(`:${jobTokenAccountPrefix}`)}`;
+  return {
+    apiVersion,
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: jobTokenPolicyName, labels },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: [GROUP], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["tasks", "taskcollections"] }] },
+      matchConditions: [{ name: "job-token", expression: `${user}.startsWith(${prefix})` }],
+      variables: [
+        { name: "job", expression: `${user}.substring(size(${prefix}))` },
+        { name: "named", expression: "has(object.spec.jobName) ? object.spec.jobName : (has(object.spec.jobId) ? object.spec.jobId : '')" },
+      ],
+      validations: [
+        {
+          expression: "variables.named == variables.job",
+          messageExpression: `'spec.jobName: a job token of job "' + variables.job + '" adds tasks to that job only, not to "' + variables.named + '"'`,
+          message: "spec.jobName: a job token adds tasks to its own job only",
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+}
+
 const binding = (policyName: string): AdmissionObject => ({
   apiVersion,
   kind: "ValidatingAdmissionPolicyBinding",
@@ -179,5 +214,5 @@ const binding = (policyName: string): AdmissionObject => ({
 
 /** The policies with their bindings, in the order they are applied (a binding after its policy). */
 export function taskAdmissionPolicies(): AdmissionObject[] {
-  return [assignmentPolicy(), binding(assignmentPolicyName), nodeStatusPolicy(), binding(nodeStatusPolicyName), nodePodPolicy(), binding(nodePodPolicyName)];
+  return [assignmentPolicy(), binding(assignmentPolicyName), nodeStatusPolicy(), binding(nodeStatusPolicyName), nodePodPolicy(), binding(nodePodPolicyName), jobTokenPolicy(), binding(jobTokenPolicyName)];
 }

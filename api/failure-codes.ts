@@ -23,3 +23,5 @@ export const nodeDeallocated = "NodeDeallocated";
  * for memory, or signalled by the task) as many times as the task may be retried.
  */
 export const taskInterrupted = "TaskInterruptedByNodeRestart";
+/** A task asked for its job's token (authenticationTokenSettings) and none could be had: the command line never ran. */
+export const jobTokenUnavailable = "JobTokenUnavailable";

@@ -4,6 +4,7 @@ import { taskConstraintsSchema } from "./constraints.ts";
 import { containerSettingsSchema } from "./container-settings.ts";
 import { duration } from "./duration.ts";
 import { environmentSettings } from "./environment.ts";
+import { authenticationTokenSettingsSchema, containerTokenRule } from "./job-token.ts";
 import { batchId } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { resourceFiles } from "./resource-file.ts";
@@ -81,26 +82,28 @@ const jobReleaseTaskObject = z
   });
 export const jobReleaseTaskSchema = withRules(jobReleaseTaskObject, jobReleaseTaskRules).describe("Runs on every node that ran the job's tasks when the job completes or is terminated.");
 
+const jobManagerTaskObject = z.strictObject({
+  id: batchId("Id of the job manager task."),
+  displayName: z.string().max(1024).optional().describe("A display name for the task."),
+  commandLine: commandLine("The job manager task's command line."),
+  containerSettings: containerSettingsSchema.optional(),
+  resourceFiles: resourceFiles("Files downloaded before the job manager task runs."),
+  outputFiles: outputFiles("Files uploaded after the job manager task ends."),
+  environmentSettings: environmentSettings("Environment variables of the job manager task."),
+  constraints: taskConstraintsSchema.prefault({}),
+  requiredSlots: taskSlots("Task slots the job manager task needs on its node (default 1).").default(1),
+  killJobOnCompletion: z
+    .boolean()
+    .default(true)
+    .describe("Whether the job completes (terminating its other tasks) when the job manager task completes (default true)."),
+  runExclusive: z
+    .boolean()
+    .default(true)
+    .describe("Whether the job manager task needs a node of its own (default true)."),
+  allowLowPriorityNode: z.boolean().default(true).describe("Whether it may run on a low-priority node (default true)."),
+  authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
+});
 /** Started when the job starts; controls the job (Azure Batch JobManagerTask). */
-export const jobManagerTaskSchema = z
-  .strictObject({
-    id: batchId("Id of the job manager task."),
-    displayName: z.string().max(1024).optional().describe("A display name for the task."),
-    commandLine: commandLine("The job manager task's command line."),
-    containerSettings: containerSettingsSchema.optional(),
-    resourceFiles: resourceFiles("Files downloaded before the job manager task runs."),
-    outputFiles: outputFiles("Files uploaded after the job manager task ends."),
-    environmentSettings: environmentSettings("Environment variables of the job manager task."),
-    constraints: taskConstraintsSchema.prefault({}),
-    requiredSlots: taskSlots("Task slots the job manager task needs on its node (default 1).").default(1),
-    killJobOnCompletion: z
-      .boolean()
-      .default(true)
-      .describe("Whether the job completes (terminating its other tasks) when the job manager task completes (default true)."),
-    runExclusive: z
-      .boolean()
-      .default(true)
-      .describe("Whether the job manager task needs a node of its own (default true)."),
-    allowLowPriorityNode: z.boolean().default(true).describe("Whether it may run on a low-priority node (default true)."),
-  })
-  .describe("Started first when the job starts; typically it submits the job's tasks.");
+export const jobManagerTaskSchema = withRules(jobManagerTaskObject, [containerTokenRule<z.output<typeof jobManagerTaskObject>>()]).describe(
+  "Started first when the job starts; typically it submits the job's tasks (with authenticationTokenSettings access [job], through its job token).",
+);

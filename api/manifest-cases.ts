@@ -36,6 +36,9 @@ const blobs = { blobs: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/
 const output = (filePattern: string, path?: string) => ({ filePattern, destination: { container: { containerUrl: "http://x/c", ...(path === undefined ? {} : { path }) } } });
 
 export const validCases: Record<string, Obj> = {
+  "task with a job token": task({ authenticationTokenSettings: { access: ["job"] } }),
+  "job manager task with a job token": job({ jobManagerTask: { id: "jm", commandLine: "/bin/true", authenticationTokenSettings: { access: ["job"] } } }),
+  "collection items with a job token": template({ authenticationTokenSettings: { access: ["job"] } }),
   "minimal pool": pool({}),
   "pool sized by resources, quantities as int and string": poolRaw({ resources: { requests: { cpu: 1, memory: "512Mi" }, limits: { cpu: "1500m" } } }),
   "autoscale pool": pool({
@@ -236,6 +239,12 @@ export const invalidCases: Record<string, InvalidCase> = {
     field: "spec.poolInfo",
   },
   "job preparation task with containerSettings": { object: job({ jobPreparationTask: { commandLine: "/bin/true", containerSettings: { imageName: "busybox" } } }), field: "spec.jobPreparationTask.containerSettings" },
+  "container task with a job token": { object: task({ containerSettings: { imageName: "busybox" }, authenticationTokenSettings: { access: ["job"] } }), field: "spec.authenticationTokenSettings" },
+  "job manager container task with a job token": {
+    object: job({ jobManagerTask: { id: "jm", commandLine: "/bin/true", containerSettings: { imageName: "busybox" }, authenticationTokenSettings: { access: ["job"] } } }),
+    field: "spec.jobManagerTask.authenticationTokenSettings",
+  },
+  "job token access other than job": { object: task({ authenticationTokenSettings: { access: ["pool"] } }), field: "spec.authenticationTokenSettings.access[0]" },
   "job release task with containerSettings": { object: job({ jobReleaseTask: { commandLine: "/bin/true", containerSettings: { imageName: "busybox" } } }), field: "spec.jobReleaseTask.containerSettings" },
   "job preparation task with a retentionTime": { object: job({ jobPreparationTask: { commandLine: "/bin/true", constraints: { retentionTime: "PT1H" } } }), field: "spec.jobPreparationTask.constraints.retentionTime" },
   "job release task with a retentionTime": { object: job({ jobReleaseTask: { commandLine: "/bin/true", retentionTime: "P1D" } }), field: "spec.jobReleaseTask.retentionTime" },

@@ -79,6 +79,7 @@ export function collectionItemTask(spec: ResolvedCollectionSpec, index: number, 
     });
   }
   if (t.exitConditions) task.exitConditions = t.exitConditions;
+  if (t.authenticationTokenSettings) task.authenticationTokenSettings = t.authenticationTokenSettings;
   if (spec.dependsOn) task.dependsOn = spec.dependsOn;
   return parseWith(taskSpecSchema, task);
 }

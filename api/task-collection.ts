@@ -7,6 +7,7 @@ import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
 import { jobNameFields, jobNameRules } from "./job-name.ts";
+import { authenticationTokenSettingsSchema } from "./job-token.ts";
 import { storageCredentialsSchema } from "./kubernetes.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, httpUrl, timestamp } from "./names.ts";
@@ -129,6 +130,7 @@ const templateObject = z.strictObject({
   constraints: taskConstraintsSchema.prefault({}),
   exitConditions: exitConditionsSchema.optional(),
   requiredSlots: taskSlots("Task slots each item's task needs on its node (1..256, at most the pool's taskSlotsPerNode; default 1).").default(1),
+  authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
 });
 
 export const collectionTaskRules: CrossFieldRule<z.output<typeof templateObject>>[] = [

@@ -8,6 +8,7 @@ import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
 import { jobNameFields, jobNameRules } from "./job-name.ts";
+import { authenticationTokenSettingsSchema, containerTokenRule } from "./job-token.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, timestamp } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
@@ -45,6 +46,7 @@ const taskSpecObject = z.strictObject({
     .optional()
     .describe("A hint to run the task on a given node."),
   containerSettings: containerSettingsSchema.optional(),
+  authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
 });
 
 type TaskSpecObject = z.output<typeof taskSpecObject>;
@@ -52,6 +54,7 @@ type TaskSpecObject = z.output<typeof taskSpecObject>;
 export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
   ...jobNameRules<TaskSpecObject>(),
   environmentSizeRule("environmentSettings", (s: TaskSpecObject) => s.environmentSettings),
+  containerTokenRule<TaskSpecObject>(),
 ];
 
 /** Task.spec (Azure Batch Task). */

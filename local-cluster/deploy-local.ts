@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { jobTokenClusterRoleName } from "../api/job-token.ts";
 import { readInfo } from "./control-plane.ts";
 import { freePort } from "./ports.ts";
 import { get, waitFor } from "./probe.ts";
@@ -61,6 +62,7 @@ const localOperatorConfig = `autoStorage:
   name: ${autoStorageSecret}
   key: connectionString
 nodePodAnnotationPolicy: true
+jobTokenClusterRole: ${jobTokenClusterRoleName}
 autoscale:
   samplePeriod: 1s
 vmSizes:

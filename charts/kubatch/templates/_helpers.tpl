@@ -75,6 +75,9 @@ nodeRootDir: {{ .Values.config.nodeRootDir | quote }}
 nodeRootSizeLimit: {{ .Values.config.nodeRootSizeLimit | quote }}
 nodeNetworkPolicy: {{ .Values.config.nodeNetworkPolicy }}
 nodePodAnnotationPolicy: {{ .Values.admissionPolicy.enabled }}
+{{- if .Values.admissionPolicy.enabled }}
+jobTokenClusterRole: {{ printf "%s-job-token" (include "kubatch.fullname" .) | quote }}
+{{- end }}
 {{- with .Values.config.autoscale }}
 autoscale:
   {{- toYaml . | nindent 2 }}

@@ -44,6 +44,13 @@ export const operatorConfigSchema = z.strictObject({
     .describe(
       "The admission policy node-pod-annotation is installed (the chart's admissionPolicy.enabled): node agents may then patch pods, which the policy narrows to their own pod's kubatch.dev/start-task-info annotation, and report a start task without waitForSuccess. false: no such grant (that report is missing).",
     ),
+  jobTokenClusterRole: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The ClusterRole job tokens are bound to (authenticationTokenSettings access [job]; the chart's <fullname>-job-token, installed with admissionPolicy.enabled, whose policy job-token holds a token's writes to its own job). Absent: the operator makes no job tokens and tasks that ask for one fail with JobTokenUnavailable.",
+    ),
   autoStorage: secretKeyRefSchema
     .optional()
     .describe("Secret (in each pool's namespace) with the connection string of the storage account behind autoStorageContainerName."),

@@ -36,6 +36,7 @@ export function jobManagerTask(job: Job, owner: V1OwnerReference, slotsPerNode: 
       ...(jm.resourceFiles ? { resourceFiles: jm.resourceFiles } : {}),
       ...(jm.outputFiles ? { outputFiles: jm.outputFiles } : {}),
       ...(jm.environmentSettings ? { environmentSettings: jm.environmentSettings } : {}),
+      ...(jm.authenticationTokenSettings ? { authenticationTokenSettings: jm.authenticationTokenSettings } : {}),
       constraints: jm.constraints,
       requiredSlots: jm.runExclusive && slotsPerNode !== undefined ? Math.max(slotsPerNode, jm.requiredSlots) : jm.requiredSlots,
     },

@@ -6,6 +6,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubernetesObjectApi,
   NetworkingV1Api,
   type KubeConfig,
   type KubernetesListObject,
@@ -47,6 +48,8 @@ import { instrumented, makeMetrics, type Metrics } from "../metrics/metrics.ts";
 import { JobStates } from "../metrics/job-states.ts";
 import { poolController } from "../pool/controller.ts";
 import { nodeIdentityController } from "../node-identity/controller.ts";
+import { jobTokenController } from "../job-token/controller.ts";
+import { makeJobTokens } from "../job-token/reconciler.ts";
 import { makeNodeIdentities } from "../node-identity/reconciler.ts";
 import { workItemController } from "../work-item/controller.ts";
 
@@ -299,6 +302,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   );
   add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureUploadRbac: identities.ensureUpload }));
   add((queue) => nodeIdentityController({ queue, identities }));
+  add((queue) => jobTokenController({ queue, tokens: makeJobTokens({ jobs, objects: KubernetesObjectApi.makeApiClient(kc), clusterRole: config.jobTokenClusterRole, events }) }));
   const listBlobs = makeBlobLister(nodeIdentitySecretReader(kc));
   add((queue) => collectionController({ queue, collections, chunksOf: (namespace, name) => [...(chunksByCollection.get(`${namespace}/${name}`)?.values() ?? [])], listBlobs, writer, events, log }));
 

@@ -1,8 +1,10 @@
 // Which Secrets node agents read through the API (pure): the credentialsSecretRef of the
 // resource and output files of the tasks a node runs (single tasks and collections' items), and
 // of the jobs' preparation, release and manager tasks; and a collection's blob source's, which
-// the operator reads as the node identity to list the container (collection/blob-source.ts). Not the start task's, the auto-storage Secret or container tasks' (their
+// the operator reads as the node identity to list the container (collection/blob-source.ts); and
+// the job token's of a task that asks for one (api/job-token.ts). Not the start task's, the auto-storage Secret or container tasks' (their
 // pods get those through secretKeyRef env, which the kubelet resolves).
+import { jobTokenSecret, wantsJobToken } from "../../../api/job-token.ts";
 import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
 
 type Files = { resourceFiles?: readonly { credentialsSecretRef?: { name?: string } }[]; outputFiles?: readonly { destination?: { container?: { credentialsSecretRef?: { name?: string } } } }[] };
@@ -16,6 +18,8 @@ function namesOf(files: Files | undefined, into: Set<string>): void {
 export function taskSecretNames(task: TaskObject): string[] {
   const names = new Set<string>();
   if (!task.spec?.containerSettings) namesOf(task.spec as Files, names);
+  const job = task.spec?.jobName ?? task.spec?.jobId;
+  if (job && !task.spec?.containerSettings && wantsJobToken(task.spec?.authenticationTokenSettings)) names.add(jobTokenSecret(job));
   return [...names];
 }
 
@@ -27,7 +31,10 @@ export function jobSecretNames(job: JobObject): string[] {
   namesOf(spec?.jobPreparationTask as Files | undefined, names);
   namesOf(spec?.jobReleaseTask as Files | undefined, names);
   // The manager becomes a Task (counted there too); a container one runs as its own Pod.
-  if (!spec?.jobManagerTask?.containerSettings) namesOf(spec?.jobManagerTask as Files | undefined, names);
+  if (!spec?.jobManagerTask?.containerSettings) {
+    namesOf(spec?.jobManagerTask as Files | undefined, names);
+    if (job.metadata?.name && wantsJobToken(spec?.jobManagerTask?.authenticationTokenSettings)) names.add(jobTokenSecret(job.metadata.name));
+  }
   return [...names];
 }
 
@@ -37,6 +44,8 @@ export function collectionSecretNames(collection: TaskCollectionObject): string[
   namesOf(collection.spec?.task as Files | undefined, names);
   const source = collection.spec?.source?.blobs?.credentialsSecretRef?.name;
   if (source) names.add(source);
+  const job = collection.spec?.jobName ?? collection.spec?.jobId;
+  if (job && wantsJobToken(collection.spec?.task?.authenticationTokenSettings)) names.add(jobTokenSecret(job));
   return [...names];
 }
 

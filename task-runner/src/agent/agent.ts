@@ -510,6 +510,7 @@ export class TaskAgent {
       launch: this.opts.launch,
       secret: (name, key) => this.secret(namespace, name, key),
       autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
+      api: { namespace, server: this.opts.kubeConfig.getCurrentCluster()?.server ?? "" },
       log: this.opts.log,
     };
   }

@@ -16,7 +16,9 @@ import type { Launcher, ProcessResult } from "../process/run-process.ts";
 import { newestBytes } from "../process/capped-output.ts";
 import { uploadOutputFiles } from "./output-files.ts";
 import { reportedRetryWaitMs, retryDelayMs } from "./retry-delay.ts";
-import { failureExitCode, fileUploadError, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
+import { failureExitCode, fileUploadError, jobTokenUnavailable, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
+import { wantsJobToken, type AuthenticationTokenSettings } from "../../../api/job-token.ts";
+import { jobTokenEnvironment } from "./job-token.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {
@@ -29,6 +31,7 @@ export type RunnableTask = {
   constraints: { maxWallClockTime?: string; maxTaskRetryCount?: number };
   /** The job preparation task itself does not see AZ_BATCH_JOB_PREP_DIR; every other task of such a job does. */
   isJobPreparation?: boolean;
+  authenticationTokenSettings?: AuthenticationTokenSettings;
 };
 
 export type TaskOutcome = {
@@ -50,6 +53,8 @@ export type ExecutionContext = {
   launch: Launcher;
   secret: (name: string, key: string) => Promise<string | undefined>;
   autoStorageConnectionString?: string;
+  /** For a task that asks for its job's token: the task's namespace and the API server's URL as the agent reaches it. */
+  api?: { namespace: string; server: string };
   /** Called once, when the command first starts. */
   onStarted?: (at: Date) => void;
   /**
@@ -112,6 +117,14 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   const env: Record<string, string> = {
     ...batchEnvironment(ctx.node, { jobId: task.jobName, taskId: task.id, jobPreparationTaskId: task.isJobPreparation ? undefined : job?.spec.jobPreparationTask?.id }),
   };
+  if (wantsJobToken(task.authenticationTokenSettings)) {
+    try {
+      if (!ctx.api) throw new Error("this agent has no API server to give a token for");
+      Object.assign(env, await jobTokenEnvironment(task.jobName, ctx.api.namespace, layout.jobTokenKubeconfig(task.jobName), { secret: ctx.secret, server: ctx.api.server }));
+    } catch (err) {
+      return fail(jobTokenUnavailable, err instanceof Error ? err.message : String(err));
+    }
+  }
   for (const s of job?.spec.commonEnvironmentSettings ?? []) env[s.name] = s.value ?? "";
   for (const s of task.environmentSettings ?? []) env[s.name] = s.value ?? "";
 
