@@ -1,8 +1,9 @@
 // Least privilege, checked against the real API server's RBAC authorizer:
 // - the chart's operator ServiceAccount may do what the operator does (watch kubatch objects
 //   and their node pods cluster-wide, write status, own Deployments and NetworkPolicies, apply the node agents'
-//   identity, run container tasks' Pods, create job manager Tasks, delete Tasks after their retentionTime) and nothing more (no Secrets, no exec into Pods, no
-//   RBAC beyond the Role named kubatch-node);
+//   identity, run container tasks' Pods, create job manager Tasks, delete Tasks after their retentionTime, create job tokens'
+//   ServiceAccounts, Secrets and RoleBindings and delete those RoleBindings) and nothing more (no reading or changing Secrets,
+//   no exec into Pods, no RBAC beyond the Role named kubatch-node and binding the job-token ClusterRole);
 // - a node agent (ServiceAccount kubatch-node, made by the operator when a Pool exists in a
 //   namespace) reads its own namespace's tasks and jobs and writes only task status: it cannot
 //   read another namespace's tasks nor modify a Pool; it gets only the Secrets the namespace's
@@ -90,7 +91,15 @@ const operatorChecks: Record<string, Check> = {
   "no binding ClusterRoles": ["bind", "clusterroles.rbac.authorization.k8s.io/cluster-admin", "other-ns", false],
   "no other RoleBindings": ["patch", "rolebindings.rbac.authorization.k8s.io/admin", "other-ns", false],
   "no Roles by POST (no name)": ["create", "roles.rbac.authorization.k8s.io", "other-ns", false],
-  "no ServiceAccounts by POST": ["create", "serviceaccounts", "other-ns", false],
+  // Job tokens (authenticationTokenSettings): per job names, so plain creates of any name —
+  // never a read or a change of an existing ServiceAccount or Secret.
+  "create job tokens' ServiceAccounts (POST)": ["create", "serviceaccounts", "other-ns", true],
+  "create job tokens' Secrets (POST)": ["create", "secrets", "other-ns", true],
+  "no changing Secrets": ["patch", "secrets/storage", "other-ns", false],
+  "no deleting Secrets": ["delete", "secrets/storage", "other-ns", false],
+  "no changing ServiceAccounts it did not name": ["update", "serviceaccounts/default", "other-ns", false],
+  "create job tokens' RoleBindings (POST)": ["create", "rolebindings.rbac.authorization.k8s.io", "other-ns", true],
+  "delete a job token's RoleBinding (the job completed)": ["delete", "rolebindings.rbac.authorization.k8s.io/kubatch-job-j", "other-ns", true],
   "no ClusterRoles": ["create", "clusterroles.rbac.authorization.k8s.io", "all", false],
   "no ClusterRoleBindings": ["create", "clusterrolebindings.rbac.authorization.k8s.io", "all", false],
   "no Leases elsewhere": ["create", "leases.coordination.k8s.io", "other-ns", false],
@@ -226,6 +235,11 @@ describe("RBAC of the chart's operator and of node agents", { skip: found.skip }
         assert.equal(await canI(operatorSA(), check), check[3], `${check.slice(0, 3).join(" ")}${check[4] ? `/${check[4]}` : ""}`);
       });
     }
+
+    test("binds the job tokens' ClusterRole and no other", async () => {
+      assert.equal(await canI(operatorSA(), ["bind", `clusterroles.rbac.authorization.k8s.io/${release}-job-token`, "other-ns", true]), true);
+      assert.equal(await canI(operatorSA(), ["bind", "clusterroles.rbac.authorization.k8s.io/edit", "other-ns", false]), false);
+    });
 
     test("server-side applies the node agents' ServiceAccount, Role and RoleBinding (create, then update) as the operator does", async () => {
       const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: [...nodeRbac(applyNs.name, ["storage"]), ...uploadRbac(applyNs.name)] });

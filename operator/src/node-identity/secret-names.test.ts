@@ -17,6 +17,9 @@ describe("taskSecretNames", () => {
     "one name once": { spec: { resourceFiles: [resource("s"), resource("s")], outputFiles: [output("s")] }, want: ["s"] },
     // Its Pod gets the credentials through secretKeyRef env; it never reaches a node.
     "a container task: none": { spec: { containerSettings: { imageName: "busybox" }, resourceFiles: [resource("in")] }, want: [] },
+    "asks for its job's token: the token's Secret": { spec: { authenticationTokenSettings: { access: ["job"] }, resourceFiles: [resource("in")] }, want: ["in", "kubatch-job-j-token"] },
+    "the job by its alias jobId": { spec: { jobName: undefined, jobId: "a", authenticationTokenSettings: { access: ["job"] } }, want: ["kubatch-job-a-token"] },
+    "empty access: none": { spec: { authenticationTokenSettings: { access: [] } }, want: [] },
   };
   for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(taskSecretNames(task(tc.spec)), tc.want));
 });
@@ -29,6 +32,7 @@ describe("jobSecretNames", () => {
     "preparation with containerSettings still runs on the node": { spec: { jobPreparationTask: { commandLine: "x", containerSettings: { imageName: "i" }, resourceFiles: [resource("prep")] } }, want: ["prep"] },
     "manager task's files": { spec: { jobManagerTask: { id: "m", commandLine: "x", resourceFiles: [resource("in")], outputFiles: [output("out")] } }, want: ["in", "out"] },
     "a container manager task: none": { spec: { jobManagerTask: { id: "m", commandLine: "x", containerSettings: { imageName: "i" }, resourceFiles: [resource("in")] } }, want: [] },
+    "a manager task asking for the job's token": { spec: { jobManagerTask: { id: "m", commandLine: "x", authenticationTokenSettings: { access: ["job"] } } }, want: ["kubatch-job-j-token"] },
   };
   for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(jobSecretNames(job(tc.spec)), tc.want));
 });
@@ -42,6 +46,7 @@ describe("collectionSecretNames", () => {
     // The operator lists the container as the node identity.
     "a blob source's credentials": { spec: { source: { blobs: { containerUrl: "http://x/c", ...ref("list") } } }, want: ["list"] },
     "a public blob source: none": { spec: { source: { blobs: { containerUrl: "http://x/c" } } }, want: [] },
+    "items asking for the job's token": { spec: { task: { commandLine: "x", authenticationTokenSettings: { access: ["job"] } } }, want: ["kubatch-job-j-token"] },
   };
   for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(collectionSecretNames(collection(tc.spec)), tc.want));
 });
