@@ -103,7 +103,8 @@ const jobManagerTaskObject = z.strictObject({
   allowLowPriorityNode: z.boolean().default(true).describe("Whether it may run on a low-priority node (default true)."),
   authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
 });
+export const jobManagerTaskRules: CrossFieldRule<z.output<typeof jobManagerTaskObject>>[] = [containerTokenRule()];
 /** Started when the job starts; controls the job (Azure Batch JobManagerTask). */
-export const jobManagerTaskSchema = withRules(jobManagerTaskObject, [containerTokenRule<z.output<typeof jobManagerTaskObject>>()]).describe(
+export const jobManagerTaskSchema = withRules(jobManagerTaskObject, jobManagerTaskRules).describe(
   "Started first when the job starts; typically it submits the job's tasks (with authenticationTokenSettings access [job], through its job token).",
 );

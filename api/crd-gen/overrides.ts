@@ -6,7 +6,7 @@
  */
 import { exitCodeRangeRules } from "../exit-conditions.ts";
 import { jobSpecRules, poolInfoRules } from "../job.ts";
-import { jobPreparationTaskRules, jobReleaseTaskRules } from "../job-tasks.ts";
+import { jobManagerTaskRules, jobPreparationTaskRules, jobReleaseTaskRules } from "../job-tasks.ts";
 import { poolSpecRules } from "../pool.ts";
 import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
@@ -48,6 +48,7 @@ function jobSpecAt(prefix: string): SchemaOverride[] {
     ...poolSpecAt(join(prefix, "poolInfo.autoPoolSpecification.pool")),
     at(join(prefix, "jobPreparationTask"), jobPreparationTaskRules),
     at(join(prefix, "jobReleaseTask"), jobReleaseTaskRules),
+    at(join(prefix, "jobManagerTask"), jobManagerTaskRules),
     ...resourceFilesAt(join(prefix, "jobPreparationTask")),
     ...resourceFilesAt(join(prefix, "jobReleaseTask")),
     ...resourceFilesAt(join(prefix, "jobManagerTask")),

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { jobTokenClusterRoleName } from "../../api/job-token.ts";
 import { operatorConfigSchema } from "../../operator/src/config/operator-config.ts";
 import { repoRoot } from "../../local-cluster/state.ts";
 import { chartDir, helm, helmForTests, parseManifests, plainYaml, setArgs, template, type Manifest } from "../helm/chart.ts";
@@ -98,6 +99,7 @@ describe("helm chart", { skip: found.skip }, () => {
           "ClusterRole",
           "ClusterRole",
           "ClusterRole",
+          "ClusterRole",
           "ClusterRoleBinding",
           "ConfigMap",
           // One per file in crds/ (their content is checked below).
@@ -110,6 +112,8 @@ describe("helm chart", { skip: found.skip }, () => {
           "ValidatingAdmissionPolicy",
           "ValidatingAdmissionPolicy",
           "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding",
           "ValidatingAdmissionPolicyBinding",
           "ValidatingAdmissionPolicyBinding",
           "ValidatingAdmissionPolicyBinding",
@@ -179,20 +183,22 @@ describe("helm chart", { skip: found.skip }, () => {
     }
   });
 
-  test("rendered admission policies are the chart's files under the release's names, each binding naming its policy", async () => {
+  test("rendered admission policies (and the job tokens' ClusterRole) are the chart's files under the release's names, each binding naming its policy", async () => {
     const dir = join(chartDir, "files", "admission");
-    const source = readdirSync(dir).map((f) => plainYaml(readFileSync(join(dir, f), "utf8")) as Manifest & { spec: { policyName?: string } });
-    const rendered = (await template(bin, {}, "batch")).filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")) as (Manifest & { spec: { policyName?: string } })[];
+    const source = readdirSync(dir).map((f) => plainYaml(readFileSync(join(dir, f), "utf8")) as Manifest & { spec?: { policyName?: string } });
     const renamed = (name: string) => `batch-kubatch-${name.replace(/\.kubatch\.dev$/, "")}`;
+    const fromFiles = (o: Manifest) => o.kind.startsWith("ValidatingAdmissionPolicy") || (o.kind === "ClusterRole" && o.metadata.name === renamed(jobTokenClusterRoleName));
+    const rendered = (await template(bin, {}, "batch")).filter(fromFiles) as (Manifest & { spec?: { policyName?: string } })[];
     assert.deepEqual(rendered.map((o) => `${o.kind} ${o.metadata.name}`).sort(), source.map((o) => `${o.kind} ${renamed(o.metadata.name)}`).sort());
     for (const obj of rendered) {
       const from = source.find((o) => o.kind === obj.kind && renamed(o.metadata.name) === obj.metadata.name)!;
       assert.equal(obj.metadata.labels?.["app.kubernetes.io/instance"], "batch");
-      if (obj.spec.policyName) {
-        assert.equal(obj.spec.policyName, renamed(from.spec.policyName!));
-        assert.ok(rendered.some((p) => p.kind === "ValidatingAdmissionPolicy" && p.metadata.name === obj.spec.policyName), `${obj.metadata.name}: its policy is rendered`);
+      const policyName = obj.spec?.policyName;
+      if (policyName) {
+        assert.equal(policyName, renamed(from.spec!.policyName!));
+        assert.ok(rendered.some((p) => p.kind === "ValidatingAdmissionPolicy" && p.metadata.name === policyName), `${obj.metadata.name}: its policy is rendered`);
       }
-      const strip = (o: Manifest & { spec: { policyName?: string } }) => ({ ...o, metadata: {}, spec: { ...o.spec, policyName: undefined } });
+      const strip = (o: Manifest & { spec?: { policyName?: string } }) => ({ ...o, metadata: {}, ...(o.spec ? { spec: { ...o.spec, policyName: undefined } } : {}) });
       assert.deepEqual(strip(obj), strip(from), `${obj.metadata.name} changed in rendering`);
     }
   });
@@ -288,6 +294,8 @@ describe("helm chart", { skip: found.skip }, () => {
         ["validatingadmissionpolicy", `${fullname}-task-assignment`],
         ["validatingadmissionpolicybinding", `${fullname}-task-status-by-node`],
         ["validatingadmissionpolicy", `${fullname}-node-pod-annotation`],
+        ["validatingadmissionpolicy", `${fullname}-job-token`],
+        ["clusterrole", `${fullname}-job-token`],
       ];
       for (const [kind, name] of expected) {
         const got = await kubectl(["get", kind!, name!, "--namespace", ns.name, "-o", "name"]);
