@@ -26,3 +26,8 @@ export function jobNameRules<T extends { jobName?: string; jobId?: string }>(): 
     },
   ];
 }
+
+/** The job a Task's or TaskCollection's spec names: jobName, else its alias jobId. */
+export function jobNameOf(spec: { jobName?: string; jobId?: string } | undefined): string | undefined {
+  return spec?.jobName ?? spec?.jobId;
+}

@@ -16,6 +16,9 @@ export const jobActionAppliedAnnotation = "kubatch.dev/job-action-applied";
 export const itemJobActionsAppliedAnnotation = "kubatch.dev/item-job-actions-applied";
 /** On the job manager Task the job reconciler creates: the job's name. */
 export const jobManagerLabel = "kubatch.dev/job-manager";
+/** On a Job: the uid of the RoleBinding of the job token the operator made for it, then `revoked` (operator/src/job-token). */
+export const jobTokenAnnotation = "kubatch.dev/job-token";
+export const jobTokenRevoked = "revoked";
 /** On a Task that may run on dedicated nodes only ("true"): a job manager with allowLowPriorityNode false. */
 export const dedicatedNodeOnlyAnnotation = "kubatch.dev/dedicated-node-only";
 /**

@@ -6,7 +6,7 @@ import { environmentSettingOf } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
-import { jobNameFields, jobNameRules } from "./job-name.ts";
+import { jobNameFields, jobNameOf, jobNameRules } from "./job-name.ts";
 import { authenticationTokenSettingsSchema } from "./job-token.ts";
 import { storageCredentialsSchema } from "./kubernetes.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
@@ -282,7 +282,7 @@ export const taskCollectionObjectRules: CrossFieldRule<z.output<typeof objectSha
 /** A TaskCollection with the defaults that need the whole object resolved: spec.idPrefix (metadata.name) and spec.jobName (jobId). */
 export const taskCollectionSchema = withRules(objectShape, taskCollectionObjectRules).transform((c) => ({
   ...c,
-  spec: { ...c.spec, idPrefix: c.spec.idPrefix ?? c.metadata.name, jobName: c.spec.jobName ?? c.spec.jobId ?? "" },
+  spec: { ...c.spec, idPrefix: c.spec.idPrefix ?? c.metadata.name, jobName: jobNameOf(c.spec) ?? "" },
 }));
 
 export type TaskCollectionSpec = z.infer<typeof taskCollectionSpecSchema>;

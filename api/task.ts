@@ -7,7 +7,7 @@ import { environmentSettings, environmentSizeRule } from "./environment.ts";
 import { exitConditionsSchema } from "./exit-conditions.ts";
 import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
-import { jobNameFields, jobNameRules } from "./job-name.ts";
+import { jobNameFields, jobNameOf, jobNameRules } from "./job-name.ts";
 import { authenticationTokenSettingsSchema, containerTokenRule } from "./job-token.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, timestamp } from "./names.ts";
@@ -153,7 +153,7 @@ const taskObject = withRules(taskObjectShape, taskObjectRules);
 /** A Task with the defaults that need the whole object resolved: spec.id (metadata.name) and spec.jobName (jobId). */
 export const taskSchema = taskObject.transform((t) => ({
   ...t,
-  spec: { ...t.spec, id: t.spec.id ?? t.metadata.name, jobName: t.spec.jobName ?? t.spec.jobId ?? "" },
+  spec: { ...t.spec, id: t.spec.id ?? t.metadata.name, jobName: jobNameOf(t.spec) ?? "" },
 }));
 
 export type TaskSpec = z.infer<typeof taskSpecSchema>;

@@ -10,6 +10,7 @@ import { mergePatch } from "../kube/apply.ts";
 import { loadKubeConfig } from "../kube/kube-config.ts";
 import type { CollectionChunkObject, JobObject, PoolObject, TaskCollectionObject, TaskObject, WorkItemObject } from "../kube/objects.ts";
 import { CliError } from "./usage.ts";
+import { jobNameOf } from "../api/job-name.ts";
 
 export interface Cluster {
   kc: KubeConfig;
@@ -36,7 +37,7 @@ export const collectionChunksResource = { group: GROUP, version: VERSION, plural
 export const workItemsResource = { group: GROUP, version: VERSION, plural: workItemNames.plural } as const;
 
 export function taskJob(t: TaskObject): string | undefined {
-  return t.spec?.jobName ?? t.spec?.jobId;
+  return jobNameOf(t.spec);
 }
 
 export function statusCode(err: unknown): number | undefined {
@@ -155,7 +156,7 @@ export async function listJobTasks(c: Cluster, job: string, fieldSelector?: stri
 }
 
 export function collectionJob(tc: TaskCollectionObject): string | undefined {
-  return tc.spec?.jobName ?? tc.spec?.jobId;
+  return jobNameOf(tc.spec);
 }
 
 /** The namespace's task collections, all or only the job's. */

@@ -10,6 +10,7 @@ import { readAutoscaleInputs } from "./autoscale-inputs.ts";
 import { collectionItemCounts } from "./collection-rows.ts";
 import { apiMessage, collectionJob, connect, listCollections, statusCode, type Cluster } from "./kube.ts";
 import { clusterOptions, clusterOptionsHelp, CliError, parseCommandLine, positionalArgs, readOptionFile, UsageError } from "./usage.ts";
+import { jobNameOf } from "../api/job-name.ts";
 
 export const poolAutoscaleHelp = `usage: kubatch pool autoscale POOL [--formula FORMULA] [options]
        kubatch pool autoscale --formula FORMULA --samples FILE [--time T]
@@ -66,7 +67,7 @@ async function queue(c: Cluster, pool: string): Promise<{ active: number; runnin
   let active = items.active;
   let running = items.running;
   for (const t of tasks.items) {
-    const job = t.spec?.jobName ?? t.spec?.jobId ?? "";
+    const job = jobNameOf(t.spec) ?? "";
     if (!ofPool.has(job)) continue;
     const state = t.status?.state ?? "Active";
     if (state === "Running" || state === "Preparing" || (state === "Active" && t.metadata?.labels?.[nodeLabel])) running++;

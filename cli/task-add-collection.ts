@@ -12,6 +12,7 @@ import { expandTemplate, scanTemplate } from "../api/template.ts";
 import { constraintsOf, resourceFileOf, type TaskOptions } from "./task-options.ts";
 import { apiMessage, statusCode, taskCollectionsResource, type Cluster } from "./kube.ts";
 import { CliError, UsageError } from "./usage.ts";
+import { jobNameOf } from "../api/job-name.ts";
 
 /** Where the items come from: --range, --from-files (resolved here), or --from-blobs (listed by the operator). */
 export type CollectionSource = { range: { from: number; to: number } } | { files: readonly string[] } | { blobs: { containerUrl: string; prefix?: string } };
@@ -92,6 +93,6 @@ export async function createCollection(cluster: Cluster, object: TaskCollectionI
     return 0;
   }
   console.log(`created ${what}`);
-  console.error(`note: kubatch task list ${object.spec.jobName ?? object.spec.jobId} shows the collection's counts, with --state failed its failed items; kubatch task output ITEM_ID --stderr a failed item's stderr`);
+  console.error(`note: kubatch task list ${jobNameOf(object.spec)} shows the collection's counts, with --state failed its failed items; kubatch task output ITEM_ID --stderr a failed item's stderr`);
   return 0;
 }

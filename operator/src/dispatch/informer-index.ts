@@ -13,6 +13,7 @@ import { isUsable, nodeInfo, podEnded } from "../pool/node-state.ts";
 import type { DispatchState, TaskEntry } from "./dispatch-state.ts";
 import { taskEntry, timestampText } from "./task-entry.ts";
 import type { TaskValidation } from "./task-validation.ts";
+import { jobNameOf } from "../../../api/job-name.ts";
 
 export function indexPool(state: DispatchState, kind: EventKind, obj: PoolObject): void {
   const key = keyOf(obj);
@@ -91,7 +92,7 @@ export function indexChunk(state: DispatchState, kind: EventKind, obj: Collectio
 }
 
 /** The key (namespace/name) of the job a collection adds to: spec.jobName, or Azure's jobId. */
-export const collectionJobKey = (obj: TaskCollectionObject): string => `${obj.metadata?.namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`;
+export const collectionJobKey = (obj: TaskCollectionObject): string => `${obj.metadata?.namespace}/${jobNameOf(obj.spec) ?? ""}`;
 
 /** A collection's job, its items' id prefix and, once all its chunks exist, how many (status.chunkCount): the job is not all done before they are here. */
 export function indexCollection(state: DispatchState, kind: EventKind, obj: TaskCollectionObject): void {

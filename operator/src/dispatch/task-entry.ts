@@ -6,6 +6,7 @@ import type { TaskEntry } from "./dispatch-state.ts";
 import { dedicatedNodeOnlyAnnotation, jobActionAppliedAnnotation, nodeLabel, terminateAnnotation } from "../../../api/labels.ts";
 import { jobOwnerUid } from "../../../kube/apply.ts";
 import type { TaskObject } from "../../../kube/objects.ts";
+import { jobNameOf } from "../../../api/job-name.ts";
 
 /** A creationTimestamp as the entries hold it: client-node gives a Date, plain JSON a string. */
 export const timestampText = (t: Date | string | undefined): string => (t instanceof Date ? t.toISOString() : String(t ?? ""));
@@ -26,7 +27,7 @@ export function taskEntry(obj: TaskObject): TaskEntry {
     uid: meta.uid,
     namespace,
     name: meta.name ?? "",
-    jobKey: `${namespace}/${obj.spec?.jobName ?? obj.spec?.jobId ?? ""}`,
+    jobKey: `${namespace}/${jobNameOf(obj.spec) ?? ""}`,
     resourceVersion: meta.resourceVersion ?? "",
     created: timestampText(created),
     requiredSlots: obj.spec?.requiredSlots ?? 1,

@@ -4,6 +4,7 @@
 import { wantsJobToken } from "../../../api/job-token.ts";
 import type { Controller, Queue } from "../controller/watches.ts";
 import type { JobTokens } from "./reconciler.ts";
+import { jobNameOf } from "../../../api/job-name.ts";
 
 export function jobTokenController(deps: { tokens: JobTokens; queue: Queue }): Controller {
   const { tokens, queue } = deps;
@@ -19,10 +20,10 @@ export function jobTokenController(deps: { tokens: JobTokens; queue: Queue }): C
     watches: {
       jobs: (_kind, { obj, key }) => tokens.wanted(obj, key) && queue.add(key),
       tasks: (kind, { obj }) => {
-        if (kind !== "delete" && !obj.spec?.containerSettings && wantsJobToken(obj.spec?.authenticationTokenSettings)) asked(obj.metadata?.namespace, obj.spec?.jobName ?? obj.spec?.jobId);
+        if (kind !== "delete" && !obj.spec?.containerSettings && wantsJobToken(obj.spec?.authenticationTokenSettings)) asked(obj.metadata?.namespace, jobNameOf(obj.spec));
       },
       collections: (kind, obj) => {
-        if (kind !== "delete" && wantsJobToken(obj.spec?.task?.authenticationTokenSettings)) asked(obj.metadata?.namespace, obj.spec?.jobName ?? obj.spec?.jobId);
+        if (kind !== "delete" && wantsJobToken(obj.spec?.task?.authenticationTokenSettings)) asked(obj.metadata?.namespace, jobNameOf(obj.spec));
       },
     },
   };

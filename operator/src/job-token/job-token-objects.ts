@@ -1,34 +1,42 @@
 // A job's token (Azure Batch authenticationTokenSettings access [job], api/job-token.ts), pure:
-// its ServiceAccount, the Secret the token controller fills with a token of it, and the
-// RoleBinding to the job-token ClusterRole; all three owned by the Job, so deleting the job
-// deletes them. A Secret-held token rather than a TokenRequest: it lives exactly as long as the
+// its ServiceAccount and the RoleBinding to the job-token ClusterRole, owned by the Job (deleting
+// the job deletes them), and the Secret the token controller fills with a token of it, owned by
+// the RoleBinding. A Secret-held token rather than a TokenRequest: it lives exactly as long as the
 // Secret (a job runs for days; nobody has to renew it), and the operator never reads it —
 // node agents read it by name (secret-names.ts), as they read the tasks' storage Secrets.
 import type { V1OwnerReference, V1RoleBinding, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { jobTokenAccount, jobTokenSecret } from "../../../api/job-token.ts";
 import { addedTaskJobLabel } from "../../../api/labels.ts";
 
-export type JobTokenObjects = [V1ServiceAccount, V1Secret, V1RoleBinding];
+export type JobTokenObjects = {
+  account: V1ServiceAccount;
+  binding: V1RoleBinding;
+  /** The token's Secret, owned by the RoleBinding as made: revoking the binding removes the token. */
+  secret: (binding: { name: string; uid: string }) => V1Secret;
+};
 
-/** In the order they are created: the Secret names the ServiceAccount, which must exist first. */
+/** The ServiceAccount first (the Secret names it, the RoleBinding binds it), then the RoleBinding, then the Secret. */
 export function jobTokenObjects(job: { name: string; namespace: string }, owner: V1OwnerReference, clusterRole: string): JobTokenObjects {
   const account = jobTokenAccount(job.name);
   const labels = { "app.kubernetes.io/managed-by": "kubatch", "app.kubernetes.io/component": "job-token", [addedTaskJobLabel]: job.name };
-  const metadata = (name: string) => ({ name, namespace: job.namespace, labels, ownerReferences: [owner] });
-  return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(account), automountServiceAccountToken: false },
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "kubernetes.io/service-account-token",
-      metadata: { ...metadata(jobTokenSecret(job.name)), annotations: { "kubernetes.io/service-account.name": account } },
-    },
-    {
+  const metadata = (name: string, owners: V1OwnerReference[]) => ({ name, namespace: job.namespace, labels, ownerReferences: owners });
+  return {
+    account: { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(account, [owner]), automountServiceAccountToken: false },
+    binding: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: metadata(account),
+      metadata: metadata(account, [owner]),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
       subjects: [{ kind: "ServiceAccount", name: account, namespace: job.namespace }],
     },
-  ];
+    secret: (binding) => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/service-account-token",
+      metadata: {
+        ...metadata(jobTokenSecret(job.name), [{ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", name: binding.name, uid: binding.uid, controller: true }]),
+        annotations: { "kubernetes.io/service-account.name": account },
+      },
+    }),
+  };
 }

@@ -302,7 +302,7 @@ export function makeControllerManager(kc: KubeConfig, config: OperatorConfig, lo
   );
   add((queue) => containerTaskController({ queue, tasks, jobs, state, writer, core, events, config, log, ensureUploadRbac: identities.ensureUpload }));
   add((queue) => nodeIdentityController({ queue, identities }));
-  add((queue) => jobTokenController({ queue, tokens: makeJobTokens({ jobs, objects: KubernetesObjectApi.makeApiClient(kc), clusterRole: config.jobTokenClusterRole, events }) }));
+  add((queue) => jobTokenController({ queue, tokens: makeJobTokens({ jobs, objects: KubernetesObjectApi.makeApiClient(kc), custom, clusterRole: config.jobTokenClusterRole, events }) }));
   const listBlobs = makeBlobLister(nodeIdentitySecretReader(kc));
   add((queue) => collectionController({ queue, collections, chunksOf: (namespace, name) => [...(chunksByCollection.get(`${namespace}/${name}`)?.values() ?? [])], listBlobs, writer, events, log }));
 

@@ -6,6 +6,7 @@
 // pods get those through secretKeyRef env, which the kubelet resolves).
 import { jobTokenSecret, wantsJobToken } from "../../../api/job-token.ts";
 import type { JobObject, TaskCollectionObject, TaskObject } from "../../../kube/objects.ts";
+import { jobNameOf } from "../../../api/job-name.ts";
 
 type Files = { resourceFiles?: readonly { credentialsSecretRef?: { name?: string } }[]; outputFiles?: readonly { destination?: { container?: { credentialsSecretRef?: { name?: string } } } }[] };
 
@@ -18,7 +19,7 @@ function namesOf(files: Files | undefined, into: Set<string>): void {
 export function taskSecretNames(task: TaskObject): string[] {
   const names = new Set<string>();
   if (!task.spec?.containerSettings) namesOf(task.spec as Files, names);
-  const job = task.spec?.jobName ?? task.spec?.jobId;
+  const job = jobNameOf(task.spec);
   if (job && !task.spec?.containerSettings && wantsJobToken(task.spec?.authenticationTokenSettings)) names.add(jobTokenSecret(job));
   return [...names];
 }
@@ -44,7 +45,7 @@ export function collectionSecretNames(collection: TaskCollectionObject): string[
   namesOf(collection.spec?.task as Files | undefined, names);
   const source = collection.spec?.source?.blobs?.credentialsSecretRef?.name;
   if (source) names.add(source);
-  const job = collection.spec?.jobName ?? collection.spec?.jobId;
+  const job = jobNameOf(collection.spec);
   if (job && wantsJobToken(collection.spec?.task?.authenticationTokenSettings)) names.add(jobTokenSecret(job));
   return [...names];
 }

@@ -510,7 +510,7 @@ export class TaskAgent {
       launch: this.opts.launch,
       secret: (name, key) => this.secret(namespace, name, key),
       autoStorageConnectionString: this.opts.env.KUBATCH_AUTO_STORAGE_CONNECTION_STRING,
-      api: { namespace, server: this.opts.kubeConfig.getCurrentCluster()?.server ?? "" },
+      api: { namespace, server: this.opts.kubeConfig.getCurrentCluster()?.server ?? "", readSecret: (name) => this.core.readNamespacedSecret({ name, namespace }) },
       log: this.opts.log,
     };
   }

@@ -3,6 +3,7 @@
 // output files; returns what the status reports.
 // The job preparation and release tasks run through here too (job-preparation.ts, job-release.ts).
 import { join } from "node:path";
+import type { V1Secret } from "@kubernetes/client-node";
 import { setTimeout as wait } from "node:timers/promises";
 import type { FailureInfo } from "../../../api/failure-info.ts";
 import type { Job } from "../../../api/job.ts";
@@ -18,7 +19,7 @@ import { uploadOutputFiles } from "./output-files.ts";
 import { reportedRetryWaitMs, retryDelayMs } from "./retry-delay.ts";
 import { failureExitCode, fileUploadError, jobTokenUnavailable, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 import { wantsJobToken, type AuthenticationTokenSettings } from "../../../api/job-token.ts";
-import { jobTokenEnvironment } from "./job-token.ts";
+import { jobTokenEnvironment, removeJobTokenKubeconfig } from "./job-token.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
 export type RunnableTask = {
@@ -53,8 +54,8 @@ export type ExecutionContext = {
   launch: Launcher;
   secret: (name: string, key: string) => Promise<string | undefined>;
   autoStorageConnectionString?: string;
-  /** For a task that asks for its job's token: the task's namespace and the API server's URL as the agent reaches it. */
-  api?: { namespace: string; server: string };
+  /** For a task that asks for its job's token: the task's namespace, the API server's URL as the agent reaches it, a Secret of the namespace. */
+  api?: { namespace: string; server: string; readSecret: (name: string) => Promise<V1Secret> };
   /** Called once, when the command first starts. */
   onStarted?: (at: Date) => void;
   /**
@@ -117,10 +118,12 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
   const env: Record<string, string> = {
     ...batchEnvironment(ctx.node, { jobId: task.jobName, taskId: task.id, jobPreparationTaskId: task.isJobPreparation ? undefined : job?.spec.jobPreparationTask?.id }),
   };
-  if (wantsJobToken(task.authenticationTokenSettings)) {
+  const kubeconfig = layout.jobTokenKubeconfig(task.jobName, task.id);
+  const withToken = wantsJobToken(task.authenticationTokenSettings);
+  if (withToken) {
     try {
       if (!ctx.api) throw new Error("this agent has no API server to give a token for");
-      Object.assign(env, await jobTokenEnvironment(task.jobName, ctx.api.namespace, layout.jobTokenKubeconfig(task.jobName), { secret: ctx.secret, server: ctx.api.server }));
+      Object.assign(env, await jobTokenEnvironment(task.jobName, ctx.api.namespace, kubeconfig, { read: ctx.api.readSecret, server: ctx.api.server }));
     } catch (err) {
       return fail(jobTokenUnavailable, err instanceof Error ? err.message : String(err));
     }
@@ -178,6 +181,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
     next = retryCount + 1;
     ctx.log?.(`${what} exited ${run.exitCode}; retry ${next}${of}${afterDelay(next)}`);
   }
+  if (withToken) await removeJobTokenKubeconfig(kubeconfig).catch((err: unknown) => ctx.log?.(`${what}: ${kubeconfig} not removed: ${err instanceof Error ? err.message : String(err)}`));
   // Stopped before any attempt here (already, or while a resumed run waited for its retry): callers drop a stopped run's outcome.
   if (!run) return { result: "Failure", startTime, endTime: new Date(), retryCount, lastRetryTime };
 
