@@ -7,9 +7,9 @@
 // - adding a task to another job is refused naming the field (the job-token policy), reading
 //   Secrets is forbidden (RBAC), reading its job is allowed;
 // - a task that does not ask gets no token;
-// - once the job completed, the token may do nothing (its RoleBinding is gone).
+// - once the job completed, the token no longer authenticates (its RoleBinding and Secret are gone).
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
@@ -24,7 +24,7 @@ import { testNamespace } from "./support/namespace.ts";
 
 // What the job manager runs: plain Node, as any Kubernetes client would, from KUBECONFIG alone.
 const managerProgram = `
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import https from "node:https";
 const kc = JSON.parse(readFileSync(process.env.KUBECONFIG, "utf8"));
 const server = new URL(kc.clusters[0].cluster.server);
@@ -49,6 +49,8 @@ out.other = await add(job + "-elsewhere", "other");
 out.readJob = (await call("GET", "/apis/kubatch.dev/v1alpha1/namespaces/" + ns + "/jobs/" + job)).status;
 out.listTasks = (await call("GET", tasks)).status;
 out.secrets = (await call("GET", "/api/v1/namespaces/" + ns + "/secrets")).status;
+// Kept where the test can find it: a token that leaked must stop working when the job completes.
+writeFileSync(process.env.TOKEN_COPY, token);
 console.log(JSON.stringify(out));
 `;
 
@@ -77,11 +79,18 @@ describe("job tokens (authenticationTokenSettings)", { skip: noCluster }, () => 
       return t?.status?.state === "Completed" ? t : undefined;
     });
 
-  test("a job manager adds tasks to its own job with its token, and to no other; the token may do nothing once the job completed", { timeout: 240_000 }, async () => {
+  test("a job manager adds tasks to its own job with its token, and to no other; a leaked token stops working when the job completed", { timeout: 240_000 }, async () => {
     await k.create("Job", "tok", {
       poolInfo: { poolId: "p" },
       onAllTasksComplete: "TerminateJob",
-      jobManagerTask: { id: "manager", commandLine: `node ${join(dir, "manager.mjs")}`, runExclusive: false, killJobOnCompletion: false, authenticationTokenSettings: { access: ["job"] } },
+      jobManagerTask: {
+        id: "manager",
+        commandLine: `node ${join(dir, "manager.mjs")}`,
+        environmentSettings: [{ name: "TOKEN_COPY", value: join(dir, "token") }],
+        runExclusive: false,
+        killJobOnCompletion: false,
+        authenticationTokenSettings: { access: ["job"] },
+      },
     });
     await k.create("Task", "plain", { jobName: "tok", commandLine: `/bin/sh -c 'echo token=\${AZ_BATCH_AUTHENTICATION_TOKEN:-none} kubeconfig=\${KUBECONFIG:-none}'` });
 
@@ -110,26 +119,29 @@ describe("job tokens (authenticationTokenSettings)", { skip: noCluster }, () => 
     });
     assert.equal(job.status?.taskCounts?.succeeded, 5, JSON.stringify(job.status?.taskCounts));
 
-    // The token's objects are the job's; once it completed, the token authenticates and may do nothing.
+    // The token's objects are the job's; once it completed, the token no longer authenticates.
     const core = kc.makeApiClient(CoreV1Api);
     const account = await core.readNamespacedServiceAccount({ name: jobTokenAccount("tok"), namespace: ns.name });
     assert.deepEqual(account.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}/${o.uid}`), [`Job/tok/${job.metadata.uid}`]);
-    const secret = await core.readNamespacedSecret({ name: jobTokenSecret("tok"), namespace: ns.name });
-    const token = Buffer.from(secret.data?.token ?? "", "base64").toString();
+    const recorded = async () =>
+      ((await k.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns.name, plural: "jobs", name: "tok" })) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations?.["kubatch.dev/job-token"];
+    await eventually("the job records its token revoked", 30_000, async () => ((await recorded()) === "revoked" ? true : undefined));
+    const gone = (read: Promise<unknown>) => read.then(() => undefined, (err: unknown) => (httpStatus(err) === 404 ? true : Promise.reject(err)));
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    await eventually("the job token's RoleBinding deleted", 30_000, async () =>
-      rbac.readNamespacedRoleBinding({ name: jobTokenAccount("tok"), namespace: ns.name }).then(
-        () => undefined,
-        (err: unknown) => (httpStatus(err) === 404 ? true : Promise.reject(err)),
-      ),
+    await eventually("the job token's RoleBinding and Secret deleted", 30_000, async () =>
+      (await gone(rbac.readNamespacedRoleBinding({ name: jobTokenAccount("tok"), namespace: ns.name }))) && gone(core.readNamespacedSecret({ name: jobTokenSecret("tok"), namespace: ns.name })),
     );
+    const token = readFileSync(join(dir, "token"), "utf8");
     const cluster = kc.getCurrentCluster()!;
     const asToken = new KubeConfig();
     asToken.loadFromOptions({ clusters: [cluster], users: [{ name: "t", token }], contexts: [{ name: "t", cluster: cluster.name, user: "t" }], currentContext: "t" });
-    const refused = await asToken
-      .makeApiClient(CustomObjectsApi)
-      .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns.name, plural: "tasks" })
-      .then(() => 200, (err: unknown) => httpStatus(err));
-    assert.equal(refused, 403, "the revoked token lists no tasks");
+    const refused = await eventually("the leaked token refused", 30_000, async () => {
+      const code = await asToken
+        .makeApiClient(CustomObjectsApi)
+        .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns.name, plural: "tasks" })
+        .then(() => 200, (err: unknown) => httpStatus(err));
+      return code === 401 ? code : undefined;
+    });
+    assert.equal(refused, 401, "the revoked token no longer authenticates");
   });
 });
