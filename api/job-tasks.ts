@@ -5,6 +5,7 @@ import { containerSettingsSchema } from "./container-settings.ts";
 import { duration } from "./duration.ts";
 import { environmentSettings } from "./environment.ts";
 import { authenticationTokenSettingsSchema, containerTokenRule } from "./job-token.ts";
+import { containerUserRule, userIdentitySchema } from "./user-identity.ts";
 import { batchId } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
 import { resourceFiles } from "./resource-file.ts";
@@ -57,6 +58,7 @@ const jobPreparationTaskObject = z
     containerSettings: containerSettingsSchema.optional(),
     resourceFiles: resourceFiles("Files downloaded before the job preparation task runs."),
     environmentSettings: environmentSettings("Environment variables of the job preparation task."),
+    userIdentity: userIdentitySchema.optional(),
     constraints: taskConstraintsSchema.prefault({}),
     waitForSuccess: z
       .boolean()
@@ -77,6 +79,7 @@ const jobReleaseTaskObject = z
     containerSettings: containerSettingsSchema.optional(),
     resourceFiles: resourceFiles("Files downloaded before the job release task runs."),
     environmentSettings: environmentSettings("Environment variables of the job release task."),
+    userIdentity: userIdentitySchema.optional(),
     maxWallClockTime: duration("Longest the release task may run (default PT15M).").default("PT15M"),
     retentionTime: duration("How long its directory is kept on the node (default P7D).").default("P7D"),
   });
@@ -102,8 +105,9 @@ const jobManagerTaskObject = z.strictObject({
     .describe("Whether the job manager task needs a node of its own (default true)."),
   allowLowPriorityNode: z.boolean().default(true).describe("Whether it may run on a low-priority node (default true)."),
   authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
+  userIdentity: userIdentitySchema.optional(),
 });
-export const jobManagerTaskRules: CrossFieldRule<z.output<typeof jobManagerTaskObject>>[] = [containerTokenRule()];
+export const jobManagerTaskRules: CrossFieldRule<z.output<typeof jobManagerTaskObject>>[] = [containerTokenRule(), containerUserRule()];
 /** Started when the job starts; controls the job (Azure Batch JobManagerTask). */
 export const jobManagerTaskSchema = withRules(jobManagerTaskObject, jobManagerTaskRules).describe(
   "Started first when the job starts; typically it submits the job's tasks (with authenticationTokenSettings access [job], through its job token).",

@@ -36,6 +36,14 @@ const blobs = { blobs: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/
 const output = (filePattern: string, path?: string) => ({ filePattern, destination: { container: { containerUrl: "http://x/c", ...(path === undefined ? {} : { path }) } } });
 
 export const validCases: Record<string, Obj> = {
+  "tasks as their users": task({ userIdentity: { autoUser: { scope: "task", elevationLevel: "admin" } } }),
+  "a pool with separate task users": pool({ separateTaskUsers: true }),
+  "job tasks and collection items as their users": job({
+    jobManagerTask: { id: "jm", commandLine: "/bin/true", userIdentity: { autoUser: { scope: "pool" } } },
+    jobPreparationTask: { commandLine: "/bin/true", userIdentity: { autoUser: { elevationLevel: "admin" } } },
+    jobReleaseTask: { commandLine: "/bin/true", userIdentity: {} },
+  }),
+  "collection items as their users": template({ userIdentity: { autoUser: { scope: "task" } } }),
   "task with a job token": task({ authenticationTokenSettings: { access: ["job"] } }),
   "job manager task with a job token": job({ jobManagerTask: { id: "jm", commandLine: "/bin/true", authenticationTokenSettings: { access: ["job"] } } }),
   "collection items with a job token": template({ authenticationTokenSettings: { access: ["job"] } }),
@@ -244,6 +252,10 @@ export const invalidCases: Record<string, InvalidCase> = {
     object: job({ jobManagerTask: { id: "jm", commandLine: "/bin/true", containerSettings: { imageName: "busybox" }, authenticationTokenSettings: { access: ["job"] } } }),
     field: "spec.jobManagerTask.authenticationTokenSettings",
   },
+  "a named user account": { object: task({ userIdentity: { userName: "alice" } }), field: "spec.userIdentity.userName" },
+  "a named user account on a release task": { object: job({ jobReleaseTask: { commandLine: "/bin/true", userIdentity: { userName: "alice" } } }), field: "spec.jobReleaseTask.userIdentity.userName" },
+  "an unknown auto user scope": { object: task({ userIdentity: { autoUser: { scope: "node" } } }), field: "spec.userIdentity.autoUser.scope" },
+  "a container task with a userIdentity": { object: task({ containerSettings: { imageName: "busybox" }, userIdentity: { autoUser: { elevationLevel: "admin" } } }), field: "spec.userIdentity" },
   "job token access other than job": { object: task({ authenticationTokenSettings: { access: ["pool"] } }), field: "spec.authenticationTokenSettings.access[0]" },
   "job release task with containerSettings": { object: job({ jobReleaseTask: { commandLine: "/bin/true", containerSettings: { imageName: "busybox" } } }), field: "spec.jobReleaseTask.containerSettings" },
   "job preparation task with a retentionTime": { object: job({ jobPreparationTask: { commandLine: "/bin/true", constraints: { retentionTime: "PT1H" } } }), field: "spec.jobPreparationTask.constraints.retentionTime" },

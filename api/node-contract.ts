@@ -80,3 +80,8 @@ export const startTaskEnvironmentEnv = "KUBATCH_START_TASK_ENVIRONMENT";
 export const agentHealthPortEnv = "KUBATCH_AGENT_HEALTH_PORT";
 export const agentHealthPort = 8081;
 export const agentHealthPortName = "health";
+
+/** On a pool with separateTaskUsers, the tasks container's runner starts each task as its own user (runner/task-users.ts). */
+export const separateTaskUsersEnv = "KUBATCH_SEPARATE_TASK_USERS";
+/** The node pod's user and group id (distroless's nonroot): every container but a separate-users tasks container runs as it. */
+export const nodeUser = 65532;

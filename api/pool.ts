@@ -62,6 +62,12 @@ const poolSpecObject = z.strictObject({
     .describe("What happens to running tasks when nodes are removed: Requeue (default), Terminate, TaskCompletion or RetainedData."),
   startTask: startTaskSchema.optional(),
   taskSlotsPerNode: taskSlots("How many tasks may run at once on a node (1..256, default 1).").default(1),
+  separateTaskUsers: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Run each task as the user its userIdentity names, by default a non-admin user of its own (Azure Batch's behaviour): the node pod's tasks container then runs its runner as root with the capabilities CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID and SETUID only, which the baseline Pod Security Standard allows and the restricted one does not. false (default): every task runs as the node pod's user.",
+    ),
   taskSchedulingPolicy: z
     .strictObject({
       nodeFillType: z

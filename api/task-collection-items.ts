@@ -80,6 +80,7 @@ export function collectionItemTask(spec: ResolvedCollectionSpec, index: number, 
   }
   if (t.exitConditions) task.exitConditions = t.exitConditions;
   if (t.authenticationTokenSettings) task.authenticationTokenSettings = t.authenticationTokenSettings;
+  if (t.userIdentity) task.userIdentity = t.userIdentity;
   if (spec.dependsOn) task.dependsOn = spec.dependsOn;
   return parseWith(taskSpecSchema, task);
 }

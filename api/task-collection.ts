@@ -8,6 +8,7 @@ import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
 import { jobNameFields, jobNameOf, jobNameRules } from "./job-name.ts";
 import { authenticationTokenSettingsSchema } from "./job-token.ts";
+import { userIdentitySchema } from "./user-identity.ts";
 import { storageCredentialsSchema } from "./kubernetes.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, httpUrl, timestamp } from "./names.ts";
@@ -131,6 +132,7 @@ const templateObject = z.strictObject({
   exitConditions: exitConditionsSchema.optional(),
   requiredSlots: taskSlots("Task slots each item's task needs on its node (1..256, at most the pool's taskSlotsPerNode; default 1).").default(1),
   authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
+  userIdentity: userIdentitySchema.optional(),
 });
 
 export const collectionTaskRules: CrossFieldRule<z.output<typeof templateObject>>[] = [

@@ -9,6 +9,7 @@ import { failureInfoSchema } from "./failure-info.ts";
 import type { KindNames } from "./group.ts";
 import { jobNameFields, jobNameOf, jobNameRules } from "./job-name.ts";
 import { authenticationTokenSettingsSchema, containerTokenRule } from "./job-token.ts";
+import { containerUserRule, userIdentitySchema } from "./user-identity.ts";
 import { objectSchema, type Stored } from "./metadata.ts";
 import { batchId, timestamp } from "./names.ts";
 import { outputFiles } from "./output-file.ts";
@@ -47,6 +48,7 @@ const taskSpecObject = z.strictObject({
     .describe("A hint to run the task on a given node."),
   containerSettings: containerSettingsSchema.optional(),
   authenticationTokenSettings: authenticationTokenSettingsSchema.optional(),
+  userIdentity: userIdentitySchema.optional(),
 });
 
 type TaskSpecObject = z.output<typeof taskSpecObject>;
@@ -55,6 +57,7 @@ export const taskSpecRules: CrossFieldRule<TaskSpecObject>[] = [
   ...jobNameRules<TaskSpecObject>(),
   environmentSizeRule("environmentSettings", (s: TaskSpecObject) => s.environmentSettings),
   containerTokenRule<TaskSpecObject>(),
+  containerUserRule<TaskSpecObject>(),
 ];
 
 /** Task.spec (Azure Batch Task). */

@@ -14,6 +14,7 @@ const reused: [RegExp, string][] = [
   [/^.*\.exitConditions\./, "ExitConditions."],
   [/^.*\.dependsOn\./, "DependsOn."],
   [/^.*\.containerSettings\./, "ContainerSettings."],
+  [/^.*\.userIdentity\./, "UserIdentity."],
   [/^(?!Job\.constraints\.).*\.constraints\./, "TaskConstraints."],
 ];
 /** Fields whose parts are a Kubernetes type or a name/value pair: the field's own row covers them. */

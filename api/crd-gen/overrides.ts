@@ -12,6 +12,7 @@ import { resourceFileRules } from "../resource-file.ts";
 import { celValidations, type CelValidation, type CrossFieldRule } from "../rules.ts";
 import { collectionItemsRules, taskIdRangeRules } from "../task-dependencies.ts";
 import { taskObjectRules, taskSpecRules } from "../task.ts";
+import { userIdentityRules } from "../user-identity.ts";
 import {
   collectionEnvironmentRules,
   collectionOutputFileRules,
@@ -49,6 +50,7 @@ function jobSpecAt(prefix: string): SchemaOverride[] {
     at(join(prefix, "jobPreparationTask"), jobPreparationTaskRules),
     at(join(prefix, "jobReleaseTask"), jobReleaseTaskRules),
     at(join(prefix, "jobManagerTask"), jobManagerTaskRules),
+    ...["jobPreparationTask", "jobReleaseTask", "jobManagerTask"].map((t) => at(join(prefix, `${t}.userIdentity`), userIdentityRules)),
     ...resourceFilesAt(join(prefix, "jobPreparationTask")),
     ...resourceFilesAt(join(prefix, "jobReleaseTask")),
     ...resourceFilesAt(join(prefix, "jobManagerTask")),
@@ -58,6 +60,7 @@ function jobSpecAt(prefix: string): SchemaOverride[] {
 function taskSpecAt(prefix: string): SchemaOverride[] {
   return [
     at(prefix, taskSpecRules),
+    at(join(prefix, "userIdentity"), userIdentityRules),
     ...resourceFilesAt(prefix),
     at(join(prefix, "exitConditions.exitCodeRanges[*]"), exitCodeRangeRules),
     at(join(prefix, "dependsOn.taskIdRanges[*]"), taskIdRangeRules),
@@ -77,6 +80,7 @@ export const overrides: Record<string, SchemaOverride[]> = {
     at("spec.source", collectionSourceRules),
     at("spec.source.range", collectionRangeRules),
     at("spec.task", collectionTaskRules),
+    at("spec.task.userIdentity", userIdentityRules),
     at("spec.task.environmentSettings[*]", collectionEnvironmentRules),
     at("spec.task.outputFiles[*]", collectionOutputFileRules),
     ...resourceFilesAt("spec.task"),

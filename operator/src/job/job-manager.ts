@@ -37,6 +37,7 @@ export function jobManagerTask(job: Job, owner: V1OwnerReference, slotsPerNode: 
       ...(jm.outputFiles ? { outputFiles: jm.outputFiles } : {}),
       ...(jm.environmentSettings ? { environmentSettings: jm.environmentSettings } : {}),
       ...(jm.authenticationTokenSettings ? { authenticationTokenSettings: jm.authenticationTokenSettings } : {}),
+      ...(jm.userIdentity ? { userIdentity: jm.userIdentity } : {}),
       constraints: jm.constraints,
       requiredSlots: jm.runExclusive && slotsPerNode !== undefined ? Math.max(slotsPerNode, jm.requiredSlots) : jm.requiredSlots,
     },

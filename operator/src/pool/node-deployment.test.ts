@@ -4,7 +4,8 @@ import { parsePool, type Pool } from "../../../api/pool.ts";
 import type { V1Container } from "@kubernetes/client-node";
 import { agentHealthPortEnv, agentStateVolume, autoStorageEnv, commandLineEnv, injectedAgentCommand, injectedAgentDir, maxRetriesEnv, runnerSocketVolume, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { defaultOperatorConfig } from "../config/operator-config.ts";
-import { agentResources, nodePodTemplate, nodeRootVolume, nodeUser } from "./node-deployment.ts";
+import { agentResources, nodePodTemplate, nodeRootVolume } from "./node-deployment.ts";
+import { nodeUser } from "../../../api/node-contract.ts";
 
 const config = { ...defaultOperatorConfig(), taskRunnerImage: "kubatch/task-runner:test" };
 
@@ -131,4 +132,22 @@ test("the agent is probed on its health port, the tasks container not at all", (
     for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) assert.equal(tasks[probe], undefined, `${name}: no ${probe} on tasks`);
     assert.equal(tasks.ports, undefined, name);
   }
+});
+
+test("separateTaskUsers: only the tasks container runs as root, with six capabilities and no escalation (baseline); the runner is told", () => {
+  const template = nodePodTemplate(pool({ separateTaskUsers: true }), config, "dedicated");
+  const [agent, tasks] = template.spec!.containers as [V1Container, V1Container];
+  assert.deepEqual(tasks.securityContext, {
+    allowPrivilegeEscalation: false,
+    runAsNonRoot: false,
+    runAsUser: 0,
+    runAsGroup: 0,
+    capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
+  });
+  assert.equal(tasks.env?.find((e) => e.name === "KUBATCH_SEPARATE_TASK_USERS")?.value, "true");
+  for (const c of [agent, ...(template.spec!.initContainers ?? [])]) assert.deepEqual(c.securityContext?.capabilities, { drop: ["ALL"] }, `${c.name} stays restricted`);
+  assert.equal(template.spec!.securityContext?.runAsUser, nodeUser);
+  const plain = nodePodTemplate(pool({}), config, "dedicated").spec!.containers[1]!;
+  assert.equal(plain.securityContext?.runAsUser, undefined, "off by default");
+  assert.equal(plain.env?.some((e) => e.name === "KUBATCH_SEPARATE_TASK_USERS"), false);
 });

@@ -6,7 +6,9 @@
 // process without the token or the agent's environment; api/node-contract.ts). A pool with an
 // image of its own gets the runner injected: an init container from the task-runner image
 // copies it into an emptyDir, and the start task and tasks containers run it from there inside
-// the pool's image. Every container meets the restricted Pod Security Standard. Output tails
+// the pool's image. Every container meets the restricted Pod Security Standard, but the tasks
+// container of a pool with separateTaskUsers: its runner runs as root with the six
+// capabilities it needs to start each task as a user of its own (baseline). Output tails
 // of failed init containers reach the pod status through terminationMessagePolicy
 // FallbackToLogsOnError. The agent is probed on its `health` port (agentProbes); the tasks
 // container is not (see there).
@@ -35,6 +37,8 @@ import {
   runnerSocketEnv,
   runnerSocketPath,
   runnerSocketVolume,
+  nodeUser,
+  separateTaskUsersEnv,
   startTaskEnvironmentEnv,
   startTaskReportEnv,
 } from "../../../api/node-contract.ts";
@@ -77,8 +81,6 @@ function identityEnv(pool: Pool, config: OperatorConfig, type: NodeType): V1EnvV
 /** The agent's own container: API watches and status writes; the pool's size goes to the tasks container. */
 export const agentResources = { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } };
 
-/** The uid and gid node pods run as (the task-runner image's user); a pool can override it in podTemplate. */
-export const nodeUser = 65532;
 
 /**
  * The agent's probes (task-runner/src/agent/health.ts). Readiness — its watches synced and
@@ -100,6 +102,18 @@ export const agentProbes: { readinessProbe: V1Probe; livenessProbe: V1Probe } = 
 
 /** Restricted Pod Security: no privilege escalation, no capabilities, the runtime's seccomp profile. */
 const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+/**
+ * separateTaskUsers: the runner hands each task's folder to the task's user (CHOWN, FOWNER,
+ * DAC_OVERRIDE: and back, whatever modes the task left), starts it as that user (SETUID,
+ * SETGID) and stops it (KILL). All allowed by the baseline Pod Security Standard.
+ */
+export const separateUsersSecurity = {
+  allowPrivilegeEscalation: false,
+  runAsNonRoot: false,
+  runAsUser: 0,
+  runAsGroup: 0,
+  capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"] },
+};
 
 export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeType): V1PodTemplateSpec {
   const image = pool.spec.image ?? config.taskRunnerImage;
@@ -158,6 +172,7 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
   const tasksEnv: V1EnvVar[] = [
     ...identity,
     { name: runnerSocketEnv, value: runnerSocketPath },
+    ...(pool.spec.separateTaskUsers ? [{ name: separateTaskUsersEnv, value: "true" }] : []),
     // Without waitForSuccess the runner runs the start task beside the first tasks; its
     // settings stay out of the container's environment, which every task inherits.
     ...(startTask && !startTask.waitForSuccess ? [...startTaskRun, { name: startTaskEnvironmentEnv, value: JSON.stringify(Object.fromEntries(startTaskSettings.map((e) => [e.name, e.value]))) }] : []),
@@ -181,7 +196,15 @@ export function nodePodTemplate(pool: Pool, config: OperatorConfig, type: NodeTy
           volumeMounts: [nodeRoot, runnerSocket, { name: agentStateVolume, mountPath: agentStateDir }, tokenMount],
         },
         // User code: tasks, job preparation and release tasks, a start task without waitForSuccess.
-        { name: "tasks", ...common, ...inPoolImage, args: ["runner"], env: tasksEnv, volumeMounts: [nodeRoot, runnerSocket, ...(inject ? [injected] : [])] },
+        {
+          name: "tasks",
+          ...common,
+          ...inPoolImage,
+          args: ["runner"],
+          env: tasksEnv,
+          volumeMounts: [nodeRoot, runnerSocket, ...(inject ? [injected] : [])],
+          ...(pool.spec.separateTaskUsers ? { securityContext: separateUsersSecurity } : {}),
+        },
       ],
       volumes: [
         // Bounded: output is capped per process (capped-output.ts), the rest is the tasks' files.

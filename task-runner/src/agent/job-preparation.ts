@@ -53,6 +53,7 @@ export function preparationTask(job: Job): RunnableTask | undefined {
     commandLine: prep.commandLine,
     resourceFiles: prep.resourceFiles,
     environmentSettings: prep.environmentSettings,
+    ...(prep.userIdentity ? { userIdentity: prep.userIdentity } : {}),
     constraints: prep.constraints,
     isJobPreparation: true,
   };

@@ -42,6 +42,7 @@ export function releaseTask(job: Job): RunnableTask | undefined {
     commandLine: rel.commandLine,
     resourceFiles: rel.resourceFiles,
     environmentSettings: rel.environmentSettings,
+    ...(rel.userIdentity ? { userIdentity: rel.userIdentity } : {}),
     constraints: { maxWallClockTime: rel.maxWallClockTime, maxTaskRetryCount: 0 },
   };
 }

@@ -19,6 +19,7 @@ import { uploadOutputFiles } from "./output-files.ts";
 import { reportedRetryWaitMs, retryDelayMs } from "./retry-delay.ts";
 import { failureExitCode, fileUploadError, jobTokenUnavailable, resourceFileDownloadFailed, taskInterrupted } from "../../../api/failure-codes.ts";
 import { wantsJobToken, type AuthenticationTokenSettings } from "../../../api/job-token.ts";
+import type { UserIdentity } from "../../../api/user-identity.ts";
 import { jobTokenEnvironment, removeJobTokenKubeconfig } from "./job-token.ts";
 
 /** What runs: a Task's spec, or the job's preparation or release task shaped like one. */
@@ -33,6 +34,7 @@ export type RunnableTask = {
   /** The job preparation task itself does not see AZ_BATCH_JOB_PREP_DIR; every other task of such a job does. */
   isJobPreparation?: boolean;
   authenticationTokenSettings?: AuthenticationTokenSettings;
+  userIdentity?: UserIdentity;
 };
 
 export type TaskOutcome = {
@@ -159,7 +161,7 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
       started = true;
       ctx.onStarted?.(new Date());
     }
-    run = await ctx.launch({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal });
+    run = await ctx.launch({ commandLine: task.commandLine, cwd: wd, outputDir: dir, env, maxWallClockMs, signal: ctx.signal, ...(task.userIdentity ? { userIdentity: task.userIdentity } : {}) });
     // A pod being stopped (evicted, deleted) sends SIGTERM to both containers at once: the
     // runner's end can arrive before this agent's own stop. A moment's wait tells the two apart.
     if (run.failure?.code === "Interrupted" && !ctx.signal?.aborted) await sleep(interruptedSettleMs, ctx.signal).catch(() => undefined);

@@ -9,6 +9,8 @@ import { defaultTaskOutputMaxBytes } from "../../../api/node-contract.ts";
 import { CappedOutput, droppedNote } from "./capped-output.ts";
 import { splitCommandLine } from "../../../api/command-line-split.ts";
 import { setLongTimeout, type LongTimer } from "../../../kube/long-timer.ts";
+import type { UserIdentity } from "../../../api/user-identity.ts";
+import type { ProcessUser } from "../runner/task-users.ts";
 
 export type ProcessResult = {
   exitCode: number;
@@ -16,7 +18,7 @@ export type ProcessResult = {
   startTime: Date;
   endTime: Date;
   /** Why the process could not start, or was stopped by the runner. */
-  failure?: { code: "CommandNotFound" | "CommandLineInvalid" | "MaxWallClockTimeExceeded" | "StartFailed" | "Interrupted"; message: string };
+  failure?: { code: "CommandNotFound" | "CommandLineInvalid" | "MaxWallClockTimeExceeded" | "StartFailed" | "Interrupted" | "UserIdentityUnavailable"; message: string };
 };
 
 /**
@@ -39,6 +41,10 @@ export type RunOptions = {
   killGraceMs?: number;
   /** Aborting stops the process group (the agent is shutting down). */
   signal?: AbortSignal;
+  /** Who the task asks to run as: the runner decides the user (runner/task-users.ts). */
+  userIdentity?: UserIdentity;
+  /** The process's uid and gid (set by the runner, which is root on a pool with separateTaskUsers). */
+  user?: ProcessUser;
 };
 
 export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
@@ -58,7 +64,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   const stderr: CappedOutput = new CappedOutput(join(opts.outputDir, "stderr.txt"), maxBytes, { closingLine: () => droppedNote([stdout, stderr]) });
   // Both files are there before the command starts (Azure Batch's are, from the task's start).
   await Promise.all([stdout.opened, stderr.opened]);
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"], ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}) });
   // Ended here, not by the pipes: stderr takes the runner's own lines after the child's.
   child.stdout.pipe(stdout, { end: false });
   child.stderr.pipe(stderr, { end: false });

@@ -3,10 +3,11 @@
 // agent's run requests on a Unix socket (runner-server.ts) and, for a start task without
 // waitForSuccess, runs it once per node pod beside the first tasks (a marker in the startup
 // folder keeps a restarted runner from running it again).
-import { mkdir, open } from "node:fs/promises";
+import { chmod, mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
-import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
+import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, separateTaskUsersEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
+import { poolUserId, type ProcessUser } from "./task-users.ts";
 import { runStartTask } from "../start-task/command.ts";
 import { serveRunner } from "./runner-server.ts";
 import type { StartTaskInfo } from "../../../api/pool.ts";
@@ -20,10 +21,19 @@ export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = pr
   const node = identityFromEnv(env);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   await mkdir(dirname(socket), { recursive: true });
-  const server = await serveRunner(socket, { baseEnv: env, log, maxOutputBytes: maxOutputBytes(env) });
+  const separateUsers = env[separateTaskUsersEnv] === "true";
+  if (separateUsers) {
+    if (process.getuid?.() !== 0) throw new Error(`${separateTaskUsersEnv} is set but the runner is not root: the tasks container of a pool with separateTaskUsers runs as root (the node pod spec says so)`);
+    // Every task's user writes here (Azure's shared folder), none removes another's files.
+    const shared = nodeLayout(node.rootDir).shared;
+    await mkdir(shared, { recursive: true });
+    await chmod(shared, 0o1777);
+  }
+  const server = await serveRunner(socket, { baseEnv: env, log, maxOutputBytes: maxOutputBytes(env), separateUsers, poolId: node.poolId });
   log(`runner of node ${node.nodeId} listening on ${socket}`);
   const commandLine = env[commandLineEnv];
-  if (commandLine) void startTaskOnce(commandLine, env, log);
+  // Azure's start task runs as the pool-scope non-admin auto user.
+  if (commandLine) void startTaskOnce(commandLine, env, log, separateUsers ? { uid: poolUserId, gid: poolUserId } : undefined);
   return new Promise((resolve) => {
     // Also what keeps PID 1 of the container from ignoring these signals.
     const stop = async (signal: string) => {
@@ -36,7 +46,7 @@ export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = pr
   });
 }
 
-async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (line: string) => void, user: ProcessUser | undefined): Promise<void> {
   const layout = nodeLayout(identityFromEnv(env).rootDir);
   await mkdir(layout.startup, { recursive: true });
   try {
@@ -67,6 +77,6 @@ async function startTaskOnce(commandLine: string, env: NodeJS.ProcessEnv, log: (
   // Its record for the agent to report (the kubelet reports no process of this container).
   const record = startTaskInfoPath(layout.startup);
   const report = (info: StartTaskInfo) => writeStartTaskInfo(record, info).catch((err: unknown) => log(`could not write ${record}: ${err instanceof Error ? err.message : String(err)}`));
-  const code = await runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, settings, report);
+  const code = await runStartTask(commandLine, Number(env[maxRetriesEnv] ?? "0"), env, settings, report, user);
   log(`start task ended with exit code ${code}`);
 }

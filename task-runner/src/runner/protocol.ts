@@ -6,9 +6,10 @@
 // `{"usage":true}` line instead asks for the tasks container's cgroup usage (one JSON line).
 import type { ProcessResult, RunOptions } from "../process/run-process.ts";
 import { cgroupUsageSchema, type CgroupUsage } from "../../../api/node-usage.ts";
+import { userIdentitySchema } from "../../../api/user-identity.ts";
 
 /** RunOptions without what cannot cross a socket; env holds only what the task adds to the runner's own environment. */
-export type RunRequest = Omit<RunOptions, "signal" | "echo" | "env"> & { env: Record<string, string> };
+export type RunRequest = Omit<RunOptions, "signal" | "echo" | "env" | "user"> & { env: Record<string, string> };
 
 export type RunResponse = { result: Omit<ProcessResult, "startTime" | "endTime"> & { startTime: string; endTime: string } };
 
@@ -63,6 +64,13 @@ export function decodeRequest(line: string): RunRequest | string {
   if (typeof r.env !== "object" || r.env === null || Object.values(r.env).some((v) => typeof v !== "string")) return "env must map names to strings";
   if (r.maxWallClockMs !== undefined && typeof r.maxWallClockMs !== "number") return "maxWallClockMs must be a number";
   if (r.killGraceMs !== undefined && typeof r.killGraceMs !== "number") return "killGraceMs must be a number";
+  if (r.userIdentity !== undefined) {
+    const identity = userIdentitySchema.safeParse(r.userIdentity);
+    if (!identity.success) return `userIdentity: ${identity.error.issues.map((i) => i.message).join("; ")}`;
+    r.userIdentity = identity.data;
+  }
+  // The runner decides the user; a request cannot name a uid.
+  delete (r as { user?: unknown }).user;
   return r as RunRequest;
 }
 

@@ -19,6 +19,7 @@ export function runnerLauncher(socketPath: string, opts: { log: (line: string) =
       env: Object.fromEntries(Object.entries(run.env).filter((e): e is [string, string] => typeof e[1] === "string")),
       maxWallClockMs: run.maxWallClockMs,
       killGraceMs: run.killGraceMs,
+      ...(run.userIdentity ? { userIdentity: run.userIdentity } : {}),
     };
     return new Promise<ProcessResult>((resolve) => {
       let result: ProcessResult | undefined;

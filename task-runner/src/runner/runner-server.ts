@@ -3,8 +3,11 @@
 // sends, and answers with its result. It holds no credentials: the agent, in the other
 // container, talks to the API server and fetches files; user code only ever runs here.
 import { createServer, type Server, type Socket } from "node:net";
-import { rm } from "node:fs/promises";
-import { runProcess } from "../process/run-process.ts";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { runProcess, type ProcessResult } from "../process/run-process.ts";
+import { handBack, handOver } from "./folder-owner.ts";
+import { firstTaskUserId, taskUids, taskUser, type ProcessUser } from "./task-users.ts";
 import { userEnvironment } from "../../../api/node-layout.ts";
 import { readCgroupUsage } from "../node-usage/cgroup.ts";
 import { decodeRequest, encodeResult, encodeUsage, isUsageRequest, lineReader } from "./protocol.ts";
@@ -27,9 +30,14 @@ export type RunnerOptions = {
   maxOutputBytes?: number;
   /** Where this container's cgroup is mounted (tests point it at a fixture). */
   cgroupRoot?: string;
+  /** The pool runs each task as its own user (separateTaskUsers; this runner is root). */
+  separateUsers?: boolean;
+  /** AZ_BATCH_POOL_ID, for a refusal's message. */
+  poolId?: string;
 };
 
 export async function serveRunner(socketPath: string, opts: RunnerOptions): Promise<RunnerServer> {
+  const uids = taskUids();
   const stops = new Set<AbortController>();
   let closing = false;
   const finishing = new Set<Promise<void>>();
@@ -51,7 +59,7 @@ export async function serveRunner(socketPath: string, opts: RunnerOptions): Prom
           return;
         }
         started = true;
-        const work = handle(socket, line, stop.signal, opts, () => closing).finally(() => {
+        const work = handle(socket, line, stop.signal, opts, uids, () => closing).finally(() => {
           stops.delete(stop);
           finishing.delete(work);
         });
@@ -78,7 +86,7 @@ export async function serveRunner(socketPath: string, opts: RunnerOptions): Prom
   };
 }
 
-async function handle(socket: Socket, line: string, signal: AbortSignal, opts: RunnerOptions, closing: () => boolean): Promise<void> {
+async function handle(socket: Socket, line: string, signal: AbortSignal, opts: RunnerOptions, uids: ReturnType<typeof taskUids>, closing: () => boolean): Promise<void> {
   if (isUsageRequest(line)) {
     if (!socket.destroyed) socket.end(encodeUsage({ ...(await readCgroupUsage(opts.cgroupRoot)), startedAt: processStart }));
     return;
@@ -89,7 +97,34 @@ async function handle(socket: Socket, line: string, signal: AbortSignal, opts: R
     socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message: `the runner refused the request: ${req}` } }));
     return;
   }
-  const result = await runProcess({ ...req, env: { ...userEnvironment(opts.baseEnv), ...req.env }, maxOutputBytes: opts.maxOutputBytes, signal });
+  const choice = taskUser(req.userIdentity, { separate: opts.separateUsers ?? false, poolId: opts.poolId ?? "", nextTaskUid: uids.next });
+  if ("refused" in choice) {
+    socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "UserIdentityUnavailable", message: choice.refused } }));
+    return;
+  }
+  const { user } = choice;
+  let node: ProcessUser | undefined;
+  let result: ProcessResult;
+  try {
+    if (user) {
+      try {
+        await mkdir(req.cwd, { recursive: true });
+        await mkdir(req.outputDir, { recursive: true });
+        // The folder's folder is the agent's (the job's): its owner is the node's user.
+        const parent = await stat(dirname(req.outputDir));
+        node = { uid: parent.uid, gid: parent.gid };
+        await handOver(req.outputDir, req.cwd, user, node.gid);
+      } catch (err) {
+        const message = `the runner could not give the task's folder to its user ${user.uid}: ${err instanceof Error ? err.message : String(err)}`;
+        socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message } }));
+        return;
+      }
+    }
+    result = await runProcess({ ...req, user, env: { ...userEnvironment(opts.baseEnv), ...req.env }, maxOutputBytes: opts.maxOutputBytes, signal });
+  } finally {
+    if (node) await handBack(req.outputDir, req.cwd, node).catch((err: unknown) => opts.log(`${req.outputDir}: not handed back to the node's user: ${err instanceof Error ? err.message : String(err)}`));
+    if (user && user.uid >= firstTaskUserId) uids.release(user.uid);
+  }
   // Stopped because the runner stops (its container ends): no result; the agent sees the
   // connection drop and counts the attempt as interrupted, not as the task's own exit.
   if (closing()) socket.destroy();

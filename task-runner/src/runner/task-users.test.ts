@@ -1,0 +1,123 @@
+// Who a task runs as (pure, table), and on a real runner run as root (this machine's CI is) with
+// real processes: a non-admin task cannot write the start task's folder or another running
+// task's, an admin task is root, pool-scope tasks share one user, a folder is the node's again
+// once its task ended, and a pool without separateTaskUsers refuses an identity.
+import assert from "node:assert/strict";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { UserIdentity } from "../../../api/user-identity.ts";
+import { runnerLauncher } from "./runner-client.ts";
+import { serveRunner } from "./runner-server.ts";
+import { firstTaskUserId, poolUserId, taskUids, taskUser, type TaskUserChoice } from "./task-users.ts";
+
+describe("taskUser", () => {
+  const next = () => 100_007;
+  const cases: Record<string, { identity?: UserIdentity; separate: boolean; want: TaskUserChoice }> = {
+    "no identity, shared users: the runner's own": { separate: false, want: {} },
+    "an identity on a pool without separate users: refused, naming the setting": {
+      identity: { autoUser: { scope: "task", elevationLevel: "nonadmin" } },
+      separate: false,
+      want: { refused: "userIdentity: pool p runs every task as its node pods' user; set the pool's separateTaskUsers to true to run tasks as the users they name" },
+    },
+    "no identity, separate users: a user of its own (Azure's default)": { separate: true, want: { user: { uid: 100_007, gid: 100_007 } } },
+    "an empty identity: as none": { identity: {}, separate: true, want: { user: { uid: 100_007, gid: 100_007 } } },
+    "task scope, non-admin: its own": { identity: { autoUser: { scope: "task", elevationLevel: "nonadmin" } }, separate: true, want: { user: { uid: 100_007, gid: 100_007 } } },
+    "pool scope, non-admin: the pool user": { identity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } }, separate: true, want: { user: { uid: poolUserId, gid: poolUserId } } },
+    "admin, task scope: root": { identity: { autoUser: { scope: "task", elevationLevel: "admin" } }, separate: true, want: { user: { uid: 0, gid: 0 } } },
+    "admin, pool scope: root": { identity: { autoUser: { scope: "pool", elevationLevel: "admin" } }, separate: true, want: { user: { uid: 0, gid: 0 } } },
+  };
+  for (const [name, tc] of Object.entries(cases)) it(name, () => assert.deepEqual(taskUser(tc.identity, { separate: tc.separate, poolId: "p", nextTaskUid: next }), tc.want));
+
+  it("task uids: never one in use, from the range, wrapping", () => {
+    const uids = taskUids(799_999);
+    const a = uids.next();
+    const b = uids.next();
+    assert.deepEqual([a, b], [firstTaskUserId + 799_999, firstTaskUserId]);
+    uids.release(a);
+    const many = new Set(Array.from({ length: 1000 }, () => uids.next()));
+    assert.equal(many.size, 1000);
+    assert.ok(!many.has(b), "a uid in use is skipped");
+  });
+});
+
+const asRoot = process.getuid?.() === 0;
+
+describe("a runner with separate task users (as root)", { skip: !asRoot && "needs root (set uid)" }, () => {
+  const root = mkdtempSync(join(tmpdir(), "kubatch-users-"));
+  // The node root is an emptyDir every container user can enter.
+  chmodSync(root, 0o755);
+  after(() => rmSync(root, { recursive: true, force: true }));
+  // The node's layout as the agent leaves it: folders of the node user (65532), readable by all.
+  const node = 65532;
+  const mk = (path: string) => {
+    mkdirSync(path, { recursive: true, mode: 0o755 });
+    chownSync(path, node, node);
+  };
+  const jobDir = join(root, "workitems", "j", "job-1");
+  const startup = join(root, "startup", "wd");
+  for (const d of [join(root, "workitems"), join(root, "workitems", "j"), jobDir, join(root, "startup"), startup]) mk(d);
+  writeFileSync(join(startup, "tool"), "installed\n");
+  chownSync(join(startup, "tool"), node, node);
+
+  const run = async (launch: ReturnType<typeof runnerLauncher>, id: string, commandLine: string, userIdentity?: UserIdentity) => {
+    mk(join(jobDir, id));
+    mk(join(jobDir, id, "wd"));
+    return launch({ commandLine, cwd: join(jobDir, id, "wd"), outputDir: join(jobDir, id), env: {}, ...(userIdentity ? { userIdentity } : {}) });
+  };
+  const out = (id: string) => readFileSync(join(jobDir, id, "stdout.txt"), "utf8");
+
+  it("each task its user; a non-admin one reaches neither the start task's folder nor a running task's; its folder is the node's after", async () => {
+    const socket = join(root, "runner.sock");
+    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, separateUsers: true, poolId: "p" });
+    try {
+      const launch = runnerLauncher(socket, { log: () => undefined });
+      // A running task that keeps a file in its working directory.
+      const holder = run(launch, "holder", `/bin/sh -c 'echo mine > secret.txt; sleep 3'`);
+      await new Promise((r) => setTimeout(r, 500));
+      const probe = [
+        "id -u",
+        `cat ${join(startup, "tool")}`,
+        `(echo x > ${join(startup, "mine")}) 2>/dev/null && echo wrote-startup || echo no-startup`,
+        `cat ${join(jobDir, "holder", "wd", "secret.txt")} 2>/dev/null || echo no-read`,
+        `(echo x > ${join(jobDir, "holder", "wd", "theirs")}) 2>/dev/null && echo wrote-other || echo no-other`,
+        "echo own > own.txt && echo wrote-own",
+      ].join("; ");
+      const nonadmin = await run(launch, "nonadmin", `/bin/sh -c '${probe}'`);
+      assert.equal(nonadmin.exitCode, 0, out("nonadmin"));
+      const lines = out("nonadmin").trim().split("\n");
+      assert.ok(Number(lines[0]) >= firstTaskUserId, `a uid of its own: ${lines[0]}`);
+      assert.deepEqual(lines.slice(1), ["installed", "no-startup", "no-read", "no-other", "wrote-own"]);
+      const admin = await run(launch, "admin", `/bin/sh -c 'id -u; cat ${join(jobDir, "holder", "wd", "secret.txt")}'`, { autoUser: { scope: "task", elevationLevel: "admin" } });
+      assert.equal(admin.exitCode, 0);
+      assert.equal(out("admin"), "0\nmine\n", "admin is root");
+      for (const id of ["pool1", "pool2"]) await run(launch, id, "id -u", { autoUser: { scope: "pool", elevationLevel: "nonadmin" } });
+      assert.deepEqual([out("pool1"), out("pool2")], [`${poolUserId}\n`, `${poolUserId}\n`], "pool scope: one user");
+      assert.equal((await holder).exitCode, 0);
+      // Handed back: the node user owns the folders and what the task wrote, the agent can remove it.
+      for (const p of [join(jobDir, "nonadmin"), join(jobDir, "nonadmin", "wd"), join(jobDir, "nonadmin", "wd", "own.txt"), join(jobDir, "holder", "wd", "secret.txt")]) {
+        const st = statSync(p);
+        assert.deepEqual([st.uid, st.gid], [node, node], p);
+      }
+      assert.equal(statSync(join(jobDir, "nonadmin")).mode & 0o777, 0o755);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a pool without separate users refuses a task with an identity; runs one without as its own user", async () => {
+    const socket = join(root, "shared.sock");
+    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, poolId: "p" });
+    try {
+      const launch = runnerLauncher(socket, { log: () => undefined });
+      const refused = await run(launch, "refused", "/bin/true", { autoUser: { scope: "task", elevationLevel: "nonadmin" } });
+      assert.equal(refused.failure?.code, "UserIdentityUnavailable");
+      assert.match(refused.failure?.message ?? "", /separateTaskUsers/);
+      await run(launch, "plain", "id -u");
+      assert.equal(out("plain"), `${process.getuid!()}\n`);
+    } finally {
+      await server.close();
+    }
+  });
+});
