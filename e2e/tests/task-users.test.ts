@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { runnerSocketPath } from "../../api/node-contract.ts";
 import { eventually } from "../../local-cluster/probe.ts";
 import { kubeConfig, noCluster } from "./support/cluster.ts";
 import { Kubatch } from "./support/kubatch.ts";
@@ -69,6 +70,8 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
     });
     await k.create("Task", "admin", { jobName: "j", commandLine: `/bin/sh -c 'id -u; cat ${holderWd}/secret.txt'`, userIdentity: { autoUser: { scope: "task", elevationLevel: "admin" } } });
     for (const id of ["pool1", "pool2"]) await k.create("Task", id, { jobName: "j", commandLine: "id -u", userIdentity: { autoUser: { scope: "pool" } } });
+    // The root runner's socket: a task's user cannot ask it for a process.
+    await k.create("Task", "socket", { jobName: "j", commandLine: `node -e "require('net').connect('${runnerSocketPath}').on('connect',()=>{console.log('socket-open');process.exit(0)}).on('error',(e)=>console.log('no-socket '+e.code))"` });
 
     const p = await completed("probe");
     assert.equal(p.status?.executionInfo?.result, "Success", JSON.stringify(p.status));
@@ -79,6 +82,7 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
     assert.equal(admin.status?.stdoutTail, "0\nmine\n", "admin: root, which reads the other task's folder");
     const pools = await Promise.all(["pool1", "pool2"].map((id) => completed(id)));
     assert.deepEqual(pools.map((t) => t.status?.stdoutTail), ["20000\n", "20000\n"], "pool scope: one user");
+    assert.equal((await completed("socket")).status?.stdoutTail, "no-socket EACCES\n");
     const holder = await completed("holder");
     assert.equal(holder.status?.executionInfo?.result, "Success");
     assert.equal((await out.getBlobClient("private.txt").downloadToBuffer()).toString(), "private\n", "the owner-only file was uploaded");

@@ -3,7 +3,7 @@
 // sends, and answers with its result. It holds no credentials: the agent, in the other
 // container, talks to the API server and fetches files; user code only ever runs here.
 import { createServer, type Server, type Socket } from "node:net";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { chmod, chown, mkdir, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { runProcess, type ProcessResult } from "../process/run-process.ts";
 import { handBack, handOver } from "./folder-owner.ts";
@@ -73,6 +73,13 @@ export async function serveRunner(socketPath: string, opts: RunnerOptions): Prom
     server.once("error", reject);
     server.listen(socketPath, () => resolve());
   });
+  if (opts.separateUsers) {
+    // A root runner's socket: the agent (the node's group, which owns the socket's folder)
+    // connects; the tasks' users, outside that group, cannot ask it for a process.
+    const folder = await stat(dirname(socketPath));
+    await chown(socketPath, 0, folder.gid);
+    await chmod(socketPath, 0o660);
+  }
   return {
     server,
     running: () => finishing.size,

@@ -73,6 +73,9 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
     const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, separateUsers: true, poolId: "p" });
     try {
       const launch = runnerLauncher(socket, { log: () => undefined });
+      // Only root and the node's group reach the socket: a task's user cannot ask for a process.
+      const sock = statSync(socket);
+      assert.deepEqual([sock.mode & 0o777, sock.gid], [0o660, statSync(root).gid]);
       // A running task that keeps a file in its working directory.
       const holder = run(launch, "holder", `/bin/sh -c 'echo mine > secret.txt; sleep 3'`);
       await new Promise((r) => setTimeout(r, 500));
