@@ -6,23 +6,55 @@
 // the two top folders 0755, so the agent uploads and removes what the task left, whatever
 // modes it gave, and later tasks of the job read (not write) it, as the job preparation
 // task's folder is read.
-import { chmod, lchown, readdir } from "node:fs/promises";
-import { join } from "node:path";
+// The tree is the task's to rearrange, so the walk never follows a link: each folder is opened
+// with O_NOFOLLOW and its entries reached through that open folder (/proc/self/fd/N/name), and
+// entries are changed with lchown; a folder swapped for a link under the walk is not entered.
+import { constants } from "node:fs";
+import { lchown, open, readdir } from "node:fs/promises";
 import type { ProcessUser } from "./task-users.ts";
 
-async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await lchown(path, uid, gid);
-  for (const entry of await readdir(path, { withFileTypes: true })) {
-    const child = join(path, entry.name);
-    if (entry.isDirectory()) await chownTree(child, uid, gid);
-    else await lchown(child, uid, gid);
+const folderFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** Owner of the folder at `path` and all in it; `mode` for that folder itself, if given. */
+async function chownTree(path: string, uid: number, gid: number, mode?: number): Promise<void> {
+  let folder;
+  try {
+    folder = await open(path, folderFlags);
+  } catch (err) {
+    // A link (ELOOP) or no folder (ENOTDIR) now: the entry itself, never what it points to.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENOTDIR") return lchown(path, uid, gid);
+    throw err;
+  }
+  try {
+    await folder.chown(uid, gid);
+    if (mode !== undefined) await folder.chmod(mode);
+    const here = `/proc/self/fd/${folder.fd}`;
+    for (const entry of await readdir(here, { withFileTypes: true })) {
+      const child = `${here}/${entry.name}`;
+      if (entry.isDirectory()) await chownTree(child, uid, gid);
+      else await lchown(child, uid, gid);
+    }
+  } finally {
+    await folder.close();
+  }
+}
+
+/** Sets the mode of the folder at `path`, unless it is a link now (the task made it one). */
+async function chmodFolder(path: string, mode: number): Promise<void> {
+  const folder = await open(path, folderFlags).catch(() => undefined);
+  if (!folder) return;
+  try {
+    await folder.chmod(mode);
+  } finally {
+    await folder.close();
   }
 }
 
 async function give(dir: string, cwd: string, uid: number, gid: number, mode: number): Promise<void> {
-  await chownTree(dir, uid, gid);
-  if (!cwd.startsWith(`${dir}/`)) await chownTree(cwd, uid, gid);
-  for (const d of new Set([dir, cwd])) await chmod(d, mode);
+  await chownTree(dir, uid, gid, mode);
+  if (cwd.startsWith(`${dir}/`)) await chmodFolder(cwd, mode);
+  else await chownTree(cwd, uid, gid, mode);
 }
 
 /** `dir` and `cwd` (usually inside it) to `user`, group `nodeGid`. */

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { runProcess, type ProcessResult } from "../process/run-process.ts";
 import { handBack, handOver } from "./folder-owner.ts";
 import { firstTaskUserId, taskUids, taskUser, type ProcessUser } from "./task-users.ts";
+import { killUserProcesses } from "./user-processes.ts";
 import { userEnvironment } from "../../../api/node-layout.ts";
 import { readCgroupUsage } from "../node-usage/cgroup.ts";
 import { decodeRequest, encodeResult, encodeUsage, isUsageRequest, lineReader } from "./protocol.ts";
@@ -129,6 +130,10 @@ async function handle(socket: Socket, line: string, signal: AbortSignal, opts: R
     }
     result = await runProcess({ ...req, user, env: { ...userEnvironment(opts.baseEnv), ...req.env }, maxOutputBytes: opts.maxOutputBytes, signal });
   } finally {
+    if (user && user.uid >= firstTaskUserId) {
+      const left = await killUserProcesses(user.uid).catch(() => 0);
+      if (left > 0) opts.log(`${req.outputDir}: stopped ${left} process(es) its task's user left running`);
+    }
     if (node) await handBack(req.outputDir, req.cwd, node).catch((err: unknown) => opts.log(`${req.outputDir}: not handed back to the node's user: ${err instanceof Error ? err.message : String(err)}`));
     if (user && user.uid >= firstTaskUserId) uids.release(user.uid);
   }

@@ -109,6 +109,54 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
     }
   });
 
+  it("links a task leaves do not lead the root runner out of its folder: what they point to keeps its owner and mode", async () => {
+    const outside = join(root, "outside");
+    mk(outside);
+    chmodSync(outside, 0o711);
+    writeFileSync(join(outside, "precious"), "x");
+    chmodSync(join(outside, "precious"), 0o600);
+    const before = statSync(join(outside, "precious"));
+    const socket = join(root, "links.sock");
+    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, separateUsers: true, poolId: "p" });
+    try {
+      const launch = runnerLauncher(socket, { log: () => undefined });
+      // The task swaps its working directory for a link to a folder outside, and leaves links to a file and a folder there.
+      const r = await run(launch, "links", `/bin/sh -c 'ln -s ${outside}/precious file-link; ln -s ${outside} dir-link; cd ..; mv wd wd-real; ln -s ${outside} wd'`);
+      assert.equal(r.exitCode, 0, out("links"));
+      const precious = statSync(join(outside, "precious"));
+      assert.deepEqual([precious.uid, precious.gid, precious.mode & 0o777], [before.uid, before.gid, 0o600], "the file outside is untouched");
+      const folder = statSync(outside);
+      assert.deepEqual([folder.uid, folder.mode & 0o777], [node, 0o711], "the folder outside is untouched");
+      assert.equal(statSync(join(jobDir, "links", "wd-real")).uid, node, "the task's own tree is handed back");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a process a task-scope user left running (out of the process group) is stopped when the task ends", async () => {
+    const socket = join(root, "daemon.sock");
+    const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, separateUsers: true, poolId: "p" });
+    try {
+      const launch = runnerLauncher(socket, { log: () => undefined });
+      const pidFile = join(jobDir, "daemon", "wd", "pid");
+      const r = await run(launch, "daemon", `/bin/sh -c 'setsid sleep 60 < /dev/null > /dev/null 2>&1 & echo $! > pid'`);
+      assert.equal(r.exitCode, 0);
+      const pid = Number(readFileSync(pidFile, "utf8"));
+      // Gone, or a zombie waiting for whoever reaps orphans here.
+      const alive = () => {
+        try {
+          return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 20 && alive(); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.equal(alive(), false, "the daemon is gone");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("a pool without separate users refuses a task with an identity; runs one without as its own user", async () => {
     const socket = join(root, "shared.sock");
     const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, poolId: "p" });
