@@ -13,8 +13,8 @@ export function nodeLayout(rootDir: string) {
     /** The job's folder on this node; its tasks, job preparation and release tasks are folders in it. */
     jobDir: (jobId: string) => join(rootDir, "workitems", jobId, "job-1"),
     taskDir: (jobId: string, taskId: string) => join(rootDir, "workitems", jobId, "job-1", taskId),
-    /** A task's job token kubeconfig (agent/job-token.ts): in its folder, beside (not in) its working directory. */
-    jobTokenKubeconfig: (jobId: string, taskId: string) => join(rootDir, "workitems", jobId, "job-1", taskId, ".job-token.kubeconfig"),
+    /** A task's job token kubeconfig (agent/job-token.ts): in its working directory, which is the task's own (on a pool with separateTaskUsers, its user's). */
+    jobTokenKubeconfig: (jobId: string, taskId: string) => join(rootDir, "workitems", jobId, "job-1", taskId, "wd", ".job-token.kubeconfig"),
   };
 }
 

@@ -60,6 +60,10 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
       "(echo x > $AZ_BATCH_NODE_STARTUP_DIR/wd/mine) 2>/dev/null && echo wrote-startup || echo no-startup",
       `cat ${holderWd}/secret.txt 2>/dev/null || echo no-read`,
       `(echo x > ${holderWd}/theirs) 2>/dev/null && echo wrote-other || echo no-other`,
+      `cat ${holderWd}/../stdout.txt 2>/dev/null || echo no-stdout`,
+      "(mv $AZ_BATCH_NODE_ROOT_DIR/startup $AZ_BATCH_NODE_ROOT_DIR/mine) 2>/dev/null && echo moved-startup || echo kept-startup",
+      `(rm -f ${runnerSocketPath}) 2>/dev/null && [ ! -e ${runnerSocketPath} ] && echo removed-socket || echo kept-socket`,
+      "(rm ../stdout.txt) 2>/dev/null && echo removed-stdout || echo kept-stdout",
       "(echo shared > $AZ_BATCH_NODE_SHARED_DIR/probe) && echo wrote-shared",
       "echo private > private.txt && chmod 600 private.txt && echo wrote-own",
     ].join("; ");
@@ -70,6 +74,8 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
     });
     await k.create("Task", "admin", { jobName: "j", commandLine: `/bin/sh -c 'id -u; cat ${holderWd}/secret.txt'`, userIdentity: { autoUser: { scope: "task", elevationLevel: "admin" } } });
     for (const id of ["pool1", "pool2"]) await k.create("Task", id, { jobName: "j", commandLine: "id -u", userIdentity: { autoUser: { scope: "pool" } } });
+    // A job token's kubeconfig is the task's user's to read.
+    await k.create("Task", "tokened", { jobName: "j", commandLine: `/bin/sh -c 'test -r "$KUBECONFIG" && echo readable; id -u'`, authenticationTokenSettings: { access: ["job"] } });
     // The root runner's socket: a task's user cannot ask it for a process.
     await k.create("Task", "socket", { jobName: "j", commandLine: `node -e "require('net').connect('${runnerSocketPath}').on('connect',()=>{console.log('socket-open');process.exit(0)}).on('error',(e)=>console.log('no-socket '+e.code))"` });
 
@@ -77,12 +83,13 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
     assert.equal(p.status?.executionInfo?.result, "Success", JSON.stringify(p.status));
     const lines = (p.status?.stdoutTail ?? "").trim().split("\n");
     assert.ok(Number(lines[0]) >= 100_000, `a uid of its own, not the node pod's 65532: ${lines[0]}`);
-    assert.deepEqual(lines.slice(1), ["installed", "no-startup", "no-read", "no-other", "wrote-shared", "wrote-own"]);
+    assert.deepEqual(lines.slice(1), ["installed", "no-startup", "no-read", "no-other", "no-stdout", "kept-startup", "kept-socket", "kept-stdout", "wrote-shared", "wrote-own"]);
     const admin = await completed("admin");
     assert.equal(admin.status?.stdoutTail, "0\nmine\n", "admin: root, which reads the other task's folder");
     const pools = await Promise.all(["pool1", "pool2"].map((id) => completed(id)));
     assert.deepEqual(pools.map((t) => t.status?.stdoutTail), ["20000\n", "20000\n"], "pool scope: one user");
     assert.equal((await completed("socket")).status?.stdoutTail, "no-socket EACCES\n");
+    assert.match((await completed("tokened")).status?.stdoutTail ?? "", /^readable\n1\d{5}\n$/);
     const holder = await completed("holder");
     assert.equal(holder.status?.executionInfo?.result, "Success");
     assert.equal((await out.getBlobClient("private.txt").downloadToBuffer()).toString(), "private\n", "the owner-only file was uploaded");

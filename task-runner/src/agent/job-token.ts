@@ -1,8 +1,9 @@
 // A task that asks for its job's token (authenticationTokenSettings access [job]) gets it as
 // Azure Batch gives it, AZ_BATCH_AUTHENTICATION_TOKEN, and as what Kubernetes clients read:
 // KUBECONFIG naming a kubeconfig with the API server, its CA and the token, in the task's
-// folder (outside its working directory), removed when the command line ends — before output
-// files are uploaded, so no pattern takes it along. The operator makes the token's Secret when
+// working directory (the task's own: on a pool with separateTaskUsers its user's, owner-only),
+// removed when the command line ends — before output files are uploaded, so no pattern takes
+// it along. The operator makes the token's Secret when
 // the job asks for one (operator/src/job-token); its token controller fills it a moment later.
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";

@@ -178,7 +178,8 @@ export async function executeTask(task: RunnableTask, job: Job | undefined, ctx:
       continue;
     }
     interruptions = 0;
-    const retriable = run.exitCode !== 0 && run.failure?.code !== "MaxWallClockTimeExceeded" && !ctx.signal?.aborted;
+    // A wall clock run out, or a user the pool cannot give, is not the command's own failure: no retry.
+    const retriable = run.exitCode !== 0 && run.failure?.code !== "MaxWallClockTimeExceeded" && run.failure?.code !== "UserIdentityUnavailable" && !ctx.signal?.aborted;
     if (!retriable || (maxRetries >= 0 && retryCount >= maxRetries)) break;
     next = retryCount + 1;
     ctx.log?.(`${what} exited ${run.exitCode}; retry ${next}${of}${afterDelay(next)}`);

@@ -44,7 +44,7 @@ describe("a task with authenticationTokenSettings", () => {
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(seen, "utf8"));
     assert.deepEqual([kc.getCurrentCluster()?.server, kc.getCurrentUser()?.token, kc.getContextObject(kc.getCurrentContext())?.namespace], ["https://10.96.0.1:443", "the-token", "ns"]);
-    const kubeconfig = join(root, "node", "workitems", "j", "job-1", "asks", ".job-token.kubeconfig");
+    const kubeconfig = join(root, "node", "workitems", "j", "job-1", "asks", "wd", ".job-token.kubeconfig");
     assert.equal(existsSync(kubeconfig), false, "removed when the command line ended");
     assert.equal(existsSync(join(root, "node", "workitems", "j", "job-1", "asks", "wd")), true);
   });

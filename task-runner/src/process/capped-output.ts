@@ -4,6 +4,7 @@
 // the newest output is always on disk and the two files together stay within the cap.
 // Nothing is ever refused: bytes rotated away, and bytes a failed write (a full disk) could
 // not keep, are counted, not passed on as errors, so the child's pipes are always drained.
+import { constants } from "node:fs";
 import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { Writable } from "node:stream";
@@ -96,7 +97,7 @@ export class CappedOutput extends Writable {
         this.dropped += this.size + at + (await sizeOf(previousGeneration(this.path)));
         await this.closeFile();
         await rm(previousGeneration(this.path), { force: true });
-        this.fh = await open(this.path, "w");
+        this.fh = await open(this.path, writeFlags | constants.O_TRUNC, 0o644);
         this.size = 0;
       }
       while (at < chunk.length) {
@@ -123,7 +124,7 @@ export class CappedOutput extends Writable {
   }
 
   private async reopen(): Promise<void> {
-    this.fh = await open(this.path, "a");
+    this.fh = await open(this.path, writeFlags | constants.O_APPEND, 0o644);
     this.size = (await this.fh.stat()).size;
   }
 
@@ -137,6 +138,9 @@ export class CappedOutput extends Writable {
     this.failure ??= err instanceof Error ? err : new Error(String(err));
   }
 }
+
+/** stdout.txt and stderr.txt are opened for writing never through a link a task left in their place. */
+const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /** The line for stderr.txt when some of a run's output is not on disk: how much, of which file, and why. */
 export function droppedNote(outputs: readonly Pick<CappedOutput, "path" | "maxBytes" | "dropped" | "lost" | "failure">[]): string | undefined {
@@ -162,7 +166,13 @@ export async function newestBytes(path: string, n: number): Promise<Buffer> {
 async function lastBytes(path: string, n: number): Promise<Buffer> {
   let fh: FileHandle;
   try {
-    fh = await open(path, "r");
+    // Never through a link: a task that swaps its stdout.txt for one must not have the reader
+    // (the agent, another container) read what the link names there into its status.
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      return Buffer.alloc(0);
+    }
   } catch {
     return Buffer.alloc(0);
   }

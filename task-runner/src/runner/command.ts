@@ -3,11 +3,12 @@
 // agent's run requests on a Unix socket (runner-server.ts) and, for a start task without
 // waitForSuccess, runs it once per node pod beside the first tasks (a marker in the startup
 // folder keeps a restarted runner from running it again).
-import { chmod, mkdir, open } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { identityFromEnv, nodeLayout } from "../../../api/node-layout.ts";
 import { commandLineEnv, maxRetriesEnv, runnerSocketEnv, separateTaskUsersEnv, startTaskEnvironmentEnv } from "../../../api/node-contract.ts";
 import { poolUserId, type ProcessUser } from "./task-users.ts";
+import { lockNodeFolders } from "./node-folders.ts";
 import { runStartTask } from "../start-task/command.ts";
 import { serveRunner } from "./runner-server.ts";
 import type { StartTaskInfo } from "../../../api/pool.ts";
@@ -24,10 +25,7 @@ export async function runnerCommand(_argv: string[], env: NodeJS.ProcessEnv = pr
   const separateUsers = env[separateTaskUsersEnv] === "true";
   if (separateUsers) {
     if (process.getuid?.() !== 0) throw new Error(`${separateTaskUsersEnv} is set but the runner is not root: the tasks container of a pool with separateTaskUsers runs as root (the node pod spec says so)`);
-    // Every task's user writes here (Azure's shared folder), none removes another's files.
-    const shared = nodeLayout(node.rootDir).shared;
-    await mkdir(shared, { recursive: true });
-    await chmod(shared, 0o1777);
+    await lockNodeFolders(node.rootDir, dirname(socket));
   }
   const server = await serveRunner(socket, { baseEnv: env, log, maxOutputBytes: maxOutputBytes(env), separateUsers, poolId: node.poolId });
   log(`runner of node ${node.nodeId} listening on ${socket}`);

@@ -6,9 +6,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { chmod, chown, mkdir, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { runProcess, type ProcessResult } from "../process/run-process.ts";
-import { handBack, handOver } from "./folder-owner.ts";
+import { handBack, handOver, ownerOf } from "./folder-owner.ts";
 import { firstTaskUserId, taskUids, taskUser, type ProcessUser } from "./task-users.ts";
-import { killUserProcesses } from "./user-processes.ts";
+import { stopUserProcesses } from "./user-processes.ts";
+import { errorMessage } from "../../../kube/errors.ts";
 import { userEnvironment } from "../../../api/node-layout.ts";
 import { readCgroupUsage } from "../node-usage/cgroup.ts";
 import { decodeRequest, encodeResult, encodeUsage, isUsageRequest, lineReader } from "./protocol.ts";
@@ -118,24 +119,22 @@ async function handle(socket: Socket, line: string, signal: AbortSignal, opts: R
       try {
         await mkdir(req.cwd, { recursive: true });
         await mkdir(req.outputDir, { recursive: true });
-        // The folder's folder is the agent's (the job's): its owner is the node's user.
-        const parent = await stat(dirname(req.outputDir));
-        node = { uid: parent.uid, gid: parent.gid };
-        await handOver(req.outputDir, req.cwd, user, node.gid);
+        // The task's folder is in the job's, which the agent made: its owner is the node's user.
+        node = await ownerOf(dirname(req.outputDir));
+        await handOver(req.outputDir, req.cwd, user, node);
       } catch (err) {
-        const message = `the runner could not give the task's folder to its user ${user.uid}: ${err instanceof Error ? err.message : String(err)}`;
-        socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message } }));
+        node = undefined;
+        socket.end(encodeResult({ exitCode: 1, startTime: new Date(), endTime: new Date(), failure: { code: "StartFailed", message: `the runner could not give the task's folder to its user ${user.uid}: ${errorMessage(err)}` } }));
         return;
       }
     }
     result = await runProcess({ ...req, user, env: { ...userEnvironment(opts.baseEnv), ...req.env }, maxOutputBytes: opts.maxOutputBytes, signal });
   } finally {
     if (user && user.uid >= firstTaskUserId) {
-      const left = await killUserProcesses(user.uid).catch(() => 0);
-      if (left > 0) opts.log(`${req.outputDir}: stopped ${left} process(es) its task's user left running`);
+      await stopUserProcesses(user).catch((err: unknown) => opts.log(`${req.outputDir}: processes its task's user left may still run: ${errorMessage(err)}`));
+      uids.release(user.uid);
     }
-    if (node) await handBack(req.outputDir, req.cwd, node).catch((err: unknown) => opts.log(`${req.outputDir}: not handed back to the node's user: ${err instanceof Error ? err.message : String(err)}`));
-    if (user && user.uid >= firstTaskUserId) uids.release(user.uid);
+    if (user && node) await handBack(req.outputDir, req.cwd, user, node).catch((err: unknown) => opts.log(`${req.outputDir}: not handed back to the node's user: ${errorMessage(err)}`));
   }
   // Stopped because the runner stops (its container ends): no result; the agent sees the
   // connection drop and counts the attempt as interrupted, not as the task's own exit.

@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import type { UserIdentity } from "../../../api/user-identity.ts";
 import { runnerLauncher } from "./runner-client.ts";
 import { serveRunner } from "./runner-server.ts";
+import { lockNodeFolders } from "./node-folders.ts";
 import { firstTaskUserId, poolUserId, taskUids, taskUser, type TaskUserChoice } from "./task-users.ts";
 
 describe("taskUser", () => {
@@ -85,7 +86,7 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
         `(echo x > ${join(startup, "mine")}) 2>/dev/null && echo wrote-startup || echo no-startup`,
         `cat ${join(jobDir, "holder", "wd", "secret.txt")} 2>/dev/null || echo no-read`,
         `(echo x > ${join(jobDir, "holder", "wd", "theirs")}) 2>/dev/null && echo wrote-other || echo no-other`,
-        "echo own > own.txt && echo wrote-own",
+        "echo own > own.txt && chmod 000 own.txt && echo wrote-own",
       ].join("; ");
       const nonadmin = await run(launch, "nonadmin", `/bin/sh -c '${probe}'`);
       assert.equal(nonadmin.exitCode, 0, out("nonadmin"));
@@ -104,6 +105,7 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
         assert.deepEqual([st.uid, st.gid], [node, node], p);
       }
       assert.equal(statSync(join(jobDir, "nonadmin")).mode & 0o777, 0o755);
+      assert.equal(statSync(join(jobDir, "nonadmin", "wd", "own.txt")).mode & 0o777, 0o600, "the node user may read what the task left unreadable");
     } finally {
       await server.close();
     }
@@ -120,14 +122,19 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
     const server = await serveRunner(socket, { baseEnv: { PATH: process.env.PATH }, log: () => undefined, separateUsers: true, poolId: "p" });
     try {
       const launch = runnerLauncher(socket, { log: () => undefined });
-      // The task swaps its working directory for a link to a folder outside, and leaves links to a file and a folder there.
-      const r = await run(launch, "links", `/bin/sh -c 'ln -s ${outside}/precious file-link; ln -s ${outside} dir-link; cd ..; mv wd wd-real; ln -s ${outside} wd'`);
+      // The task leaves links to a file and a folder outside, a hard link to the file if it may, and tries to swap its working directory and its stdout.txt for links.
+      const r = await run(
+        launch,
+        "links",
+        `/bin/sh -c 'ln -s ${outside}/precious file-link; ln -s ${outside} dir-link; ln ${outside}/precious hard 2>/dev/null; (cd .. && mv wd wd-real) 2>/dev/null && echo swapped-wd || echo kept-wd; (rm ../stdout.txt && ln -s ${outside}/precious ../stdout.txt) 2>/dev/null && echo swapped-out || echo kept-out'`,
+      );
       assert.equal(r.exitCode, 0, out("links"));
+      assert.equal(out("links"), "kept-wd\nkept-out\n", "its folder is not the task's to rearrange");
       const precious = statSync(join(outside, "precious"));
       assert.deepEqual([precious.uid, precious.gid, precious.mode & 0o777], [before.uid, before.gid, 0o600], "the file outside is untouched");
       const folder = statSync(outside);
       assert.deepEqual([folder.uid, folder.mode & 0o777], [node, 0o711], "the folder outside is untouched");
-      assert.equal(statSync(join(jobDir, "links", "wd-real")).uid, node, "the task's own tree is handed back");
+
     } finally {
       await server.close();
     }
@@ -155,6 +162,20 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
     } finally {
       await server.close();
     }
+  });
+
+  it("the node's shared folders locked: the root and the socket's folder not writable by a task's user, the shared folder 1777", async () => {
+    const node0 = join(root, "node0");
+    const sockets = join(root, "sockets0");
+    for (const d of [node0, sockets]) {
+      mkdirSync(d, { mode: 0o777 });
+      chmodSync(d, 0o2777);
+      chownSync(d, 0, node);
+    }
+    await lockNodeFolders(node0, sockets);
+    const mode = (p: string) => statSync(p).mode & 0o7777;
+    assert.deepEqual([mode(node0), mode(join(node0, "shared")), mode(sockets)], [0o2775, 0o1777, 0o750]);
+    assert.deepEqual([statSync(node0).gid, statSync(sockets).gid], [node, node], "the node's group kept");
   });
 
   it("a pool without separate users refuses a task with an identity; runs one without as its own user", async () => {

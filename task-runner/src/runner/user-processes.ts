@@ -1,30 +1,21 @@
 // What a task-scope user left running when its task ended (a daemon that left the process
 // group, which the runner stops): killed before its folder is handed back, so nothing of that
-// user outlives the task, races the walk or meets a later task. Only for a task's own uid:
-// the pool user and root are shared.
-import { readdir, readFile } from "node:fs/promises";
+// user outlives the task, races the hand-back or meets a later task. The kill is sent as that
+// user — kill(-1, SIGKILL) reaches exactly the processes of its uid, with no scan of /proc a
+// fork or a reused pid could slip past — by a short-lived Node process started as it (this
+// runner's own executable, in any pool image). Only for a task's own uid: the pool user and
+// root are shared.
+import { spawn } from "node:child_process";
+import type { ProcessUser } from "./task-users.ts";
 
-/** The real uid of process `pid` from /proc (undefined when it is gone). */
-async function uidOf(pid: string, proc: string): Promise<number | undefined> {
-  const status = await readFile(`${proc}/${pid}/status`, "utf8").catch(() => undefined);
-  const line = status?.split("\n").find((l) => l.startsWith("Uid:"));
-  return line === undefined ? undefined : Number(line.split(/\s+/)[1]);
-}
+// kill(-1) spares the caller; a second round takes what forked under the first.
+const killAll = "for (let i = 0; i < 3; i++) { try { process.kill(-1, 'SIGKILL'); } catch { break; } }";
 
-/** SIGKILLs every process whose real uid is `uid`; returns how many. */
-export async function killUserProcesses(uid: number, proc = "/proc"): Promise<number> {
-  let killed = 0;
-  // Twice: a process may fork between the scan and the kill.
-  for (let pass = 0; pass < 2; pass++) {
-    for (const pid of (await readdir(proc)).filter((e) => /^\d+$/.test(e))) {
-      if ((await uidOf(pid, proc)) !== uid) continue;
-      try {
-        process.kill(Number(pid), "SIGKILL");
-        killed++;
-      } catch {
-        // Gone already.
-      }
-    }
-  }
-  return killed;
+export function stopUserProcesses(user: ProcessUser): Promise<void> {
+  if (user.uid === 0) return Promise.reject(new Error("refusing to kill every process of root"));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", killAll], { uid: user.uid, gid: user.gid, stdio: "ignore", env: {} });
+    child.once("error", reject);
+    child.once("exit", () => resolve());
+  });
 }

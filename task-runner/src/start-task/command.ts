@@ -41,7 +41,7 @@ export async function runStartTask(
   await mkdir(layout.shared, { recursive: true });
   if (user) {
     await mkdir(layout.startupWd, { recursive: true });
-    await giveStartup(layout.startup, layout.startupWd, user);
+    await giveStartup(layout.startupWd, user);
   }
   const childEnv = { ...userEnvironment(env), ...batchEnvironment(node), ...settings };
   const outputCap = maxOutputBytes(env);
