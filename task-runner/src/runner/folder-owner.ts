@@ -32,26 +32,27 @@ async function openNoFollow(path: string, flags: number): Promise<FileHandle | u
   }
 }
 
-async function changeOpen(fh: FileHandle, c: Change, folder: boolean): Promise<void> {
+async function changeOpen(fh: FileHandle, c: Change, folder: boolean, top = false): Promise<void> {
   const st = await fh.stat();
-  if (c.from !== undefined && st.uid !== c.from) return;
+  // The top folder is the runner's to give whoever made it (the agent, or the runner itself).
+  if (!top && c.from !== undefined && st.uid !== c.from) return;
   await fh.chown(c.to.uid, c.to.gid);
   if (folder && c.folderMode !== undefined) await fh.chmod(c.folderMode);
   else if (c.ownerAccess) await fh.chmod((st.mode & 0o7777) | (folder ? 0o700 : 0o600));
 }
 
 /** The folder at `path` and the tree in it; `folderMode` for that folder itself. */
-async function changeTree(path: string, c: Change): Promise<void> {
+async function changeTree(path: string, c: Change, top = true): Promise<void> {
   const folder = await openNoFollow(path, folderFlags);
   if (!folder) return;
   try {
-    await changeOpen(folder, c, true);
+    await changeOpen(folder, c, true, top);
     // The mode is for the top folder only.
     const inner = { ...c, folderMode: undefined };
     const here = `/proc/self/fd/${folder.fd}`;
     for (const entry of await readdir(here, { withFileTypes: true })) {
       const child = `${here}/${entry.name}`;
-      if (entry.isDirectory()) await changeTree(child, inner);
+      if (entry.isDirectory()) await changeTree(child, inner, false);
       else if (entry.isFile()) {
         const file = await openNoFollow(child, fileFlags);
         if (file) await changeOpen(file, inner, false).finally(() => file.close());

@@ -63,8 +63,8 @@ describe("a runner with separate task users (as root)", { skip: !asRoot && "need
   chownSync(join(startup, "tool"), node, node);
 
   const run = async (launch: ReturnType<typeof runnerLauncher>, id: string, commandLine: string, userIdentity?: UserIdentity) => {
+    // The task's folder as the agent makes it; its working directory made by the runner (root), as when no resource files came first.
     mk(join(jobDir, id));
-    mk(join(jobDir, id, "wd"));
     return launch({ commandLine, cwd: join(jobDir, id, "wd"), outputDir: join(jobDir, id), env: {}, ...(userIdentity ? { userIdentity } : {}) });
   };
   const out = (id: string) => readFileSync(join(jobDir, id, "stdout.txt"), "utf8");
