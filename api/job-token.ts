@@ -5,7 +5,7 @@
 // node agent, the chart and the policy agree on.
 import { z } from "zod";
 import { GROUP } from "./group.ts";
-import type { CrossFieldRule } from "./rules.ts";
+import { refusedWithContainer } from "./container-settings.ts";
 
 export const authenticationTokenSettingsSchema = z
   .strictObject({
@@ -21,15 +21,9 @@ export const authenticationTokenSettingsSchema = z
 
 export type AuthenticationTokenSettings = z.infer<typeof authenticationTokenSettingsSchema>;
 
-/** A container task runs as its own Pod, which the node agent does not start: no token there (yet), refused rather than ignored. */
-export function containerTokenRule<T extends { containerSettings?: unknown; authenticationTokenSettings?: unknown }>(): CrossFieldRule<T> {
-  return {
-    rule: "!has(self.containerSettings) || !has(self.authenticationTokenSettings)",
-    message: "authenticationTokenSettings: a container task (containerSettings) gets no job token; only tasks run on the pool's nodes do",
-    fieldPath: ".authenticationTokenSettings",
-    holds: (s) => s.containerSettings === undefined || s.authenticationTokenSettings === undefined,
-  };
-}
+/** The rule refusing a job token on a container task (its Pod is not the agent's to give one). */
+export const containerTokenRule = <T extends { containerSettings?: unknown; authenticationTokenSettings?: unknown }>() =>
+  refusedWithContainer<T>("authenticationTokenSettings", "a container task (containerSettings) gets no job token; only tasks run on the pool's nodes do");
 
 /** The task asks for its job's token. */
 export function wantsJobToken(settings: { access?: readonly string[] } | undefined): boolean {

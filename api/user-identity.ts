@@ -4,6 +4,7 @@
 // non-administrative user unique to the Task"; on any other pool every task runs as the node
 // pod's user, and a task that names an identity fails saying so (task-runner/src/runner/task-users.ts).
 import { z } from "zod";
+import { refusedWithContainer } from "./container-settings.ts";
 import { withRules, type CrossFieldRule } from "./rules.ts";
 
 const userIdentityObject = z
@@ -42,12 +43,6 @@ export const userIdentitySchema = withRules(userIdentityObject, userIdentityRule
 
 export type UserIdentity = z.infer<typeof userIdentitySchema>;
 
-/** A container task runs as its own Pod, which the runner does not start: refused rather than ignored. */
-export function containerUserRule<T extends { containerSettings?: unknown; userIdentity?: unknown }>(): CrossFieldRule<T> {
-  return {
-    rule: "!has(self.containerSettings) || !has(self.userIdentity)",
-    message: "userIdentity: a container task (containerSettings) runs as its image's user; userIdentity is for tasks run on the pool's nodes",
-    fieldPath: ".userIdentity",
-    holds: (s) => s.containerSettings === undefined || s.userIdentity === undefined,
-  };
-}
+/** The rule refusing a userIdentity on a container task (it runs as its image's user). */
+export const containerUserRule = <T extends { containerSettings?: unknown; userIdentity?: unknown }>() =>
+  refusedWithContainer<T>("userIdentity", "a container task (containerSettings) runs as its image's user; userIdentity is for tasks run on the pool's nodes");
