@@ -37,6 +37,10 @@ export const jobTokenAccount = (job: string) => `${jobTokenAccountPrefix}${job}`
 /** The Secret that holds a job's token (type kubernetes.io/service-account-token, filled by the token controller). */
 export const jobTokenSecret = (job: string) => `${jobTokenAccountPrefix}${job}-token`;
 
+/** What the token controller fills (Kubernetes' names): a Secret of this type for the account its annotation names. */
+export const serviceAccountTokenType = "kubernetes.io/service-account-token";
+export const serviceAccountNameAnnotation = "kubernetes.io/service-account.name";
+
 /** The ClusterRole each job's RoleBinding names (the local deploy's; the chart's is `<fullname>-job-token`). */
 export const jobTokenClusterRoleName = `job-token.${GROUP}`;
 

@@ -5,7 +5,7 @@
 // Secret (a job runs for days; nobody has to renew it), and the operator never reads it —
 // node agents read it by name (secret-names.ts), as they read the tasks' storage Secrets.
 import type { V1OwnerReference, V1RoleBinding, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
-import { jobTokenAccount, jobTokenSecret } from "../../../api/job-token.ts";
+import { jobTokenAccount, jobTokenSecret, serviceAccountNameAnnotation, serviceAccountTokenType } from "../../../api/job-token.ts";
 import { addedTaskJobLabel } from "../../../api/labels.ts";
 
 export type JobTokenObjects = {
@@ -32,10 +32,10 @@ export function jobTokenObjects(job: { name: string; namespace: string }, owner:
     secret: (binding) => ({
       apiVersion: "v1",
       kind: "Secret",
-      type: "kubernetes.io/service-account-token",
+      type: serviceAccountTokenType,
       metadata: {
         ...metadata(jobTokenSecret(job.name), [{ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", name: binding.name, uid: binding.uid, controller: true }]),
-        annotations: { "kubernetes.io/service-account.name": account },
+        annotations: { [serviceAccountNameAnnotation]: account },
       },
     }),
   };

@@ -6,11 +6,11 @@
 // it along. The operator makes the token's Secret when
 // the job asks for one (operator/src/job-token); its token controller fills it a moment later.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as wait } from "node:timers/promises";
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
-import { jobTokenAccount, jobTokenSecret } from "../../../api/job-token.ts";
+import { jobTokenAccount, jobTokenSecret, serviceAccountNameAnnotation, serviceAccountTokenType } from "../../../api/job-token.ts";
 import { errorMessage, httpStatus } from "../../../kube/errors.ts";
 import { readGranted } from "./secret-read.ts";
 
@@ -25,8 +25,6 @@ export type JobTokenSource = {
   sleep?: (ms: number) => Promise<unknown>;
   now?: () => number;
 };
-
-const serviceAccountAnnotation = "kubernetes.io/service-account.name";
 
 /** The kubeconfig a job token's task uses. */
 export function jobTokenKubeconfigText(server: string, caCrt: string, token: string, namespace: string): string {
@@ -44,8 +42,8 @@ export function jobTokenKubeconfigText(server: string, caCrt: string, token: str
 function tokenOf(secret: V1Secret, job: string): { token: string; caCrt: string } | string {
   const name = jobTokenSecret(job);
   // Only a token of the job's own ServiceAccount: a Secret of that name made by someone else for another account is not used.
-  if (secret.type !== "kubernetes.io/service-account-token" || secret.metadata?.annotations?.[serviceAccountAnnotation] !== jobTokenAccount(job)) {
-    return `Secret ${name} is not the job's token (type kubernetes.io/service-account-token for ServiceAccount ${jobTokenAccount(job)}): not used`;
+  if (secret.type !== serviceAccountTokenType || secret.metadata?.annotations?.[serviceAccountNameAnnotation] !== jobTokenAccount(job)) {
+    return `Secret ${name} is not the job's token (type ${serviceAccountTokenType} for ServiceAccount ${jobTokenAccount(job)}): not used`;
   }
   const token = secret.data?.token;
   const caCrt = secret.data?.["ca.crt"];
@@ -79,8 +77,8 @@ export async function jobTokenEnvironment(job: string, namespace: string, path: 
   const { token, caCrt } = await readJobToken(job, src);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  await writeFile(tmp, jobTokenKubeconfigText(src.server, caCrt, token, namespace), { mode: 0o600 });
-  await chmod(tmp, 0o600);
+  // A new file (a random name), so the mode is what it is created with.
+  await writeFile(tmp, jobTokenKubeconfigText(src.server, caCrt, token, namespace), { mode: 0o600, flag: "wx" });
   await rename(tmp, path);
   return { AZ_BATCH_AUTHENTICATION_TOKEN: token, KUBECONFIG: path };
 }
