@@ -73,11 +73,7 @@ describe("job tokens (authenticationTokenSettings)", { skip: noCluster }, () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const completed = (name: string, ms = 90_000) =>
-    eventually(`task ${name} completed`, ms, async () => {
-      const t = await k.task(name).catch(() => undefined);
-      return t?.status?.state === "Completed" ? t : undefined;
-    });
+  const completed = (name: string) => k.completedTask(name);
 
   test("a job manager adds tasks to its own job with its token, and to no other; a leaked token stops working when the job completed", { timeout: 240_000 }, async () => {
     await k.create("Job", "tok", {

@@ -39,11 +39,7 @@ describe("task users (userIdentity, separateTaskUsers)", { skip }, () => {
     await ns.remove();
   });
 
-  const completed = (name: string, ms = 90_000) =>
-    eventually(`task ${name} completed`, ms, async () => {
-      const t = await k.task(name).catch(() => undefined);
-      return t?.status?.state === "Completed" ? t : undefined;
-    });
+  const completed = (name: string) => k.completedTask(name);
 
   test("each task as its user: its own by default, root when admin, one pool user for pool scope; no reach into another's folder or the start task's; owner-only files still uploaded", { timeout: 240_000 }, async () => {
     const blobs = BlobServiceClient.fromConnectionString(azurite!);

@@ -53,6 +53,14 @@ export class Kubatch {
     return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "tasks", name })) as Obj<TaskStatus>;
   }
 
+  /** Waits, bounded, until the Task exists and is Completed (a task another program adds may not exist yet). */
+  async completedTask(name: string, ms = 90_000): Promise<Obj<TaskStatus>> {
+    return eventually(`task ${name} completed`, ms, async () => {
+      const t = await this.task(name).catch(() => undefined);
+      return t?.status?.state === "Completed" ? t : undefined;
+    });
+  }
+
   async tasks(labelSelector?: string): Promise<Obj<TaskStatus>[]> {
     return ((await this.custom.listNamespacedCustomObject({ group, version, namespace: this.namespace, plural: "tasks", labelSelector })) as { items: Obj<TaskStatus>[] }).items;
   }
